@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Curtail.Core;
+
+namespace Curtail.Cli;
+
+public static class CurtailApp
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitBadInput = 2;
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Curtail: grid-aware load curtailment for Bitcoin mining sites in ERCOT");
+        var verbs = typeof(CurtailApp).Assembly.GetTypes()
+            .Where(t => typeof(ICliCommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .Select(t => ((ICliCommand)Activator.CreateInstance(t)!).Build())
+            .OrderBy(c => c.Name, StringComparer.Ordinal);
+        foreach (var verb in verbs) root.Subcommands.Add(verb);
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        if (stdout is not null) config.Output = stdout;
+        if (stderr is not null) config.Error = stderr;
+        var err = stderr ?? Console.Error;
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) err.WriteLine($"error: {e.Message}");
+            return ExitBadInput;
+        }
+        try
+        {
+            return await parse.InvokeAsync(config);
+        }
+        catch (InvalidInputException ex)
+        {
+            err.WriteLine($"error: {ex.Message}");
+            return ExitBadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            err.WriteLine("cancelled");
+            return ExitFailure;
+        }
+        catch (Exception ex)
+        {
+            err.WriteLine($"failed: {ex.Message}");
+            return ExitFailure;
+        }
+    }
+}

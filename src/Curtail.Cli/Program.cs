@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Curtail.Cli;
+
+return await CurtailApp.RunAsync(args);
