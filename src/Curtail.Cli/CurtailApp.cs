@@ -14,9 +14,25 @@ public static class CurtailApp
         var root = new RootCommand("Curtail: grid-aware load curtailment for Bitcoin mining sites in ERCOT");
         var verbs = typeof(CurtailApp).Assembly.GetTypes()
             .Where(t => typeof(ICliCommand).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
-            .Select(t => ((ICliCommand)Activator.CreateInstance(t)!).Build())
-            .OrderBy(c => c.Name, StringComparer.Ordinal);
-        foreach (var verb in verbs) root.Subcommands.Add(verb);
+            .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
+            .Select(v => (Verb: v, Command: v.Build()))
+            .OrderBy(v => v.Command.Name, StringComparer.Ordinal);
+        var groups = new Dictionary<string, Command>(StringComparer.Ordinal);
+        foreach (var (verb, command) in verbs)
+        {
+            if (verb.Parent is null)
+            {
+                root.Subcommands.Add(command);
+                continue;
+            }
+            if (!groups.TryGetValue(verb.Parent, out var group))
+            {
+                group = new Command(verb.Parent, verb.ParentDescription ?? verb.Parent);
+                groups[verb.Parent] = group;
+                root.Subcommands.Add(group);
+            }
+            group.Subcommands.Add(command);
+        }
         return root;
     }
 
