@@ -14,6 +14,13 @@ public static class MinerServers
             case MinerFamily.LuxOs:
                 yield return (main, new CgminerApiServer(miner, new LuxOsDialect(miner)).HandleAsync);
                 break;
+            case MinerFamily.WhatsminerV2:
+                yield return (main, new CgminerApiServer(miner, new WhatsminerV2Dialect(miner)).HandleAsync);
+                break;
+            case MinerFamily.WhatsminerV3:
+                yield return (main, new WhatsminerV3Server(miner).HandleAsync);
+                yield return (miner.Endpoint.AuxPort!.Value, new CgminerApiServer(miner, new WhatsminerV2Dialect(miner, writesEnabled: false)).HandleAsync);
+                break;
             default:
                 throw new NotSupportedException($"no emulator for {miner.Family}");
         }

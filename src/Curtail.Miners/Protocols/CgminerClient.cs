@@ -80,6 +80,45 @@ public sealed class CgminerClient
         }
     }
 
+    /// <summary>
+    /// For commands real firmware may never answer (Whatsminer v2 power_off): returns the reply if one arrives within
+    /// <paramref name="replyWait"/>, else null once the request is delivered. Connection failures still throw.
+    /// </summary>
+    public async Task<string?> SendMaybeSilentAsync(string requestJson, TimeSpan replyWait, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        using var client = new TcpClient { NoDelay = true };
+        try
+        {
+            await client.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(requestJson), timeout.Token).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+            wait.CancelAfter(replyWait);
+            try
+            {
+                return await ReadToEndAsync(stream, wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MinerException(_minerId, MinerFailureKind.Timeout, $"could not deliver within {_timeout.TotalSeconds:0.#} s on port {_port}");
+        }
+        catch (SocketException ex)
+        {
+            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: {ex.SocketErrorCode}", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection lost ({ex.Message})", ex);
+        }
+    }
+
     private async Task<string> ReadToEndAsync(NetworkStream stream, CancellationToken ct)
     {
         var buffer = new byte[4096];
