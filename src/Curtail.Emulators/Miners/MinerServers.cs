@@ -21,8 +21,23 @@ public static class MinerServers
                 yield return (main, new WhatsminerV3Server(miner).HandleAsync);
                 yield return (miner.Endpoint.AuxPort!.Value, new CgminerApiServer(miner, new WhatsminerV2Dialect(miner, writesEnabled: false)).HandleAsync);
                 break;
+            case MinerFamily.AntminerStock:
+                var antminer = new AntminerStockEmulator(miner);
+                yield return (main, new MiniHttpServer(miner, antminer.HandleWebAsync).HandleAsync);
+                yield return (miner.Endpoint.AuxPort!.Value, new CgminerApiServer(miner, antminer).HandleAsync);
+                break;
+            case MinerFamily.BraiinsOs:
+                var braiins = new BraiinsOsEmulator(miner);
+                yield return (main, new MiniHttpServer(miner, braiins.HandleWebAsync).HandleAsync);
+                yield return (miner.Endpoint.AuxPort!.Value, new CgminerApiServer(miner, braiins).HandleAsync);
+                break;
+            case MinerFamily.Vnish:
+                yield return (main, new MiniHttpServer(miner, new VnishEmulator(miner).HandleWebAsync).HandleAsync);
+                break;
             default:
-                throw new NotSupportedException($"no emulator for {miner.Family}");
+                // Plain cgminer: the Antminer read API alone, no control.
+                yield return (main, new CgminerApiServer(miner, new AntminerStockEmulator(miner)).HandleAsync);
+                break;
         }
     }
 }

@@ -84,6 +84,11 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
     public async Task SetPowerTargetAsync(double watts, CancellationToken cancellationToken = default)
     {
         await EnsureWithinLimitsAsync(this, watts, cancellationToken).ConfigureAwait(false);
+        // The highest profile not above the request, so a site target is never exceeded (the "NNNNW" selector
+        // picks the nearest, which may be above).
+        var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
+        var chosen = profiles.Where(p => p.Watts <= watts + 0.5).OrderByDescending(p => p.Watts).Select(p => p.Name).FirstOrDefault()
+                     ?? $"{watts.ToString("0", CultureInfo.InvariantCulture)}W";
         var atm = await _api.CommandAsync("atm", cancellationToken: cancellationToken).ConfigureAwait(false);
         var atmOn = TolerantJson.Text(TolerantJson.First(atm, "ATM")?["Enabled"]) == "true";
         await WithSessionAsync(async (sid, ct) =>
@@ -91,7 +96,7 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
             if (atmOn) await _api.CommandAsync("atmset", $"{sid},enabled=false", cancellationToken: ct).ConfigureAwait(false);
             try
             {
-                await _api.CommandAsync("profileset", $"{sid},{watts.ToString("0", CultureInfo.InvariantCulture)}W", cancellationToken: ct)
+                await _api.CommandAsync("profileset", $"{sid},{chosen}", cancellationToken: ct)
                     .ConfigureAwait(false);
             }
             finally
