@@ -49,20 +49,23 @@ public sealed record DispatchOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a family may take to show a command's effect. Defaults: LuxOS 15 s (~25 W in under 5 s), Braiins
-    /// 20 s (boards off ~6 s after pause), Whatsminer 30 s, Vnish 30 s, Antminer stock 90 s (some FW had not
-    /// dropped after 60 s).
+    /// How long a family may take to show a command's effect. Sleep/wake defaults: LuxOS 15 s (~25 W in under
+    /// 5 s), Braiins 20 s (boards off ~6 s after pause), Whatsminer 30 s, Vnish 30 s, Antminer stock 90 s (some FW
+    /// had not dropped after 60 s). A lowered power target must show in the measured power, which follows the
+    /// tuner: 60 s, 180 s for Whatsminer (the change restarts mining).
     /// </summary>
-    public Func<MinerFamily, TimeSpan> ConfirmDeadline { get; init; } = DefaultDeadline;
+    public Func<MinerFamily, MinerActionKind, TimeSpan> ConfirmDeadline { get; init; } = DefaultDeadline;
 
-    public static TimeSpan DefaultDeadline(MinerFamily family) => family switch
-    {
-        MinerFamily.LuxOs => TimeSpan.FromSeconds(15),
-        MinerFamily.BraiinsOs => TimeSpan.FromSeconds(20),
-        MinerFamily.AntminerStock => TimeSpan.FromSeconds(90),
-        _ => TimeSpan.FromSeconds(30),
-    };
+    public static TimeSpan DefaultDeadline(MinerFamily family, MinerActionKind action) => action == MinerActionKind.SetTarget
+        ? family is MinerFamily.WhatsminerV2 or MinerFamily.WhatsminerV3 ? TimeSpan.FromSeconds(180) : TimeSpan.FromSeconds(60)
+        : family switch
+        {
+            MinerFamily.LuxOs => TimeSpan.FromSeconds(15),
+            MinerFamily.BraiinsOs => TimeSpan.FromSeconds(20),
+            MinerFamily.AntminerStock => TimeSpan.FromSeconds(90),
+            _ => TimeSpan.FromSeconds(30),
+        };
 
     /// <summary>Scales every deadline (tests and emulators running faster than real firmware).</summary>
-    public DispatchOptions ScaledDeadlines(double factor) => this with { ConfirmDeadline = f => DefaultDeadline(f) / factor };
+    public DispatchOptions ScaledDeadlines(double factor) => this with { ConfirmDeadline = (f, a) => DefaultDeadline(f, a) / factor };
 }
