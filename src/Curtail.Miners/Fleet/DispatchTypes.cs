@@ -66,6 +66,30 @@ public sealed record DispatchOptions
             _ => TimeSpan.FromSeconds(30),
         };
 
+    /// <summary>
+    /// When to take the first read-back after a command: the firmware's own settle time, so a fleet of thousands is
+    /// not polled for an effect that cannot have happened yet. Sleep: LuxOS 3 s, Braiins 5 s, Antminer 8 s,
+    /// others 4 s; a lowered target 3 s; wake at once (only the mode has to change).
+    /// </summary>
+    public Func<MinerFamily, MinerActionKind, TimeSpan> FirstReadDelay { get; init; } = DefaultFirstReadDelay;
+
+    public static TimeSpan DefaultFirstReadDelay(MinerFamily family, MinerActionKind action) => action switch
+    {
+        MinerActionKind.Sleep => family switch
+        {
+            MinerFamily.LuxOs => TimeSpan.FromSeconds(3),
+            MinerFamily.BraiinsOs => TimeSpan.FromSeconds(5),
+            MinerFamily.AntminerStock => TimeSpan.FromSeconds(8),
+            _ => TimeSpan.FromSeconds(4),
+        },
+        MinerActionKind.SetTarget => TimeSpan.FromSeconds(3),
+        _ => TimeSpan.Zero,
+    };
+
     /// <summary>Scales every deadline (tests and emulators running faster than real firmware).</summary>
-    public DispatchOptions ScaledDeadlines(double factor) => this with { ConfirmDeadline = (f, a) => DefaultDeadline(f, a) / factor };
+    public DispatchOptions ScaledDeadlines(double factor) => this with
+    {
+        ConfirmDeadline = (f, a) => DefaultDeadline(f, a) / factor,
+        FirstReadDelay = (f, a) => DefaultFirstReadDelay(f, a) / factor,
+    };
 }

@@ -106,6 +106,8 @@ public sealed class FleetDispatcher
         var start = _time.GetTimestamp();
         MinerStatus? last = null;
         string? lastError = null;
+        var settle = _options.FirstReadDelay(miner.Family, action.Kind);
+        if (settle > TimeSpan.Zero) await Task.Delay(settle < deadline ? settle : deadline, _time, ct).ConfigureAwait(false);
         while (true)
         {
             await _readSlots.WaitAsync(ct).ConfigureAwait(false);
