@@ -23,8 +23,8 @@ public static class RegisterCodec
         {
             WordOrder.ABCD => (w0 << 16) | w1,
             WordOrder.CDAB => (w1 << 16) | w0,
-            WordOrder.BADC => ((uint)Swap(w0) << 16) | Swap(w1),
-            WordOrder.DCBA => ((uint)Swap(w1) << 16) | Swap(w0),
+            WordOrder.BADC => ((uint)Swap(words[0]) << 16) | Swap(words[1]),
+            WordOrder.DCBA => ((uint)Swap(words[1]) << 16) | Swap(words[0]),
             _ => throw new ArgumentOutOfRangeException(nameof(order)),
         };
     }
