@@ -20,6 +20,8 @@ public sealed class LoadFollower
 
     public LoadFollowingSettings Settings => _settings;
     public LoadDecision? LastDecision { get; private set; }
+    /// <summary>Time of the last reading the follower could act on (null before the first).</summary>
+    public DateTimeOffset? LastUsableReadingTime => _lastUsableReading;
 
     /// <param name="reading">The latest reading, or null when the poll failed.</param>
     /// <param name="siteLoadKw">The miners' present load.</param>
