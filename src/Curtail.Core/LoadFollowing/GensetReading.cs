@@ -76,8 +76,12 @@ public sealed record GensetReading
     /// frequency values present and plausible.
     /// </summary>
     public bool IsUsableAt(DateTimeOffset now, TimeSpan maxAge) =>
-        (IssuesAt(now, maxAge) & (ReadingIssues.Stale | ReadingIssues.HeartbeatFrozen)) == 0
-        && ActivePowerKw is not null && AvailablePowerKw is not null && FrequencyHz is not null;
+        IsFreshAt(now, maxAge) && ActivePowerKw is not null && AvailablePowerKw is not null && FrequencyHz is not null;
 
-    public bool IsRunningOnLoad => EngineState == EngineState.RunningLoaded && BreakerClosed != false;
+    /// <summary>Recent and from a live controller (heartbeat moving), whatever the values.</summary>
+    public bool IsFreshAt(DateTimeOffset now, TimeSpan maxAge) =>
+        (IssuesAt(now, maxAge) & (ReadingIssues.Stale | ReadingIssues.HeartbeatFrozen)) == 0;
+
+    /// <summary>Breaker closed (or not reported) and engine running on load (or state not reported).</summary>
+    public bool IsOnLoad => EngineState is EngineState.RunningLoaded or EngineState.Unknown && BreakerClosed != false;
 }

@@ -33,9 +33,19 @@ public sealed class LoadFollower
     {
         if (double.IsNaN(siteLoadKw) || siteLoadKw < 0) siteLoadKw = 0;
         if (double.IsNaN(requestedKw) || requestedKw < 0) requestedKw = 0;
-        var decision = reading is not null && reading.IsUsableAt(now, _settings.MaxReadingAge)
-            ? DecideOnReading(reading, siteLoadKw, requestedKw, now)
-            : DecideWithoutReading(reading, siteLoadKw, now, linkProblem);
+        LoadDecision decision;
+        if (reading is not null && reading.IsFreshAt(now, _settings.MaxReadingAge) && !reading.IsOnLoad)
+        {
+            // A live controller saying the genset is off: that is news, not a lost link (frequency may read 0).
+            _lastUsableReading = reading.TimeRead;
+            _lastIncrease = null;
+            decision = new LoadDecision(now, 0, 0, LoadDecisionReason.GensetOffline,
+                $"genset not on load (engine {reading.EngineState}, breaker {(reading.BreakerClosed == false ? "open" : "closed")}); restart in steps of {F(_settings.MaxStepLoadPct)} %");
+        }
+        else if (reading is not null && reading.IsUsableAt(now, _settings.MaxReadingAge))
+            decision = DecideOnReading(reading, siteLoadKw, requestedKw, now);
+        else
+            decision = DecideWithoutReading(reading, siteLoadKw, now, linkProblem);
         _lastTarget = decision.TargetKw;
         LastDecision = decision;
         return decision;
@@ -73,13 +83,6 @@ public sealed class LoadFollower
         var frequency = r.FrequencyHz!.Value;
         _ratedKw = r.RatedPowerKw ?? _ratedKw ?? available;
         var rated = _ratedKw.Value;
-
-        if (!IsOnLoad(r))
-        {
-            _lastIncrease = null;
-            return new LoadDecision(now, 0, 0, LoadDecisionReason.GensetOffline,
-                $"genset not on load (engine {r.EngineState}, breaker {(r.BreakerClosed == false ? "open" : "closed")}); restart in steps of {F(_settings.MaxStepLoadPct)} %");
-        }
 
         // Load on the genset that is not the miners' (auxiliaries, losses): it stays whatever the miners do.
         var otherLoad = Math.Max(0, active - siteLoadKw);
@@ -135,9 +138,6 @@ public sealed class LoadFollower
                 $"{detailBase}; step of {F(step)} kW towards {F(desired)} kW")
             : new LoadDecision(now, stepped, headroomCeiling, why, detailBase);
     }
-
-    private static bool IsOnLoad(GensetReading r) =>
-        r.EngineState is EngineState.RunningLoaded or EngineState.Unknown && r.BreakerClosed != false;
 
     private static string Describe(ReadingIssues issues) => issues == ReadingIssues.None ? "missing values" : issues.ToString();
 
