@@ -46,7 +46,10 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         var listener = new Socket(_options.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // Plain SO_REUSEADDR so a restart binds through TIME_WAIT. .NET's ReuseAddress also sets SO_REUSEPORT on
+            // Linux, which would let two servers share a port silently; a second server must fail loudly instead.
+            if (OperatingSystem.IsLinux()) listener.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+            else if (!OperatingSystem.IsWindows()) listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(new IPEndPoint(_options.Address, _options.Port));
             listener.Listen(64);
         }

@@ -46,12 +46,13 @@ public static class RegisterCodec
     /// <summary>The raw value as the type reads it (before scale), e.g. -1 for an I16 0xFFFF.</summary>
     public static double DecodeRaw(ReadOnlySpan<ushort> words, PointType type, WordOrder order) => type switch
     {
-        PointType.U16 => words[0],
-        PointType.I16 => (short)words[0],
-        PointType.Bool => words[0] != 0 ? 1 : 0,
-        PointType.U32 => Combine(words, order),
-        PointType.I32 => (int)Combine(words, order),
-        PointType.F32 => BitConverter.UInt32BitsToSingle(Combine(words, order)),
+        // Every arm is cast to double: otherwise the float arm makes the switch's type float and u32/i32 lose digits.
+        PointType.U16 => (double)words[0],
+        PointType.I16 => (double)(short)words[0],
+        PointType.Bool => words[0] != 0 ? 1.0 : 0.0,
+        PointType.U32 => (double)Combine(words, order),
+        PointType.I32 => (double)(int)Combine(words, order),
+        PointType.F32 => (double)BitConverter.UInt32BitsToSingle(Combine(words, order)),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
