@@ -70,7 +70,7 @@ public static class NativeLoadReader
         log.ThrowUnlessSkipping(options);
         if (starts.Count == 0) throw new InvalidInputException(path, null, "no load rows");
         var byZone = zoneColumns.Select((c, z) => (c.Zone, Values: zones[z].ToArray())).ToDictionary(x => x.Zone, x => x.Values);
-        return new SystemLoadResult(new SystemLoadSeries(starts.ToArray(), ercot.ToArray(), byZone), log.SkippedRows, log.Problems);
+        return new SystemLoadResult(new SystemLoadSeries(starts.ToArray(), ercot.ToArray(), byZone), log.SkippedRows, log.InFileOrder());
     }
 
     private static bool InOrder(long previous, int previousLine, long start, string path, int lineNumber, ProblemLog log)

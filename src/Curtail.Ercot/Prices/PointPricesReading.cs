@@ -32,6 +32,6 @@ internal static class PointPricesReading
             .ToDictionary(s => s.SettlementPoint, StringComparer.Ordinal);
         log.ThrowUnlessSkipping(options);
         if (series.Count == 0) throw new InvalidInputException($"no prices of known settlement points in {string.Join(", ", used.Select(u => u.File))}");
-        return new PointPricesResult(series, log.SkippedRows, log.Problems, used.Select(u => u.File).ToList());
+        return new PointPricesResult(series, log.SkippedRows, log.InFileOrder(), used.Select(u => u.File).ToList());
     }
 }

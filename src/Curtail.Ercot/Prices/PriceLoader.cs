@@ -55,7 +55,7 @@ public static class PriceLoader
         if (series.Count == 0)
             throw new InvalidInputException(
                 $"no {settlementPoint} prices{RangeText(fromCpt, toCptExclusive)} in {string.Join(", ", used.Select(u => u.File))}");
-        return new PriceLoadResult(series, log.SkippedRows, log.Problems, used.Select(u => u.File).ToList());
+        return new PriceLoadResult(series, log.SkippedRows, log.InFileOrder(), used.Select(u => u.File).ToList());
     }
 
     private static string RangeText(DateOnly? from, DateOnly? to) =>

@@ -28,8 +28,12 @@ internal sealed class ProblemLog
     public void ThrowUnlessSkipping(PriceReadOptions options)
     {
         if (options.SkipBadRows || _problems.Count == 0) return;
-        throw Refusal(_problems);
+        throw Refusal(InFileOrder());
     }
+
+    /// <summary>Problems by file and line, as a user walks through a file; parse problems and sequence problems interleave.</summary>
+    public IReadOnlyList<RowProblem> InFileOrder() =>
+        _problems.OrderBy(p => p.File, StringComparer.Ordinal).ThenBy(p => p.Line).ToList();
 
     public static InvalidInputException Refusal(IReadOnlyList<RowProblem> problems)
     {
