@@ -29,14 +29,17 @@ public static class SweepRunner
         var resumeSwept = parameters.Any(p => p.Key == "policy.resume_below_usd_per_mwh");
         var sites = grid.Select(values => SiteAt(inputs.Site, parameters, values, resumeSwept)).ToArray();
 
-        // References depend only on economics and constraints; compute each distinct one once.
-        var references = new ConcurrentDictionary<(string, double, double?, double, OperatingConstraints), Lazy<(double AlwaysOn, double Oracle)>>();
-        (double, double) ReferencesFor(SiteDefinition site) => references.GetOrAdd(
+        // The economics table and the references depend only on economics and constraints; compute each distinct one once.
+        var shared = new ConcurrentDictionary<(string, double, double?, double, OperatingConstraints), Lazy<Shared>>();
+        Shared SharedFor(SiteDefinition site) => shared.GetOrAdd(
             (site.Name, site.Energy.AdderUsdPerMwh, site.Energy.FixedPriceUsdPerMwh, site.Economics.PoolFee, site.Constraints),
-            _ => new Lazy<(double, double)>(() =>
+            _ => new Lazy<Shared>(() =>
             {
                 var at = inputs.WithSite(site);
-                return (Backtester.Run(at, new AlwaysOnPolicy()).ProfitUsd, Backtester.Run(at, PolicyFactory.Create(at, PolicyKind.Oracle)).ProfitUsd);
+                var table = Backtester.TableFor(at);
+                return new Shared(table,
+                    Backtester.Run(at, new AlwaysOnPolicy(), table: table).ProfitUsd,
+                    Backtester.Run(at, PolicyFactory.Create(at, PolicyKind.Oracle), table: table).ProfitUsd);
             })).Value;
 
         var points = new SweepPoint[grid.Length];
@@ -44,13 +47,15 @@ public static class SweepRunner
         Parallel.For(0, grid.Length, i =>
         {
             var at = inputs.WithSite(sites[i]);
-            var totals = Backtester.Run(at, PolicyFactory.Create(at, sites[i].Policy.Kind));
-            var (alwaysOn, oracle) = ReferencesFor(sites[i]);
-            points[i] = new SweepPoint(grid[i], totals, alwaysOn, oracle);
+            var refs = SharedFor(sites[i]);
+            var totals = Backtester.Run(at, PolicyFactory.Create(at, sites[i].Policy.Kind), table: refs.Table);
+            points[i] = new SweepPoint(grid[i], totals, refs.AlwaysOnProfitUsd, refs.OracleProfitUsd);
             progress?.Report(Interlocked.Increment(ref done));
         });
         return new SweepResult(parameters, points);
     }
+
+    private sealed record Shared(Core.Economics.EconomicsTable Table, double AlwaysOnProfitUsd, double OracleProfitUsd);
 
     private static double[][] Grid(IReadOnlyList<SweepParameter> parameters)
     {
