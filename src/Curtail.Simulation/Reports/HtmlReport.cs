@@ -43,8 +43,9 @@ public static class HtmlReport
             if (site.Policy.ResumeBelowUsdPerMwh is { } resume && resume != strike) refs.Add(new ReferenceLine("resume below", "#16a34a", resume));
         }
         var sorted = prices.Order().ToArray();
-        var p99 = sorted.Length == 0 ? 0 : sorted[(int)(0.995 * (sorted.Length - 1))];
-        var clip = Math.Max(p99, refs.Count > 0 ? refs.Max(x => x.Value) * 1.5 : 0);
+        // Scale the axis to where decisions happen (around the strikes), not to the rare spikes, which stay visible at the top edge.
+        var p98 = sorted.Length == 0 ? 0 : sorted[(int)(0.98 * (sorted.Length - 1))];
+        var clip = Math.Max(p98, refs.Count > 0 ? refs.Max(x => x.Value) * 4 : 0);
         html.Append("<h2>Price and strikes</h2>");
         html.Append(new SvgTimeChart
         {

@@ -49,7 +49,7 @@ public sealed class SvgTimeChart
 
         var svg = new StringBuilder();
         svg.Append(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-label=\"{Escape(Title)}\">");
-        svg.Append(Inv, $"<text x=\"{Left}\" y=\"18\" class=\"title\">{Escape(Title)}{(clipped ? $" (axis clipped at {YMaxClip:N0}; higher values drawn at the top edge)" : "")}</text>");
+        svg.Append(Inv, $"<text x=\"{Left}\" y=\"18\" class=\"title\">{Escape(Title)}{(clipped ? $" (axis clipped at {niceHi:N0}; higher values drawn at the top edge)" : "")}</text>");
         for (var v = niceLo; v <= niceHi + yStep / 2; v += yStep)
         {
             var y = Y(v);
