@@ -90,7 +90,9 @@ internal static class SeriesAssembler
                 log.Add(files[n - 1], lines[n - 1], RowProblemKind.Missing,
                     $"{(to - ends[n - 1]) / rule.FixedLengthTicks} {point} interval(s) missing at the end of the requested range, from {Utc(ends[n - 1])} to {Utc(to)}");
         }
-        return new PriceSeries(point, starts[..n], ends[..n], prices[..n]);
+        return n == total
+            ? new PriceSeries(point, starts, ends, prices)
+            : new PriceSeries(point, starts[..n], ends[..n], prices[..n]);
     }
 
     public static string Utc(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm'Z'");
