@@ -182,4 +182,26 @@ public class PriceLoaderTests : IDisposable
         Assert.DoesNotContain(reasons, r => r.Contains(":7:"));
         Assert.Equal([TestFiles.Utc("2021-03-14T08:00Z").UtcTicks], result.Series.StartTicks.ToArray());
     }
+
+    [Fact]
+    public void CorruptGzipIsBadInputNamingTheFile()
+    {
+        var bytes = File.ReadAllBytes(Shipped.RealTimeHubsFile(2020));
+        for (var i = 100_000; i < 100_400; i++) bytes[i] ^= 0x5A;
+        var path = Path.Combine(_dir.Path, "corrupt.csv.gz");
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidInputException>(() => PriceLoader.Load([path], "HB_WEST"));
+        Assert.Equal(path, e.Location);
+        Assert.True(e.Line > 1000);
+        Assert.Contains("gzip data is corrupt", e.Message);
+    }
+
+    [Fact]
+    public void DirectoryWithoutAFileForThePointIsRefused()
+    {
+        _dir.Write("dam.csv", "DeliveryDate,HourEnding,SettlementPoint,SettlementPointPrice,DSTFlag\n06/01/2021,01:00,HB_WEST,20.1,N\n");
+        _dir.Write("notes.txt", "not a price file\n");
+        var e = Assert.Throws<InvalidInputException>(() => PriceLoader.Load([_dir.Path], "HB_WEST"));
+        Assert.Contains("no real-time price files that may hold HB_WEST in", e.Message);
+    }
 }

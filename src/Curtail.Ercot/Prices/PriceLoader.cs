@@ -48,7 +48,7 @@ public static class PriceLoader
 
         var used = inputs.Zip(reads).Where(x => x.Second is not null).Select(x => (File: x.First.Path, Rows: x.Second!)).ToList();
         if (used.Count == 0)
-            throw new InvalidInputException($"no real-time price files in {string.Join(", ", filesOrDirectories)}");
+            throw new InvalidInputException($"no real-time price files that may hold {settlementPoint} in {string.Join(", ", filesOrDirectories)}");
         var log = new ProblemLog();
         foreach (var (_, rows) in used) log.AddRange(rows.Log);
         var series = SeriesAssembler.Assemble(settlementPoint, used.Select(u => u.Rows.Rows), RealTimeFileReader.Rule, log,
