@@ -203,4 +203,20 @@ public class ProblemReportingTests : IDisposable
         var e = Assert.Throws<InvalidInputException>(() => PriceLoader.Load([Path.Combine(_dir.Path, "nope.csv.gz")], "HB_WEST"));
         Assert.Contains("no such file or directory", e.Message);
     }
+
+    [Fact]
+    public void IntervalOffTheFifteenMinuteGridIsReported()
+    {
+        var e = Refused(Rows(WithRow(2, ("2021-06-01T05:20Z", "HB_WEST", "22.5"))));
+        Assert.Equal(4, e.Line);
+        Assert.Contains("HB_WEST interval starting 2021-06-01T05:20Z is not on the 15-minute grid", e.Message);
+    }
+
+    [Fact]
+    public void ByteOrderMarkWindowsLineEndsQuotesAndBlankLinesAreTolerated()
+    {
+        var content = "\uFEFF" + Rows(GoodHour).Replace("\n", "\r\n").Replace(",HB_WEST,", ",\"HB_WEST\",") + "\r\n";
+        var result = PriceLoader.Load([_dir.Write("windows.csv", content)], "HB_WEST");
+        Assert.Equal([20.5, 22.5, 24.5, 26.5], result.Series.Prices.ToArray());
+    }
 }

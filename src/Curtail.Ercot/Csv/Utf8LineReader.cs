@@ -8,16 +8,21 @@ namespace Curtail.Ercot.Csv;
 internal sealed class Utf8LineReader : IDisposable
 {
     private readonly Stream _stream;
+    private readonly string _source;
     private byte[] _buffer = new byte[1 << 16];
     private int _start;
     private int _end;
     private bool _endOfStream;
 
-    public Utf8LineReader(Stream stream) => _stream = stream;
+    public Utf8LineReader(Stream stream, string source)
+    {
+        _stream = stream;
+        _source = source;
+    }
 
     public int LineNumber { get; private set; }
 
-    public static Utf8LineReader Open(string path) => new(DecompressingFile.Open(path));
+    public static Utf8LineReader Open(string path) => new(DecompressingFile.Open(path), path);
 
     /// <summary>Next line without its line terminator (and without a UTF-8 BOM on line 1); false at end of file.</summary>
     public bool TryReadLine(out ReadOnlySpan<byte> line)
@@ -64,7 +69,15 @@ internal sealed class Utf8LineReader : IDisposable
             _start = 0;
         }
         if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-        var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        int read;
+        try
+        {
+            read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new Curtail.Core.InvalidInputException(_source, LineNumber + 1, $"gzip data is corrupt ({e.Message}); the file cannot be read past this line");
+        }
         if (read == 0) _endOfStream = true;
         else _end += read;
     }

@@ -13,8 +13,9 @@ public static class PriceLoader
 {
     /// <summary>
     /// Loads the prices of <paramref name="settlementPoint"/> from files and directories. A directory contributes
-    /// every real-time price file directly inside it; day-ahead, SCED, load and other files there are ignored,
-    /// whereas a file named explicitly must be a real-time price file. <paramref name="fromCpt"/> and
+    /// every real-time price file directly inside it that may hold the point (tidy hub files for hubs, tidy
+    /// load-zone files for load zones, ERCOT layouts always); day-ahead, SCED, load and other files there are
+    /// ignored, whereas a file named explicitly must be a real-time price file. <paramref name="fromCpt"/> and
     /// <paramref name="toCptExclusive"/> are Central Prevailing Time delivery dates: intervals from local midnight
     /// starting <paramref name="fromCpt"/> up to local midnight starting <paramref name="toCptExclusive"/>.
     /// </summary>
@@ -37,7 +38,8 @@ public static class PriceLoader
         var inputs = InputFiles.Expand(filesOrDirectories);
         var reads = InputFiles.ReadInParallel(inputs, input =>
         {
-            var rows = RealTimeFileReader.Read(input.Path, settlementPoint, fromTicks, toTicks, options, out var layout);
+            var rows = RealTimeFileReader.Read(input.Path, settlementPoint, fromTicks, toTicks, options,
+                layout => input.NamedByUser || MayHold(layout, settlementPoint), out var layout);
             if (rows is null && input.NamedByUser)
                 throw new InvalidInputException(input.Path, 1,
                     $"header is not a real-time 15-minute price layout (found {layout}); expected tidy rtm_spp, NP6-905-CD or NP6-785-ER columns");
@@ -46,7 +48,7 @@ public static class PriceLoader
 
         var used = inputs.Zip(reads).Where(x => x.Second is not null).Select(x => (File: x.First.Path, Rows: x.Second!)).ToList();
         if (used.Count == 0)
-            throw new InvalidInputException($"no real-time price files in {string.Join(", ", filesOrDirectories)}");
+            throw new InvalidInputException($"no real-time price files that may hold {settlementPoint} in {string.Join(", ", filesOrDirectories)}");
         var log = new ProblemLog();
         foreach (var (_, rows) in used) log.AddRange(rows.Log);
         var series = SeriesAssembler.Assemble(settlementPoint, used.Select(u => u.Rows.Rows), RealTimeFileReader.Rule, log,
@@ -56,6 +58,22 @@ public static class PriceLoader
             throw new InvalidInputException(
                 $"no {settlementPoint} prices{RangeText(fromCpt, toCptExclusive)} in {string.Join(", ", used.Select(u => u.File))}");
         return new PriceLoadResult(series, log.SkippedRows, log.InFileOrder(), used.Select(u => u.File).ToList());
+    }
+
+    /// <summary>
+    /// In a directory, the tidy layouts tell hubs from load zones: spp_lo/spp_hi exist only because of the LZ/LZEW
+    /// pair, so a tidy load-zone file holds no hub and a tidy hub file no load zone. Skipping the other kind halves
+    /// the work of loading a point from the shipped data folder. ERCOT's own layouts mix both and are always read.
+    /// </summary>
+    private static bool MayHold(ErcotFileLayout layout, string settlementPoint)
+    {
+        var isLoadZone = SettlementPoints.TypeOf(settlementPoint) == "LZ";
+        return layout switch
+        {
+            ErcotFileLayout.TidyRealTimeHubs => !isLoadZone,
+            ErcotFileLayout.TidyRealTimeLoadZones => isLoadZone,
+            _ => true,
+        };
     }
 
     private static string RangeText(DateOnly? from, DateOnly? to) =>

@@ -24,7 +24,11 @@ internal sealed class RealTimeFileReader
     private readonly long _fromTicks;
     private readonly long _toTicks;
     private readonly PriceReadOptions _options;
+    private const int MaxNamesCompared = 16;
+    // Most files hold one year; sizing for it up front avoids regrowing the arrays a dozen times.
+    private const int IntervalsInALeapYear = 366 * 96;
     private readonly PointTable<bool> _knownPoints = new();
+    private readonly List<byte[]> _knownNamesSeen = [];
     private readonly ProblemLog _log = new();
     private readonly RowBuffer _rows;
 
@@ -38,11 +42,15 @@ internal sealed class RealTimeFileReader
         _fromTicks = fromTicks;
         _toTicks = toTicks;
         _options = options;
-        _rows = new RowBuffer(path);
+        _rows = new RowBuffer(path, IntervalsInALeapYear);
     }
 
-    /// <summary>The file's rows for <paramref name="point"/> starting in [from, to), or null when the file is not a real-time price file.</summary>
-    public static RealTimeFileRows? Read(string path, string point, long fromTicks, long toTicks, PriceReadOptions options, out ErcotFileLayout layout)
+    /// <summary>
+    /// The file's rows for <paramref name="point"/> starting in [from, to), or null when the file is not a
+    /// real-time price file or <paramref name="wanted"/> turns its layout down (decided from the header alone).
+    /// </summary>
+    public static RealTimeFileRows? Read(string path, string point, long fromTicks, long toTicks, PriceReadOptions options,
+        Func<ErcotFileLayout, bool> wanted, out ErcotFileLayout layout)
     {
         using var reader = Utf8LineReader.Open(path);
         if (!reader.TryReadLine(out var headerLine))
@@ -52,7 +60,7 @@ internal sealed class RealTimeFileReader
         }
         var header = CsvHeader.Parse(headerLine);
         layout = ErcotFileLayouts.Detect(header);
-        if (!layout.IsRealTime()) return null;
+        if (!layout.IsRealTime() || !wanted(layout)) return null;
         var fileReader = new RealTimeFileReader(path, point, fromTicks, toTicks, options);
         if (layout is ErcotFileLayout.Np6905Cd or ErcotFileLayout.Np6785Er) fileReader.ReadErcotLayout(reader, header);
         else fileReader.ReadTidyLayout(reader, header, layout);
@@ -170,7 +178,15 @@ internal sealed class RealTimeFileReader
 
     private void CheckOtherPoint(ReadOnlySpan<byte> name, int lineNumber)
     {
-        if (_options.IgnoreUnknownPoints || _knownPoints.GetOrAdd(name, SettlementPoints.IsKnown)) return;
+        if (_options.IgnoreUnknownPoints) return;
+        // A file repeats the same handful of names every interval: comparing bytes with those seen beats hashing.
+        foreach (var known in _knownNamesSeen)
+            if (name.SequenceEqual(known)) return;
+        if (_knownPoints.GetOrAdd(name, SettlementPoints.IsKnown))
+        {
+            if (_knownNamesSeen.Count < MaxNamesCompared) _knownNamesSeen.Add(name.ToArray());
+            return;
+        }
         _log.Add(_path, lineNumber, RowProblemKind.UnknownSettlementPoint, $"unknown settlement point '{Encoding.UTF8.GetString(name)}'");
     }
 

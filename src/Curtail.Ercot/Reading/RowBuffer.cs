@@ -1,11 +1,11 @@
 namespace Curtail.Ercot.Reading;
 
 /// <summary>Growable parallel arrays of the accepted rows of one settlement point from one file, in file order.</summary>
-internal sealed class RowBuffer(string file)
+internal sealed class RowBuffer(string file, int initialCapacity = 1024)
 {
-    private long[] _starts = new long[1024];
-    private double[] _values = new double[1024];
-    private int[] _lines = new int[1024];
+    private long[] _starts = new long[initialCapacity];
+    private double[] _values = new double[initialCapacity];
+    private int[] _lines = new int[initialCapacity];
 
     public string File { get; } = file;
     public int Count { get; private set; }

@@ -52,14 +52,16 @@ internal static class SeriesAssembler
                 if (n > 0)
                 {
                     var previousEnd = rule.IsFixed ? ends[n - 1] : starts[n - 1] + 1;
-                    if (start == starts[n - 1])
-                    {
-                        log.Add(part.File, line, RowProblemKind.Duplicate,
-                            $"duplicate {point} interval starting {Utc(start)} (first at {files[n - 1]}:{lines[n - 1]})");
-                        continue;
-                    }
                     if (start < previousEnd)
                     {
+                        // Accepted starts are ascending, so an earlier copy of this interval (e.g. two files of one year) is found by search.
+                        var earlier = Array.BinarySearch(starts, 0, n, start);
+                        if (earlier >= 0)
+                        {
+                            log.Add(part.File, line, RowProblemKind.Duplicate,
+                                $"duplicate {point} interval starting {Utc(start)} (first at {files[earlier]}:{lines[earlier]})");
+                            continue;
+                        }
                         log.Add(part.File, line, RowProblemKind.OutOfOrder,
                             $"{point} interval starting {Utc(start)} is out of order: it follows {Utc(starts[n - 1])} ({files[n - 1]}:{lines[n - 1]})");
                         continue;
@@ -88,7 +90,9 @@ internal static class SeriesAssembler
                 log.Add(files[n - 1], lines[n - 1], RowProblemKind.Missing,
                     $"{(to - ends[n - 1]) / rule.FixedLengthTicks} {point} interval(s) missing at the end of the requested range, from {Utc(ends[n - 1])} to {Utc(to)}");
         }
-        return new PriceSeries(point, starts[..n], ends[..n], prices[..n]);
+        return n == total
+            ? new PriceSeries(point, starts, ends, prices)
+            : new PriceSeries(point, starts[..n], ends[..n], prices[..n]);
     }
 
     public static string Utc(long ticks) => new DateTime(ticks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm'Z'");
