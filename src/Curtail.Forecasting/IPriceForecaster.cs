@@ -20,6 +20,10 @@ public interface IPriceForecaster
 /// <summary>A forecast issued at <see cref="IssuedAt"/> for consecutive intervals.</summary>
 public sealed record PriceForecast(DateTimeOffset IssuedAt, IReadOnlyList<IntervalForecast> Intervals);
 
-/// <summary>Quantiles of the settlement price of one interval, and the probability it exceeds the strike.</summary>
+/// <summary>
+/// Quantiles and expected value of the settlement price of one interval, and the probability it exceeds the strike.
+/// The mean matters for decisions (the expected cost of running is linear in price) and is pulled up by rare
+/// spikes that the quantiles do not see.
+/// </summary>
 public readonly record struct IntervalForecast(
-    DateTimeOffset StartUtc, DateTimeOffset EndUtc, double P10, double P50, double P90, double SpikeProbability);
+    DateTimeOffset StartUtc, DateTimeOffset EndUtc, double P10, double P50, double P90, double Mean, double SpikeProbability);

@@ -11,6 +11,7 @@ public abstract class BaselineForecaster : IPriceForecaster
 {
     private double[] _p10Offset = [];
     private double[] _p50Offset = [];
+    private double[] _meanOffset = [];
     private double[] _p90Offset = [];
     private double _spikeGivenPointAbove;
     private double _spikeGivenPointBelow;
@@ -48,6 +49,7 @@ public abstract class BaselineForecaster : IPriceForecaster
         if (residuals[0].Count == 0) throw new ArgumentException($"no calibration data for {Name} between {from:u} and {to:u}");
         _p10Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.1)).ToArray();
         _p50Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.5)).ToArray();
+        _meanOffset = residuals.Select(r => r.Average()).ToArray();
         _p90Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.9)).ToArray();
         _spikeGivenPointAbove = above == 0 ? 1 : (double)aboveSpikes / above;
         _spikeGivenPointBelow = below == 0 ? 0 : (double)belowSpikes / below;
@@ -67,8 +69,9 @@ public abstract class BaselineForecaster : IPriceForecaster
             var i = Math.Min(h, _p50Offset.Length) - 1;
             // The median residual of persistence is ~0; the point itself is the rule's P50, as the baselines are defined.
             var (p10, p90) = i >= 0 ? (point + _p10Offset[i], point + _p90Offset[i]) : (point, point);
+            var mean = i >= 0 ? point + _meanOffset[i] : point;
             var spike = i >= 0 ? (point > StrikePrice ? _spikeGivenPointAbove : _spikeGivenPointBelow) : (point > StrikePrice ? 1 : 0);
-            result[h - 1] = new IntervalForecast(start, start + MarketHistory.Interval, Math.Min(p10, point), point, Math.Max(p90, point), spike);
+            result[h - 1] = new IntervalForecast(start, start + MarketHistory.Interval, Math.Min(p10, point), point, Math.Max(p90, point), mean, spike);
         }
         return new PriceForecast(t, result);
     }

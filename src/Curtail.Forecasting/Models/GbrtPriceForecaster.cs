@@ -9,7 +9,7 @@ public sealed record ModelProvenance(
     IReadOnlyList<string> InputsUsed);
 
 /// <summary>
-/// The gradient-boosted forecaster: three quantile ensembles (P10, P50, P90) and a logistic ensemble for the
+/// The gradient-boosted forecaster: three quantile ensembles (P10, P50, P90), a least-squares ensemble for the mean, and a logistic ensemble for the
 /// probability that the price exceeds the strike, all on <see cref="PriceFeatures"/>.
 /// </summary>
 public sealed class GbrtPriceForecaster : IPriceForecaster
@@ -17,6 +17,7 @@ public sealed class GbrtPriceForecaster : IPriceForecaster
     public GradientBoostedModel P10 { get; }
     public GradientBoostedModel P50 { get; }
     public GradientBoostedModel P90 { get; }
+    public GradientBoostedModel Mean { get; }
     public GradientBoostedModel Spike { get; }
     public double StrikePrice { get; }
     public int Horizon { get; }
@@ -24,14 +25,15 @@ public sealed class GbrtPriceForecaster : IPriceForecaster
     public string Name => "gbrt";
 
     public GbrtPriceForecaster(GradientBoostedModel p10, GradientBoostedModel p50, GradientBoostedModel p90,
-        GradientBoostedModel spike, double strikePrice, int horizon, ModelProvenance provenance)
+        GradientBoostedModel mean, GradientBoostedModel spike, double strikePrice, int horizon, ModelProvenance provenance)
     {
-        foreach (var m in new[] { p10, p50, p90, spike })
+        foreach (var m in new[] { p10, p50, p90, mean, spike })
             if (m.FeatureCount != PriceFeatures.Count)
                 throw new ArgumentException($"model has {m.FeatureCount} features, this build uses {PriceFeatures.Count}");
         P10 = p10;
         P50 = p50;
         P90 = p90;
+        Mean = mean;
         Spike = spike;
         StrikePrice = strikePrice;
         Horizon = horizon;
@@ -60,6 +62,6 @@ public sealed class GbrtPriceForecaster : IPriceForecaster
     {
         Span<double> q = [P10.Predict(row), P50.Predict(row), P90.Predict(row)];
         q.Sort();
-        return new IntervalForecast(start, start + MarketHistory.Interval, q[0], q[1], q[2], Spike.Predict(row));
+        return new IntervalForecast(start, start + MarketHistory.Interval, q[0], q[1], q[2], Mean.Predict(row), Spike.Predict(row));
     }
 }

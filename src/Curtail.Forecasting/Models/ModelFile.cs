@@ -31,14 +31,14 @@ public static class ModelFile
     public sealed record FileDto(
         string Format, int Version, string Name, string SettlementPoint, DateTimeOffset TrainFrom, DateTimeOffset TrainTo,
         int Seed, int TrainingRows, string[] InputsUsed, double StrikePrice, int Horizon, int IntervalMinutes,
-        string[] Features, EnsembleDto P10, EnsembleDto P50, EnsembleDto P90, EnsembleDto Spike);
+        string[] Features, EnsembleDto P10, EnsembleDto P50, EnsembleDto P90, EnsembleDto Mean, EnsembleDto Spike);
 
     public static void Save(GbrtPriceForecaster model, string path)
     {
         var p = model.Provenance;
         var dto = new FileDto(Format, Version, p.Name, p.SettlementPoint, p.TrainFrom, p.TrainTo, p.Seed, p.TrainingRows,
             p.InputsUsed.ToArray(), model.StrikePrice, model.Horizon, (int)MarketHistory.Interval.TotalMinutes,
-            PriceFeatures.Names.ToArray(), ToDto(model.P10), ToDto(model.P50), ToDto(model.P90), ToDto(model.Spike));
+            PriceFeatures.Names.ToArray(), ToDto(model.P10), ToDto(model.P50), ToDto(model.P90), ToDto(model.Mean), ToDto(model.Spike));
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         var tmp = path + ".tmp";
@@ -70,7 +70,7 @@ public static class ModelFile
         try
         {
             var provenance = new ModelProvenance(dto.Name, dto.SettlementPoint, dto.TrainFrom, dto.TrainTo, dto.Seed, dto.TrainingRows, dto.InputsUsed);
-            return new GbrtPriceForecaster(FromDto(dto.P10), FromDto(dto.P50), FromDto(dto.P90), FromDto(dto.Spike),
+            return new GbrtPriceForecaster(FromDto(dto.P10), FromDto(dto.P50), FromDto(dto.P90), FromDto(dto.Mean), FromDto(dto.Spike),
                 dto.StrikePrice, dto.Horizon, provenance);
         }
         catch (Exception ex) when (ex is ArgumentException or NullReferenceException)

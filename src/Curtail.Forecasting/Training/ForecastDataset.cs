@@ -49,8 +49,10 @@ public sealed class ForecastDataset
             IEnumerable<int> picks = all;
             if (horizonsPerDecision < horizon)
             {
-                random.Shuffle(all);
-                picks = all.Take(horizonsPerDecision).Order();
+                // The next interval always: it is the one a controller acts on now. The rest at random.
+                var rest = all[1..];
+                random.Shuffle(rest);
+                picks = rest.Take(horizonsPerDecision - 1).Prepend(1).Order();
             }
             foreach (var h in picks)
             {

@@ -45,6 +45,7 @@ public static class ForecastTrainer
         var jobs = new (Loss Loss, double[] Y)[]
         {
             (new QuantileLoss(0.1), data.Y), (new QuantileLoss(0.5), data.Y), (new QuantileLoss(0.9), data.Y),
+            (new SquaredLoss(), data.Y),
             (new LogisticLoss(), spikeTargets),
         };
         var models = new GradientBoostedModel[jobs.Length];
@@ -52,7 +53,7 @@ public static class ForecastTrainer
         Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 },
             i => models[i] = trainer.Fit(data.X, binner, bins, jobs[i].Y, jobs[i].Loss));
         clock.Stop();
-        log?.WriteLine($"trained 4 ensembles in {clock.Elapsed.TotalSeconds:F1} s");
+        log?.WriteLine($"trained 5 ensembles in {clock.Elapsed.TotalSeconds:F1} s");
 
         var inputs = new List<string> { "rtm_spp" };
         if (history.DayAhead is not null) inputs.Add("dam_spp");
@@ -61,7 +62,7 @@ public static class ForecastTrainer
         if (history.Sced is not null && history.Sced.Count > 0 && history.Sced.Start < plan.TrainTo && history.Sced.End > plan.TrainFrom)
             inputs.Add("sced_lmp");
         var provenance = new ModelProvenance(plan.Name, history.SettlementPoint, plan.TrainFrom, plan.TrainTo, plan.Gbrt.Seed, data.Rows, inputs);
-        var model = new GbrtPriceForecaster(models[0], models[1], models[2], models[3], plan.StrikePrice, plan.Horizon, provenance);
+        var model = new GbrtPriceForecaster(models[0], models[1], models[2], models[3], models[4], plan.StrikePrice, plan.Horizon, provenance);
 
         var metrics = new List<ForecastMetrics>();
         if (plan.HoldoutFrom is { } from && plan.HoldoutTo is { } to)
@@ -83,7 +84,7 @@ public static class ForecastTrainer
     private static IReadOnlyList<(string, int)> FeatureUse(GbrtPriceForecaster model)
     {
         var counts = new int[Features.PriceFeatures.Count];
-        foreach (var m in new[] { model.P10, model.P50, model.P90, model.Spike })
+        foreach (var m in new[] { model.P10, model.P50, model.P90, model.Mean, model.Spike })
             foreach (var t in m.Trees)
                 foreach (var f in t.Feature)
                     if (f >= 0) counts[f]++;

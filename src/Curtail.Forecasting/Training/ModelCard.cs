@@ -19,10 +19,10 @@ public static class ModelCard
         sb.AppendLine(inv, $"- Training data: decision times {p.TrainFrom:yyyy-MM-dd HH:mm}Z to {p.TrainTo:yyyy-MM-dd HH:mm}Z, {result.TrainingRows:N0} rows (every {p.TrainStrideIntervals} intervals, {p.HorizonsPerDecision} random horizons each)");
         if (p.HoldoutFrom is { } hf && p.HoldoutTo is { } ht)
             sb.AppendLine(inv, $"- Held out: {hf:yyyy-MM-dd HH:mm}Z to {ht:yyyy-MM-dd HH:mm}Z, scored every {p.EvaluationStrideIntervals} intervals at all {p.Horizon} horizons");
-        sb.AppendLine(inv, $"- Outputs: P10, P50, P90 of the price of each of the next {p.Horizon} intervals; probability that it exceeds ${p.StrikePrice:F0}/MWh");
-        sb.AppendLine(inv, $"- Learner: Curtail's gradient-boosted regression trees (histogram splits, ≤255 bins), quantile loss for P10/P50/P90, logistic loss for the spike probability");
+        sb.AppendLine(inv, $"- Outputs: P10, P50, P90 and mean of the price of each of the next {p.Horizon} intervals; probability that it exceeds ${p.StrikePrice:F0}/MWh");
+        sb.AppendLine(inv, $"- Learner: Curtail's gradient-boosted regression trees (histogram splits, ≤255 bins), quantile loss for P10/P50/P90, squared loss for the mean, logistic loss for the spike probability");
         sb.AppendLine(inv, $"- Hyper-parameters: {p.Gbrt.Trees} trees, depth {p.Gbrt.MaxDepth}, learning rate {p.Gbrt.LearningRate}, ≥{p.Gbrt.MinRowsPerLeaf} rows per leaf, L2 {p.Gbrt.L2}, row sample {p.Gbrt.RowSample}, seed {p.Gbrt.Seed}");
-        sb.AppendLine(inv, $"- Training time: {result.TrainingTime.TotalSeconds:F1} s for the four ensembles (2 threads)");
+        sb.AppendLine(inv, $"- Training time: {result.TrainingTime.TotalSeconds:F1} s for the five ensembles (2 threads)");
         sb.AppendLine(inv, $"- Inputs present in training: {string.Join(", ", m.Provenance.InputsUsed)}");
         sb.AppendLine();
         sb.AppendLine("## Features (known at decision time)");
