@@ -25,7 +25,8 @@ internal sealed class RealTimeFileReader
     private readonly long _toTicks;
     private readonly PriceReadOptions _options;
     private const int MaxNamesCompared = 16;
-    // Most files hold one year; sizing for it up front avoids regrowing the arrays a dozen times.
+    // A yearly file (about 1 MB gzip) gets room for a year up front instead of regrowing a dozen times; a
+    // directory of ERCOT's per-interval NP6-905-CD files (thousands of small files) must not get a year each.
     private const int IntervalsInALeapYear = 366 * 96;
     private readonly PointTable<bool> _knownPoints = new();
     private readonly List<byte[]> _knownNamesSeen = [];
@@ -42,7 +43,7 @@ internal sealed class RealTimeFileReader
         _fromTicks = fromTicks;
         _toTicks = toTicks;
         _options = options;
-        _rows = new RowBuffer(path, IntervalsInALeapYear);
+        _rows = new RowBuffer(path, (int)Math.Clamp(new FileInfo(path).Length / 32, 64, IntervalsInALeapYear));
     }
 
     /// <summary>
