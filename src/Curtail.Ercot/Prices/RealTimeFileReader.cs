@@ -10,12 +10,16 @@ internal sealed record RealTimeFileRows(ErcotFileLayout Layout, RowBuffer Rows, 
 
 /// <summary>
 /// Reads one real-time 15-minute file (tidy or ERCOT layout) for one settlement point. Rows of other points are
-/// skipped after comparing their name bytes, before anything else is parsed, so a multi-point file costs little
-/// more than decompressing it.
+/// only checked to name a known point (by comparing bytes), nothing else of them is parsed, so a multi-point
+/// file costs little more than decompressing it.
 /// </summary>
 internal sealed class RealTimeFileReader
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(15);
+    private const int MaxNamesCompared = 16;
+    // A yearly file (about 1 MB gzip) gets room for a year up front instead of regrowing a dozen times; a
+    // directory of ERCOT's per-interval NP6-905-CD files (thousands of small files) must not get a year each.
+    private const int IntervalsInALeapYear = 366 * 96;
     private readonly string _path;
     private readonly string _point;
     private readonly byte[] _pointUtf8;
@@ -24,10 +28,6 @@ internal sealed class RealTimeFileReader
     private readonly long _fromTicks;
     private readonly long _toTicks;
     private readonly PriceReadOptions _options;
-    private const int MaxNamesCompared = 16;
-    // A yearly file (about 1 MB gzip) gets room for a year up front instead of regrowing a dozen times; a
-    // directory of ERCOT's per-interval NP6-905-CD files (thousands of small files) must not get a year each.
-    private const int IntervalsInALeapYear = 366 * 96;
     private readonly PointTable<bool> _knownPoints = new();
     private readonly List<byte[]> _knownNamesSeen = [];
     private readonly ProblemLog _log = new();
