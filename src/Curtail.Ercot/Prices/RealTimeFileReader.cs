@@ -30,6 +30,7 @@ internal sealed class RealTimeFileReader
     private readonly PriceReadOptions _options;
     private readonly PointTable<bool> _knownPoints = new();
     private readonly List<byte[]> _knownNamesSeen = [];
+    private int _lastKnownName;
     private readonly ProblemLog _log = new();
     private readonly RowBuffer _rows;
 
@@ -180,9 +181,15 @@ internal sealed class RealTimeFileReader
     private void CheckOtherPoint(ReadOnlySpan<byte> name, int lineNumber)
     {
         if (_options.IgnoreUnknownPoints) return;
-        // A file repeats the same handful of names every interval: comparing bytes with those seen beats hashing.
-        foreach (var known in _knownNamesSeen)
-            if (name.SequenceEqual(known)) return;
+        // A file repeats the same handful of names in the same order every interval: comparing bytes with the
+        // name that followed last time, then with the others seen, beats hashing.
+        for (var i = 0; i < _knownNamesSeen.Count; i++)
+        {
+            var candidate = (_lastKnownName + 1 + i) % _knownNamesSeen.Count;
+            if (!name.SequenceEqual(_knownNamesSeen[candidate])) continue;
+            _lastKnownName = candidate;
+            return;
+        }
         if (_knownPoints.GetOrAdd(name, SettlementPoints.IsKnown))
         {
             if (_knownNamesSeen.Count < MaxNamesCompared) _knownNamesSeen.Add(name.ToArray());
