@@ -149,7 +149,7 @@ public sealed class CgminerApiServer
     {
         0 => ReplaceLast(json, "}", ",}"),          // trailing comma
         1 => json.Replace(",", ",\n", StringComparison.Ordinal), // embedded newlines
-        2 => json.Replace("}]", "}]", StringComparison.Ordinal).Replace("},{", "}{", StringComparison.Ordinal), // missing comma between objects
+        2 => json.Replace("},{", "}{", StringComparison.Ordinal), // missing comma between objects (bmminer)
         _ => ReplaceLast(json, "]", ",]"),
     };
 
@@ -198,7 +198,7 @@ public static class Cgminer
                 continue;
             }
             var reply = single(part);
-            merged[part] = new JsonArray(reply is null ? null : TolerantJson.ParseObject(reply, part));
+            merged[part] = new JsonArray(reply is null ? null : JsonNode.Parse(reply));
         }
         merged["id"] = 1;
         return merged.ToJsonString();
