@@ -30,7 +30,13 @@ public sealed class ThresholdPolicy : ICurtailmentPolicy
 
     public void Decide(in DecisionInputs inputs, ReadOnlySpan<GroupState> groups, Span<GroupIntent> intents)
     {
+        // One strike for the site: groups in the same mode get the same intent, so evaluate the rule once per mode.
+        GroupIntent? whenRunning = null, whenCurtailed = null;
         for (var g = 0; g < groups.Length; g++)
-            intents[g] = StrikeRule.Apply(inputs.SettledPrices, groups[g].IsRunning, _strike, _resume, _confirm, _hardCap);
+        {
+            intents[g] = groups[g].IsRunning
+                ? whenRunning ??= StrikeRule.Apply(inputs.SettledPrices, true, _strike, _resume, _confirm, _hardCap)
+                : whenCurtailed ??= StrikeRule.Apply(inputs.SettledPrices, false, _strike, _resume, _confirm, _hardCap);
+        }
     }
 }

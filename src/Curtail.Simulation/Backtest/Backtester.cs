@@ -10,10 +10,14 @@ namespace Curtail.Simulation.Backtest;
 /// </summary>
 public static class Backtester
 {
-    public static BacktestTotals Run(BacktestInputs inputs, ICurtailmentPolicy policy, List<IntervalRecord>? records = null)
+    public static BacktestTotals Run(BacktestInputs inputs, ICurtailmentPolicy policy, List<IntervalRecord>? records = null, EconomicsTable? table = null)
     {
         var site = inputs.Site;
         var economics = new IntervalEconomics(site);
+        table ??= TableFor(inputs, economics);
+        var fullPower = site.Fleet.Select(g => g.FullPowerMw).ToArray();
+        var wakeTicks = economics.Timing.WakeTicks;
+        var sleepTicks = economics.Timing.SleepTicks;
         var groups = site.Fleet.Count;
         var engine = new CurtailmentEngine(groups, site.Constraints, policy);
         var states = new GroupState[groups];
@@ -32,7 +36,8 @@ public static class Backtester
         {
             var start = starts[i];
             var end = ends[i];
-            var hashprice = inputs.Hashprice.AtUtcTicks(start);
+            var row = i - inputs.FromIndex;
+            var hashprice = table.Hashprice[row];
             var decisionInputs = new DecisionInputs
             {
                 IntervalStartTicks = start,
@@ -45,15 +50,31 @@ public static class Backtester
 
             var hours = (end - start) / (double)TimeSpan.TicksPerHour;
             var price = prices[i];
-            double intervalEnergy = 0, intervalRevenue = 0, intervalCost = economics.ContractCostUsd(start, end, price), runningMw = 0;
+            double intervalEnergy = 0, intervalRevenue = 0, intervalCost = table.ContractCostUsd[row], runningMw = 0;
             for (var g = 0; g < groups; g++)
             {
-                if (next[g].Mode != states[g].Mode) transitions++;
-                var outcome = economics.Account(g, next[g], start, end, price, hashprice);
-                intervalEnergy += outcome.EnergyMwh;
-                intervalRevenue += outcome.HashRevenueUsd;
-                intervalCost += outcome.EnergyCostUsd;
-                if (next[g].IsRunning) runningMw += site.Fleet[g].FullPowerMw;
+                var state = next[g];
+                if (state.Mode != states[g].Mode) transitions++;
+                var elapsed = start - state.SinceTicks;
+                if (state.IsRunning && state.PowerFraction == 1 && elapsed >= wakeTicks)
+                {
+                    // Steady state at nameplate: the precomputed figures are exactly what Account would book.
+                    intervalEnergy += fullPower[g] * hours;
+                    intervalRevenue += table.FullRevenueUsd[g][row];
+                    intervalCost += table.FullCostUsd[g][row];
+                }
+                else if (!state.IsRunning && elapsed >= sleepTicks)
+                {
+                    // Asleep for the whole interval: no energy, no revenue.
+                }
+                else
+                {
+                    var outcome = economics.Account(g, state, start, end, price, hashprice);
+                    intervalEnergy += outcome.EnergyMwh;
+                    intervalRevenue += outcome.HashRevenueUsd;
+                    intervalCost += outcome.EnergyCostUsd;
+                }
+                if (state.IsRunning) runningMw += fullPower[g];
             }
             energy += intervalEnergy;
             revenue += intervalRevenue;
@@ -68,5 +89,13 @@ public static class Backtester
 
         return new BacktestTotals(policy.Name, inputs.IntervalCount, energy, fullEnergy - energy,
             fullEnergy > 0 ? runningMwh / fullEnergy : 0, transitions, revenue, cost);
+    }
+
+    /// <summary>The policy-independent economics of the backtest window; share it across runs over the same economics.</summary>
+    public static EconomicsTable TableFor(BacktestInputs inputs, IntervalEconomics? economics = null)
+    {
+        var range = new Range(inputs.FromIndex, inputs.ToIndex);
+        return new EconomicsTable(economics ?? new IntervalEconomics(inputs.Site), inputs.Prices.StartTicks[range],
+            inputs.Prices.EndTicks[range], inputs.Prices.Prices[range], inputs.Hashprice);
     }
 }
