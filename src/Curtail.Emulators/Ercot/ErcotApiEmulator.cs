@@ -264,7 +264,7 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         var local = CentralPrevailingTime.ToLocal(utc);
         var date = DateOnly.FromDateTime(local.DateTime);
         bool repeated;
-        try { repeated = CentralPrevailingTime.LocalToUtc(date, local.Hour, local.Minute, false) != utc; }
+        try { repeated = CentralPrevailingTime.LocalToUtc(date, local.Hour, local.Minute, false, local.Second) != utc; }
         catch (ArgumentException) { repeated = false; }
         return (date, local.Hour, local.Minute, repeated);
     }
