@@ -1,0 +1,220 @@
+using Curtail.Miners;
+
+namespace Curtail.Emulators.Miners;
+
+/// <summary>
+/// The physical side of one emulated miner: power follows the mode and the target along linear ramps timed by the
+/// injected <see cref="TimeProvider"/>; hashrate follows power by the model's p^(1/1.45) curve. Protocol servers
+/// read and drive it; it knows nothing about wire formats.
+/// </summary>
+public sealed class EmulatedMiner
+{
+    private readonly object _gate = new();
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private double _fromW;
+    private double _toW;
+    private DateTimeOffset _rampStart;
+    private TimeSpan _rampDuration;
+    private bool _asleep;
+    private double _targetW;
+
+    public EmulatedMiner(int index, MinerFamily family, ModelSpec model, string firmware, MinerEndpoint endpoint,
+        MinerCredentials credentials, TimeProvider time, EmulatorTiming timing, FaultInjection faults, int seed)
+    {
+        Index = index;
+        Family = family;
+        Model = model;
+        Firmware = firmware;
+        Endpoint = endpoint;
+        Credentials = credentials;
+        _time = time;
+        Timing = timing;
+        Faults = faults;
+        _random = new Random(seed);
+        _targetW = model.NominalW;
+        _fromW = _toW = model.NominalW;
+        _rampStart = time.GetUtcNow();
+        BootedAt = _rampStart;
+        Limits = model.DefaultLimits;
+    }
+
+    public int Index { get; }
+    public MinerFamily Family { get; }
+    public ModelSpec Model { get; }
+    public string Firmware { get; }
+    public MinerEndpoint Endpoint { get; }
+    public MinerCredentials Credentials { get; }
+    public EmulatorTiming Timing { get; }
+    public PowerLimits Limits { get; }
+    public DateTimeOffset BootedAt { get; }
+    public TimeProvider Time => _time;
+
+    /// <summary>Per-request fault probabilities; tests may replace them on one miner.</summary>
+    public FaultInjection Faults { get; set; }
+
+    /// <summary>Firmware drift (S21+ FW Feb 2025): writes answer success and change nothing.</summary>
+    public bool IgnoreWrites { get; set; }
+
+    /// <summary>Counts of commands that changed state, for tests that check idempotence and one write per miner.</summary>
+    public int WriteCount => _writeCount;
+    private int _writeCount;
+
+    /// <summary>Raised when a protocol layer must forget its sessions/tokens (fault injection "session loss").</summary>
+    public event Action? SessionsLost;
+
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    public double PowerW
+    {
+        get { lock (_gate) return PowerAt(_time.GetUtcNow()); }
+    }
+
+    public double HashrateThs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var p = PowerAt(_time.GetUtcNow());
+                return _asleep && p <= Model.SleepW + 1 ? 0 : Model.HashrateAt(p);
+            }
+        }
+    }
+
+    public bool Asleep
+    {
+        get { lock (_gate) return _asleep; }
+    }
+
+    public double TargetW
+    {
+        get { lock (_gate) return _targetW; }
+    }
+
+    public bool IsRamping
+    {
+        get
+        {
+            lock (_gate) return _time.GetUtcNow() < _rampStart + _rampDuration && Math.Abs(_toW - _fromW) > 1;
+        }
+    }
+
+    public MinerMode Mode
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                if (_asleep) return MinerMode.Sleeping;
+                if (now < _rampStart + _rampDuration && _toW > _fromW + 1) return MinerMode.Ramping;
+                return _targetW < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
+            }
+        }
+    }
+
+    /// <summary>Board temperatures: ambient plus a rise proportional to power.</summary>
+    public double[] TemperaturesC
+    {
+        get
+        {
+            var rise = 45 * PowerW / Model.NominalW;
+            return [25 + rise, 26 + rise, 25.5 + rise];
+        }
+    }
+
+    public void Sleep()
+    {
+        Interlocked.Increment(ref _writeCount);
+        if (IgnoreWrites) return;
+        lock (_gate)
+        {
+            if (_asleep) return;
+            _asleep = true;
+            StartRamp(Model.SleepW, Timing.SleepDuration(Family));
+        }
+    }
+
+    public void Wake()
+    {
+        Interlocked.Increment(ref _writeCount);
+        if (IgnoreWrites) return;
+        WakeCore();
+    }
+
+    /// <summary>A miner that wakes on its own (reboot with curtail state lost, an operator at the web UI).</summary>
+    public void WakeBySelf() => WakeCore();
+
+    private void WakeCore()
+    {
+        lock (_gate)
+        {
+            if (!_asleep) return;
+            _asleep = false;
+            StartRamp(_targetW, Timing.WakeRamp(Family));
+        }
+    }
+
+    /// <summary>
+    /// Sets the power target. <paramref name="restartsMining"/> models Whatsminer v2, which restarts mining after a
+    /// limit change: power falls to sleep level and ramps back.
+    /// </summary>
+    public void SetTarget(double watts, bool restartsMining = false)
+    {
+        Interlocked.Increment(ref _writeCount);
+        if (IgnoreWrites) return;
+        lock (_gate)
+        {
+            _targetW = Math.Clamp(watts, Limits.MinW, Limits.MaxW);
+            if (_asleep) return;
+            if (restartsMining) _fromW = Model.SleepW;
+            var from = restartsMining ? Model.SleepW : PowerAt(_time.GetUtcNow());
+            _fromW = from;
+            _toW = _targetW;
+            _rampStart = _time.GetUtcNow();
+            _rampDuration = Timing.RetargetDuration(Family);
+        }
+    }
+
+    public InjectedFault NextFault()
+    {
+        var f = Faults;
+        if (!f.Any) return InjectedFault.None;
+        double roll;
+        lock (_random) roll = _random.NextDouble();
+        if ((roll -= f.TimeoutProbability) < 0) return InjectedFault.Timeout;
+        if ((roll -= f.ResetProbability) < 0) return InjectedFault.Reset;
+        if ((roll -= f.MalformedProbability) < 0) return InjectedFault.Malformed;
+        if ((roll -= f.SessionLossProbability) < 0)
+        {
+            SessionsLost?.Invoke();
+            return InjectedFault.SessionLoss;
+        }
+        return InjectedFault.None;
+    }
+
+    public int NextRandom(int maxExclusive)
+    {
+        lock (_random) return _random.Next(maxExclusive);
+    }
+
+    public long UptimeSeconds => (long)(_time.GetUtcNow() - BootedAt).TotalSeconds;
+
+    private void StartRamp(double toW, TimeSpan duration)
+    {
+        var now = _time.GetUtcNow();
+        _fromW = PowerAt(now);
+        _toW = toW;
+        _rampStart = now;
+        _rampDuration = duration;
+    }
+
+    private double PowerAt(DateTimeOffset now)
+    {
+        if (_rampDuration <= TimeSpan.Zero || now >= _rampStart + _rampDuration) return _toW;
+        if (now <= _rampStart) return _fromW;
+        var f = (now - _rampStart).TotalMilliseconds / _rampDuration.TotalMilliseconds;
+        return _fromW + (_toW - _fromW) * f;
+    }
+}

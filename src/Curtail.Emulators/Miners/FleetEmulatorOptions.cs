@@ -1,0 +1,84 @@
+using System.Net;
+using Curtail.Core;
+using Curtail.Miners;
+
+namespace Curtail.Emulators.Miners;
+
+public sealed record FleetEmulatorOptions
+{
+    public int Count { get; init; } = 10;
+
+    /// <summary>Share of each family, e.g. antminer:40,luxos:30,whatsminer:20,braiins:10.</summary>
+    public IReadOnlyList<(MinerFamily Family, double Weight)> Mix { get; init; } = [(MinerFamily.LuxOs, 1)];
+
+    /// <summary>Miner i listens on BasePort+i (main API) and BasePort+Count+i (second API of its family).</summary>
+    public int BasePort { get; init; } = 20000;
+
+    public int Seed { get; init; } = 1;
+
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+
+    public EmulatorTiming Timing { get; init; } = new();
+
+    public FaultInjection Faults { get; init; } = FaultInjection.None;
+
+    public const int MinPort = 20000;
+    public const int MaxPort = 60000;
+
+    public static readonly IReadOnlyDictionary<string, MinerFamily> FamilyNames = new Dictionary<string, MinerFamily>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["antminer"] = MinerFamily.AntminerStock,
+        ["luxos"] = MinerFamily.LuxOs,
+        ["whatsminer"] = MinerFamily.WhatsminerV2,
+        ["whatsminer2"] = MinerFamily.WhatsminerV2,
+        ["whatsminer3"] = MinerFamily.WhatsminerV3,
+        ["braiins"] = MinerFamily.BraiinsOs,
+        ["vnish"] = MinerFamily.Vnish,
+        ["cgminer"] = MinerFamily.Cgminer,
+    };
+
+    /// <summary>Parses "antminer:40,luxos:30"; unknown names and bad weights are errors naming the item.</summary>
+    public static IReadOnlyList<(MinerFamily Family, double Weight)> ParseMix(string text)
+    {
+        var result = new List<(MinerFamily, double)>();
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = item.Split(':', StringSplitOptions.TrimEntries);
+            if (!FamilyNames.TryGetValue(parts[0], out var family))
+                throw new InvalidInputException("--mix", null,
+                    $"unknown family '{parts[0]}' (known: {string.Join(", ", FamilyNames.Keys)})");
+            var weight = 1.0;
+            if (parts.Length > 1 && (!double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out weight) || weight < 0))
+                throw new InvalidInputException("--mix", null, $"weight of '{parts[0]}' must be a non-negative number, got '{parts[1]}'");
+            result.Add((family, weight));
+        }
+        if (result.Count == 0 || result.Sum(r => r.Item2) <= 0)
+            throw new InvalidInputException("--mix", null, "no family with a positive weight");
+        return result;
+    }
+
+    /// <summary>Exact counts per family by largest remainder, so 40/30/20/10 of 10 is 4/3/2/1.</summary>
+    public IReadOnlyList<MinerFamily> AssignFamilies()
+    {
+        var total = Mix.Sum(m => m.Weight);
+        var quotas = Mix.Select(m => (m.Family, Exact: Count * m.Weight / total)).ToList();
+        var counts = quotas.Select(q => (q.Family, N: (int)Math.Floor(q.Exact), Rem: q.Exact - Math.Floor(q.Exact))).ToList();
+        var missing = Count - counts.Sum(c => c.N);
+        foreach (var c in counts.OrderByDescending(c => c.Rem).Take(missing).ToList())
+        {
+            var i = counts.IndexOf(c);
+            counts[i] = c with { N = c.N + 1 };
+        }
+        var families = counts.SelectMany(c => Enumerable.Repeat(c.Family, c.N)).ToArray();
+        new Random(Seed).Shuffle(families);
+        return families;
+    }
+
+    public void Validate()
+    {
+        if (Count < 1) throw new InvalidInputException("--count", null, "must be at least 1");
+        if (BasePort < MinPort || BasePort + 2 * Count - 1 > MaxPort)
+            throw new InvalidInputException("--base-port", null,
+                $"ports {BasePort}..{BasePort + 2 * Count - 1} must lie within {MinPort}-{MaxPort} (miner i uses base+i and base+count+i)");
+    }
+}

@@ -1,0 +1,93 @@
+using Curtail.Miners;
+
+namespace Curtail.Emulators.Miners;
+
+/// <summary>
+/// N emulated miners in one process, each speaking its family's wire protocol on loopback. Usable in-process by
+/// the site emulator: <see cref="Start"/>/<see cref="StopAsync"/>, <see cref="TotalPowerW"/> at any time, and
+/// per-miner state through <see cref="Miners"/>.
+/// </summary>
+public sealed class MinerFleetEmulator : IAsyncDisposable
+{
+    private readonly List<TcpServerHost> _hosts = [];
+    private readonly List<EmulatedMiner> _miners = [];
+
+    public MinerFleetEmulator(FleetEmulatorOptions options, TimeProvider time)
+    {
+        options.Validate();
+        Options = options;
+        Time = time;
+        var families = options.AssignFamilies();
+        var random = new Random(options.Seed);
+        var host = options.Address.ToString();
+        for (var i = 0; i < options.Count; i++)
+        {
+            var family = families[i];
+            var model = FamilyModels.Pick(family, random);
+            var endpoint = new MinerEndpoint(host, options.BasePort + i,
+                MinerEndpoint.DefaultAuxPort(family) is null ? null : options.BasePort + options.Count + i);
+            _miners.Add(new EmulatedMiner(i, family, model, FamilyModels.Firmware(family), endpoint,
+                MinerCredentials.Default(family) is var c && family == MinerFamily.WhatsminerV2 ? c with { Password = "curtail-wm" } : c,
+                time, options.Timing, options.Faults, options.Seed * 7919 + i));
+        }
+    }
+
+    public FleetEmulatorOptions Options { get; }
+    public TimeProvider Time { get; }
+    public IReadOnlyList<EmulatedMiner> Miners => _miners;
+    public bool IsRunning { get; private set; }
+
+    /// <summary>Sum of every miner's instantaneous power, in W: the site load the genset sees.</summary>
+    public double TotalPowerW
+    {
+        get
+        {
+            var sum = 0.0;
+            foreach (var m in _miners) sum += m.PowerW;
+            return sum;
+        }
+    }
+
+    /// <summary>Binds every port and starts serving. Throws naming the port if one is taken.</summary>
+    public void Start()
+    {
+        if (IsRunning) return;
+        var sockets = _miners.Sum(m => m.Endpoint.AuxPort is null ? 1 : 2);
+        FileDescriptorLimit.EnsureAtLeast(sockets * 2L + 1024);
+        try
+        {
+            foreach (var miner in _miners)
+            {
+                foreach (var (port, handler) in MinerServers.Create(miner))
+                {
+                    var server = new TcpServerHost(Options.Address, port, handler);
+                    _hosts.Add(server);
+                    server.Start();
+                }
+            }
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            var port = _hosts.Count > 0 ? _hosts[^1].Port + 1 : Options.BasePort;
+            StopAsync().AsTask().GetAwaiter().GetResult();
+            throw new InvalidOperationException(
+                $"cannot listen near port {port}: {ex.SocketErrorCode} (raise `ulimit -n` or pick another --base-port)", ex);
+        }
+        IsRunning = true;
+    }
+
+    public async ValueTask StopAsync()
+    {
+        var hosts = _hosts.ToList();
+        _hosts.Clear();
+        await Task.WhenAll(hosts.Select(h => h.DisposeAsync().AsTask())).ConfigureAwait(false);
+        IsRunning = false;
+    }
+
+    public ValueTask DisposeAsync() => StopAsync();
+
+    /// <summary>One line per miner: index, family, model, ports.</summary>
+    public IEnumerable<string> Describe() => _miners.Select(m =>
+        $"{m.Index,5} {m.Family,-14} {m.Model.Name,-20} {m.Endpoint.Host}:{m.Endpoint.Port}"
+        + (m.Endpoint.AuxPort is { } aux ? $" aux {aux}" : ""));
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Curtail.Emulators.Miners;
+
+/// <summary>
+/// One listening socket and its accept loop. Each accepted connection runs the handler; a handler exception only
+/// closes that connection, never the listener.
+/// </summary>
+public sealed class TcpServerHost : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly Func<Socket, CancellationToken, Task> _handler;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _acceptLoop;
+
+    public TcpServerHost(IPAddress address, int port, Func<Socket, CancellationToken, Task> handler)
+    {
+        _handler = handler;
+        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Bind(new IPEndPoint(address, port));
+        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+    }
+
+    public int Port { get; }
+
+    public void Start()
+    {
+        _listener.Listen(128);
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            _ = ServeAsync(client, ct);
+        }
+    }
+
+    private async Task ServeAsync(Socket client, CancellationToken ct)
+    {
+        try
+        {
+            client.NoDelay = true;
+            await _handler(client, ct).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A broken or reset connection ends only this exchange.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        if (_acceptLoop is not null)
+        {
+            try
+            {
+                await _acceptLoop.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The loop ends by cancellation or disposal; nothing to report.
+            }
+        }
+        _stop.Dispose();
+    }
+
+    /// <summary>Closes with a TCP RST instead of FIN: what a crashing firmware process looks like to a client.</summary>
+    public static void Reset(Socket socket)
+    {
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Close();
+    }
+}

@@ -1,0 +1,46 @@
+namespace Curtail.Miners;
+
+/// <summary>
+/// Every miner can be read. Actuation is an optional capability: a family that cannot sleep or take a power target
+/// simply does not implement <see cref="ISleepable"/> or <see cref="IPowerTargetable"/>. Failures are
+/// <see cref="MinerException"/>s naming the miner and the reason.
+/// </summary>
+public interface IMiner
+{
+    /// <summary>Stable identifier used in logs and results (host:port unless the fleet file names it).</summary>
+    string Id { get; }
+
+    MinerEndpoint Endpoint { get; }
+
+    MinerFamily Family { get; }
+
+    /// <summary>Nameplate spec used to estimate power when the firmware does not report it.</summary>
+    ModelSpec Model { get; }
+
+    Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default);
+}
+
+public interface ISleepable : IMiner
+{
+    /// <summary>Sends the sleep command. Returning means the command was delivered, not that power has dropped.</summary>
+    Task SleepAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sends the wake command; the miner then ramps up over the firmware's own time.</summary>
+    Task WakeAsync(CancellationToken cancellationToken = default);
+}
+
+public interface IPowerTargetable : IMiner
+{
+    /// <summary>Range of power targets this miner accepts, in W.</summary>
+    Task<PowerLimits> GetPowerLimitsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the power target in W; outside <see cref="GetPowerLimitsAsync"/> it throws before sending.</summary>
+    Task SetPowerTargetAsync(double watts, CancellationToken cancellationToken = default);
+}
+
+public readonly record struct PowerLimits(double MinW, double MaxW)
+{
+    public bool Contains(double watts) => watts >= MinW - 0.5 && watts <= MaxW + 0.5;
+
+    public override string ToString() => $"[{MinW:0}, {MaxW:0}] W";
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Curtail.Miners.Protocols;
+
+namespace Curtail.Miners.Drivers;
+
+/// <summary>
+/// LuxOS (Luxor firmware) on TCP 4028. Writes need the miner's single session: logon → command with the session
+/// id first → logoff, as Luxor's own tooling does (luxos-tooling syncops.rexec). A 402 "Another session is
+/// active" is <see cref="MinerFailureKind.Busy"/> (transient). Power targets select the nearest profile by
+/// "NNNNW", with ATM switched off around the change (it blocks profile changes).
+/// </summary>
+public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
+{
+    private readonly CgminerClient _api;
+    private IReadOnlyList<(string Name, double Watts)>? _profiles;
+    private (string Model, string Firmware)? _identity;
+    private string? _heldSession;
+
+    public LuxOsMiner(string id, MinerEndpoint endpoint, ModelSpec model, TimeProvider time, DriverOptions? options = null)
+        : base(id, endpoint, model, new MinerCredentials("", ""), time, options ?? DriverOptions.Default)
+    {
+        _api = new CgminerClient(id, endpoint.Host, endpoint.Port, Options.CommandTimeout);
+    }
+
+    public override MinerFamily Family => MinerFamily.LuxOs;
+
+    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    {
+        // version never changes while the miner runs: asked once, then left out of every read.
+        var reply = await _api.CommandAsync(_identity is null ? "summary+power+config+devs+stats+version" : "summary+power+config+devs+stats",
+            checkStatus: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        JsonObject Part(string name, string section) =>
+            (reply[name] as JsonArray)?.FirstOrDefault() is JsonObject part && TolerantJson.First(part, section) is { } s
+                ? s
+                : throw Protocol($"status reply lacks {name}.{section}");
+        var summary = Part("summary", "SUMMARY");
+        var power = Part("power", "POWER");
+        var config = Part("config", "CONFIG");
+        var ths = (TolerantJson.Number(summary["GHS 5s"]) ?? 0) / 1000;
+        var watts = TolerantJson.Number(power["Watts"]);
+        var ramping = (reply["devs"] as JsonArray)?.FirstOrDefault() is JsonObject devs && devs["DEVS"] is JsonArray boards
+                      && boards.OfType<JsonObject>().Any(b => TolerantJson.Text(b["IsRamping"]) == "true");
+        var profileName = TolerantJson.Text(config["Profile"]) ?? "default";
+        var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
+        double? target = profiles.FirstOrDefault(p => p.Name == profileName) is { Name: not null } hit ? hit.Watts : null;
+        var sleeping = ths <= 0 && (watts ?? 0) < Model.NominalW * 0.2;
+        var mode = sleeping ? MinerMode.Sleeping
+            : ramping ? MinerMode.Ramping
+            : target is { } t && t < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
+        if (_identity is null)
+        {
+            var version = (reply["version"] as JsonArray)?.FirstOrDefault() is JsonObject v ? TolerantJson.First(v, "VERSION") : null;
+            _identity = (TolerantJson.Text(version?["Type"]) ?? Model.Name, "LuxOS " + (TolerantJson.Text(version?["LUXminer"]) ?? "?"));
+        }
+        return new MinerStatus(Id, Family, _identity.Value.Model, _identity.Value.Firmware, ths,
+            watts ?? EstimatePower(ths, sleeping), watts is null ? PowerSource.Estimated : PowerSource.Measured,
+            Temperatures(reply), mode, target, Time.GetUtcNow());
+    }
+
+    private static List<double> Temperatures(JsonObject reply)
+    {
+        var result = new List<double>();
+        if ((reply["stats"] as JsonArray)?.FirstOrDefault() is JsonObject s && s["STATS"] is JsonArray { Count: > 1 } a && a[1] is JsonObject st)
+        {
+            foreach (var (key, value) in st)
+            {
+                if (!key.StartsWith("temp_chip", StringComparison.Ordinal)) continue;
+                var temps = (TolerantJson.Text(value) ?? "").Split('-')
+                    .Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0)
+                    .Where(d => d > 0).ToList();
+                if (temps.Count > 0) result.Add(temps.Average());
+            }
+        }
+        return result;
+    }
+
+    public Task SleepAsync(CancellationToken cancellationToken = default) =>
+        WithSessionAsync((sid, ct) => _api.CommandAsync("curtail", $"{sid},sleep", cancellationToken: ct), cancellationToken);
+
+    public Task WakeAsync(CancellationToken cancellationToken = default) =>
+        WithSessionAsync((sid, ct) => _api.CommandAsync("curtail", $"{sid},wakeup", cancellationToken: ct), cancellationToken);
+
+    public async Task<PowerLimits> GetPowerLimitsAsync(CancellationToken cancellationToken = default)
+    {
+        var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
+        return profiles.Count == 0 ? Model.DefaultLimits : new PowerLimits(profiles.Min(p => p.Watts), profiles.Max(p => p.Watts));
+    }
+
+    public async Task SetPowerTargetAsync(double watts, CancellationToken cancellationToken = default)
+    {
+        await EnsureWithinLimitsAsync(this, watts, cancellationToken).ConfigureAwait(false);
+        // The highest profile not above the request, so a site target is never exceeded (the "NNNNW" selector
+        // picks the nearest, which may be above).
+        var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
+        var chosen = profiles.Where(p => p.Watts <= watts + 0.5).OrderByDescending(p => p.Watts).Select(p => p.Name).FirstOrDefault()
+                     ?? $"{watts.ToString("0", CultureInfo.InvariantCulture)}W";
+        var atm = await _api.CommandAsync("atm", cancellationToken: cancellationToken).ConfigureAwait(false);
+        var atmOn = TolerantJson.Text(TolerantJson.First(atm, "ATM")?["Enabled"]) == "true";
+        await WithSessionAsync(async (sid, ct) =>
+        {
+            if (atmOn) await _api.CommandAsync("atmset", $"{sid},enabled=false", cancellationToken: ct).ConfigureAwait(false);
+            try
+            {
+                await _api.CommandAsync("profileset", $"{sid},{chosen}", cancellationToken: ct)
+                    .ConfigureAwait(false);
+            }
+            finally
+            {
+                if (atmOn) await _api.CommandAsync("atmset", $"{sid},enabled=true", cancellationToken: ct).ConfigureAwait(false);
+            }
+            return atm;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<(string Name, double Watts)>> ProfilesAsync(CancellationToken ct)
+    {
+        if (_profiles is not null) return _profiles;
+        var reply = await _api.CommandAsync("profiles", cancellationToken: ct).ConfigureAwait(false);
+        var list = (reply["PROFILES"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Select(p => (Name: TolerantJson.Text(p["Profile Name"]) ?? "", Watts: TolerantJson.Number(p["Watts"]) ?? 0))
+            .Where(p => p.Name.Length > 0 && p.Watts > 0)
+            .ToList();
+        _profiles = list;
+        return list;
+    }
+
+    private async Task WithSessionAsync(Func<string, CancellationToken, Task<JsonObject>> write, CancellationToken ct)
+    {
+        if (Options.LuxOsHoldSession)
+        {
+            await WithHeldSessionAsync(write, ct).ConfigureAwait(false);
+            return;
+        }
+        var sid = await LogonAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await write(sid, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                await _api.CommandAsync("logoff", sid, checkStatus: false, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (MinerException)
+            {
+                // The session expires by itself after 60 s idle; a failed logoff costs only that wait.
+            }
+        }
+    }
+
+    /// <summary>Reuses our session; a refusal naming the session (expired, miner rebooted) logs on again once.</summary>
+    private async Task WithHeldSessionAsync(Func<string, CancellationToken, Task<JsonObject>> write, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var sid = _heldSession ??= await LogonAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await write(sid, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (MinerException ex) when (attempt == 0 && ex.Kind == MinerFailureKind.Rejected
+                                            && ex.Reason.Contains("session", StringComparison.OrdinalIgnoreCase))
+            {
+                _heldSession = null;
+            }
+        }
+    }
+
+    private async Task<string> LogonAsync(CancellationToken ct)
+    {
+        var logon = await _api.CommandAsync("logon", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
+        var sid = TolerantJson.Text(TolerantJson.First(logon, "SESSION")?["SessionID"]);
+        if (string.IsNullOrEmpty(sid))
+        {
+            var (_, code, msg) = CgminerClient.ReadStatus(logon);
+            throw new MinerException(Id, code == 402 ? MinerFailureKind.Busy : MinerFailureKind.Rejected,
+                $"logon refused: code {code} {msg} (LuxOS allows one session per miner)");
+        }
+        return sid;
+    }
+}

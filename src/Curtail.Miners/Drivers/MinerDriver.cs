@@ -1,0 +1,46 @@
+namespace Curtail.Miners.Drivers;
+
+/// <summary>What every driver shares: identity, model, clock and timeouts.</summary>
+public abstract class MinerDriver : IMiner
+{
+    protected MinerDriver(string id, MinerEndpoint endpoint, ModelSpec model, MinerCredentials credentials,
+        TimeProvider time, DriverOptions options)
+    {
+        Id = id;
+        Endpoint = endpoint;
+        Model = model;
+        Credentials = credentials;
+        Time = time;
+        Options = options;
+    }
+
+    public string Id { get; }
+    public MinerEndpoint Endpoint { get; }
+    public ModelSpec Model { get; }
+    public abstract MinerFamily Family { get; }
+    protected MinerCredentials Credentials { get; }
+    protected TimeProvider Time { get; }
+    protected DriverOptions Options { get; }
+
+    public abstract Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default);
+
+    protected int AuxPort => Endpoint.AuxPort ?? MinerEndpoint.DefaultAuxPort(Family)
+        ?? throw new MinerException(Id, MinerFailureKind.Rejected, $"{Family} needs a second port and none is configured");
+
+    protected MinerException Rejected(string reason) => new(Id, MinerFailureKind.Rejected, reason);
+
+    protected MinerException Protocol(string reason) => new(Id, MinerFailureKind.Protocol, reason);
+
+    protected async Task EnsureWithinLimitsAsync(IPowerTargetable self, double watts, CancellationToken ct)
+    {
+        var limits = await self.GetPowerLimitsAsync(ct).ConfigureAwait(false);
+        if (!limits.Contains(watts))
+            throw Rejected($"power target {watts:0} W is outside the miner's limits {limits}");
+    }
+
+    /// <summary>Power from the nameplate when the firmware gives none: P = P_nom · (H/H_nom)^1.45.</summary>
+    protected double EstimatePower(double hashrateThs, bool sleeping) =>
+        sleeping || hashrateThs <= 0 ? Model.SleepW : Model.PowerFor(hashrateThs);
+
+    public override string ToString() => $"{Family} {Id}";
+}

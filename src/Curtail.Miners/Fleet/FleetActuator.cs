@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+
+namespace Curtail.Miners.Fleet;
+
+public sealed record FleetMember(IMiner Miner, string Group = "default");
+
+public sealed record ActuationRound(AllocationPlan Plan, DispatchReport Dispatch);
+
+public sealed record ActuationReport(
+    double TargetW,
+    double LoadBeforeW,
+    double ExpectedLoadW,
+    IReadOnlyList<ActuationRound> Rounds,
+    IReadOnlyList<MinerCommandResult> Results,
+    IReadOnlyList<string> Unreachable,
+    TimeSpan ReadElapsed,
+    TimeSpan Elapsed)
+{
+    public bool TargetMet => ExpectedLoadW <= TargetW + 0.5;
+}
+
+/// <summary>
+/// One control action on the fleet: read every miner, plan with <see cref="FleetAllocator"/>, dispatch with
+/// <see cref="FleetDispatcher"/>; miners that failed or stayed unconfirmed are excluded and the rest re-planned, so
+/// a partial failure is covered by other miners. It keeps each miner's last transition time (for dwell limits)
+/// and, during an event, the set of miners it put to sleep.
+/// </summary>
+public sealed class FleetActuator
+{
+    private readonly IReadOnlyList<FleetMember> _members;
+    private readonly Dictionary<string, FleetMember> _byId;
+    private readonly FleetAllocator _allocator = new();
+    private readonly FleetDispatcher _dispatcher;
+    private readonly TimeProvider _time;
+    private readonly int _readConcurrency;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastTransition = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _heldAsleep = new(StringComparer.Ordinal);
+
+    public FleetActuator(IReadOnlyList<FleetMember> members, FleetDispatcher dispatcher, TimeProvider time, int readConcurrency = 256)
+    {
+        _members = members;
+        _byId = members.ToDictionary(m => m.Miner.Id, StringComparer.Ordinal);
+        _dispatcher = dispatcher;
+        _time = time;
+        _readConcurrency = readConcurrency;
+    }
+
+    public IReadOnlyDictionary<string, GroupConstraints> Groups { get; init; } = new Dictionary<string, GroupConstraints>();
+
+    public double? MaxRampUpW { get; init; }
+
+    public int MaxRounds { get; init; } = 3;
+
+    /// <summary>Miners put to sleep during the current event (see <see cref="BeginEvent"/>).</summary>
+    public IReadOnlyCollection<string> HeldAsleep
+    {
+        get { lock (_heldAsleep) return _heldAsleep.ToList(); }
+    }
+
+    public bool InEvent { get; private set; }
+
+    /// <summary>From now on, miners this actuator sleeps are kept asleep until <see cref="EndEvent"/>.</summary>
+    public void BeginEvent() => InEvent = true;
+
+    public void EndEvent()
+    {
+        InEvent = false;
+        lock (_heldAsleep) _heldAsleep.Clear();
+    }
+
+    /// <summary>Reads every miner with bounded concurrency; an unreachable miner is reported, not fatal.</summary>
+    public async Task<IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)>> ReadAllAsync(CancellationToken ct = default)
+    {
+        using var slots = new SemaphoreSlim(_readConcurrency);
+        var tasks = _members.Select(async m =>
+        {
+            await slots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                return (m, (MinerStatus?)await m.Miner.ReadStatusAsync(ct).ConfigureAwait(false), (string?)null);
+            }
+            catch (MinerException ex)
+            {
+                return (m, null, ex.Message);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        });
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    public async Task<ActuationReport> ApplyTargetAsync(double targetW, CancellationToken ct = default)
+    {
+        var start = _time.GetTimestamp();
+        var reads = await ReadAllAsync(ct).ConfigureAwait(false);
+        var readElapsed = _time.GetElapsedTime(start);
+        var states = new List<MinerState>(reads.Count);
+        var limitsTasks = reads.Select(r => r.Member.Miner is IPowerTargetable p && r.Status is not null
+            ? SafeLimitsAsync(p, ct) : Task.FromResult<PowerLimits?>(null)).ToList();
+        var limits = await Task.WhenAll(limitsTasks).ConfigureAwait(false);
+        for (var i = 0; i < reads.Count; i++)
+        {
+            var (member, status, _) = reads[i];
+            var miner = member.Miner;
+            // An unreachable miner is assumed to draw its nominal power: the worst case for a shed.
+            states.Add(new MinerState(miner.Id, member.Group, miner.Family, status?.Mode ?? MinerMode.Unknown,
+                status?.PowerW ?? miner.Model.NominalW, status?.PowerTargetW, miner.Model, miner is ISleepable, limits[i],
+                _lastTransition.TryGetValue(miner.Id, out var t) ? t : null, status is not null));
+        }
+        var before = states.Sum(s => s.PowerW);
+        var excluded = new HashSet<string>(StringComparer.Ordinal);
+        var rounds = new List<ActuationRound>();
+        var results = new List<MinerCommandResult>();
+        AllocationPlan? plan = null;
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            HashSet<string> held;
+            lock (_heldAsleep) held = new HashSet<string>(_heldAsleep, StringComparer.Ordinal);
+            plan = _allocator.Plan(new AllocationRequest(states, targetW, _time.GetUtcNow())
+            {
+                Groups = Groups, MaxRampUpW = MaxRampUpW, Excluded = excluded, HeldAsleep = held,
+            });
+            var changes = plan.Changes.ToList();
+            if (changes.Count == 0) break;
+            var report = await _dispatcher.DispatchAsync(changes.Select(a => (_byId[a.MinerId].Miner, a)).ToList(), ct).ConfigureAwait(false);
+            rounds.Add(new ActuationRound(plan, report));
+            results.AddRange(report.Results);
+            var byId = report.Results.ToDictionary(r => r.MinerId, StringComparer.Ordinal);
+            var actionById = changes.ToDictionary(c => c.MinerId, StringComparer.Ordinal);
+            var now = _time.GetUtcNow();
+            for (var i = 0; i < states.Count; i++)
+            {
+                if (!byId.TryGetValue(states[i].Id, out var r)) continue;
+                if (r.Outcome == DispatchOutcome.Confirmed)
+                {
+                    var action = actionById[r.MinerId];
+                    states[i] = Apply(states[i], action, r.LastStatus);
+                    if (action.Kind is MinerActionKind.Sleep or MinerActionKind.Wake) _lastTransition[r.MinerId] = now;
+                    if (action.Kind == MinerActionKind.Sleep && InEvent) lock (_heldAsleep) _heldAsleep.Add(r.MinerId);
+                    if (action.Kind == MinerActionKind.Wake) lock (_heldAsleep) _heldAsleep.Remove(r.MinerId);
+                }
+                else
+                {
+                    excluded.Add(r.MinerId);
+                    if (r.LastStatus is { } s) states[i] = states[i] with { Mode = s.Mode, PowerW = s.PowerW, PowerTargetW = s.PowerTargetW };
+                }
+            }
+            if (report.Failed + report.Unconfirmed == 0) break;
+        }
+        var expected = states.Sum(s => s.SteadyPowerW);
+        return new ActuationReport(targetW, before, expected, rounds, results,
+            reads.Where(r => r.Status is null).Select(r => $"{r.Member.Miner.Id}: {r.Error}").ToList(), readElapsed, _time.GetElapsedTime(start));
+    }
+
+    private static MinerState Apply(MinerState state, MinerAction action, MinerStatus? status) => action.Kind switch
+    {
+        // Confirmed asleep means the last watts are ramping out: count the sleep power it settles at.
+        MinerActionKind.Sleep => state with { Mode = MinerMode.Sleeping, PowerW = Math.Min(status?.PowerW ?? state.Model.SleepW, state.Model.SleepW) },
+        MinerActionKind.Wake => state with { Mode = MinerMode.Ramping, PowerW = status?.PowerW ?? state.PowerW },
+        MinerActionKind.SetTarget => state with { Mode = MinerMode.Ramping, PowerTargetW = action.TargetW, PowerW = status?.PowerW ?? state.PowerW },
+        _ => state,
+    };
+
+    private static async Task<PowerLimits?> SafeLimitsAsync(IPowerTargetable miner, CancellationToken ct)
+    {
+        try
+        {
+            return await miner.GetPowerLimitsAsync(ct).ConfigureAwait(false);
+        }
+        catch (MinerException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using Polly;
+using Polly.Retry;
+
+namespace Curtail.Miners.Fleet;
+
+/// <summary>
+/// Sends a plan's commands with bounded concurrency, at most one write in flight per miner, retries with
+/// exponential backoff for transient failures (Polly), then confirms each by reading the miner back until the
+/// effect shows or the family's deadline passes. Every miner gets a result with its latency.
+/// </summary>
+public sealed class FleetDispatcher
+{
+    private readonly DispatchOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _commandSlots;
+    private readonly SemaphoreSlim _readSlots;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _perMiner = new(StringComparer.Ordinal);
+    private readonly ResiliencePipeline _retry;
+
+    public FleetDispatcher(DispatchOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        _commandSlots = new SemaphoreSlim(options.MaxConcurrentCommands);
+        _readSlots = new SemaphoreSlim(options.MaxConcurrentReads);
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<MinerException>(e => e.IsTransient),
+                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+            })
+            .Build();
+    }
+
+    /// <summary>Raised as each command is delivered (before confirmation), for progress and benchmarks.</summary>
+    public event Action<string, TimeSpan>? CommandSent;
+
+    public async Task<DispatchReport> DispatchAsync(IReadOnlyList<(IMiner Miner, MinerAction Action)> work, CancellationToken cancellationToken = default)
+    {
+        var start = _time.GetTimestamp();
+        var tasks = work.Where(w => w.Action.Kind != MinerActionKind.Keep).Select(w => RunOneAsync(w.Miner, w.Action, start, cancellationToken)).ToList();
+        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+        return new DispatchReport(results, _time.GetElapsedTime(start));
+    }
+
+    private async Task<MinerCommandResult> RunOneAsync(IMiner miner, MinerAction action, long dispatchStart, CancellationToken ct)
+    {
+        await Task.Yield();
+        var gate = _perMiner.GetOrAdd(miner.Id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var attempts = 0;
+            var commandStart = 0L;
+            await _commandSlots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                commandStart = _time.GetTimestamp();
+                await _retry.ExecuteAsync(async token =>
+                {
+                    attempts++;
+                    await SendAsync(miner, action, token).ConfigureAwait(false);
+                }, ct).ConfigureAwait(false);
+            }
+            catch (MinerException ex)
+            {
+                return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, ex.Reason,
+                    _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
+            }
+            finally
+            {
+                _commandSlots.Release();
+            }
+            var latency = _time.GetElapsedTime(commandStart);
+            var sentAt = _time.GetElapsedTime(dispatchStart);
+            CommandSent?.Invoke(miner.Id, latency);
+            var (confirmed, status, error) = await ConfirmAsync(miner, action, ct).ConfigureAwait(false);
+            var confirmLatency = confirmed ? _time.GetElapsedTime(commandStart) : (TimeSpan?)null;
+            return new MinerCommandResult(miner.Id, action.Kind, confirmed ? DispatchOutcome.Confirmed : DispatchOutcome.Unconfirmed,
+                error, latency, confirmLatency, attempts, status, sentAt);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static Task SendAsync(IMiner miner, MinerAction action, CancellationToken ct) => action.Kind switch
+    {
+        MinerActionKind.Sleep => miner is ISleepable s ? s.SleepAsync(ct) : throw Unsupported(miner, "sleep"),
+        MinerActionKind.Wake => miner is ISleepable w ? w.WakeAsync(ct) : throw Unsupported(miner, "wake"),
+        MinerActionKind.SetTarget => miner is IPowerTargetable p ? p.SetPowerTargetAsync(action.TargetW!.Value, ct) : throw Unsupported(miner, "power targets"),
+        _ => Task.CompletedTask,
+    };
+
+    private static MinerException Unsupported(IMiner miner, string what) =>
+        new(miner.Id, MinerFailureKind.Rejected, $"{miner.Family} firmware does not support {what}");
+
+    private async Task<(bool Confirmed, MinerStatus? Status, string? Error)> ConfirmAsync(IMiner miner, MinerAction action, CancellationToken ct)
+    {
+        var deadline = _options.ConfirmDeadline(miner.Family, action.Kind);
+        var start = _time.GetTimestamp();
+        MinerStatus? last = null;
+        string? lastError = null;
+        var settle = _options.FirstReadDelay(miner.Family, action.Kind);
+        if (settle > TimeSpan.Zero) await Task.Delay(settle < deadline ? settle : deadline, _time, ct).ConfigureAwait(false);
+        while (true)
+        {
+            await _readSlots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                last = await miner.ReadStatusAsync(ct).ConfigureAwait(false);
+                lastError = null;
+                if (Shows(action, last, miner.Model)) return (true, last, null);
+            }
+            catch (MinerException ex)
+            {
+                // The Antminer CGI restarts the miner process: a read right after a write may fail.
+                lastError = ex.Reason;
+            }
+            finally
+            {
+                _readSlots.Release();
+            }
+            var left = deadline - _time.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero)
+                return (false, last, lastError ?? $"no effect within {deadline.TotalSeconds:0.#} s: mode {last?.Mode}, {last?.PowerW:0} W");
+            await Task.Delay(left < _options.PollInterval ? left : _options.PollInterval, _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether a read shows the action's effect.</summary>
+    public static bool Shows(MinerAction action, MinerStatus status, ModelSpec model) => action.Kind switch
+    {
+        MinerActionKind.Sleep => status.Mode == MinerMode.Sleeping
+                                 && (status.PowerSource == PowerSource.Estimated || status.PowerW <= model.SleepW * 2),
+        MinerActionKind.Wake => status.Mode != MinerMode.Sleeping,
+        // Preset-based firmwares (LuxOS profiles, Vnish presets) land on a step at or below the request; the measured
+        // power must follow (firmware that accepts a target and ignores it is caught here), unless only estimated.
+        MinerActionKind.SetTarget => status.PowerTargetW is { } t && t <= action.TargetW!.Value + 1 && t >= action.TargetW.Value - model.NominalW * 0.08
+                                     && (status.PowerSource == PowerSource.Estimated || status.Mode == MinerMode.Sleeping
+                                         || status.PowerW <= action.TargetW.Value + Math.Max(50, model.NominalW * 0.03)),
+        _ => true,
+    };
+}

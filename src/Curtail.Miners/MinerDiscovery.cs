@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Curtail.Miners.Protocols;
+
+namespace Curtail.Miners;
+
+public sealed record DiscoveredMiner(MinerFamily Family, string Firmware, string? Model, MinerEndpoint Endpoint, string Evidence);
+
+/// <summary>
+/// Tells the family and firmware of an address the way pyasic's factory does (miner-apis.md §11.5): concurrently
+/// an HTTP GET / (401 Digest realm "antMiner…", page titles "Braiins OS", "AnthillOS"), the cgminer `version`
+/// command (LUXminer, btminer, BOSminer, BMMiner) and a Whatsminer v3 framed get.device.info. Probes are short and
+/// a port speaking another protocol simply fails its probe.
+/// </summary>
+public static class MinerDiscovery
+{
+    /// <summary>A real miner: web on 80, cgminer on 4028, Whatsminer v3 on 4433.</summary>
+    public static Task<DiscoveredMiner?> IdentifyHostAsync(string host, TimeSpan? probeTimeout = null, CancellationToken ct = default) =>
+        IdentifyAsync(host, 80, [4028], 4433, probeTimeout ?? TimeSpan.FromSeconds(2), ct);
+
+    /// <summary>An endpoint with non-standard ports (emulators): every protocol is tried on its main and second port.</summary>
+    public static Task<DiscoveredMiner?> IdentifyEndpointAsync(MinerEndpoint endpoint, TimeSpan? probeTimeout = null, CancellationToken ct = default)
+    {
+        int[] rpc = endpoint.AuxPort is { } aux ? [endpoint.Port, aux] : [endpoint.Port];
+        return IdentifyAsync(endpoint.Host, endpoint.Port, rpc, endpoint.Port, probeTimeout ?? TimeSpan.FromSeconds(1), ct);
+    }
+
+    private static async Task<DiscoveredMiner?> IdentifyAsync(string host, int webPort, int[] rpcPorts, int v3Port, TimeSpan timeout,
+        CancellationToken ct)
+    {
+        var web = ProbeWebAsync(host, webPort, timeout, ct);
+        var rpc = rpcPorts.Select(p => ProbeRpcAsync(host, p, timeout, ct)).ToArray();
+        var v3 = ProbeV3Async(host, v3Port, timeout, ct);
+        await Task.WhenAll([web, v3, .. rpc]).ConfigureAwait(false);
+
+        if (v3.Result is { } v3Info)
+            return new DiscoveredMiner(MinerFamily.WhatsminerV3, v3Info.Firmware, v3Info.Model,
+                new MinerEndpoint(host, v3Port, rpcPorts.FirstOrDefault(p => p != v3Port) is var a && a != 0 ? a : null), "4433 get.device.info");
+        var rpcHit = rpc.Select((t, i) => (Reply: t.Result, Port: rpcPorts[i])).FirstOrDefault(r => r.Reply is not null);
+        var rpcText = rpcHit.Reply ?? "";
+        var (webKind, webEvidence) = web.Result;
+        int? Aux(int main) => rpcHit.Reply is null || rpcHit.Port == main ? null : rpcHit.Port;
+
+        if (webKind == MinerFamily.AntminerStock)
+            return new(MinerFamily.AntminerStock, Field(rpcText, "CompileTime") ?? "stock", Field(rpcText, "Type"),
+                new MinerEndpoint(host, webPort, Aux(webPort)), webEvidence);
+        if (webKind == MinerFamily.BraiinsOs || Contains(rpcText, "BOSminer"))
+            return new(MinerFamily.BraiinsOs, Field(rpcText, "BOSminer+") ?? "Braiins OS", null,
+                new MinerEndpoint(host, webPort, Aux(webPort)), webKind is null ? "cgminer version BOSminer" : webEvidence);
+        if (webKind == MinerFamily.Vnish)
+            return new(MinerFamily.Vnish, "Vnish", null, new MinerEndpoint(host, webPort), webEvidence);
+        if (Contains(rpcText, "LUXminer"))
+            return new(MinerFamily.LuxOs, Field(rpcText, "LUXminer") ?? "LuxOS", Field(rpcText, "Type"),
+                new MinerEndpoint(host, rpcHit.Port), "cgminer version LUXminer");
+        if (Contains(rpcText, "btminer") || Contains(rpcText, "api_ver"))
+        {
+            var fw = Field(rpcText, "fw_ver") ?? "";
+            // pyasic: firmware dated after 2024.11 speaks API v3 (on 4433).
+            var family = string.CompareOrdinal(fw, "20241100") > 0 && fw.Length >= 8 && char.IsDigit(fw[0]) ? MinerFamily.WhatsminerV3 : MinerFamily.WhatsminerV2;
+            return new(family, fw, null, new MinerEndpoint(host, rpcHit.Port), "cgminer get_version btminer");
+        }
+        if (rpcHit.Reply is not null)
+            return new(MinerFamily.Cgminer, Field(rpcText, "CompileTime") ?? Field(rpcText, "Miner") ?? "cgminer", Field(rpcText, "Type"),
+                new MinerEndpoint(host, rpcHit.Port), "cgminer version");
+        return null;
+    }
+
+    private static bool Contains(string text, string marker) => text.Contains(marker, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A field anywhere in the version reply (VERSION[0] or a Whatsminer Msg object).</summary>
+    private static string? Field(string json, string name)
+    {
+        if (json.Length == 0) return null;
+        try
+        {
+            var root = TolerantJson.ParseObject(json, "version");
+            var version = TolerantJson.First(root, "VERSION") ?? root["Msg"] as JsonObject;
+            return TolerantJson.Text(version?[name]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string?> ProbeRpcAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            var client = new CgminerClient(host, host, port, timeout);
+            var text = await client.ExchangeAsync("{\"command\":\"version\"}", expectReply: true, ct).ConfigureAwait(false);
+            var reply = TolerantJson.ParseObject(text, "version");
+            return reply["STATUS"] is null ? null : reply.ToJsonString();
+        }
+        catch (Exception ex) when (ex is MinerException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<(MinerFamily? Family, string Evidence)> ProbeWebAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            var reply = await MinerHttp.SendAsync(host, HttpMethod.Get, new Uri($"http://{host}:{port}/"), null, null, timeout, ct).ConfigureAwait(false);
+            if (reply.Status == HttpStatusCode.Unauthorized)
+            {
+                var challenge = string.Join(' ', reply.Headers.WwwAuthenticate.Select(h => h.ToString()));
+                if (challenge.Contains("realm=\"antMiner", StringComparison.OrdinalIgnoreCase))
+                    return (MinerFamily.AntminerStock, "HTTP 401 Digest realm antMiner");
+            }
+            if (Contains(reply.Body, "Braiins OS")) return (MinerFamily.BraiinsOs, "web title Braiins OS");
+            if (Contains(reply.Body, "AnthillOS") || Contains(reply.Body, "Vnish")) return (MinerFamily.Vnish, "web title AnthillOS");
+            return (null, "");
+        }
+        catch (MinerException)
+        {
+            return (null, "");
+        }
+    }
+
+    private static async Task<(string Firmware, string? Model)?> ProbeV3Async(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            var client = new FramedJsonClient(host, host, port, timeout);
+            var reply = await client.ExchangeAsync(prev => prev is null ? new JsonObject { ["cmd"] = "get.device.info" } : null, ct).ConfigureAwait(false);
+            if (TolerantJson.Number(reply["code"]) != 0) return null;
+            var fw = TolerantJson.Text(reply["msg"]?["system"]?["fwversion"]);
+            return fw is null ? null : (fw, TolerantJson.Text(reply["msg"]?["miner"]?["type"]));
+        }
+        catch (MinerException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Curtail.Miners.Protocols;
+
+/// <summary>
+/// Parses the JSON that miner firmwares really emit. Repairs, in order, the quirks pyasic's _load_api_data
+/// handles: trailing NULs, embedded newlines, a leading comma, "}{" between objects, "[,{", ",}" and ",]",
+/// a missing comma between a string value and the next key (""temp0), and bare inf/nan numbers.
+/// </summary>
+public static class TolerantJson
+{
+    public static JsonObject ParseObject(string text, string source)
+    {
+        var cleaned = text.TrimEnd('\0', ' ', '\r', '\n', '\t').TrimStart('\0', ' ', '\r', '\n', '\t');
+        if (TryParse(cleaned, out var node)) return node;
+        var repaired = Repair(cleaned);
+        if (TryParse(repaired, out node)) return node;
+        var preview = cleaned.Length > 120 ? cleaned[..120] + "…" : cleaned;
+        throw new FormatException($"{source}: reply is not JSON even after repair: {preview}");
+    }
+
+    private static bool TryParse(string text, out JsonObject node)
+    {
+        node = null!;
+        if (text.Length == 0) return false;
+        try
+        {
+            if (JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true }) is JsonObject o)
+            {
+                node = o;
+                return true;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return false;
+    }
+
+    /// <summary>One pass outside string literals, plus the missing-comma fix that needs the literal boundaries.</summary>
+    public static string Repair(string text)
+    {
+        var s = text.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
+        s = s.TrimStart(',', ' ');
+        var sb = new StringBuilder(s.Length + 16);
+        var inString = false;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (inString)
+            {
+                sb.Append(c);
+                if (c == '\\' && i + 1 < s.Length) sb.Append(s[++i]);
+                else if (c == '"')
+                {
+                    inString = false;
+                    // ""temp0 : a string value immediately followed by the next key's quote.
+                    if (i + 1 < s.Length && s[i + 1] == '"') sb.Append(',');
+                }
+                continue;
+            }
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    sb.Append(c);
+                    break;
+                case '}' when NextNonSpace(s, i + 1) == '{':
+                    sb.Append("},");
+                    break;
+                case ',' when NextNonSpace(s, i + 1) is '}' or ']':
+                    break;
+                case ',' when PrevNonSpace(sb) is '[' or '{' or ',':
+                    break;
+                default:
+                    if (IsBareWord(s, i, "inf") || IsBareWord(s, i, "nan"))
+                    {
+                        sb.Append("null");
+                        i += 2;
+                    }
+                    else if (IsBareWord(s, i, "-inf"))
+                    {
+                        sb.Append("null");
+                        i += 3;
+                    }
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static char NextNonSpace(string s, int from)
+    {
+        for (var i = from; i < s.Length; i++) if (!char.IsWhiteSpace(s[i])) return s[i];
+        return '\0';
+    }
+
+    private static char PrevNonSpace(StringBuilder sb)
+    {
+        for (var i = sb.Length - 1; i >= 0; i--) if (!char.IsWhiteSpace(sb[i])) return sb[i];
+        return '\0';
+    }
+
+    private static bool IsBareWord(string s, int i, string word) =>
+        string.CompareOrdinal(s, i, word, 0, word.Length) == 0
+        && (i + word.Length >= s.Length || !char.IsLetterOrDigit(s[i + word.Length]))
+        && (i == 0 || !char.IsLetterOrDigit(s[i - 1]));
+
+    // Small typed accessors: firmwares mix numbers and numeric strings for the same field.
+    public static double? Number(JsonNode? node)
+    {
+        if (node is not JsonValue v) return null;
+        if (v.TryGetValue<double>(out var d)) return d;
+        if (v.TryGetValue<long>(out var l)) return l;
+        if (v.TryGetValue<string>(out var s))
+        {
+            var digits = new string(s.TakeWhile(ch => char.IsDigit(ch) || ch is '.' or '-' or '+' or 'e' or 'E').ToArray());
+            if (double.TryParse(digits, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out d)) return d;
+        }
+        if (v.TryGetValue<bool>(out var b)) return b ? 1 : 0;
+        return null;
+    }
+
+    public static string? Text(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        JsonValue v => v.ToJsonString(),
+        null => null,
+        _ => node.ToJsonString(),
+    };
+
+    /// <summary>First element of a section that firmwares return either as an array or as a bare object.</summary>
+    public static JsonObject? First(JsonObject reply, string section)
+    {
+        var node = reply[section] ?? reply[section.ToLowerInvariant()];
+        return node switch
+        {
+            JsonArray a when a.Count > 0 => a[0] as JsonObject,
+            JsonObject o => o,
+            _ => null,
+        };
+    }
+}

@@ -1,0 +1,76 @@
+using Curtail.Miners.Drivers;
+
+namespace Curtail.Miners.Tests;
+
+public class LuxOsMinerTests
+{
+    [Fact]
+    public async Task Reads_status_sleeps_and_wakes_through_sessions()
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);
+        var em = fleet.Miners[0];
+        var miner = new LuxOsMiner("lux-0", em.Endpoint, em.Model, time);
+
+        var before = await miner.ReadStatusAsync();
+        Assert.Equal(MinerMode.Running, before.Mode);
+        Assert.Equal(em.Model.NominalW, before.PowerW, 0);
+        Assert.Equal(PowerSource.Measured, before.PowerSource);
+        Assert.Equal(em.Model.NominalThs, before.HashrateThs, 1);
+        Assert.Equal(3, before.TemperaturesC.Count);
+
+        await miner.SleepAsync();
+        Assert.True(em.Asleep);
+        time.Advance(TimeSpan.FromSeconds(5)); // LuxOS: ~25 W in under 5 s
+        var asleep = await miner.ReadStatusAsync();
+        Assert.Equal(MinerMode.Sleeping, asleep.Mode);
+        Assert.Equal(25, asleep.PowerW, 0);
+
+        await miner.WakeAsync();
+        time.Advance(TimeSpan.FromSeconds(30));
+        var waking = await miner.ReadStatusAsync();
+        Assert.Equal(MinerMode.Ramping, waking.Mode);
+        Assert.InRange(waking.PowerW, 100, em.Model.NominalW - 100);
+    }
+
+    [Fact]
+    public async Task A_held_session_makes_writes_busy_not_false()
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);
+        var em = fleet.Miners[0];
+        var other = new Curtail.Miners.Protocols.CgminerClient("other", em.Endpoint.Host, em.Endpoint.Port, TimeSpan.FromSeconds(5));
+        await other.CommandAsync("logon");
+        var miner = new LuxOsMiner("lux-0", em.Endpoint, em.Model, time);
+
+        var ex = await Assert.ThrowsAsync<MinerException>(() => miner.SleepAsync());
+        Assert.Equal(MinerFailureKind.Busy, ex.Kind);
+        Assert.Contains("lux-0", ex.Message);
+        Assert.False(em.Asleep);
+
+        time.Advance(TimeSpan.FromSeconds(61)); // the other session expires after 60 s idle
+        await miner.SleepAsync();
+        Assert.True(em.Asleep);
+    }
+
+    [Fact]
+    public async Task Power_target_selects_nearest_profile_and_rejects_out_of_range()
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);
+        var em = fleet.Miners[0];
+        var miner = new LuxOsMiner("lux-0", em.Endpoint, em.Model, time);
+        var limits = await miner.GetPowerLimitsAsync();
+        Assert.Equal(em.Model.NominalW * 0.5, limits.MinW, 0);
+
+        var wanted = em.Model.NominalW * 0.8;
+        await miner.SetPowerTargetAsync(wanted);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var status = await miner.ReadStatusAsync();
+        Assert.Equal(MinerMode.Throttled, status.Mode);
+        Assert.InRange(status.PowerTargetW!.Value, wanted - em.Model.NominalW * 0.04, wanted);
+        Assert.Equal(status.PowerTargetW.Value, status.PowerW, 0);
+        Assert.True(status.HashrateThs < em.Model.NominalThs && status.HashrateThs > em.Model.NominalThs * 0.8);
+
+        var ex = await Assert.ThrowsAsync<MinerException>(() => miner.SetPowerTargetAsync(100));
+        Assert.Equal(MinerFailureKind.Rejected, ex.Kind);
+        Assert.Contains("outside", ex.Message);
+    }
+}
