@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using Curtail.Core;
+using Curtail.Core.Sites;
+using Curtail.Simulation.Backtest;
+using Curtail.Simulation.Reports;
+using Curtail.Simulation.Setup;
+using Spectre.Console;
+
+namespace Curtail.Cli.Commands;
+
+/// <summary>`curtail simulate`: backtest a site's policy against historical prices, next to always-on and the oracle.</summary>
+public sealed class SimulateCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var options = new BacktestOptions();
+        var policy = new Option<string?>("--policy") { Description = $"Policy to run instead of the site's: {string.Join(", ", SiteFileParser.PolicyKindNames)}." };
+        var command = new Command("simulate", "Backtest a curtailment policy on historical ERCOT prices (default: the shipped site over 2023 HB_WEST).");
+        options.AddTo(command);
+        command.Options.Add(policy);
+        command.SetAction(p =>
+        {
+            var output = p.InvocationConfiguration.Output;
+            var kindText = p.GetValue(policy);
+            PolicyKind? kind = kindText is null ? null
+                : SiteFileParser.ParsePolicyKind(kindText) ?? throw new InvalidInputException("--policy", null, $"unknown policy '{kindText}' (expected one of: {string.Join(", ", SiteFileParser.PolicyKindNames)})");
+            var prepared = BacktestSetup.Prepare(options.Request(p));
+            var site = prepared.Site.Site;
+            if (kind == PolicyKind.Threshold && site.Policy.CurtailAboveUsdPerMwh is null)
+                throw new InvalidInputException(prepared.Site.Source, null, "--policy threshold needs policy.curtail_above_usd_per_mwh in the site file");
+            var outDir = p.GetValue(options.Out);
+            var result = SimulationRunner.Run(prepared.Inputs, kind, keepIntervals: outDir is not null);
+            var summary = SimulationSummary.From(site, prepared.FromCpt, prepared.ToCptExclusive, result);
+
+            if (p.GetValue(options.Json)) output.WriteLine(JsonOutput.Serialize(summary));
+            else PrintTable(Terminal.On(output), summary, result, prepared.SkippedRows);
+
+            if (outDir is not null)
+            {
+                Directory.CreateDirectory(outDir);
+                using (var csv = new StreamWriter(Path.Combine(outDir, "intervals.csv")))
+                    IntervalCsvWriter.Write(csv, site, result);
+                File.WriteAllText(Path.Combine(outDir, "report.html"), HtmlReport.Simulation(site, summary, result));
+                File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonOutput.Serialize(summary));
+                (p.GetValue(options.Json) ? p.InvocationConfiguration.Error : output)
+                    .WriteLine($"wrote {Path.Combine(outDir, "report.html")}, intervals.csv and summary.json");
+            }
+            return CurtailApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static void PrintTable(IAnsiConsole console, SimulationSummary s, SimulationResult r, int skipped)
+    {
+        console.MarkupLine($"[bold]{Markup.Escape(s.Site)}[/]  {s.SettlementPoint}  {s.FromCpt:yyyy-MM-dd} to {s.ToCptExclusive:yyyy-MM-dd} (CPT, exclusive)  {s.Intervals:N0} intervals");
+        if (skipped > 0) console.MarkupLine($"[yellow]skipped {skipped} bad price rows (--skip-bad-rows)[/]");
+        var table = new Table().AddColumns("policy", "hash revenue", "energy cost", "profit", "energy MWh", "curtailed MWh", "uptime", "transitions");
+        foreach (var t in new[] { r.Policy, r.AlwaysOn, r.Oracle })
+            table.AddRow(t.Policy, Terminal.Usd(t.HashRevenueUsd), Terminal.Usd(t.EnergyCostUsd), Terminal.Usd(t.ProfitUsd),
+                t.EnergyMwh.ToString("N0", CultureInfo.InvariantCulture), t.CurtailedMwh.ToString("N0", CultureInfo.InvariantCulture),
+                t.UptimeFraction.ToString("P1", CultureInfo.InvariantCulture), t.Transitions.ToString("N0", CultureInfo.InvariantCulture));
+        foreach (var i in Enumerable.Range(1, 7)) table.Columns[i].RightAligned();
+        console.Write(table);
+        console.MarkupLine($"capture ratio: [bold]{(s.CaptureRatio is { } c ? c.ToString("P1", CultureInfo.InvariantCulture) : "n/a (the oracle gains nothing over always-on)")}[/]  (profit − always-on) / (oracle − always-on)");
+    }
+}

@@ -1,0 +1,182 @@
+using Curtail.Core.Fleet;
+using Curtail.Core.Prices;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Curtail.Core.Sites;
+
+/// <summary>Parses a site file (YAML, schema in docs/site-file.md). Throws <see cref="InvalidInputException"/> naming key and line.</summary>
+public static class SiteFileParser
+{
+    private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints"];
+    private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh"];
+    private static readonly string[] EconomicsKeys = ["hashprice", "pool_fee"];
+    private static readonly string[] HashpriceKeys = ["usd_per_th_day", "file"];
+    private static readonly string[] GroupKeys = ["group", "model", "count", "hashrate_th", "power_w", "min_power_fraction"];
+    private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin"];
+    private static readonly string[] ConstraintKeys = ["sleep_seconds", "wake_minutes", "min_off_minutes", "min_on_minutes"];
+
+    public static SiteDefinition Parse(string yaml, string source) => Parse(yaml, source, [], out _, out _);
+
+    /// <summary>
+    /// Parses the site and hands back the nodes of extra top-level sections that another part owns (the controller's
+    /// <c>controller:</c> section), with a reader that reports errors the same way.
+    /// </summary>
+    public static SiteDefinition Parse(string yaml, string source, IReadOnlyCollection<string> extraSections,
+        out IReadOnlyDictionary<string, YamlNode> sections, out YamlNodeReader reader)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new InvalidInputException(source, (int)ex.Start.Line, $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}");
+        }
+        if (stream.Documents.Count == 0) throw new InvalidInputException(source, null, "the site file is empty");
+        var r = new YamlNodeReader(source);
+        var root = r.Mapping(stream.Documents[0].RootNode, "", [.. TopKeys, .. extraSections]);
+        sections = extraSections.Select(k => (k, Node: r.Optional(root, k))).Where(x => x.Node is not null)
+            .ToDictionary(x => x.k, x => x.Node!);
+        reader = r;
+
+        var name = r.String(r.Required(root, "", "name"), "name");
+        var pointNode = r.Required(root, "", "settlement_point");
+        var point = r.String(pointNode, "settlement_point");
+        if (!SettlementPoints.IsKnown(point))
+            throw r.Error(pointNode, "settlement_point", $"unknown settlement point '{point}' (known: {string.Join(", ", SettlementPoints.All)})");
+
+        return new SiteDefinition(
+            name, point,
+            ParseEnergy(r, r.Optional(root, "energy")),
+            ParseEconomics(r, r.Required(root, "", "economics")),
+            ParseFleet(r, r.Required(root, "", "fleet")),
+            ParsePolicy(r, r.Required(root, "", "policy")),
+            ParseConstraints(r, r.Optional(root, "constraints")));
+    }
+
+    private static EnergySettings ParseEnergy(YamlNodeReader r, YamlNode? node)
+    {
+        if (node is null) return new EnergySettings(0, EnergyContract.Index, null);
+        var map = r.Mapping(node, "energy", EnergyKeys);
+        var adder = r.OptionalNumber(map, "energy", "adder_usd_per_mwh") ?? 0;
+        var contract = EnergyContract.Index;
+        if (r.Optional(map, "contract") is { } c)
+        {
+            contract = r.String(c, "energy.contract") switch
+            {
+                "index" => EnergyContract.Index,
+                "fixed" => EnergyContract.Fixed,
+                var other => throw r.Error(c, "energy.contract", $"must be 'index' or 'fixed', got '{other}'"),
+            };
+        }
+        var fixedPrice = r.OptionalNumber(map, "energy", "fixed_price_usd_per_mwh");
+        if (contract == EnergyContract.Fixed && fixedPrice is null)
+            throw r.Error(map, "energy.fixed_price_usd_per_mwh", "is required when energy.contract is 'fixed'");
+        if (contract == EnergyContract.Index && fixedPrice is not null)
+            throw r.Error(r.Optional(map, "fixed_price_usd_per_mwh")!, "energy.fixed_price_usd_per_mwh", "only applies to energy.contract: fixed");
+        return new EnergySettings(adder, contract, fixedPrice);
+    }
+
+    private static EconomicsSettings ParseEconomics(YamlNodeReader r, YamlNode node)
+    {
+        var map = r.Mapping(node, "economics", EconomicsKeys);
+        var hpNode = r.Required(map, "economics", "hashprice");
+        var hp = r.Mapping(hpNode, "economics.hashprice", HashpriceKeys);
+        var constant = r.OptionalNumber(hp, "economics.hashprice", "usd_per_th_day");
+        var file = r.Optional(hp, "file") is { } f ? r.String(f, "economics.hashprice.file") : null;
+        if ((constant is null) == (file is null))
+            throw r.Error(hpNode, "economics.hashprice", "give exactly one of usd_per_th_day or file");
+        if (constant is <= 0)
+            throw r.Error(hpNode, "economics.hashprice.usd_per_th_day", $"must be positive, got {constant}");
+        var feeNode = r.Optional(map, "pool_fee");
+        var fee = feeNode is null ? 0 : r.Number(feeNode, "economics.pool_fee");
+        if (fee is < 0 or >= 1)
+            throw r.Error(feeNode!, "economics.pool_fee", $"is a fraction in [0, 1), got {fee}");
+        return new EconomicsSettings(new HashpriceSource(constant, file), fee);
+    }
+
+    private static List<FleetGroup> ParseFleet(YamlNodeReader r, YamlNode node)
+    {
+        if (node is not YamlSequenceNode seq || seq.Children.Count == 0)
+            throw r.Error(node, "fleet", "expected a non-empty list of groups");
+        var groups = new List<FleetGroup>();
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var path = $"fleet[{i}]";
+            var map = r.Mapping(seq.Children[i], path, GroupKeys);
+            var name = r.String(r.Required(map, path, "group"), $"{path}.group");
+            if (groups.Any(g => g.Name == name))
+                throw r.Error(map, $"{path}.group", $"duplicate group name '{name}'");
+            var model = r.Optional(map, "model") is { } m ? r.String(m, $"{path}.model") : name;
+            var countNode = r.Required(map, path, "count");
+            var count = r.Integer(countNode, $"{path}.count");
+            if (count < 0) throw r.Error(countNode, $"{path}.count", $"must not be negative, got {count}");
+            var hashrate = Positive(r, map, path, "hashrate_th");
+            var power = Positive(r, map, path, "power_w");
+            var minFractionNode = r.Optional(map, "min_power_fraction");
+            var minFraction = minFractionNode is null ? 1 : r.Number(minFractionNode, $"{path}.min_power_fraction");
+            if (minFraction is <= 0 or > 1)
+                throw r.Error(minFractionNode!, $"{path}.min_power_fraction", $"must be in (0, 1], got {minFraction}");
+            groups.Add(new FleetGroup(name, model, count, hashrate, power, minFraction));
+        }
+        return groups;
+    }
+
+    private static double Positive(YamlNodeReader r, YamlMappingNode map, string path, string key)
+    {
+        var node = r.Required(map, path, key);
+        var v = r.Number(node, $"{path}.{key}");
+        return v > 0 ? v : throw r.Error(node, $"{path}.{key}", $"must be positive, got {v}");
+    }
+
+    private static PolicySettings ParsePolicy(YamlNodeReader r, YamlNode node)
+    {
+        var map = r.Mapping(node, "policy", PolicyKeys);
+        var kindNode = r.Required(map, "policy", "kind");
+        var kind = ParsePolicyKind(r.String(kindNode, "policy.kind"))
+            ?? throw r.Error(kindNode, "policy.kind", $"unknown policy '{r.String(kindNode, "policy.kind")}' (expected one of: {string.Join(", ", PolicyKindNames)})");
+        var curtail = r.OptionalNumber(map, "policy", "curtail_above_usd_per_mwh");
+        var resume = r.OptionalNumber(map, "policy", "resume_below_usd_per_mwh");
+        var confirmNode = r.Optional(map, "confirm_intervals");
+        var confirm = confirmNode is null ? 1 : r.Integer(confirmNode, "policy.confirm_intervals");
+        if (confirm < 1) throw r.Error(confirmNode!, "policy.confirm_intervals", $"must be at least 1, got {confirm}");
+        var hardCap = r.OptionalNumber(map, "policy", "hard_cap_usd_per_mwh");
+        var marginNode = r.Optional(map, "breakeven_margin");
+        var margin = marginNode is null ? 1 : r.Number(marginNode, "policy.breakeven_margin");
+        if (margin <= 0) throw r.Error(marginNode!, "policy.breakeven_margin", $"must be positive, got {margin}");
+        if (kind == PolicyKind.Threshold && curtail is null)
+            throw r.Error(map, "policy.curtail_above_usd_per_mwh", "is required for the threshold policy");
+        if (resume is not null && curtail is not null && resume > curtail)
+            throw r.Error(r.Optional(map, "resume_below_usd_per_mwh")!, "policy.resume_below_usd_per_mwh",
+                $"resume strike {resume} is above the curtail strike {curtail}: there would be no hysteresis band");
+        if (resume is not null && curtail is null)
+            throw r.Error(r.Optional(map, "resume_below_usd_per_mwh")!, "policy.resume_below_usd_per_mwh", "needs curtail_above_usd_per_mwh");
+        return new PolicySettings(kind, curtail, resume, confirm, hardCap, margin);
+    }
+
+    public static readonly string[] PolicyKindNames = ["always_on", "threshold", "breakeven", "oracle"];
+
+    public static PolicyKind? ParsePolicyKind(string text) => text switch
+    {
+        "always_on" => PolicyKind.AlwaysOn,
+        "threshold" => PolicyKind.Threshold,
+        "breakeven" => PolicyKind.Breakeven,
+        "oracle" => PolicyKind.Oracle,
+        _ => null,
+    };
+
+    public static string PolicyKindName(PolicyKind kind) => PolicyKindNames[(int)kind];
+
+    private static OperatingConstraints ParseConstraints(YamlNodeReader r, YamlNode? node)
+    {
+        if (node is null) return OperatingConstraints.None;
+        var map = r.Mapping(node, "constraints", ConstraintKeys);
+        return new OperatingConstraints(
+            r.NonNegative(map, "constraints", "sleep_seconds", 0),
+            r.NonNegative(map, "constraints", "wake_minutes", 0),
+            r.NonNegative(map, "constraints", "min_off_minutes", 0),
+            r.NonNegative(map, "constraints", "min_on_minutes", 0));
+    }
+}

@@ -1,0 +1,23 @@
+namespace Curtail.Emulators.Ercot;
+
+/// <summary>How the ERCOT API emulator runs.</summary>
+public sealed record ErcotEmulatorOptions
+{
+    /// <summary>Loopback port; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Emulated time when the emulator starts; data after it is not yet "published".</summary>
+    public required DateTimeOffset StartUtc { get; init; }
+
+    /// <summary>Emulated seconds per real second (24 serves a day an hour).</summary>
+    public double Speed { get; init; } = 1;
+
+    public string Username { get; init; } = "emulator";
+    public string Password { get; init; } = "emulator";
+    public string SubscriptionKey { get; init; } = "emulator-key";
+
+    /// <summary>Calls per key per real minute before HTTP 429, as ERCOT publishes (about 30).</summary>
+    public int RequestsPerMinute { get; init; } = 30;
+
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(1);
+}

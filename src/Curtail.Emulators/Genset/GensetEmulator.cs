@@ -1,0 +1,335 @@
+using Curtail.Core.LoadFollowing;
+using Curtail.Modbus.Protocol;
+using Curtail.Modbus.Server;
+using Curtail.Modbus.Values;
+
+namespace Curtail.Emulators.Genset;
+
+/// <summary>What the emulated genset is doing (for tests and in-process users).</summary>
+public sealed record GensetEmulatorState(
+    DateTimeOffset Time,
+    double SiteLoadKw,
+    double ActivePowerKw,
+    double AvailablePowerKw,
+    double FrequencyHz,
+    EngineState EngineState,
+    bool BreakerClosed,
+    GensetAlarms Alarms,
+    ushort Heartbeat,
+    bool Tripped,
+    int Trips);
+
+/// <summary>
+/// A gas genset behind a Modbus TCP server, serving the default map (docs/modbus.md). Available power follows a
+/// gas-supply profile; active power equals the site load (set in process, or written to registers 101-102);
+/// frequency follows the governor droop, dips on load steps above max_step_load_pct and sags under overload;
+/// load above available power raises the overload alarm and, after <see cref="GensetEmulatorOptions.TripAfter"/>,
+/// trips the genset (breaker open, power 0) until a restart (coil 0 or <see cref="ResetTrip"/>).
+/// Register 105 injects faults. Time comes from the injected TimeProvider, so tests can run it in fake time.
+/// </summary>
+public sealed class GensetEmulator : IAsyncDisposable
+{
+    public const ushort RegWatchdog = 100, RegLoadOverride = 101, RegAvailableOverride = 103, RegFaults = 105;
+    private const int TableSize = 300;
+
+    private readonly GensetEmulatorOptions _o;
+    private readonly TimeProvider _time;
+    private readonly ModbusDataStore _store = new(16, 16, TableSize, TableSize);
+    private readonly ModbusTcpServer _server;
+    private readonly GensetSupplyProfile _profile;
+    private readonly object _gate = new();
+    private ITimer? _timer;
+    private DateTimeOffset _start, _lastStep;
+    private double _siteLoadKw, _activeKw, _availableKw, _frequencyHz;
+    private double _dipHz;
+    private DateTimeOffset _dipStart;
+    private DateTimeOffset? _overloadSince;
+    private bool _tripped;
+    private int _trips;
+    private ushort _heartbeat;
+    private TimeSpan _heartbeatAccumulator;
+    private double _energyKwh = 123456, _runHours = 4567.8;
+    private GensetAlarms _alarms;
+    private bool _stepping;
+
+    public GensetEmulator(GensetEmulatorOptions? options = null, TimeProvider? time = null, Func<double>? siteLoadKw = null)
+    {
+        _o = options ?? new GensetEmulatorOptions();
+        _time = time ?? TimeProvider.System;
+        SiteLoadSource = siteLoadKw;
+        _siteLoadKw = _o.InitialSiteLoadKw;
+        _profile = _o.Profile ?? GensetSupplyProfile.RandomWalk(_o.Seed, _o.RatedKw, TimeSpan.FromHours(24));
+        _server = new ModbusTcpServer(_store, new ModbusServerOptions
+        {
+            Port = _o.Port,
+            UnitId = _o.UnitId,
+            UnitIdMode = _o.UnitIdMode,
+            BeforeRequest = Step,
+            Faults = CurrentServerFaults,
+        }, _time);
+        lock (_store.SyncRoot)
+        {
+            _store.HoldingRegisters[RegLoadOverride] = 0xFFFF;
+            _store.HoldingRegisters[RegLoadOverride + 1] = 0xFFFF;
+            _store.HoldingRegisters[RegAvailableOverride] = 0xFFFF;
+            _store.HoldingRegisters[RegAvailableOverride + 1] = 0xFFFF;
+        }
+    }
+
+    public int Port => _server.Port;
+    public GensetEmulatorOptions Options => _o;
+    public ModbusDataStore Store => _store;
+    public long RequestCount => _server.RequestCount;
+    /// <summary>In-process site load source; when null, <see cref="SetSiteLoadKw"/>'s value is used. Registers 101-102 override both.</summary>
+    public Func<double>? SiteLoadSource { get; set; }
+
+    public void SetSiteLoadKw(double kw)
+    {
+        lock (_gate) _siteLoadKw = Math.Max(0, kw);
+    }
+
+    /// <summary>Fault-injection bits (register 105).</summary>
+    public GensetFaults Faults
+    {
+        get { lock (_store.SyncRoot) return (GensetFaults)_store.HoldingRegisters[RegFaults]; }
+        set { lock (_store.SyncRoot) _store.HoldingRegisters[RegFaults] = (ushort)value; }
+    }
+
+    /// <summary>Steps the derate like registers 103-104 do (null = follow the profile).</summary>
+    public void SetAvailableOverrideKw(double? kw)
+    {
+        lock (_store.SyncRoot)
+        {
+            if (kw is { } v) RegisterCodec.Encode(v, PointType.U32, WordOrder.ABCD, _store.HoldingRegisters.AsSpan(RegAvailableOverride, 2), 0.1);
+            else _store.HoldingRegisters[RegAvailableOverride] = _store.HoldingRegisters[RegAvailableOverride + 1] = 0xFFFF;
+        }
+        Step();
+    }
+
+    public void ResetTrip()
+    {
+        lock (_gate)
+        {
+            _tripped = false;
+            _overloadSince = null;
+        }
+        Step();
+    }
+
+    public GensetEmulatorState State
+    {
+        get
+        {
+            Step();
+            lock (_gate)
+                return new GensetEmulatorState(_lastStep, _siteLoadKw, _activeKw, _availableKw, _frequencyHz,
+                    _tripped ? EngineState.Shutdown : EngineState.RunningLoaded, !_tripped, _alarms, _heartbeat, _tripped, _trips);
+        }
+    }
+
+    public void Start()
+    {
+        _start = _lastStep = _time.GetUtcNow();
+        _activeKw = CurrentLoad();
+        Step();
+        _server.Start();
+        _timer = _time.CreateTimer(_ => Step(), null, _o.TickInterval, _o.TickInterval);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_timer is not null) await _timer.DisposeAsync().ConfigureAwait(false);
+        _timer = null;
+        await _server.StopAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private ModbusServerFaults CurrentServerFaults()
+    {
+        var f = Faults;
+        if (f == GensetFaults.None) return ModbusServerFaults.None;
+        return new ModbusServerFaults
+        {
+            Silent = f.HasFlag(GensetFaults.StopAnswering),
+            Latency = f.HasFlag(GensetFaults.AddLatency) ? _o.FaultLatency : TimeSpan.Zero,
+            ForcedException = f.HasFlag(GensetFaults.Busy) ? ModbusExceptionCode.ServerDeviceBusy : null,
+            CloseAfterReply = f.HasFlag(GensetFaults.CloseAfterReply),
+        };
+    }
+
+    private double CurrentLoad()
+    {
+        int raw;
+        lock (_store.SyncRoot) raw = (int)RegisterCodec.Combine(_store.HoldingRegisters.AsSpan(RegLoadOverride, 2), WordOrder.ABCD);
+        if (raw >= 0) return raw * 0.1;
+        var source = SiteLoadSource;
+        lock (_gate) return Math.Max(0, source is null ? _siteLoadKw : source());
+    }
+
+    /// <summary>Brings the physics and the registers up to the provider's present time.</summary>
+    public void Step()
+    {
+        var load = CurrentLoad();
+        uint availableRaw;
+        bool restart;
+        lock (_store.SyncRoot)
+        {
+            availableRaw = RegisterCodec.Combine(_store.HoldingRegisters.AsSpan(RegAvailableOverride, 2), WordOrder.ABCD);
+            restart = _store.Coils[0];
+            _store.Coils[0] = false;
+        }
+        lock (_gate)
+        {
+            if (_stepping) return;
+            _stepping = true;
+            try
+            {
+                var now = _time.GetUtcNow();
+                var dt = now - _lastStep;
+                if (dt < TimeSpan.Zero) dt = TimeSpan.Zero;
+                _lastStep = now;
+                if (SiteLoadSource is not null) _siteLoadKw = load;
+                if (restart && _tripped)
+                {
+                    _tripped = false;
+                    _overloadSince = null;
+                }
+                _availableKw = availableRaw != 0xFFFFFFFF ? availableRaw * 0.1 : _profile.AvailableKwAt(now - _start);
+                Physics(now, dt, load);
+                WriteRegisters();
+            }
+            finally
+            {
+                _stepping = false;
+            }
+        }
+    }
+
+    private void Physics(DateTimeOffset now, TimeSpan dt, double load)
+    {
+        var rated = _o.RatedKw;
+        var nominal = _o.NominalHz;
+        if (!IsFrozenHeartbeat())
+        {
+            _heartbeatAccumulator += dt;
+            while (_heartbeatAccumulator >= TimeSpan.FromSeconds(1))
+            {
+                _heartbeatAccumulator -= TimeSpan.FromSeconds(1);
+                _heartbeat = unchecked((ushort)(_heartbeat + 1));
+            }
+        }
+        _alarms = GensetAlarms.None;
+        if (_tripped)
+        {
+            _activeKw = 0;
+            _frequencyHz = 0;
+            _alarms |= GensetAlarms.Shutdown | GensetAlarms.Overload;
+            return;
+        }
+        var step = load - _activeKw;
+        if (step > _o.MaxStepLoadPct / 100 * rated)
+        {
+            _dipHz = nominal * _o.DipPerUnitStep * step / rated;
+            _dipStart = now;
+        }
+        _activeKw = load;
+        _energyKwh += load * dt.TotalHours;
+        _runHours += dt.TotalHours;
+        var recovery = _o.DipRecovery.TotalSeconds <= 0 ? 1 : (now - _dipStart).TotalSeconds / _o.DipRecovery.TotalSeconds;
+        var dip = _dipHz * Math.Max(0, 1 - recovery);
+        var droop = nominal * _o.DroopPct / 100 * (1 - load / rated);
+        var sag = 0.0;
+        if (load > _availableKw)
+        {
+            _overloadSince ??= now;
+            // Out of torque: speed falls with the excess (and keeps a floor so the alarm shows in frequency too).
+            sag = nominal * (0.01 + 0.2 * (load - _availableKw) / rated);
+            _alarms |= GensetAlarms.Overload;
+            if (now - _overloadSince.Value >= _o.TripAfter)
+            {
+                _tripped = true;
+                _trips++;
+                _activeKw = 0;
+                _frequencyHz = 0;
+                _alarms |= GensetAlarms.Shutdown;
+                return;
+            }
+        }
+        else _overloadSince = null;
+        _frequencyHz = Math.Max(0, nominal + droop - dip - sag);
+        if (_frequencyHz < nominal * 0.98) _alarms |= GensetAlarms.UnderFrequency;
+        if (_frequencyHz > nominal * 1.05) _alarms |= GensetAlarms.OverFrequency;
+        if (_availableKw < rated * 0.999) _alarms |= GensetAlarms.DerateActive;
+        if (_availableKw < rated * 0.8) _alarms |= GensetAlarms.LowFuelGasPressure;
+    }
+
+    private bool IsFrozenHeartbeat()
+    {
+        lock (_store.SyncRoot) return ((GensetFaults)_store.HoldingRegisters[RegFaults]).HasFlag(GensetFaults.FreezeHeartbeat);
+    }
+
+    private void WriteRegisters()
+    {
+        var rated = _o.RatedKw;
+        var r = new ushort[33];
+        r[0] = 1;
+        r[1] = (ushort)(_tripped ? EngineState.Shutdown : EngineState.RunningLoaded);
+        r[2] = (ushort)(_tripped ? 0 : 1);
+        r[3] = (ushort)_alarms;
+        Put(r, 4, _activeKw, PointType.I32, 0.1);
+        Put(r, 6, rated, PointType.U32, 0.1);
+        Put(r, 8, Math.Max(0, _availableKw), PointType.U32, 0.1);
+        var pf = 0.968;
+        Put(r, 10, _activeKw * Math.Tan(Math.Acos(pf)), PointType.I32, 0.1);
+        Put(r, 12, _tripped ? 0 : pf, PointType.I16, 0.001);
+        Put(r, 13, _frequencyHz, PointType.U16, 0.01);
+        var volts = _tripped ? 0 : 480.0;
+        r[14] = r[15] = r[16] = (ushort)(volts * 10);
+        var amps = volts > 0 ? Math.Min(6553.5, _activeKw * 1000 / (Math.Sqrt(3) * volts * pf)) : 0;
+        r[17] = r[18] = r[19] = (ushort)Math.Round(amps * 10);
+        r[20] = (ushort)Math.Round(_frequencyHz * 30);
+        Put(r, 21, _activeKw / rated * 100, PointType.U16, 0.1);
+        Put(r, 22, 20.7 * Math.Clamp(_availableKw / rated, 0, 2), PointType.U16, 0.01);
+        Put(r, 23, 295.0 * _activeKw / Math.Max(1, 812.5), PointType.U16, 0.1);
+        Put(r, 24, 88.5, PointType.I16, 0.1);
+        Put(r, 25, _tripped ? 0 : 420.0, PointType.U16, 0.1);
+        Put(r, 26, Math.Floor(_energyKwh), PointType.U32, 1);
+        Put(r, 28, _runHours, PointType.U32, 0.1);
+        r[30] = _heartbeat;
+        Put(r, 31, _o.MaxStepLoadPct, PointType.U16, 0.1);
+        Put(r, 32, _o.MinLoadPct, PointType.U16, 0.1);
+        Span<ushort> floats = stackalloc ushort[8];
+        lock (_store.SyncRoot)
+        {
+            r.CopyTo(_store.HoldingRegisters, 0);
+            r.CopyTo(_store.InputRegisters, 0);
+            foreach (var (baseAddress, order) in new[] { (200, WordOrder.ABCD), (220, WordOrder.CDAB) })
+            {
+                double[] values = [_activeKw, _availableKw, _frequencyHz, rated];
+                for (var i = 0; i < 4; i++) RegisterCodec.Encode(values[i], PointType.F32, order, floats.Slice(2 * i, 2));
+                floats.CopyTo(_store.HoldingRegisters.AsSpan(baseAddress));
+                floats.CopyTo(_store.InputRegisters.AsSpan(baseAddress));
+            }
+            _store.DiscreteInputs[0] = !_tripped;
+            _store.DiscreteInputs[1] = !_tripped;
+            _store.DiscreteInputs[2] = (_alarms & (GensetAlarms.Shutdown | GensetAlarms.Overload | GensetAlarms.Warning)) != 0;
+        }
+    }
+
+    private static void Put(ushort[] r, int at, double value, PointType type, double scale)
+    {
+        var (min, max) = type switch
+        {
+            PointType.U16 => (0.0, ushort.MaxValue * scale),
+            PointType.I16 => (short.MinValue * scale, short.MaxValue * scale),
+            PointType.U32 => (0.0, uint.MaxValue * scale),
+            _ => (int.MinValue * scale, int.MaxValue * scale),
+        };
+        RegisterCodec.Encode(Math.Clamp(value, min, max), type, WordOrder.ABCD, r.AsSpan(at, RegisterCodec.RegisterCount(type)), scale);
+    }
+}

@@ -1,0 +1,50 @@
+using Curtail.Core.LoadFollowing;
+using Curtail.Modbus.Server;
+
+namespace Curtail.Emulators.Genset;
+
+/// <summary>Fault-injection bits of register 105 (default map, simulator only).</summary>
+[Flags]
+public enum GensetFaults : ushort
+{
+    None = 0,
+    /// <summary>b0: read requests but never answer (half-open peer).</summary>
+    StopAnswering = 1 << 0,
+    /// <summary>b1: heartbeat register stops counting (hung controller).</summary>
+    FreezeHeartbeat = 1 << 1,
+    /// <summary>b2: answer 800 ms late.</summary>
+    AddLatency = 1 << 2,
+    /// <summary>b3: answer every request with exception 06 (server busy).</summary>
+    Busy = 1 << 3,
+    /// <summary>b4: close the connection after each reply.</summary>
+    CloseAfterReply = 1 << 4,
+}
+
+public sealed record GensetEmulatorOptions
+{
+    public int Port { get; init; }
+    public byte UnitId { get; init; } = 1;
+    public UnitIdMode UnitIdMode { get; init; } = UnitIdMode.ConfiguredOnly;
+    public double RatedKw { get; init; } = 1000;
+    public double NominalHz { get; init; } = 60;
+    /// <summary>Governor speed droop: frequency falls by this % of nominal from no load to rated load (0 = isochronous).</summary>
+    public double DroopPct { get; init; } = 4;
+    /// <summary>Load steps above this (% of rated) cause a frequency dip; also published in register 31.</summary>
+    public double MaxStepLoadPct { get; init; } = 15;
+    /// <summary>Published in register 32.</summary>
+    public double MinLoadPct { get; init; } = 30;
+    /// <summary>Dip depth per unit step (fraction of nominal per fraction of rated): 0.1 gives 6 Hz for a 100 % step at 60 Hz.</summary>
+    public double DipPerUnitStep { get; init; } = 0.1;
+    /// <summary>Time for a dip to recover (ISO 8528-5 G2: 5 s, G3: 3 s).</summary>
+    public TimeSpan DipRecovery { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>Load above available power for longer than this trips the genset (breaker open, power 0).</summary>
+    public TimeSpan TripAfter { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Available power over time; null = a seeded random walk with gas-pressure drops.</summary>
+    public GensetSupplyProfile? Profile { get; init; }
+    public int Seed { get; init; } = 1;
+    /// <summary>Site load until something sets it.</summary>
+    public double InitialSiteLoadKw { get; init; } = 500;
+    /// <summary>Physics tick (also run before every request).</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan FaultLatency { get; init; } = TimeSpan.FromMilliseconds(800);
+}

@@ -1,0 +1,22 @@
+namespace Curtail.Ercot.Api;
+
+/// <summary>An ERCOT Public API report: its EMIL id, endpoint, and the query parameter names of its time range.</summary>
+public sealed record ErcotReport(string EmilId, string Endpoint, string FromParameter, string ToParameter, string Description)
+{
+    public string Path => $"/{EmilId}/{Endpoint}";
+
+    /// <summary>NP6-905-CD: real-time 15-minute settlement point prices.</summary>
+    public static readonly ErcotReport RealTimeSpp = new("np6-905-cd", "spp_node_zone_hub", "deliveryDateFrom", "deliveryDateTo", "RT SPP 15-min");
+
+    /// <summary>NP6-788-CD: SCED LMPs, about every 5 minutes.</summary>
+    public static readonly ErcotReport ScedLmp = new("np6-788-cd", "lmp_node_zone_hub", "SCEDTimestampFrom", "SCEDTimestampTo", "SCED LMP");
+
+    /// <summary>NP4-190-CD: day-ahead hourly settlement point prices.</summary>
+    public static readonly ErcotReport DayAheadSpp = new("np4-190-cd", "dam_stlmnt_pnt_prices", "deliveryDateFrom", "deliveryDateTo", "DAM SPP hourly");
+
+    public static IReadOnlyList<ErcotReport> All { get; } = [RealTimeSpp, ScedLmp, DayAheadSpp];
+
+    public static ErcotReport Parse(string id) =>
+        All.FirstOrDefault(r => string.Equals(r.EmilId, id, StringComparison.OrdinalIgnoreCase))
+        ?? throw new Core.InvalidInputException("--report", null, $"unknown report '{id}'; known: {string.Join(", ", All.Select(r => r.EmilId))}");
+}

@@ -1,0 +1,26 @@
+namespace Curtail.Ercot.Api;
+
+/// <summary>What one fetch did.</summary>
+public sealed record FetchSummary(int GapsFound, int RowsReceived, int RowsStored, IReadOnlyList<PriceGap> StillMissing);
+
+/// <summary>
+/// Fills the store from the API: only the gaps of the requested range are asked for (so a restart backfills what
+/// it missed and re-running a fetch costs nothing), and a gap the API answers with no rows stays a gap.
+/// </summary>
+public sealed class PriceFeed(ErcotApiClient client, SqlitePriceStore store, TimeProvider time)
+{
+    public async Task<FetchSummary> FetchAsync(ErcotReport report, string point, DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken ct)
+    {
+        var tolerance = report == ErcotReport.ScedLmp ? TimeSpan.FromMinutes(10) : TimeSpan.Zero;
+        var gaps = store.Gaps(report.EmilId, point, fromUtc, toUtc, tolerance);
+        int received = 0, stored = 0;
+        foreach (var gap in gaps)
+        {
+            var rows = await client.GetPricesAsync(report, point, gap.FromUtc, gap.ToUtc, ct);
+            received += rows.Count;
+            stored += store.Upsert(report.EmilId, rows, time.GetUtcNow());
+        }
+        store.RecordFetch(report.EmilId, point, time.GetUtcNow());
+        return new FetchSummary(gaps.Count, received, stored, store.Gaps(report.EmilId, point, fromUtc, toUtc, tolerance));
+    }
+}

@@ -1,0 +1,56 @@
+using Curtail.Core;
+
+namespace Curtail.Ercot;
+
+/// <summary>
+/// Finds the data folder shipped in the repository (data/ercot, data/bitcoin). Users run Curtail from a clone, so
+/// walking up from the binary or the working directory finds it; CURTAIL_DATA overrides both.
+/// </summary>
+public sealed class ShippedData
+{
+    public const string EnvironmentVariable = "CURTAIL_DATA";
+
+    private ShippedData(string root) => Root = root;
+
+    /// <summary>The data folder itself (the one holding ercot/ and bitcoin/).</summary>
+    public string Root { get; }
+    public string ErcotDirectory => Path.Combine(Root, "ercot");
+    public string HashpriceFile => Path.Combine(Root, "bitcoin", "hashprice_daily.csv.gz");
+    public string DayAheadFile => Path.Combine(ErcotDirectory, "dam_spp_hourly_2021_2023.csv.gz");
+    public string NativeLoadFile => Path.Combine(ErcotDirectory, "native_load_hourly_2021_2023.csv.gz");
+    public string ScedFile => Path.Combine(ErcotDirectory, "sced_lmp_5min_hubs_2024-01.csv.gz");
+    public string RealTimeHubsFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_hubs_15min_{year}.csv.gz");
+    public string RealTimeLoadZonesFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_loadzones_15min_{year}.csv.gz");
+
+    /// <summary>Locates the data folder from CURTAIL_DATA, AppContext.BaseDirectory and the current directory.</summary>
+    public static ShippedData Locate() =>
+        Locate(Environment.GetEnvironmentVariable(EnvironmentVariable), [AppContext.BaseDirectory, Directory.GetCurrentDirectory()]);
+
+    /// <summary>
+    /// Locates the data folder: <paramref name="overridePath"/> when set (the data folder, or a folder containing
+    /// data/), else the first ancestor of a start directory (itself included) that contains data/ercot.
+    /// </summary>
+    public static ShippedData Locate(string? overridePath, IEnumerable<string> startDirectories)
+    {
+        if (!string.IsNullOrWhiteSpace(overridePath))
+        {
+            if (Directory.Exists(Path.Combine(overridePath, "ercot"))) return new ShippedData(Path.GetFullPath(overridePath));
+            if (Directory.Exists(Path.Combine(overridePath, "data", "ercot"))) return new ShippedData(Path.GetFullPath(Path.Combine(overridePath, "data")));
+            throw new InvalidInputException(EnvironmentVariable, null,
+                $"'{overridePath}' has neither an ercot/ nor a data/ercot/ folder; point {EnvironmentVariable} at the repository's data folder");
+        }
+        var searched = new List<string>();
+        foreach (var start in startDirectories)
+        {
+            for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "data");
+                if (Directory.Exists(Path.Combine(candidate, "ercot"))) return new ShippedData(candidate);
+            }
+            searched.Add(start);
+        }
+        throw new InvalidInputException(
+            $"shipped data not found: no data/ercot folder in {string.Join(" or ", searched)} or any folder above; " +
+            $"run from the Curtail repository or set {EnvironmentVariable} to its data folder");
+    }
+}

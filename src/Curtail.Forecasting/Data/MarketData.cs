@@ -1,0 +1,40 @@
+using Curtail.Core.Prices;
+using Curtail.Ercot;
+using Curtail.Ercot.Economics;
+using Curtail.Ercot.Load;
+using Curtail.Ercot.Prices;
+
+namespace Curtail.Forecasting.Data;
+
+/// <summary>Builds a <see cref="MarketHistory"/> from the shipped data folder (or a copy of its layout).</summary>
+public static class MarketData
+{
+    public const string SystemLoadName = "ERCOT";
+
+    /// <summary>
+    /// Loads every input the forecaster knows for one settlement point: 15-minute real-time prices of every year
+    /// present, the day-ahead prices, ERCOT native load, hashprice, and SCED LMPs when the point has any.
+    /// </summary>
+    public static MarketHistory Load(ShippedData data, string settlementPoint)
+    {
+        var realTime = PriceLoader.Load([data.ErcotDirectory], settlementPoint).Series;
+        PriceSeries? dayAhead = File.Exists(data.DayAheadFile) ? DayAheadPriceReader.Read(data.DayAheadFile).For(settlementPoint) : null;
+        PriceSeries? sced = null;
+        if (File.Exists(data.ScedFile))
+        {
+            var scedAll = ScedLmpReader.Read(data.ScedFile);
+            scedAll.SeriesByPoint.TryGetValue(settlementPoint, out sced);
+        }
+        var load = File.Exists(data.NativeLoadFile) ? ToSeries(NativeLoadReader.Read(data.NativeLoadFile).Series) : null;
+        var hashprice = File.Exists(data.HashpriceFile) ? HashpriceCsvReader.Read(data.HashpriceFile) : null;
+        return new MarketHistory(realTime, dayAhead, sced, load, hashprice);
+    }
+
+    /// <summary>ERCOT system load as a series of hourly values (MW), the shape the forecaster and 4CP model read.</summary>
+    public static PriceSeries ToSeries(SystemLoadSeries load)
+    {
+        var starts = load.HourStartTicks.ToArray();
+        var ends = starts.Select(s => s + SystemLoadSeries.Interval.Ticks).ToArray();
+        return new PriceSeries(SystemLoadName, starts, ends, load.ErcotMw.ToArray());
+    }
+}

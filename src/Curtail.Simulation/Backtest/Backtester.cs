@@ -1,0 +1,101 @@
+using Curtail.Core.Decisions;
+using Curtail.Core.Economics;
+using Curtail.Core.Policies;
+
+namespace Curtail.Simulation.Backtest;
+
+/// <summary>
+/// Replays prices through the same <see cref="CurtailmentEngine"/> the live controller uses: for each interval it
+/// hands the policy the prices settled so far, applies the constraints, and books the interval's economics.
+/// </summary>
+public static class Backtester
+{
+    public static BacktestTotals Run(BacktestInputs inputs, ICurtailmentPolicy policy, List<IntervalRecord>? records = null, EconomicsTable? table = null)
+    {
+        var site = inputs.Site;
+        var economics = new IntervalEconomics(site);
+        table ??= TableFor(inputs, economics);
+        var fullPower = site.Fleet.Select(g => g.FullPowerMw).ToArray();
+        var wakeTicks = economics.Timing.WakeTicks;
+        var sleepTicks = economics.Timing.SleepTicks;
+        var groups = site.Fleet.Count;
+        var engine = new CurtailmentEngine(groups, site.Constraints, policy);
+        var states = new GroupState[groups];
+        var next = new GroupState[groups];
+        var reasons = new DecisionReason[groups];
+        Array.Fill(states, GroupState.RunningLongSince);
+
+        var prices = inputs.Prices.Prices;
+        var starts = inputs.Prices.StartTicks;
+        var ends = inputs.Prices.EndTicks;
+        var fullPowerMw = site.FullPowerMw;
+        double energy = 0, fullEnergy = 0, revenue = 0, cost = 0, runningMwh = 0;
+        var transitions = 0;
+
+        for (var i = inputs.FromIndex; i < inputs.ToIndex; i++)
+        {
+            var start = starts[i];
+            var end = ends[i];
+            var row = i - inputs.FromIndex;
+            var hashprice = table.Hashprice[row];
+            var decisionInputs = new DecisionInputs
+            {
+                IntervalStartTicks = start,
+                IntervalEndTicks = end,
+                SettledPrices = prices[..i],
+                HashpriceUsdPerThDay = hashprice,
+                IntervalIndex = i - inputs.FromIndex,
+            };
+            engine.Decide(decisionInputs, states, next, reasons);
+
+            var hours = (end - start) / (double)TimeSpan.TicksPerHour;
+            var price = prices[i];
+            double intervalEnergy = 0, intervalRevenue = 0, intervalCost = table.ContractCostUsd[row], runningMw = 0;
+            for (var g = 0; g < groups; g++)
+            {
+                var state = next[g];
+                if (state.Mode != states[g].Mode) transitions++;
+                var elapsed = start - state.SinceTicks;
+                if (state.IsRunning && state.PowerFraction == 1 && elapsed >= wakeTicks)
+                {
+                    // Steady state at nameplate: the precomputed figures are exactly what Account would book.
+                    intervalEnergy += fullPower[g] * hours;
+                    intervalRevenue += table.FullRevenueUsd[g][row];
+                    intervalCost += table.FullCostUsd[g][row];
+                }
+                else if (!state.IsRunning && elapsed >= sleepTicks)
+                {
+                    // Asleep for the whole interval: no energy, no revenue.
+                }
+                else
+                {
+                    var outcome = economics.Account(g, state, start, end, price, hashprice);
+                    intervalEnergy += outcome.EnergyMwh;
+                    intervalRevenue += outcome.HashRevenueUsd;
+                    intervalCost += outcome.EnergyCostUsd;
+                }
+                if (state.IsRunning) runningMw += fullPower[g];
+            }
+            energy += intervalEnergy;
+            revenue += intervalRevenue;
+            cost += intervalCost;
+            fullEnergy += fullPowerMw * hours;
+            runningMwh += runningMw * hours;
+            records?.Add(new IntervalRecord(start, end, price, intervalEnergy / hours,
+                fullPowerMw > 0 ? runningMw / fullPowerMw : 0, intervalEnergy, intervalRevenue, intervalCost,
+                (GroupState[])next.Clone(), (DecisionReason[])reasons.Clone()));
+            (states, next) = (next, states);
+        }
+
+        return new BacktestTotals(policy.Name, inputs.IntervalCount, energy, fullEnergy - energy,
+            fullEnergy > 0 ? runningMwh / fullEnergy : 0, transitions, revenue, cost);
+    }
+
+    /// <summary>The policy-independent economics of the backtest window; share it across runs over the same economics.</summary>
+    public static EconomicsTable TableFor(BacktestInputs inputs, IntervalEconomics? economics = null)
+    {
+        var range = new Range(inputs.FromIndex, inputs.ToIndex);
+        return new EconomicsTable(economics ?? new IntervalEconomics(inputs.Site), inputs.Prices.StartTicks[range],
+            inputs.Prices.EndTicks[range], inputs.Prices.Prices[range], inputs.Hashprice);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using Curtail.Core;
+using Curtail.Core.Sites;
+
+namespace Curtail.Simulation.Sweep;
+
+/// <summary>One swept site key and its grid, from <c>KEY=FROM:TO:STEP</c>.</summary>
+public sealed record SweepParameter(string Key, double From, double To, double Step)
+{
+    /// <summary>The site keys a sweep can vary, and whether changing them changes the always-on and oracle references.</summary>
+    public static readonly IReadOnlyDictionary<string, bool> Keys = new Dictionary<string, bool>
+    {
+        ["policy.curtail_above_usd_per_mwh"] = false,
+        ["policy.resume_below_usd_per_mwh"] = false,
+        ["policy.confirm_intervals"] = false,
+        ["policy.hard_cap_usd_per_mwh"] = false,
+        ["policy.breakeven_margin"] = false,
+        ["energy.adder_usd_per_mwh"] = true,
+        ["energy.fixed_price_usd_per_mwh"] = true,
+        ["economics.pool_fee"] = true,
+        ["constraints.sleep_seconds"] = true,
+        ["constraints.wake_minutes"] = true,
+        ["constraints.min_off_minutes"] = true,
+        ["constraints.min_on_minutes"] = true,
+    };
+
+    public bool ChangesReferences => Keys[Key];
+
+    public static SweepParameter Parse(string text)
+    {
+        var eq = text.IndexOf('=');
+        if (eq <= 0) throw new InvalidInputException("--param", null, $"'{text}' is not KEY=FROM:TO:STEP");
+        var key = text[..eq].Trim();
+        if (!Keys.ContainsKey(key))
+            throw new InvalidInputException("--param", null, $"'{key}' cannot be swept (sweepable keys: {string.Join(", ", Keys.Keys)})");
+        var parts = text[(eq + 1)..].Split(':');
+        if (parts.Length != 3) throw new InvalidInputException("--param", null, $"'{text}' is not KEY=FROM:TO:STEP");
+        var numbers = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+            ? v : throw new InvalidInputException("--param", null, $"'{p}' in '{text}' is not a number")).ToArray();
+        var (from, to, step) = (numbers[0], numbers[1], numbers[2]);
+        if (step <= 0) throw new InvalidInputException("--param", null, $"{key}: STEP must be positive, got {step}");
+        if (to < from) throw new InvalidInputException("--param", null, $"{key}: TO ({to}) is below FROM ({from})");
+        if ((to - from) / step > 100_000) throw new InvalidInputException("--param", null, $"{key}: more than 100,000 grid points");
+        return new SweepParameter(key, from, to, step);
+    }
+
+    /// <summary>FROM, FROM+STEP, ... up to TO inclusive (with a tolerance for decimal steps).</summary>
+    public double[] Values()
+    {
+        var count = (int)Math.Floor((To - From) / Step + 1e-9) + 1;
+        return Enumerable.Range(0, count).Select(i => Math.Round(From + i * Step, 10)).ToArray();
+    }
+
+    /// <summary>
+    /// The site with this key set to <paramref name="value"/>. Sweeping the curtail strike alone keeps the site's
+    /// hysteresis band (curtail − resume) so every grid point is the same policy shape at another price.
+    /// </summary>
+    public static SiteDefinition Apply(SiteDefinition site, string key, double value, bool resumeAlsoSwept)
+    {
+        var p = site.Policy;
+        var c = site.Constraints;
+        return key switch
+        {
+            "policy.curtail_above_usd_per_mwh" => site with
+            {
+                Policy = p with
+                {
+                    CurtailAboveUsdPerMwh = value,
+                    ResumeBelowUsdPerMwh = resumeAlsoSwept || p.ResumeBelowUsdPerMwh is null || p.CurtailAboveUsdPerMwh is null
+                        ? p.ResumeBelowUsdPerMwh
+                        : value - (p.CurtailAboveUsdPerMwh.Value - p.ResumeBelowUsdPerMwh.Value),
+                },
+            },
+            "policy.resume_below_usd_per_mwh" => site with { Policy = p with { ResumeBelowUsdPerMwh = value } },
+            "policy.confirm_intervals" => site with { Policy = p with { ConfirmIntervals = (int)Math.Round(value) } },
+            "policy.hard_cap_usd_per_mwh" => site with { Policy = p with { HardCapUsdPerMwh = value } },
+            "policy.breakeven_margin" => site with { Policy = p with { BreakevenMargin = value } },
+            "energy.adder_usd_per_mwh" => site with { Energy = site.Energy with { AdderUsdPerMwh = value } },
+            "energy.fixed_price_usd_per_mwh" => site with { Energy = site.Energy with { FixedPriceUsdPerMwh = value } },
+            "economics.pool_fee" => site with { Economics = site.Economics with { PoolFee = value } },
+            "constraints.sleep_seconds" => site with { Constraints = c with { SleepSeconds = value } },
+            "constraints.wake_minutes" => site with { Constraints = c with { WakeMinutes = value } },
+            "constraints.min_off_minutes" => site with { Constraints = c with { MinOffMinutes = value } },
+            "constraints.min_on_minutes" => site with { Constraints = c with { MinOnMinutes = value } },
+            _ => throw new ArgumentOutOfRangeException(nameof(key), key, "not a sweepable key"),
+        };
+    }
+}

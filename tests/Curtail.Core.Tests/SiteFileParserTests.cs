@@ -1,0 +1,91 @@
+using Curtail.Core.Sites;
+
+namespace Curtail.Core.Tests;
+
+public class SiteFileParserTests
+{
+    private const string Valid = """
+        name: West Texas demo
+        settlement_point: HB_WEST
+        energy:
+          adder_usd_per_mwh: 4.5
+          contract: index
+        economics:
+          hashprice: {usd_per_th_day: 0.07}
+          pool_fee: 0.02
+        fleet:
+          - {group: s19jpro, model: Antminer S19j Pro, count: 1000, hashrate_th: 100, power_w: 3050, min_power_fraction: 0.6}
+          - {group: s21, model: Antminer S21, count: 400, hashrate_th: 200, power_w: 3500}
+        policy:
+          kind: threshold
+          curtail_above_usd_per_mwh: 90
+          resume_below_usd_per_mwh: 70
+          confirm_intervals: 2
+          hard_cap_usd_per_mwh: 1000
+        constraints: {sleep_seconds: 5, wake_minutes: 5, min_off_minutes: 15, min_on_minutes: 30}
+        """;
+
+    [Fact]
+    public void ParsesEveryKey()
+    {
+        var site = SiteFileParser.Parse(Valid, "site.yaml");
+        Assert.Equal("West Texas demo", site.Name);
+        Assert.Equal("HB_WEST", site.SettlementPoint);
+        Assert.Equal(4.5, site.Energy.AdderUsdPerMwh);
+        Assert.Equal(0.07, site.Economics.Hashprice.ConstantUsdPerThDay);
+        Assert.Equal(2, site.Fleet.Count);
+        Assert.Equal(0.6, site.Fleet[0].MinPowerFraction);
+        Assert.Equal(1, site.Fleet[1].MinPowerFraction);
+        Assert.Equal(PolicyKind.Threshold, site.Policy.Kind);
+        Assert.Equal(70, site.Policy.EffectiveResumeBelow);
+        Assert.Equal(2, site.Policy.ConfirmIntervals);
+        Assert.Equal(new OperatingConstraints(5, 5, 15, 30), site.Constraints);
+        Assert.Equal(3.05 + 1.4, site.FullPowerMw, 9);
+    }
+
+    [Theory]
+    [InlineData("  pool_fee: 0.02", "  pool_fe: 0.02", "site.yaml:8: economics.pool_fe: unknown key 'pool_fe'")]
+    [InlineData("count: 400,", "count: -3,", "site.yaml:11: fleet[1].count: must not be negative, got -3")]
+    [InlineData("resume_below_usd_per_mwh: 70", "resume_below_usd_per_mwh: 120", "site.yaml:15: policy.resume_below_usd_per_mwh: resume strike 120 is above the curtail strike 90")]
+    [InlineData("settlement_point: HB_WEST", "settlement_point: HB_MARS", "site.yaml:2: settlement_point: unknown settlement point 'HB_MARS'")]
+    [InlineData("kind: threshold", "kind: psychic", "site.yaml:13: policy.kind: unknown policy 'psychic'")]
+    [InlineData("  contract: index", "  contract: fixed", "energy.fixed_price_usd_per_mwh: is required when energy.contract is 'fixed'")]
+    [InlineData("hashprice: {usd_per_th_day: 0.07}", "hashprice: {usd_per_th_day: 0.07, file: hp.csv}", "site.yaml:7: economics.hashprice: give exactly one of usd_per_th_day or file")]
+    [InlineData("hashrate_th: 100,", "hashrate_th: lots,", "site.yaml:10: fleet[0].hashrate_th: expected a number, got 'lots'")]
+    [InlineData("min_power_fraction: 0.6", "min_power_fraction: 1.5", "site.yaml:10: fleet[0].min_power_fraction: must be in (0, 1], got 1.5")]
+    [InlineData("wake_minutes: 5", "wake_minutes: -5", "constraints.wake_minutes: must not be negative, got -5")]
+    [InlineData("  pool_fee: 0.02", "  pool_fee: 1.2", "site.yaml:8: economics.pool_fee: is a fraction in [0, 1), got 1.2")]
+    [InlineData("confirm_intervals: 2", "confirm_intervals: 0", "site.yaml:16: policy.confirm_intervals: must be at least 1, got 0")]
+    [InlineData("group: s21,", "group: s19jpro,", "fleet[1].group: duplicate group name 's19jpro'")]
+    public void BadInputNamesTheKeyAndLine(string from, string to, string expected)
+    {
+        var yaml = Valid.Replace(from, to);
+        Assert.NotEqual(Valid, yaml);
+        var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(yaml, "site.yaml"));
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void MissingRequiredKeyIsNamed()
+    {
+        var yaml = Valid.Replace("settlement_point: HB_WEST\n", "");
+        var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(yaml, "site.yaml"));
+        Assert.Contains("settlement_point: is required", ex.Message);
+    }
+
+    [Fact]
+    public void BrokenYamlReportsItsLine()
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse("name: x\nfleet: [\n  {group: a\n", "bad.yaml"));
+        Assert.StartsWith("bad.yaml:", ex.Message);
+        Assert.Contains("not valid YAML", ex.Message);
+    }
+
+    [Fact]
+    public void ThresholdNeedsAStrike()
+    {
+        var yaml = Valid.Replace("  curtail_above_usd_per_mwh: 90\n", "").Replace("  resume_below_usd_per_mwh: 70\n", "");
+        var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(yaml, "site.yaml"));
+        Assert.Contains("policy.curtail_above_usd_per_mwh: is required for the threshold policy", ex.Message);
+    }
+}
