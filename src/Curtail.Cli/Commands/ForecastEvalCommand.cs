@@ -78,6 +78,7 @@ public sealed class ForecastEvalCommand : ICliCommand
                     .Where(x => x.PeakHourStart >= start && x.PeakHourStart < end).ToList();
                 foreach (var (name, inner) in new (string, ICurtailmentPolicy)[]
                 {
+                    ("always-on", new AlwaysOnPolicy()),
                     (reference.Policy.Policy, PolicyFactory.Create(inputs, siteDef.Policy.Kind)),
                     ("forecast", new ForecastPolicy(forecaster, () => history, siteDef, options)),
                 })
