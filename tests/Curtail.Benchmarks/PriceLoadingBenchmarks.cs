@@ -45,4 +45,12 @@ public class PriceLoadingBenchmarks
     [Benchmark]
     public int FourYearsOnePointFromDirectory() =>
         PriceLoader.Load([_data.ErcotDirectory], "HB_WEST", new DateOnly(2020, 1, 1), new DateOnly(2024, 1, 1)).Series.Count;
+
+    /// <summary>For the forecaster: 15 points x 26,280 hours of day-ahead prices.</summary>
+    [Benchmark]
+    public int DayAheadAllPointsThreeYears() => DayAheadPriceReader.Read(_data.DayAheadFile).SeriesByPoint.Count;
+
+    /// <summary>For the forecaster: one month of SCED runs, 5 hubs.</summary>
+    [Benchmark]
+    public int ScedAllPointsOneMonth() => ScedLmpReader.Read(_data.ScedFile).SeriesByPoint.Count;
 }

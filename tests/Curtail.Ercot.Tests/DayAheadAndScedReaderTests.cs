@@ -136,4 +136,17 @@ public class DayAheadAndScedReaderTests : IDisposable
         var result = ScedLmpReader.Read([Shipped.ErcotDirectory]);
         Assert.Equal([Shipped.ScedFile], result.FilesRead);
     }
+
+    [Fact]
+    public void Np4180ErAnnualLayoutReadsHourEndingNumbersAndTheRepeatedHourFlag()
+    {
+        var path = _dir.Write("np4-180-er.csv",
+            "Delivery Date,Hour Ending,Repeated Hour Flag,Settlement Point,Settlement Point Price\n" +
+            "11/07/2021,1,N,HB_WEST,13.79\n11/07/2021,2,N,HB_WEST,6.59\n11/07/2021,2,Y,HB_WEST,23.20\n11/07/2021,3,N,HB_WEST,23.10\n");
+        var west = DayAheadPriceReader.Read(path).For("HB_WEST");
+        Assert.Equal(
+            new[] { "2021-11-07T05:00Z", "2021-11-07T06:00Z", "2021-11-07T07:00Z", "2021-11-07T08:00Z" }.Select(t => TestFiles.Utc(t).UtcTicks).ToArray(),
+            west.StartTicks.ToArray());
+        Assert.Equal([13.79, 6.59, 23.20, 23.10], west.Prices.ToArray());
+    }
 }

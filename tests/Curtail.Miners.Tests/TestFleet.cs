@@ -6,7 +6,7 @@ namespace Curtail.Miners.Tests;
 /// <summary>Starts an emulated fleet on loopback on ports no other test in this assembly uses.</summary>
 public static class TestFleet
 {
-    private static int _nextPort = 30000 + Environment.ProcessId % 50 * 100;
+    private static int _nextPort = 21000 + Environment.ProcessId % 20 * 250; // below the ephemeral range (32768+)
 
     public static readonly DateTimeOffset Epoch = new(2026, 7, 1, 12, 0, 0, TimeSpan.Zero);
 

@@ -7,7 +7,7 @@ namespace Curtail.Modbus.Tests;
 /// <summary>Our client against our server over loopback: every function code, unit-id modes, server-side limits.</summary>
 public class ClientServerTests
 {
-    private static async Task<(ModbusTcpServer Server, ModbusTcpClient Client)> Start(ModbusServerOptions? options = null, int timeoutMs = 500)
+    private static async Task<(ModbusTcpServer Server, ModbusTcpClient Client)> Start(ModbusServerOptions? options = null, int timeoutMs = 5000)
     {
         var store = new ModbusDataStore(16, 16, 300, 300);
         for (var i = 0; i < 300; i++) store.InputRegisters[i] = (ushort)(1000 + i);
@@ -59,14 +59,14 @@ public class ClientServerTests
     [Fact]
     public async Task Unit_ids_are_answered_per_mode()
     {
-        var (server, client) = await Start(new ModbusServerOptions { UnitId = 3 }, timeoutMs: 150);
+        var (server, client) = await Start(new ModbusServerOptions { UnitId = 3 });
         await using var _ = server;
         await using var __ = client;
         Assert.Single(await client.ReadHoldingRegistersAsync(3, 0, 1));
         Assert.Single(await client.ReadHoldingRegistersAsync(0xFF, 0, 1));
         await Assert.ThrowsAsync<ModbusGatewayException>(() => client.ReadHoldingRegistersAsync(4, 0, 1));
 
-        var (server2, client2) = await Start(new ModbusServerOptions { UnitId = 3, UnitIdMode = UnitIdMode.DropOthers }, timeoutMs: 150);
+        var (server2, client2) = await Start(new ModbusServerOptions { UnitId = 3, UnitIdMode = UnitIdMode.DropOthers }, timeoutMs: 1000);
         await using var ___ = server2;
         await using var ____ = client2;
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => client2.ReadHoldingRegistersAsync(4, 0, 1));

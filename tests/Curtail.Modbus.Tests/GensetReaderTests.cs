@@ -36,7 +36,7 @@ public class GensetReaderTests
         var server = new ModbusTcpServer(store);
         server.Start();
         await Task.Yield();
-        return (server, new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = server.Port }));
+        return (server, new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = server.Port, ResponseTimeout = TimeSpan.FromSeconds(5) }));
     }
 
     [Theory]

@@ -8,7 +8,7 @@ namespace Curtail.Modbus.Tests;
 /// exception replies, half-open sockets, closing after each reply, out-of-order pipelined replies.</summary>
 public class ScriptedPeerTests
 {
-    private static ModbusTcpClient Client(int port, int timeoutMs = 200, int maxOutstanding = 1, int timeoutsBeforeReconnect = 2) =>
+    private static ModbusTcpClient Client(int port, int timeoutMs = 5000, int maxOutstanding = 1, int timeoutsBeforeReconnect = 2) =>
         new(new ModbusClientOptions
         {
             Host = "127.0.0.1", Port = port, ResponseTimeout = TimeSpan.FromMilliseconds(timeoutMs),
@@ -20,12 +20,12 @@ public class ScriptedPeerTests
     {
         await using var server = new ScriptedServer(async (r, s) =>
         {
-            if (r.Index == 0) await Task.Delay(400);   // answer the first request too late
+            if (r.Index == 0) await Task.Delay(2500);   // answer the first request too late
             await s.WriteAsync(ScriptedServer.Frame(r.Tid, r.Unit, ScriptedServer.Registers(3, (ushort)(100 + r.Index))));
         });
-        await using var client = Client(server.Port, timeoutMs: 150, timeoutsBeforeReconnect: 5);
+        await using var client = Client(server.Port, timeoutMs: 1000, timeoutsBeforeReconnect: 5);
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => client.ReadHoldingRegistersAsync(1, 0, 1));
-        await Task.Delay(400);   // the late reply (value 100) arrives now
+        for (var i = 0; i < 100 && client.DiscardedReplies == 0; i++) await Task.Delay(50);   // the late reply (value 100) arrives
         var second = await client.ReadHoldingRegistersAsync(1, 0, 1);
         Assert.Equal((ushort)101, second[0]);
         Assert.Equal(1, client.DiscardedReplies);

@@ -98,10 +98,13 @@ public sealed class LoadFollower
             var ceiling = Math.Max(0, Math.Min(carriable * (1 - _settings.Headroom) - otherLoad, siteLoadKw));
             var target = Math.Min(ceiling, requestedKw);
             _lastIncrease = now;
-            var reason = underFrequency ? LoadDecisionReason.UnderFrequency : LoadDecisionReason.Overload;
-            var cause = underFrequency ? $"frequency {F(frequency)} Hz below floor {F(_settings.FrequencyFloorHz)} Hz"
-                : overloadAlarm && active <= available ? "overload alarm"
-                : $"active {F(active)} kW above available {F(available)} kW";
+            var overKw = active > available;
+            var reason = overKw || overloadAlarm ? LoadDecisionReason.Overload : LoadDecisionReason.UnderFrequency;
+            var causes = new List<string>();
+            if (overKw) causes.Add($"active {F(active)} kW above available {F(available)} kW");
+            if (overloadAlarm) causes.Add("overload alarm");
+            if (underFrequency) causes.Add($"frequency {F(frequency)} Hz below floor {F(_settings.FrequencyFloorHz)} Hz");
+            var cause = string.Join(", ", causes);
             var minLoadKw = _settings.MinLoadPct / 100 * rated;
             var belowMin = target < minLoadKw ? $"; below min load {F(minLoadKw)} kW to protect the genset" : "";
             return new LoadDecision(now, target, ceiling, reason,

@@ -16,7 +16,14 @@ public static class SiteFileParser
     private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin"];
     private static readonly string[] ConstraintKeys = ["sleep_seconds", "wake_minutes", "min_off_minutes", "min_on_minutes"];
 
-    public static SiteDefinition Parse(string yaml, string source)
+    public static SiteDefinition Parse(string yaml, string source) => Parse(yaml, source, [], out _, out _);
+
+    /// <summary>
+    /// Parses the site and hands back the nodes of extra top-level sections that another part owns (the controller's
+    /// <c>controller:</c> section), with a reader that reports errors the same way.
+    /// </summary>
+    public static SiteDefinition Parse(string yaml, string source, IReadOnlyCollection<string> extraSections,
+        out IReadOnlyDictionary<string, YamlNode> sections, out YamlNodeReader reader)
     {
         var stream = new YamlStream();
         try
@@ -29,7 +36,10 @@ public static class SiteFileParser
         }
         if (stream.Documents.Count == 0) throw new InvalidInputException(source, null, "the site file is empty");
         var r = new YamlNodeReader(source);
-        var root = r.Mapping(stream.Documents[0].RootNode, "", TopKeys);
+        var root = r.Mapping(stream.Documents[0].RootNode, "", [.. TopKeys, .. extraSections]);
+        sections = extraSections.Select(k => (k, Node: r.Optional(root, k))).Where(x => x.Node is not null)
+            .ToDictionary(x => x.k, x => x.Node!);
+        reader = r;
 
         var name = r.String(r.Required(root, "", "name"), "name");
         var pointNode = r.Required(root, "", "settlement_point");

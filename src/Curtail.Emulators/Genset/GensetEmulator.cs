@@ -47,7 +47,8 @@ public sealed class GensetEmulator : IAsyncDisposable
     private bool _tripped;
     private int _trips;
     private ushort _heartbeat;
-    private double _heartbeatAccumulator, _energyKwh = 123456, _runHours = 4567.8;
+    private TimeSpan _heartbeatAccumulator;
+    private double _energyKwh = 123456, _runHours = 4567.8;
     private GensetAlarms _alarms;
     private bool _stepping;
 
@@ -215,10 +216,10 @@ public sealed class GensetEmulator : IAsyncDisposable
         var nominal = _o.NominalHz;
         if (!IsFrozenHeartbeat())
         {
-            _heartbeatAccumulator += dt.TotalSeconds;
-            while (_heartbeatAccumulator >= 1)
+            _heartbeatAccumulator += dt;
+            while (_heartbeatAccumulator >= TimeSpan.FromSeconds(1))
             {
-                _heartbeatAccumulator -= 1;
+                _heartbeatAccumulator -= TimeSpan.FromSeconds(1);
                 _heartbeat = unchecked((ushort)(_heartbeat + 1));
             }
         }

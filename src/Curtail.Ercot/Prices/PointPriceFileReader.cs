@@ -17,10 +17,14 @@ internal sealed class PointPriceFileReader
     private readonly PointTable<RowBuffer?> _rowsByPoint = new();
     private readonly CptClock _clock = new();
 
+    // Created once: a lambda capturing this, written at the call site, would allocate on every row.
+    private readonly Func<string, RowBuffer?> _bufferForKnownPoint;
+
     private PointPriceFileReader(string path, PriceReadOptions options)
     {
         _path = path;
         _options = options;
+        _bufferForKnownPoint = name => SettlementPoints.IsKnown(name) ? new RowBuffer(path) : null;
     }
 
     public ProblemLog Log => _log;
@@ -61,7 +65,7 @@ internal sealed class PointPriceFileReader
                 continue;
             }
             var name = CsvFields.Value(line, fields[pointColumn]);
-            var rows = _rowsByPoint.GetOrAdd(name, n => SettlementPoints.IsKnown(n) ? new RowBuffer(_path) : null);
+            var rows = _rowsByPoint.GetOrAdd(name, _bufferForKnownPoint);
             if (rows is null)
             {
                 if (!_options.IgnoreUnknownPoints)

@@ -10,12 +10,16 @@ internal sealed record RealTimeFileRows(ErcotFileLayout Layout, RowBuffer Rows, 
 
 /// <summary>
 /// Reads one real-time 15-minute file (tidy or ERCOT layout) for one settlement point. Rows of other points are
-/// skipped after comparing their name bytes, before anything else is parsed, so a multi-point file costs little
-/// more than decompressing it.
+/// only checked to name a known point (by comparing bytes), nothing else of them is parsed, so a multi-point
+/// file costs little more than decompressing it.
 /// </summary>
 internal sealed class RealTimeFileReader
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(15);
+    private const int MaxNamesCompared = 16;
+    // A yearly file (about 1 MB gzip) gets room for a year up front instead of regrowing a dozen times; a
+    // directory of ERCOT's per-interval NP6-905-CD files (thousands of small files) must not get a year each.
+    private const int IntervalsInALeapYear = 366 * 96;
     private readonly string _path;
     private readonly string _point;
     private readonly byte[] _pointUtf8;
@@ -24,11 +28,9 @@ internal sealed class RealTimeFileReader
     private readonly long _fromTicks;
     private readonly long _toTicks;
     private readonly PriceReadOptions _options;
-    private const int MaxNamesCompared = 16;
-    // Most files hold one year; sizing for it up front avoids regrowing the arrays a dozen times.
-    private const int IntervalsInALeapYear = 366 * 96;
     private readonly PointTable<bool> _knownPoints = new();
     private readonly List<byte[]> _knownNamesSeen = [];
+    private int _lastKnownName;
     private readonly ProblemLog _log = new();
     private readonly RowBuffer _rows;
 
@@ -42,7 +44,7 @@ internal sealed class RealTimeFileReader
         _fromTicks = fromTicks;
         _toTicks = toTicks;
         _options = options;
-        _rows = new RowBuffer(path, IntervalsInALeapYear);
+        _rows = new RowBuffer(path, (int)Math.Clamp(new FileInfo(path).Length / 32, 64, IntervalsInALeapYear));
     }
 
     /// <summary>
@@ -179,9 +181,15 @@ internal sealed class RealTimeFileReader
     private void CheckOtherPoint(ReadOnlySpan<byte> name, int lineNumber)
     {
         if (_options.IgnoreUnknownPoints) return;
-        // A file repeats the same handful of names every interval: comparing bytes with those seen beats hashing.
-        foreach (var known in _knownNamesSeen)
-            if (name.SequenceEqual(known)) return;
+        // A file repeats the same handful of names in the same order every interval: comparing bytes with the
+        // name that followed last time, then with the others seen, beats hashing.
+        for (var i = 0; i < _knownNamesSeen.Count; i++)
+        {
+            var candidate = (_lastKnownName + 1 + i) % _knownNamesSeen.Count;
+            if (!name.SequenceEqual(_knownNamesSeen[candidate])) continue;
+            _lastKnownName = candidate;
+            return;
+        }
         if (_knownPoints.GetOrAdd(name, SettlementPoints.IsKnown))
         {
             if (_knownNamesSeen.Count < MaxNamesCompared) _knownNamesSeen.Add(name.ToArray());

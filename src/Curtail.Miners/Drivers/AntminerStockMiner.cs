@@ -42,9 +42,22 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
         var workMode = (int)(TolerantJson.Number(conf["bitmain-work-mode"]) ?? 0);
         var ths = (TolerantJson.Number(TolerantJson.First(summary, "SUMMARY")?["GHS 5s"]) ?? 0) / 1000;
         var sleeping = workMode == 1;
+        var (type, temps, reported) = ParseStats(stats);
+        type ??= Model.Name;
+        var mode = sleeping ? MinerMode.Sleeping : workMode == 3 ? MinerMode.Throttled : MinerMode.Running;
+        return new MinerStatus(Id, Family, type, "Antminer stock", ths, reported ?? EstimatePower(ths, sleeping),
+            reported is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, null, Time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The bmminer `stats` reply: model from STATS[0].Type, hottest chip per board from temp_chipN ("63-59-56-61";
+    /// all-zero boards are absent), and power if this firmware/model reports it (chain_power "3250 W", power, Power).
+    /// </summary>
+    public static (string? Type, List<double> ChipTempsC, double? PowerW) ParseStats(JsonObject stats)
+    {
         double? reported = null;
         var temps = new List<double>();
-        var type = Model.Name;
+        string? type = null;
         if (stats["STATS"] is JsonArray { Count: > 1 } st && st[1] is JsonObject detail)
         {
             reported = TolerantJson.Number(detail["chain_power"]) ?? TolerantJson.Number(detail["power"]) ?? TolerantJson.Number(detail["Power"]);
@@ -55,11 +68,9 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
                     .Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0).Where(d => d > 0).ToList();
                 if (chips.Count > 0) temps.Add(chips.Max());
             }
-            type = TolerantJson.Text((st[0] as JsonObject)?["Type"]) ?? type;
+            type = TolerantJson.Text((st[0] as JsonObject)?["Type"]);
         }
-        var mode = sleeping ? MinerMode.Sleeping : workMode == 3 ? MinerMode.Throttled : MinerMode.Running;
-        return new MinerStatus(Id, Family, type, "Antminer stock", ths, reported ?? EstimatePower(ths, sleeping),
-            reported is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, null, Time.GetUtcNow());
+        return (type, temps, reported);
     }
 
     public Task SleepAsync(CancellationToken cancellationToken = default) => SetModeAsync(1, cancellationToken);

@@ -12,5 +12,11 @@ public sealed record DriverOptions
     /// <summary>How long to wait for a reply that real firmware may never send (Whatsminer v2 power_off).</summary>
     public TimeSpan SilentReplyGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// LuxOS: keep the session between writes instead of logon/command/logoff each time (one connection per write
+    /// instead of three). Other tools then wait until it expires (60 s idle). Off by default.
+    /// </summary>
+    public bool LuxOsHoldSession { get; init; }
+
     public static DriverOptions Default { get; } = new();
 }

@@ -14,6 +14,8 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
 {
     private readonly CgminerClient _api;
     private IReadOnlyList<(string Name, double Watts)>? _profiles;
+    private (string Model, string Firmware)? _identity;
+    private string? _heldSession;
 
     public LuxOsMiner(string id, MinerEndpoint endpoint, ModelSpec model, TimeProvider time, DriverOptions? options = null)
         : base(id, endpoint, model, new MinerCredentials("", ""), time, options ?? DriverOptions.Default)
@@ -25,8 +27,9 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
 
     public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
     {
-        var reply = await _api.CommandAsync("summary+power+config+devs+stats+version", checkStatus: false,
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        // version never changes while the miner runs: asked once, then left out of every read.
+        var reply = await _api.CommandAsync(_identity is null ? "summary+power+config+devs+stats+version" : "summary+power+config+devs+stats",
+            checkStatus: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         JsonObject Part(string name, string section) =>
             (reply[name] as JsonArray)?.FirstOrDefault() is JsonObject part && TolerantJson.First(part, section) is { } s
                 ? s
@@ -45,9 +48,12 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
         var mode = sleeping ? MinerMode.Sleeping
             : ramping ? MinerMode.Ramping
             : target is { } t && t < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
-        var version = (reply["version"] as JsonArray)?.FirstOrDefault() is JsonObject v ? TolerantJson.First(v, "VERSION") : null;
-        return new MinerStatus(Id, Family, TolerantJson.Text(version?["Type"]) ?? Model.Name,
-            "LuxOS " + (TolerantJson.Text(version?["LUXminer"]) ?? "?"), ths,
+        if (_identity is null)
+        {
+            var version = (reply["version"] as JsonArray)?.FirstOrDefault() is JsonObject v ? TolerantJson.First(v, "VERSION") : null;
+            _identity = (TolerantJson.Text(version?["Type"]) ?? Model.Name, "LuxOS " + (TolerantJson.Text(version?["LUXminer"]) ?? "?"));
+        }
+        return new MinerStatus(Id, Family, _identity.Value.Model, _identity.Value.Firmware, ths,
             watts ?? EstimatePower(ths, sleeping), watts is null ? PowerSource.Estimated : PowerSource.Measured,
             Temperatures(reply), mode, target, Time.GetUtcNow());
     }
@@ -122,6 +128,56 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
 
     private async Task WithSessionAsync(Func<string, CancellationToken, Task<JsonObject>> write, CancellationToken ct)
     {
+        if (Options.LuxOsHoldSession)
+        {
+            await WithHeldSessionAsync(write, ct).ConfigureAwait(false);
+            return;
+        }
+        var sid = await LogonAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await write(sid, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Released in the background: the write has landed, and a lost logoff costs only the 60 s idle expiry.
+            _ = LogoffAsync(sid);
+        }
+    }
+
+    private async Task LogoffAsync(string sid)
+    {
+        try
+        {
+            await _api.CommandAsync("logoff", sid, checkStatus: false, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MinerException)
+        {
+            // The session expires by itself after 60 s idle.
+        }
+    }
+
+    /// <summary>Reuses our session; a refusal naming the session (expired, miner rebooted) logs on again once.</summary>
+    private async Task WithHeldSessionAsync(Func<string, CancellationToken, Task<JsonObject>> write, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var sid = _heldSession ??= await LogonAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await write(sid, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (MinerException ex) when (attempt == 0 && ex.Kind == MinerFailureKind.Rejected
+                                            && ex.Reason.Contains("session", StringComparison.OrdinalIgnoreCase))
+            {
+                _heldSession = null;
+            }
+        }
+    }
+
+    private async Task<string> LogonAsync(CancellationToken ct)
+    {
         var logon = await _api.CommandAsync("logon", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
         var sid = TolerantJson.Text(TolerantJson.First(logon, "SESSION")?["SessionID"]);
         if (string.IsNullOrEmpty(sid))
@@ -130,20 +186,6 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
             throw new MinerException(Id, code == 402 ? MinerFailureKind.Busy : MinerFailureKind.Rejected,
                 $"logon refused: code {code} {msg} (LuxOS allows one session per miner)");
         }
-        try
-        {
-            await write(sid, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            try
-            {
-                await _api.CommandAsync("logoff", sid, checkStatus: false, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (MinerException)
-            {
-                // The session expires by itself after 60 s idle; a failed logoff costs only that wait.
-            }
-        }
+        return sid;
     }
 }

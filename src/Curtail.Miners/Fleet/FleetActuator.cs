@@ -156,7 +156,8 @@ public sealed class FleetActuator
 
     private static MinerState Apply(MinerState state, MinerAction action, MinerStatus? status) => action.Kind switch
     {
-        MinerActionKind.Sleep => state with { Mode = MinerMode.Sleeping, PowerW = status?.PowerW ?? state.Model.SleepW },
+        // Confirmed asleep means the last watts are ramping out: count the sleep power it settles at.
+        MinerActionKind.Sleep => state with { Mode = MinerMode.Sleeping, PowerW = Math.Min(status?.PowerW ?? state.Model.SleepW, state.Model.SleepW) },
         MinerActionKind.Wake => state with { Mode = MinerMode.Ramping, PowerW = status?.PowerW ?? state.PowerW },
         MinerActionKind.SetTarget => state with { Mode = MinerMode.Ramping, PowerTargetW = action.TargetW, PowerW = status?.PowerW ?? state.PowerW },
         _ => state,

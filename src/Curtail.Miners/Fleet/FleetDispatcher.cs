@@ -102,10 +102,12 @@ public sealed class FleetDispatcher
 
     private async Task<(bool Confirmed, MinerStatus? Status, string? Error)> ConfirmAsync(IMiner miner, MinerAction action, CancellationToken ct)
     {
-        var deadline = _options.ConfirmDeadline(miner.Family);
+        var deadline = _options.ConfirmDeadline(miner.Family, action.Kind);
         var start = _time.GetTimestamp();
         MinerStatus? last = null;
         string? lastError = null;
+        var settle = _options.FirstReadDelay(miner.Family, action.Kind);
+        if (settle > TimeSpan.Zero) await Task.Delay(settle < deadline ? settle : deadline, _time, ct).ConfigureAwait(false);
         while (true)
         {
             await _readSlots.WaitAsync(ct).ConfigureAwait(false);
@@ -135,10 +137,13 @@ public sealed class FleetDispatcher
     public static bool Shows(MinerAction action, MinerStatus status, ModelSpec model) => action.Kind switch
     {
         MinerActionKind.Sleep => status.Mode == MinerMode.Sleeping
-                                 && (status.PowerSource == PowerSource.Estimated || status.PowerW <= Math.Max(model.SleepW * 4, model.NominalW * 0.05)),
+                                 && (status.PowerSource == PowerSource.Estimated || status.PowerW <= model.SleepW * 2),
         MinerActionKind.Wake => status.Mode != MinerMode.Sleeping,
-        // Preset-based firmwares (LuxOS profiles, Vnish presets) land on a step at or below the request.
-        MinerActionKind.SetTarget => status.PowerTargetW is { } t && t <= action.TargetW!.Value + 1 && t >= action.TargetW.Value - model.NominalW * 0.08,
+        // Preset-based firmwares (LuxOS profiles, Vnish presets) land on a step at or below the request; the measured
+        // power must follow (firmware that accepts a target and ignores it is caught here), unless only estimated.
+        MinerActionKind.SetTarget => status.PowerTargetW is { } t && t <= action.TargetW!.Value + 1 && t >= action.TargetW.Value - model.NominalW * 0.08
+                                     && (status.PowerSource == PowerSource.Estimated || status.Mode == MinerMode.Sleeping
+                                         || status.PowerW <= action.TargetW.Value + Math.Max(50, model.NominalW * 0.03)),
         _ => true,
     };
 }

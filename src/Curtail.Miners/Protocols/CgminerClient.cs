@@ -14,6 +14,7 @@ public sealed class CgminerClient
     private readonly string _host;
     private readonly int _port;
     private readonly TimeSpan _timeout;
+    private readonly System.Net.IPAddress? _address;
 
     public CgminerClient(string minerId, string host, int port, TimeSpan timeout)
     {
@@ -21,7 +22,12 @@ public sealed class CgminerClient
         _host = host;
         _port = port;
         _timeout = timeout;
+        // An IP literal needs no resolver round trip on every one-shot connection.
+        _address = System.Net.IPAddress.TryParse(host, out var ip) ? ip : null;
     }
+
+    private Task ConnectAsync(TcpClient client, CancellationToken ct) =>
+        _address is not null ? client.ConnectAsync(_address, _port, ct).AsTask() : client.ConnectAsync(_host, _port, ct).AsTask();
 
     /// <summary>Sends <c>{"command":cmd,"parameter":param}</c> and returns the repaired reply; checks STATUS when asked.</summary>
     public async Task<JsonObject> CommandAsync(string command, string? parameter = null, bool checkStatus = true,
@@ -58,7 +64,7 @@ public sealed class CgminerClient
         using var client = new TcpClient { NoDelay = true };
         try
         {
-            await client.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
+            await ConnectAsync(client, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
             var bytes = Encoding.UTF8.GetBytes(requestJson);
             await stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
@@ -91,7 +97,7 @@ public sealed class CgminerClient
         using var client = new TcpClient { NoDelay = true };
         try
         {
-            await client.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
+            await ConnectAsync(client, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
             await stream.WriteAsync(Encoding.UTF8.GetBytes(requestJson), timeout.Token).ConfigureAwait(false);
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);

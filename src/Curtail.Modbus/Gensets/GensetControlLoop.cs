@@ -35,39 +35,53 @@ public sealed class GensetControlLoop(
     {
         var started = _time.GetUtcNow();
         var next = started;
+        GensetReading? lastReading = null;
+        string? lastError = null;
         while (!ct.IsCancellationRequested)
         {
             var readTask = PollOnceAsync(ct);
             while (!readTask.IsCompleted)
             {
-                var deadline = FailSafeDeadline(started);
-                var wait = deadline == DateTimeOffset.MaxValue ? PollInterval : deadline - _time.GetUtcNow();
+                var wait = UntilFailSafe(started);
                 if (wait <= TimeSpan.Zero)
                 {
-                    Decide(null, "poll still waiting for a reply");
-                    wait = PollInterval;
+                    Decide(Unusable(lastReading), "no reply yet to the poll in progress");
+                    continue;
                 }
-                if (wait > PollInterval) wait = PollInterval;
-                await Task.WhenAny(readTask, Task.Delay(wait, _time, ct)).ConfigureAwait(false);
+                await Task.WhenAny(readTask, Task.Delay(Min(wait, PollInterval), _time, ct)).ConfigureAwait(false);
                 ct.ThrowIfCancellationRequested();
             }
-            var (reading, error) = await readTask.ConfigureAwait(false);
-            Decide(reading, error);
+            (lastReading, lastError) = await readTask.ConfigureAwait(false);
+            Decide(lastReading, lastError);
 
             next += PollInterval;
-            var now = _time.GetUtcNow();
-            if (next < now) next = now;
+            if (next < _time.GetUtcNow()) next = _time.GetUtcNow();
             while (_time.GetUtcNow() < next)
             {
-                var deadline = FailSafeDeadline(started);
-                var until = deadline > _time.GetUtcNow() && deadline < next ? deadline : next;
-                await Task.Delay(until - _time.GetUtcNow(), _time, ct).ConfigureAwait(false);
-                if (until == deadline && until < next) Decide(null, error ?? "no usable reading");
+                var toFailSafe = UntilFailSafe(started);
+                if (toFailSafe <= TimeSpan.Zero)
+                {
+                    Decide(Unusable(lastReading), lastError ?? "no usable reading");
+                    continue;
+                }
+                await Task.Delay(Min(toFailSafe, next - _time.GetUtcNow()), _time, ct).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>When the fail-safe becomes due if nothing usable arrives (never earlier than now + 1 ms once passed).</summary>
+    private GensetReading? Unusable(GensetReading? r) =>
+        r is not null && !r.IsUsableAt(_time.GetUtcNow(), follower.Settings.MaxReadingAge) ? r : null;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Time left before the fail-safe is due; MaxValue when it already applies or no reading is missing.</summary>
+    private TimeSpan UntilFailSafe(DateTimeOffset started)
+    {
+        var due = FailSafeDeadline(started);
+        return due == DateTimeOffset.MaxValue ? TimeSpan.MaxValue : due - _time.GetUtcNow();
+    }
+
+    /// <summary>When the fail-safe becomes due if nothing usable arrives; MaxValue once it has been applied.</summary>
     private DateTimeOffset FailSafeDeadline(DateTimeOffset started)
     {
         var timeout = follower.Settings.LinkLossTimeout;

@@ -5,7 +5,7 @@ namespace Curtail.Modbus.Server;
 
 public enum UnitIdMode
 {
-    /// <summary>Answer the configured unit id (and 0xFF, the TCP "this device" id); others get exception 0B like a gateway.</summary>
+    /// <summary>Answer the configured unit id (and 0xFF / 0, "this device" on direct TCP); others get exception 0B like a gateway.</summary>
     ConfiguredOnly,
     /// <summary>Answer every unit id (libmodbus does this).</summary>
     AnswerAny,

@@ -118,7 +118,8 @@ public sealed class ModbusTcpServer : IAsyncDisposable
                 if (protocolId != 0) continue;
                 Interlocked.Increment(ref _requests);
                 var pdu = body.AsMemory(0, length - 1);
-                var answerable = unitId == _options.UnitId || unitId == 0xFF || _options.UnitIdMode == UnitIdMode.AnswerAny;
+                // 0xFF and 0 address "this device" on a direct TCP link (pymodbus 3.0's FC23 always sends 0).
+                var answerable = unitId == _options.UnitId || unitId is 0xFF or 0 || _options.UnitIdMode == UnitIdMode.AnswerAny;
                 if (!answerable && _options.UnitIdMode == UnitIdMode.DropOthers) continue;
 
                 _options.BeforeRequest?.Invoke();

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using Curtail.Core;
+using Curtail.Emulators.Miners;
+using Curtail.Miners;
+using Curtail.Miners.Fleet;
+
+namespace Curtail.Cli.Commands;
+
+/// <summary>`curtail emulate miners`: N emulated miners on loopback, each speaking its family's wire protocol.</summary>
+public sealed class EmulateMinersCommand : ICliCommand
+{
+    public string? Parent => "emulate";
+    public string? ParentDescription => "Run device emulators (real network servers on loopback)";
+
+    public Command Build()
+    {
+        var count = new Option<int>("--count") { Description = "Number of miners", DefaultValueFactory = _ => 10 };
+        var mix = new Option<string>("--mix")
+        {
+            Description = "Share of each family: antminer, luxos, whatsminer (API v2), whatsminer3, braiins, vnish, cgminer",
+            DefaultValueFactory = _ => "antminer:40,luxos:30,whatsminer:20,braiins:10",
+        };
+        var basePort = new Option<int>("--base-port")
+        {
+            Description = "Miner i listens on base+i (main API) and base+count+i (second API of its family)",
+            DefaultValueFactory = _ => 20000,
+        };
+        var seed = new Option<int>("--seed") { Description = "Seed for models, families and faults", DefaultValueFactory = _ => 1 };
+        var speed = new Option<double>("--speed") { Description = "Firmware timing speed-up (1 = real: 20 s Antminer replies, 1-10 min wake ramps)", DefaultValueFactory = _ => 1 };
+        var faults = new Option<string?>("--faults") { Description = "Fault probabilities per request, e.g. timeout=0.01,reset=0.01,malformed=0.05,session=0.01" };
+        var writeFleet = new Option<string?>("--write-fleet") { Description = "Write a fleet file (YAML) for these miners" };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
+        var quiet = new Option<bool>("--quiet") { Description = "Print a summary instead of one line per miner" };
+        var command = new Command("miners", "Host N emulated miners (Antminer stock, LuxOS, Whatsminer v2/v3, Braiins OS, Vnish) on 127.0.0.1")
+        {
+            count, mix, basePort, seed, speed, faults, writeFleet, duration, quiet,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var options = new FleetEmulatorOptions
+            {
+                Count = parse.GetValue(count),
+                Mix = FleetEmulatorOptions.ParseMix(parse.GetValue(mix)!),
+                BasePort = parse.GetValue(basePort),
+                Seed = parse.GetValue(seed),
+                Timing = new EmulatorTiming { SpeedFactor = Positive(parse.GetValue(speed), "--speed") },
+                Faults = ParseFaults(parse.GetValue(faults)),
+            };
+            await using var fleet = new MinerFleetEmulator(options, TimeProvider.System);
+            fleet.Start();
+            if (parse.GetValue(quiet))
+            {
+                foreach (var g in fleet.Miners.GroupBy(m => m.Family))
+                    output.WriteLine($"{g.Count(),6} {g.Key,-14} ports {g.Min(m => m.Endpoint.Port)}..{g.Max(m => m.Endpoint.Port)}");
+            }
+            else
+            {
+                foreach (var line in fleet.Describe()) output.WriteLine(line);
+            }
+            if (parse.GetValue(writeFleet) is { } path)
+            {
+                var passwordFile = Path.GetFileName(path) + ".password";
+                var specs = fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
+                await File.WriteAllTextAsync(path, FleetFile.Describe(specs, passwordFile), ct);
+                var secret = specs.Select(s => s.Credentials).FirstOrDefault(c => specs.Any(s => s.Credentials == c && c != MinerCredentials.Default(s.Family)));
+                if (secret is not null)
+                    await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, passwordFile), secret.Password + "\n", ct);
+                output.WriteLine($"fleet file: {path}");
+            }
+            output.WriteLine($"{fleet.Miners.Count} miners listening on {options.Address}; total power {fleet.TotalPowerW / 1000:0.0} kW. Ctrl+C stops.");
+            var limit = parse.GetValue(duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan;
+            try
+            {
+                await Task.Delay(limit, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            output.WriteLine($"stopping; total power {fleet.TotalPowerW / 1000:0.0} kW");
+            return 0;
+        });
+        return command;
+    }
+
+    private static double Positive(double value, string option) =>
+        value > 0 ? value : throw new InvalidInputException(option, null, $"must be positive, got {value}");
+
+    public static FaultInjection ParseFaults(string? text)
+    {
+        var faults = FaultInjection.None;
+        if (string.IsNullOrWhiteSpace(text)) return faults;
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = item.Split('=');
+            if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || p is < 0 or > 1)
+                throw new InvalidInputException("--faults", null, $"'{item}' must be name=probability with a probability within 0-1");
+            faults = kv[0].Trim().ToLowerInvariant() switch
+            {
+                "timeout" => faults with { TimeoutProbability = p },
+                "reset" => faults with { ResetProbability = p },
+                "malformed" => faults with { MalformedProbability = p },
+                "session" => faults with { SessionLossProbability = p },
+                var other => throw new InvalidInputException("--faults", null, $"unknown fault '{other}' (timeout, reset, malformed, session)"),
+            };
+        }
+        return faults;
+    }
+}

@@ -1,0 +1,45 @@
+using Curtail.Core.LoadFollowing;
+using Curtail.Core.Sites;
+
+namespace Curtail.Controller.Config;
+
+public enum ApiRole
+{
+    Viewer = 0,
+    Trader = 1,
+    Operator = 2,
+}
+
+public sealed record ApiToken(string Name, ApiRole Role, string Secret)
+{
+    public override string ToString() => $"{Name} ({Role}, token hidden)";
+}
+
+public sealed record GensetConfig(string Host, int Port, string Map, byte Unit, TimeSpan PollInterval, LoadFollowingSettings LoadFollowing);
+
+public sealed record PriceFeedConfig(string BaseUrl, string? TokenUrl, TimeSpan StaleAfter);
+
+/// <summary>Local hours (CPT, hour starting) of the months when likely 4CP intervals are curtailed.</summary>
+public sealed record FourCpConfig(IReadOnlyList<int> Months, IReadOnlyList<int> Hours);
+
+/// <summary>Run the service in accelerated time from <see cref="Start"/> (demo and tests); null = real time.</summary>
+public sealed record TimeConfig(DateTimeOffset Start, double Speed);
+
+/// <summary>The `controller:` section of a site file: how `curtail run` reaches devices, stores records and serves the API.</summary>
+public sealed record ControllerConfig
+{
+    public required SiteDefinition Site { get; init; }
+    public string Source { get; init; } = "";
+    public string Listen { get; init; } = "http://127.0.0.1:8080";
+    public string? SqlitePath { get; init; } = "curtail.db";
+    public string? PostgresConnectionString { get; init; }
+    public IReadOnlyList<ApiToken> Tokens { get; init; } = [];
+    public PriceFeedConfig? Prices { get; init; }
+    public GensetConfig? Genset { get; init; }
+    public string? FleetFile { get; init; }
+    public TimeSpan CycleInterval { get; init; } = TimeSpan.FromMinutes(5);
+    public FourCpConfig? FourCp { get; init; }
+    public string? OtlpEndpoint { get; init; }
+    public TimeConfig? Time { get; init; }
+    public string? HashpriceFile { get; init; }
+}

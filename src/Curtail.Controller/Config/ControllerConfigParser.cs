@@ -1,0 +1,188 @@
+using System.Globalization;
+using Curtail.Core;
+using Curtail.Core.LoadFollowing;
+using Curtail.Core.Sites;
+using YamlDotNet.RepresentationModel;
+
+namespace Curtail.Controller.Config;
+
+/// <summary>Parses a site file with its `controller:` section (docs/controller.md); errors name the key and line.</summary>
+public static class ControllerConfigParser
+{
+    private static readonly string[] Keys = ["listen", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time"];
+
+    public static ControllerConfig Load(string path, Func<string, string?>? environment = null)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException(path, null, "config file not found");
+        return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!, environment);
+    }
+
+    public static ControllerConfig Parse(string yaml, string source, string baseDirectory, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var site = SiteFileParser.Parse(yaml, source, ["controller"], out var sections, out var r);
+        var config = new ControllerConfig { Site = site, Source = source };
+        if (!sections.TryGetValue("controller", out var node)) return config;
+        var map = r.Mapping(node, "controller", Keys);
+        string Path(string p) => System.IO.Path.IsPathRooted(p) ? p : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDirectory, p));
+
+        if (r.Optional(map, "listen") is { } listen)
+        {
+            var url = r.String(listen, "controller.listen");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+                throw r.Error(listen, "controller.listen", $"expected an http URL such as http://127.0.0.1:8080, got '{url}'");
+            config = config with { Listen = url };
+        }
+        if (r.Optional(map, "storage") is { } storage)
+        {
+            var s = r.Mapping(storage, "controller.storage", "sqlite", "postgres", "postgres_env");
+            var sqlite = r.Optional(s, "sqlite") is { } sq ? Path(r.String(sq, "controller.storage.sqlite")) : null;
+            var pg = r.Optional(s, "postgres") is { } p ? r.String(p, "controller.storage.postgres")
+                : r.Optional(s, "postgres_env") is { } pe ? environment(r.String(pe, "controller.storage.postgres_env"))
+                    ?? throw r.Error(pe, "controller.storage.postgres_env", $"environment variable '{r.String(pe, "")}' is not set") : null;
+            if ((sqlite is null) == (pg is null)) throw r.Error(storage, "controller.storage", "give exactly one of sqlite, postgres or postgres_env");
+            config = config with { SqlitePath = sqlite, PostgresConnectionString = pg };
+        }
+        if (r.Optional(map, "tokens") is { } tokens) config = config with { Tokens = ParseTokens(r, tokens, environment, Path) };
+        if (r.Optional(map, "prices") is { } prices)
+        {
+            var p = r.Mapping(prices, "controller.prices", "base_url", "token_url", "stale_after_minutes");
+            var baseUrl = r.String(r.Required(p, "controller.prices", "base_url"), "controller.prices.base_url");
+            if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out _)) throw r.Error(p, "controller.prices.base_url", $"not a URL: '{baseUrl}'");
+            config = config with
+            {
+                Prices = new PriceFeedConfig(baseUrl, r.Optional(p, "token_url") is { } t ? r.String(t, "controller.prices.token_url") : null,
+                    TimeSpan.FromMinutes(r.NonNegative(p, "controller.prices", "stale_after_minutes", 20))),
+            };
+        }
+        if (r.Optional(map, "genset") is { } genset) config = config with { Genset = ParseGenset(r, genset) };
+        if (r.Optional(map, "fleet") is { } fleet) config = config with { FleetFile = Path(r.String(fleet, "controller.fleet")) };
+        if (r.Optional(map, "cycle_minutes") is { } cycle)
+        {
+            var minutes = r.Number(cycle, "controller.cycle_minutes");
+            if (minutes is <= 0 or > 60) throw r.Error(cycle, "controller.cycle_minutes", $"must be in (0, 60], got {minutes}");
+            config = config with { CycleInterval = TimeSpan.FromMinutes(minutes) };
+        }
+        if (r.Optional(map, "four_cp") is { } fourCp)
+        {
+            var f = r.Mapping(fourCp, "controller.four_cp", "months", "hours");
+            config = config with { FourCp = new FourCpConfig(Integers(r, r.Required(f, "controller.four_cp", "months"), "controller.four_cp.months", 1, 12),
+                Integers(r, r.Required(f, "controller.four_cp", "hours"), "controller.four_cp.hours", 0, 23)) };
+        }
+        if (r.Optional(map, "telemetry") is { } telemetry)
+        {
+            var t = r.Mapping(telemetry, "controller.telemetry", "otlp_endpoint");
+            config = config with { OtlpEndpoint = r.Optional(t, "otlp_endpoint") is { } e ? r.String(e, "controller.telemetry.otlp_endpoint") : null };
+        }
+        if (r.Optional(map, "time") is { } time)
+        {
+            var t = r.Mapping(time, "controller.time", "start", "speed");
+            var startNode = r.Required(t, "controller.time", "start");
+            if (!DateTimeOffset.TryParse(r.String(startNode, "controller.time.start"), CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
+                throw r.Error(startNode, "controller.time.start", "expected an ISO-8601 time with offset, e.g. 2023-08-17T12:00:00-05:00");
+            var speed = r.OptionalNumber(t, "controller.time", "speed") ?? 1;
+            if (speed is <= 0 or > 100_000) throw r.Error(t, "controller.time.speed", $"must be in (0, 100000], got {speed}");
+            config = config with { Time = new TimeConfig(start, speed) };
+        }
+        return config;
+    }
+
+    private static List<ApiToken> ParseTokens(YamlNodeReader r, YamlNode node, Func<string, string?> environment, Func<string, string> path)
+    {
+        if (node is not YamlSequenceNode seq) throw r.Error(node, "controller.tokens", "expected a list of {name, role, token_env | token_file}");
+        var result = new List<ApiToken>();
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var at = $"controller.tokens[{i}]";
+            var t = r.Mapping(seq.Children[i], at, "name", "role", "token_env", "token_file");
+            var name = r.String(r.Required(t, at, "name"), $"{at}.name");
+            var roleNode = r.Required(t, at, "role");
+            var role = r.String(roleNode, $"{at}.role") switch
+            {
+                "viewer" => ApiRole.Viewer,
+                "trader" => ApiRole.Trader,
+                "operator" => ApiRole.Operator,
+                var other => throw r.Error(roleNode, $"{at}.role", $"must be viewer, trader or operator, got '{other}'"),
+            };
+            // Secrets never sit in the config file itself: they come from the environment or a file of their own.
+            string secret;
+            if (r.Optional(t, "token_env") is { } env)
+                secret = environment(r.String(env, $"{at}.token_env")) ?? throw r.Error(env, $"{at}.token_env", $"environment variable '{r.String(env, "")}' is not set");
+            else if (r.Optional(t, "token_file") is { } file)
+            {
+                var p = path(r.String(file, $"{at}.token_file"));
+                secret = File.Exists(p) ? File.ReadAllText(p).Trim() : throw r.Error(file, $"{at}.token_file", $"file not found: {p}");
+            }
+            else throw r.Error(t, at, "give token_env or token_file");
+            if (secret.Length < 16) throw r.Error(t, at, "the token must be at least 16 characters");
+            result.Add(new ApiToken(name, role, secret));
+        }
+        return result;
+    }
+
+    private static GensetConfig ParseGenset(YamlNodeReader r, YamlNode node)
+    {
+        var g = r.Mapping(node, "controller.genset", "endpoint", "map", "unit", "poll_ms", "load_following");
+        var endpointNode = r.Required(g, "controller.genset", "endpoint");
+        var endpoint = r.String(endpointNode, "controller.genset.endpoint");
+        var colon = endpoint.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], out var port) || port is <= 0 or > 65535)
+            throw r.Error(endpointNode, "controller.genset.endpoint", $"expected HOST:PORT, got '{endpoint}'");
+        var mapName = r.Optional(g, "map") is { } m ? r.String(m, "controller.genset.map") : "default";
+        var unit = r.Optional(g, "unit") is { } u ? r.Integer(u, "controller.genset.unit") : 1;
+        if (unit is < 0 or > 255) throw r.Error(g, "controller.genset.unit", $"must be 0..255, got {unit}");
+        var poll = TimeSpan.FromMilliseconds(r.Optional(g, "poll_ms") is { } pm ? r.Integer(pm, "controller.genset.poll_ms") : 1000);
+        var lf = new LoadFollowingSettings();
+        if (r.Optional(g, "load_following") is { } lfNode)
+        {
+            var l = r.Mapping(lfNode, "controller.genset.load_following", "headroom", "max_step_load_pct", "settle_seconds", "frequency_floor_hz",
+                "min_load_pct", "fail_safe", "safe_load_kw", "link_loss_seconds");
+            const string at = "controller.genset.load_following";
+            lf = lf with
+            {
+                Headroom = r.OptionalNumber(l, at, "headroom") ?? lf.Headroom,
+                MaxStepLoadPct = r.OptionalNumber(l, at, "max_step_load_pct") ?? lf.MaxStepLoadPct,
+                SettleTime = r.OptionalNumber(l, at, "settle_seconds") is { } s ? TimeSpan.FromSeconds(s) : lf.SettleTime,
+                FrequencyFloorHz = r.OptionalNumber(l, at, "frequency_floor_hz") ?? lf.FrequencyFloorHz,
+                MinLoadPct = r.OptionalNumber(l, at, "min_load_pct") ?? lf.MinLoadPct,
+            };
+            if (r.Optional(l, "fail_safe") is { } fs)
+                lf = lf with
+                {
+                    FailSafe = r.String(fs, $"{at}.fail_safe") switch
+                    {
+                        "hold" => FailSafeMode.Hold,
+                        "shed" => FailSafeMode.ShedToSafeLoad,
+                        var other => throw r.Error(fs, $"{at}.fail_safe", $"must be hold or shed, got '{other}'"),
+                    },
+                };
+            lf = ApplyOptional(r, l, at, lf);
+            try
+            {
+                lf.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                throw r.Error(lfNode, at, ex.Message);
+            }
+        }
+        return new GensetConfig(endpoint[..colon], port, mapName, (byte)unit, poll, lf);
+    }
+
+    private static LoadFollowingSettings ApplyOptional(YamlNodeReader r, YamlMappingNode l, string at, LoadFollowingSettings lf)
+    {
+        if (r.OptionalNumber(l, at, "safe_load_kw") is { } safe) lf = lf with { SafeLoadKw = safe };
+        if (r.OptionalNumber(l, at, "link_loss_seconds") is { } loss) lf = lf with { LinkLossTimeout = TimeSpan.FromSeconds(loss) };
+        return lf;
+    }
+
+    private static int[] Integers(YamlNodeReader r, YamlNode node, string path, int min, int max)
+    {
+        if (node is not YamlSequenceNode seq || seq.Children.Count == 0) throw r.Error(node, path, "expected a non-empty list of whole numbers");
+        return seq.Children.Select((c, i) =>
+        {
+            var v = r.Integer(c, $"{path}[{i}]");
+            return v >= min && v <= max ? v : throw r.Error(c, $"{path}[{i}]", $"must be {min}..{max}, got {v}");
+        }).ToArray();
+    }
+}

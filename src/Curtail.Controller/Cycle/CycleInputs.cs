@@ -1,0 +1,43 @@
+using Curtail.Controller.DemandResponse;
+using Curtail.Controller.Trading;
+using Curtail.Core.Decisions;
+using Curtail.Core.LoadFollowing;
+
+namespace Curtail.Controller.Cycle;
+
+/// <summary>
+/// The snapshot a decision cycle decides from, taken all at once at the start of the cycle so that the decision and its
+/// record agree: prices settled so far, hashprice, the price policy's group states, trader settings and overrides,
+/// active demand-response events, the genset reading and the site's measured load.
+/// </summary>
+public sealed record CycleInputs
+{
+    public required DateTimeOffset Now { get; init; }
+    public required double[] SettledPrices { get; init; }
+    public DateTimeOffset? LastSettledIntervalStart { get; init; }
+    public required double HashpriceUsdPerThDay { get; init; }
+    public required GroupState[] Groups { get; init; }
+    public required TradingSettings Trading { get; init; }
+    public TradingOverride? Override { get; init; }
+    public IReadOnlyList<DispatchEvent> ActiveEvents { get; init; } = [];
+    public bool InFourCpWindow { get; init; }
+    public bool GensetConfigured { get; init; }
+    public GensetReading? Genset { get; init; }
+    public string? GensetLinkProblem { get; init; }
+    public required double SiteLoadKw { get; init; }
+    public bool PricesStale { get; init; }
+}
+
+/// <summary>One thing that limits the site target this cycle, in the order they were applied.</summary>
+public sealed record TargetLimit(string Source, double TargetKw, string Detail);
+
+/// <summary>The cycle's decision: the site target, what set it, and the price policy's per-group view.</summary>
+public sealed record CycleDecision(
+    DateTimeOffset Time,
+    double TargetKw,
+    string LimitedBy,
+    IReadOnlyList<TargetLimit> Limits,
+    GroupState[] NextGroups,
+    DecisionReason[] GroupReasons,
+    double PriceTargetKw,
+    LoadDecision? Genset);

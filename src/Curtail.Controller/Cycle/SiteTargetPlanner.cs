@@ -1,0 +1,90 @@
+using Curtail.Controller.Trading;
+using Curtail.Core.Decisions;
+using Curtail.Core.LoadFollowing;
+using Curtail.Core.Policies;
+using Curtail.Core.Sites;
+
+namespace Curtail.Controller.Cycle;
+
+/// <summary>
+/// Turns a <see cref="CycleInputs"/> snapshot into a site target. The price decision is the backtest's
+/// <see cref="CurtailmentEngine"/> with the trader's live strikes; overrides, demand-response events, 4CP windows and
+/// the genset's load-following ceiling can only lower (or, for a force-run override, raise) it. Every limit that
+/// applied is kept with its reason so the decision can be explained afterwards.
+/// </summary>
+public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFollower, Func<SiteDefinition, ICurtailmentPolicy>? policyFactory = null)
+{
+    public static readonly TimeSpan DecisionHorizon = TimeSpan.FromMinutes(15);
+
+    public SiteDefinition Site => site;
+
+    public CycleDecision Decide(CycleInputs inputs)
+    {
+        var live = site with { Policy = inputs.Trading.ApplyTo(site.Policy) };
+        var policy = (policyFactory ?? DefaultPolicy)(live);
+        var engine = new CurtailmentEngine(site.Fleet.Count, site.Constraints, policy);
+        var next = new GroupState[site.Fleet.Count];
+        var reasons = new DecisionReason[site.Fleet.Count];
+        var now = inputs.Now.UtcTicks;
+        engine.Decide(new DecisionInputs
+        {
+            IntervalStartTicks = now,
+            IntervalEndTicks = now + DecisionHorizon.Ticks,
+            SettledPrices = inputs.SettledPrices,
+            HashpriceUsdPerThDay = inputs.HashpriceUsdPerThDay,
+            IntervalIndex = -1,
+        }, inputs.Groups, next, reasons);
+
+        var fullKw = site.FullPowerMw * 1000;
+        var priceKw = 0.0;
+        for (var g = 0; g < next.Length; g++)
+            if (next[g].IsRunning) priceKw += site.Fleet[g].FullPowerMw * 1000 * next[g].PowerFraction;
+
+        var limits = new List<TargetLimit>
+        {
+            new("price", priceKw, $"{policy.Name}: {string.Join(", ", site.Fleet.Select((g, i) => $"{g.Name} {(next[i].IsRunning ? "run" : "curtail")} ({reasons[i]})"))}"
+                + (inputs.SettledPrices.Length > 0 ? $"; last settled {inputs.SettledPrices[^1]:0.00} $/MWh" : "; no settled price yet")
+                + (inputs.PricesStale ? "; PRICES STALE" : "")),
+        };
+        var target = priceKw;
+        if (inputs.Override is { } o && o.ActiveAt(inputs.Now))
+        {
+            target = o.Mode == OverrideMode.ForceRun ? fullKw : 0;
+            limits.Add(new("override", target, $"{o.Mode} until {o.Until:u} by {o.SetBy}{(o.Reason is null ? "" : $": {o.Reason}")}"));
+        }
+        if (inputs.InFourCpWindow && target > 0)
+        {
+            target = 0;
+            limits.Add(new("4cp", 0, "likely 4CP peak interval: curtail"));
+        }
+        foreach (var e in inputs.ActiveEvents.Where(e => e.ActiveAt(inputs.Now)))
+        {
+            var ceiling = e.CeilingMw * 1000;
+            if (ceiling < target)
+            {
+                target = ceiling;
+                limits.Add(new("demand_response", ceiling, $"{e.Program} event {e.Id}: load at most {e.CeilingMw:0.###} MW by {e.Deadline:u}"));
+            }
+        }
+        LoadDecision? genset = null;
+        if (inputs.GensetConfigured && loadFollower is not null)
+        {
+            genset = loadFollower.Decide(inputs.Genset, inputs.SiteLoadKw, inputs.Now, target, inputs.GensetLinkProblem);
+            if (genset.TargetKw < target - 0.5 || genset.IsShed || genset.IsFailSafe)
+            {
+                target = genset.TargetKw;
+                limits.Add(new("genset", genset.TargetKw, $"{genset.Reason}: {genset.Detail}"));
+            }
+        }
+        target = Math.Max(0, target);
+        return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset);
+    }
+
+    private static ICurtailmentPolicy DefaultPolicy(SiteDefinition s) => s.Policy.Kind switch
+    {
+        PolicyKind.Threshold => ThresholdPolicy.From(s.Policy),
+        PolicyKind.Breakeven => BreakevenPolicy.From(s),
+        PolicyKind.AlwaysOn => new AlwaysOnPolicy(),
+        _ => throw new InvalidOperationException($"policy '{SiteFileParser.PolicyKindName(s.Policy.Kind)}' cannot run live (the oracle needs future prices)"),
+    };
+}

@@ -1,0 +1,40 @@
+namespace Curtail.Controller.DemandResponse;
+
+public enum DemandResponseProgram
+{
+    Ers10,
+    Ers30,
+    Ecrs,
+    Rrs,
+    FourCp,
+    Manual,
+}
+
+/// <summary>
+/// A demand-response instruction and the records ERCOT's programs ask for (docs/demand-response.md): when it was
+/// received and acknowledged, the baseline load at receipt, the load to reach (a ceiling or a reduction from the
+/// baseline) by a deadline, the release, and the achieved load per interval.
+/// </summary>
+public sealed record DispatchEvent
+{
+    public required string Id { get; init; }
+    public required DemandResponseProgram Program { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+    public required DateTimeOffset Deadline { get; init; }
+    public DateTimeOffset? ReleaseAt { get; init; }
+    public DateTimeOffset? ReleasedAt { get; init; }
+    public double? TargetMw { get; init; }
+    public double? ReductionMw { get; init; }
+    public required double BaselineMw { get; init; }
+    public string? IssuedBy { get; init; }
+    public DateTimeOffset? TargetMetAt { get; init; }
+
+    /// <summary>The site load ceiling the event demands, in MW.</summary>
+    public double CeilingMw => TargetMw ?? Math.Max(0, BaselineMw - (ReductionMw ?? 0));
+
+    public bool ActiveAt(DateTimeOffset now) => ReleasedAt is null && (ReleaseAt is null || now < ReleaseAt);
+}
+
+/// <summary>One interval of an event: the load the site actually drew against the ceiling.</summary>
+public sealed record EventIntervalRecord(string EventId, DateTimeOffset IntervalStart, double AchievedMw, double CeilingMw, double BaselineMw);

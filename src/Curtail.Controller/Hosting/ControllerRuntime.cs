@@ -1,0 +1,123 @@
+using Curtail.Controller.Config;
+using Curtail.Controller.DemandResponse;
+using Curtail.Controller.Trading;
+using Curtail.Core.Economics;
+using Curtail.Core.LoadFollowing;
+using Curtail.Core.Prices;
+using Curtail.Miners;
+using Curtail.Miners.Fleet;
+
+namespace Curtail.Controller.Hosting;
+
+/// <summary>What the miners said at the last read, reduced to what status and telemetry need.</summary>
+public sealed record MinerSnapshot(string Id, string Group, string Family, string Mode, double PowerW, double HashrateTh, string? Error);
+
+/// <summary>
+/// The controller's live view of the world, shared by jobs, the decision cycle and the API. Inputs (prices, genset,
+/// miners) are written by their poll jobs; trader settings and events by the API. Every read for a decision goes
+/// through one <see cref="Snapshot"/> taken under the lock.
+/// </summary>
+public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries hashprice)
+{
+    private readonly Lock _lock = new();
+    private ControllerConfig _config = config;
+    private TradingSettings _trading = TradingSettings.From(config.Site.Policy);
+    private TradingOverride? _override;
+    private readonly List<DispatchEvent> _events = [];
+    private PriceSeries? _prices;
+    private bool _pricesStale = true;
+    private GensetReading? _genset;
+    private string? _gensetLinkProblem;
+    private IReadOnlyList<MinerSnapshot> _miners = [];
+    private object? _lastDecision;
+
+    public HashpriceSeries Hashprice => hashprice;
+
+    public ControllerConfig Config { get { lock (_lock) return _config; } }
+
+    public sealed record View(ControllerConfig Config, TradingSettings Trading, TradingOverride? Override, IReadOnlyList<DispatchEvent> Events,
+        PriceSeries? Prices, bool PricesStale, GensetReading? Genset, string? GensetLinkProblem, IReadOnlyList<MinerSnapshot> Miners, object? LastDecision);
+
+    public View Snapshot()
+    {
+        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _pricesStale, _genset, _gensetLinkProblem, _miners, _lastDecision);
+    }
+
+    public void Reload(ControllerConfig config)
+    {
+        lock (_lock) _config = config;
+    }
+
+    public TradingSettings SetTrading(TradingSettings settings)
+    {
+        lock (_lock)
+        {
+            var old = _trading;
+            _trading = settings;
+            return old;
+        }
+    }
+
+    public TradingOverride? SetOverride(TradingOverride? o)
+    {
+        lock (_lock)
+        {
+            var old = _override;
+            _override = o;
+            return old;
+        }
+    }
+
+    public void AddEvent(DispatchEvent e)
+    {
+        lock (_lock) _events.Add(e);
+    }
+
+    public DispatchEvent? UpdateEvent(string id, Func<DispatchEvent, DispatchEvent> change)
+    {
+        lock (_lock)
+        {
+            var i = _events.FindIndex(e => e.Id == id);
+            if (i < 0) return null;
+            _events[i] = change(_events[i]);
+            return _events[i];
+        }
+    }
+
+    public void SetPrices(PriceSeries prices, bool stale)
+    {
+        lock (_lock)
+        {
+            _prices = prices;
+            _pricesStale = stale;
+        }
+    }
+
+    public void MarkPricesStale()
+    {
+        lock (_lock) _pricesStale = true;
+    }
+
+    public void SetGenset(GensetReading? reading, string? linkProblem)
+    {
+        lock (_lock)
+        {
+            if (reading is not null) _genset = reading;
+            _gensetLinkProblem = linkProblem;
+        }
+    }
+
+    public void SetMiners(IReadOnlyList<MinerSnapshot> miners)
+    {
+        lock (_lock) _miners = miners;
+    }
+
+    public void SetLastDecision(object decision)
+    {
+        lock (_lock) _lastDecision = decision;
+    }
+
+    public static MinerSnapshot Describe(FleetMember member, MinerStatus? status, string? error) => new(
+        member.Miner.Id, member.Group, member.Miner.Family.ToString(), status?.Mode.ToString() ?? "Unreachable",
+        status?.PowerW ?? 0, status?.HashrateThs ?? 0, error);
+}

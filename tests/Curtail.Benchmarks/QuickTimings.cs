@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Curtail.Core.Policies;
+using Curtail.Simulation.Backtest;
+using Curtail.Simulation.Setup;
+using Curtail.Simulation.Sweep;
+
+namespace Curtail.Benchmarks;
+
+/// <summary>
+/// `dotnet run -c Release --project tests/Curtail.Benchmarks -- quick`: the minimum of repeated single-threaded runs of
+/// each backtest target, printed side by side. The minimum is the figure least disturbed by other load on the machine.
+/// </summary>
+public static class QuickTimings
+{
+    public static void Run()
+    {
+        var sw = Stopwatch.StartNew();
+        var year = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2023, 1, 1), ToCptExclusive: new DateOnly(2024, 1, 1))).Inputs;
+        var loadYear = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        var four = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2020, 1, 1), ToCptExclusive: new DateOnly(2024, 1, 1))).Inputs;
+        var loadFour = sw.Elapsed.TotalMilliseconds;
+        var yearTable = Backtester.TableFor(year);
+        var fourTable = Backtester.TableFor(four);
+        Console.WriteLine($"first load (includes JIT): 1 year {loadYear:F1} ms, 4 years {loadFour:F1} ms");
+        Report("load 1 year HB_WEST (gzip CSV, site, hashprice)", 10, () => BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2023, 1, 1), ToCptExclusive: new DateOnly(2024, 1, 1))));
+        Report("threshold, 1 year (35,040 intervals)", 30, () => Backtester.Run(year, ThresholdPolicy.From(year.Site.Policy), table: yearTable));
+        Report("breakeven, 1 year", 30, () => Backtester.Run(year, BreakevenPolicy.From(year.Site), table: yearTable));
+        Report("oracle plan, 1 year, with constraints", 10, () => PolicyFactory.PlanOracle(year));
+        Report("threshold, 4 years (140,256 intervals)", 20, () => Backtester.Run(four, ThresholdPolicy.From(four.Site.Policy), table: fourTable));
+        Report("sweep 281 strikes, 4 years, all cores", 3, () => SweepRunner.Run(four, [SweepParameter.Parse("policy.curtail_above_usd_per_mwh=20:300:1")]));
+    }
+
+    private static void Report(string name, int repeats, Action action)
+    {
+        action();
+        var best = double.MaxValue;
+        for (var i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"{name,-52} min {best,9:F2} ms of {repeats}");
+    }
+}

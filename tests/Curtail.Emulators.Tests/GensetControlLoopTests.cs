@@ -1,0 +1,73 @@
+using Curtail.Core.LoadFollowing;
+using Curtail.Emulators.Genset;
+using Curtail.Modbus.Client;
+using Curtail.Modbus.Gensets;
+using Curtail.Modbus.Maps;
+
+namespace Curtail.Emulators.Tests;
+
+/// <summary>The live loop against the emulator in real time: a link that goes silent leads to the fail-safe within the link-loss timeout.</summary>
+public class GensetControlLoopTests
+{
+    [Theory]
+    [InlineData(GensetFaults.StopAnswering, FailSafeMode.ShedToSafeLoad)]
+    [InlineData(GensetFaults.FreezeHeartbeat, FailSafeMode.Hold)]
+    public async Task Lost_link_or_hung_controller_fails_safe_within_two_seconds_and_logs_why(GensetFaults fault, FailSafeMode mode)
+    {
+        await using var emulator = new GensetEmulator(new GensetEmulatorOptions
+        {
+            Profile = new GensetSupplyProfile([(TimeSpan.Zero, 950)], lastPointDuration: TimeSpan.FromDays(1)),
+            InitialSiteLoadKw = 600,
+        });
+        emulator.Start();
+        await using var client = new ModbusTcpClient(new ModbusClientOptions
+        {
+            Host = "127.0.0.1", Port = emulator.Port, ResponseTimeout = TimeSpan.FromMilliseconds(500),
+        });
+        var reader = new GensetReader(client, RegisterMapLoader.LoadTemplate("default")) { HeartbeatFreezeTimeout = TimeSpan.FromSeconds(1.5) };
+        var follower = new LoadFollower(new LoadFollowingSettings { FailSafe = mode, SafeLoadKw = 200, LinkLossTimeout = TimeSpan.FromSeconds(2) });
+        var decisions = new List<LoadDecision>();
+        var log = new List<string>();
+        var site = 600.0;
+        var loop = new GensetControlLoop(reader, follower, () => site, d =>
+        {
+            lock (decisions) decisions.Add(d);
+            site = Math.Min(site, d.TargetKw);
+            emulator.SetSiteLoadKw(site);
+        }, log: line => { lock (log) log.Add(line); }) { PollInterval = TimeSpan.FromMilliseconds(500) };
+        using var cts = new CancellationTokenSource();
+        var run = loop.RunAsync(cts.Token);
+
+        await WaitFor(() => follower.LastUsableReadingTime is not null, decisions);
+        await Task.Delay(1000);
+        emulator.Faults = fault;
+        var faultAt = TimeProvider.System.GetUtcNow();
+        await WaitFor(() => decisions.Any(d => d.IsFailSafe), decisions, seconds: 10);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        LoadDecision failSafe;
+        lock (decisions) failSafe = decisions.First(d => d.IsFailSafe);
+        var lastUsable = follower.LastUsableReadingTime!.Value;
+        var silence = failSafe.Time - lastUsable;
+        Assert.True(silence <= TimeSpan.FromSeconds(2.3), $"fail-safe {silence.TotalSeconds:0.00} s after the last usable reading");
+        Assert.True(failSafe.Time - faultAt <= TimeSpan.FromSeconds(fault == GensetFaults.FreezeHeartbeat ? 4.5 : 2.6));
+        if (mode == FailSafeMode.ShedToSafeLoad) Assert.Equal(200, failSafe.TargetKw);
+        else Assert.True(failSafe.TargetKw <= 600);
+        lock (log)
+        {
+            var line = Assert.Single(log, l => l.Contains(failSafe.Reason.ToString()));
+            Assert.Contains(fault == GensetFaults.StopAnswering ? "no reply" : "HeartbeatFrozen", line);
+        }
+    }
+
+    private static async Task WaitFor(Func<bool> condition, List<LoadDecision> decisions, int seconds = 10)
+    {
+        for (var i = 0; i < seconds * 20; i++)
+        {
+            lock (decisions) if (condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("condition not reached");
+    }
+}

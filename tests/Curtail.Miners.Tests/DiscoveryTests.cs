@@ -1,0 +1,46 @@
+using Curtail.Emulators.Miners;
+
+namespace Curtail.Miners.Tests;
+
+public class DiscoveryTests
+{
+    [Fact]
+    public async Task Tells_each_family_and_firmware_of_an_emulated_fleet()
+    {
+        var time = new FakeTimeProvider(TestFleet.Epoch);
+        var families = new[]
+        {
+            MinerFamily.AntminerStock, MinerFamily.LuxOs, MinerFamily.WhatsminerV2, MinerFamily.WhatsminerV3,
+            MinerFamily.BraiinsOs, MinerFamily.Vnish, MinerFamily.Cgminer,
+        };
+        await using var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
+        {
+            Count = families.Length, Mix = families.Select(f => (f, 1.0)).ToList(),
+            BasePort = 25700 + Environment.ProcessId % 20 * 10, Seed = 3,
+        }, time);
+        fleet.Start();
+
+        var found = await Task.WhenAll(fleet.Miners.Select(m => MinerDiscovery.IdentifyEndpointAsync(m.Endpoint, TimeSpan.FromSeconds(1))));
+
+        for (var i = 0; i < fleet.Miners.Count; i++)
+        {
+            var miner = fleet.Miners[i];
+            var result = found[i];
+            Assert.True(result is not null, $"{miner.Family} at {miner.Endpoint} not identified");
+            Assert.Equal(miner.Family, result.Family);
+            Assert.Equal(miner.Endpoint.Port, result.Endpoint.Port);
+            Assert.False(string.IsNullOrEmpty(result.Firmware));
+        }
+        var lux = found.Single(f => f!.Family == MinerFamily.LuxOs)!;
+        Assert.Contains("2024.10", lux.Firmware);
+        var v3 = found.Single(f => f!.Family == MinerFamily.WhatsminerV3)!;
+        Assert.Equal("20250214.22.REL", v3.Firmware);
+    }
+
+    [Fact]
+    public async Task Nothing_listening_is_null_not_an_exception()
+    {
+        var result = await MinerDiscovery.IdentifyEndpointAsync(new MinerEndpoint("127.0.0.1", 25699), TimeSpan.FromMilliseconds(300));
+        Assert.Null(result);
+    }
+}

@@ -1,0 +1,105 @@
+using Curtail.Emulators.Miners;
+using Curtail.Miners.Fleet;
+
+namespace Curtail.Miners.Tests;
+
+public class FleetDispatchTests
+{
+    private const double Speed = 50; // LuxOS sleeps in 80 ms, wakes in 1.2 s
+
+    private static (MinerFleetEmulator Fleet, List<FleetMember> Members) Start(MinerFamily family, int count, FaultInjection? faults = null)
+    {
+        var fleet = TestFleetReal.Start(family, count, Speed, faults);
+        var members = fleet.Miners.Select(m => new FleetMember(MinerFactory.Create(
+            new MinerSpec($"m{m.Index}", m.Family, m.Endpoint, m.Model, m.Credentials), TimeProvider.System,
+            new Drivers.DriverOptions { CommandTimeout = TimeSpan.FromSeconds(2), SilentReplyGrace = TimeSpan.FromMilliseconds(100) }))).ToList();
+        return (fleet, members);
+    }
+
+    private static FleetDispatcher Dispatcher(int concurrency = 8) => new(new DispatchOptions
+    {
+        MaxConcurrentCommands = concurrency,
+        MaxConcurrentReads = concurrency,
+        PollInterval = TimeSpan.FromMilliseconds(50),
+        RetryBaseDelay = TimeSpan.FromMilliseconds(20),
+    }.ScaledDeadlines(Speed / 2), TimeProvider.System);
+
+    [Fact]
+    public async Task Shed_to_a_target_is_confirmed_by_read_back_with_one_write_per_miner()
+    {
+        var (fleet, members) = Start(MinerFamily.LuxOs, 12);
+        await using var _ = fleet;
+        var actuator = new FleetActuator(members, Dispatcher(), TimeProvider.System);
+        var full = fleet.TotalPowerW;
+        var target = full * 0.5;
+
+        var report = await actuator.ApplyTargetAsync(target);
+
+        Assert.True(report.TargetMet, $"expected ≤ {target:0} W, plan says {report.ExpectedLoadW:0} W");
+        Assert.All(report.Results, r => Assert.Equal(DispatchOutcome.Confirmed, r.Outcome));
+        Assert.All(report.Results, r => Assert.True(r.CommandLatency > TimeSpan.Zero));
+        await Task.Delay(TimeSpan.FromMilliseconds(200)); // the last watts of the sleep ramp (80 ms at this speed)
+        Assert.True(fleet.TotalPowerW <= target, $"emulated load {fleet.TotalPowerW:0} W above target {target:0} W\n"
+            + string.Join("\n", fleet.Miners.Select(m => $"m{m.Index} {m.Model.Name} {m.PowerW:0} W target {m.TargetW:0} asleep {m.Asleep}"))
+            + "\n" + string.Join("\n", report.Results) + "\n" + string.Join("\n", report.Rounds.SelectMany(r => r.Plan.Changes)));
+        Assert.All(fleet.Miners, m => Assert.True(m.WriteCount <= 1));
+    }
+
+    [Fact]
+    public async Task A_miner_that_ignores_writes_is_unconfirmed_and_others_cover_the_target()
+    {
+        var (fleet, members) = Start(MinerFamily.LuxOs, 6);
+        await using var _ = fleet;
+        var target = fleet.TotalPowerW - 4000;
+        // The least efficient miners (S19, picked first) run firmware that answers success and changes nothing.
+        var first = fleet.Miners.Where(m => m.Model == ModelCatalog.AntminerS19).Select(m => $"m{m.Index}").ToList();
+        Assert.NotEmpty(first);
+        foreach (var m in fleet.Miners.Where(m => m.Model == ModelCatalog.AntminerS19)) m.IgnoreWrites = true;
+
+        var report = await new FleetActuator(members, Dispatcher(), TimeProvider.System).ApplyTargetAsync(target);
+
+        Assert.Contains(report.Results, r => r.Outcome == DispatchOutcome.Unconfirmed && first.Contains(r.MinerId));
+        Assert.Contains(report.Results, r => r.Outcome == DispatchOutcome.Confirmed && !first.Contains(r.MinerId));
+        Assert.True(report.Rounds.Count >= 2);
+        Assert.True(report.TargetMet);
+        await Task.Delay(TimeSpan.FromMilliseconds(200)); // the last watts of the sleep ramp (80 ms at this speed)
+        Assert.True(fleet.TotalPowerW <= target, $"emulated load {fleet.TotalPowerW:0} W above target {target:0} W\n"
+            + string.Join("\n", fleet.Miners.Select(m => $"m{m.Index} {m.Model.Name} {m.PowerW:0} W target {m.TargetW:0} asleep {m.Asleep}"))
+            + "\n" + string.Join("\n", report.Results) + "\n" + string.Join("\n", report.Rounds.SelectMany(r => r.Plan.Changes)));
+    }
+
+    [Fact]
+    public async Task Transient_faults_are_retried_and_every_miner_gets_a_result()
+    {
+        var faults = new FaultInjection { ResetProbability = 0.15, MalformedProbability = 0.2 };
+        var (fleet, members) = Start(MinerFamily.WhatsminerV2, 8, faults);
+        await using var _ = fleet;
+        var report = await new FleetActuator(members, Dispatcher(), TimeProvider.System).ApplyTargetAsync(0);
+        Assert.NotEmpty(report.Results);
+        Assert.All(report.Results, r => Assert.True(r.Outcome == DispatchOutcome.Confirmed || r.Error is not null, r.ToString()));
+        Assert.True(report.Results.Count(r => r.Outcome == DispatchOutcome.Confirmed) >= 6, string.Join("\n", report.Results));
+        Assert.Contains(report.Results, r => r.Attempts >= 1);
+    }
+
+    [Fact]
+    public async Task During_an_event_a_miner_that_wakes_by_itself_is_put_back_to_sleep()
+    {
+        var (fleet, members) = Start(MinerFamily.LuxOs, 4);
+        await using var _ = fleet;
+        var actuator = new FleetActuator(members, Dispatcher(), TimeProvider.System);
+        actuator.BeginEvent();
+        var target = fleet.TotalPowerW * 0.4;
+        var first = await actuator.ApplyTargetAsync(target);
+        Assert.True(first.TargetMet);
+        var rebel = fleet.Miners.First(m => m.Asleep);
+        rebel.WakeBySelf();
+        Assert.False(rebel.Asleep);
+
+        var second = await actuator.ApplyTargetAsync(target);
+        Assert.Contains(second.Results, r => r.MinerId == $"m{rebel.Index}" && r.Action == MinerActionKind.Sleep && r.Outcome == DispatchOutcome.Confirmed);
+        Assert.True(rebel.Asleep);
+
+        actuator.EndEvent();
+        Assert.Empty(actuator.HeldAsleep);
+    }
+}

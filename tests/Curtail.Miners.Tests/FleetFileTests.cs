@@ -1,0 +1,120 @@
+using Curtail.Core;
+using Curtail.Miners.Fleet;
+
+namespace Curtail.Miners.Tests;
+
+public class FleetFileTests
+{
+    private const string Yaml = """
+        credentials:
+          stock: { user: root, password_env: TEST_ANTMINER_PW }
+        groups:
+          hall-a: { min_power_fraction: 0.25, min_on_minutes: 15, min_off_minutes: 10, prefer: throttle }
+        miners:
+          - { address: 10.0.1.250-10.0.2.3, family: antminer, model: S19j Pro, credentials: stock, group: hall-a }
+          - { address: "127.0.0.1:20000-20002", aux_port: 20100, family: braiins, model: "Antminer S19", name: bos- }
+          - { address: 10.0.3.7, family: luxos, model: s21 }
+        """;
+
+    private static string? Env(string name) => name == "TEST_ANTMINER_PW" ? "s3cret" : null;
+
+    [Fact]
+    public void Expands_ranges_resolves_secrets_and_groups()
+    {
+        var fleet = FleetFile.Parse(Yaml, "fleet.yaml", environment: Env);
+        Assert.Equal(10 + 3 + 1, fleet.Miners.Count); // .250-.255 and .0-.3
+        var first = fleet.Miners[0];
+        Assert.Equal(("10.0.1.250:80", MinerFamily.AntminerStock, "hall-a"), (first.Id, first.Family, first.Group));
+        Assert.Equal(new MinerEndpoint("10.0.1.250", 80, 4028), first.Endpoint);
+        Assert.Equal("10.0.2.0", fleet.Miners[6].Endpoint.Host);
+        Assert.Equal("10.0.2.3", fleet.Miners[9].Endpoint.Host);
+        Assert.Equal("s3cret", first.Credentials.Password);
+        Assert.DoesNotContain("s3cret", first.Credentials.ToString());
+        Assert.DoesNotContain("s3cret", first.ToString());
+
+        var bos = fleet.Miners.Where(m => m.Family == MinerFamily.BraiinsOs).ToList();
+        Assert.Equal(["bos-0", "bos-1", "bos-2"], bos.Select(m => m.Id));
+        Assert.Equal([20100, 20101, 20102], bos.Select(m => m.Endpoint.AuxPort!.Value));
+        Assert.Equal(MinerCredentials.Default(MinerFamily.BraiinsOs), bos[0].Credentials);
+
+        Assert.Equal(ModelCatalog.AntminerS21, fleet.Miners[^1].Model);
+        Assert.Equal(4028, fleet.Miners[^1].Endpoint.Port);
+        var hall = fleet.Groups["hall-a"];
+        Assert.Equal((0.25, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(10), PowerPreference.Throttle),
+            (hall.MinPowerFraction, hall.MinOnTime, hall.MinOffTime, hall.Prefer));
+    }
+
+    [Theory]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: avalon, model: S19 }\n", 2, "unknown family 'avalon'")]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: luxos, model: S99 }\n", 2, "unknown model 'S99'")]
+    [InlineData("credentials:\n  c: { user: root, password: hunter2 }\nminers: []\n", 2, "inline passwords are not allowed")]
+    [InlineData("credentials:\n  c: { user: root, password_env: NOPE }\nminers: []\n", 2, "NOPE is not set")]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: luxos, model: S19, credentials: missing }\n", 2, "credentials 'missing' are not defined")]
+    [InlineData("miners:\n  - { address: 10.0.0.9-10.0.0.1, family: luxos, model: S19 }\n", 2, "range end is before its start")]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: luxos, model: S19 }\n  - { address: 10.0.0.1, family: luxos, model: S19 }\n", 3, "listed twice")]
+    [InlineData("groups:\n  g: { prefer: maybe }\nminers: []\n", 2, "prefer must be sleep or throttle")]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: [luxos }\n", 2, "not valid YAML")]
+    public void Bad_input_names_file_line_and_problem(string yaml, int line, string message)
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => FleetFile.Parse(yaml, "site.yaml", environment: Env));
+        Assert.Equal("site.yaml", ex.Location);
+        Assert.Equal(line, ex.Line);
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public void Password_file_is_read_relative_to_the_fleet_file()
+    {
+        var dir = Directory.CreateTempSubdirectory("curtail-fleet-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "wm.txt"), "from-file\n");
+            File.WriteAllText(Path.Combine(dir.FullName, "fleet.yaml"),
+                "credentials:\n  wm: { user: admin, password_file: wm.txt }\nminers:\n  - { address: 10.0.0.5, family: whatsminer, model: M50S, credentials: wm }\n");
+            var fleet = FleetFile.Load(Path.Combine(dir.FullName, "fleet.yaml"));
+            Assert.Equal("from-file", fleet.Miners.Single().Credentials.Password);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Selectors_filter_by_family_group_model_and_id_globs()
+    {
+        var fleet = FleetFile.Parse(Yaml, "fleet.yaml", environment: Env);
+        int Count(string expr) => fleet.Miners.Count(MinerSelector.Parse(expr).Matches);
+        Assert.Equal(14, Count(""));
+        Assert.Equal(10, Count("group=hall-a"));
+        Assert.Equal(3, Count("family=braiins"));
+        Assert.Equal(1, Count("family=luxos,model=*S21*"));
+        Assert.Equal(3, Count("id=bos-*,host=127.0.0.1"));
+        Assert.Equal(6, Count("host=10.0.1.*"));
+        Assert.Throws<InvalidInputException>(() => MinerSelector.Parse("colour=red"));
+    }
+
+    [Fact]
+    public void Describe_round_trips_an_emulated_fleet_without_writing_secrets()
+    {
+        var miners = new[]
+        {
+            new MinerSpec("a", MinerFamily.LuxOs, new MinerEndpoint("127.0.0.1", 20000), ModelCatalog.AntminerS19, MinerCredentials.Default(MinerFamily.LuxOs)),
+            new MinerSpec("b", MinerFamily.WhatsminerV2, new MinerEndpoint("127.0.0.1", 20001), ModelCatalog.WhatsminerM50S, new MinerCredentials("admin", "not-in-file")),
+        };
+        var text = FleetFile.Describe(miners, "pw.txt");
+        Assert.DoesNotContain("not-in-file", text);
+        var dir = Directory.CreateTempSubdirectory("curtail-fleet-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "pw.txt"), "not-in-file");
+            File.WriteAllText(Path.Combine(dir.FullName, "f.yaml"), text);
+            var back = FleetFile.Load(Path.Combine(dir.FullName, "f.yaml"));
+            Assert.Equal(miners.Select(m => (m.Family, m.Endpoint, m.Model, m.Credentials)), back.Miners.Select(m => (m.Family, m.Endpoint, m.Model, m.Credentials)));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using Curtail.Emulators.Miners;
+
+namespace Curtail.Miners.Tests;
+
+/// <summary>An emulated fleet on the system clock, sped up: for dispatch tests whose deadlines are real time.</summary>
+public static class TestFleetReal
+{
+    private static int _nextPort = 26000 + Environment.ProcessId % 20 * 250; // below the ephemeral range (32768+)
+
+    public static MinerFleetEmulator Start(MinerFamily family, int count, double speed, FaultInjection? faults = null)
+    {
+        var basePort = Interlocked.Add(ref _nextPort, 2 * count) - 2 * count;
+        var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
+        {
+            Count = count, Mix = [(family, 1)], BasePort = basePort, Seed = 7,
+            Timing = new EmulatorTiming { SpeedFactor = speed }, Faults = faults ?? FaultInjection.None,
+        }, TimeProvider.System);
+        fleet.Start();
+        return fleet;
+    }
+}
