@@ -82,6 +82,22 @@ public class RecordedReplyTests
     }
 
     [Fact]
+    public async Task A_reply_of_an_unexpected_shape_is_a_protocol_failure_naming_the_miner()
+    {
+        var dialect = new ReplayDialect(new Dictionary<string, string>
+        {
+            ["summary+power+config+devs+stats+version"] = "{\"summary\":5,\"power\":[\"x\"],\"id\":1}",
+        });
+        var (host, endpoint) = await ServeAsync(dialect);
+        await using var _ = host;
+        var miner = new LuxOsMiner("lux-odd", endpoint, ModelCatalog.AntminerS19jPro, TimeProvider.System);
+
+        var ex = await Assert.ThrowsAsync<MinerException>(() => miner.ReadStatusAsync());
+        Assert.Equal(MinerFailureKind.Protocol, ex.Kind);
+        Assert.Contains("lux-odd", ex.Message);
+    }
+
+    [Fact]
     public void Antminer_s21_xp_captured_stats_give_model_and_chip_temperatures_but_no_power()
     {
         var (type, temps, power) = AntminerStockMiner.ParseStats(FixtureJson("antminer/v2023_07_s21_xp_hyd_rpc_stats.json"));

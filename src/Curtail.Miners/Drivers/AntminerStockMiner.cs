@@ -31,7 +31,7 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
 
     public override MinerFamily Family => MinerFamily.AntminerStock;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var confTask = GetConfigAsync(cancellationToken);
         var summaryTask = _rpc.CommandAsync("summary", cancellationToken: cancellationToken);

@@ -23,7 +23,7 @@ public sealed class VnishMiner : MinerDriver, ISleepable, IPowerTargetable
 
     public override MinerFamily Family => MinerFamily.Vnish;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var summaryTask = _api.SendAsync(HttpMethod.Get, "/api/v1/summary", null, cancellationToken);
         var settingsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/settings", null, cancellationToken);

@@ -25,7 +25,7 @@ public sealed class WhatsminerV2Miner : MinerDriver, ISleepable, IPowerTargetabl
 
     public override MinerFamily Family => MinerFamily.WhatsminerV2;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var summaryTask = _api.CommandAsync("summary", cancellationToken: cancellationToken);
         var statusTask = _api.CommandAsync("status", cancellationToken: cancellationToken);
