@@ -102,4 +102,21 @@ public class FleetDispatchTests
         actuator.EndEvent();
         Assert.Empty(actuator.HeldAsleep);
     }
+
+    [Fact]
+    public async Task A_dispatch_can_start_from_the_cycle_snapshot_without_reading_again()
+    {
+        var (fleet, members) = Start(MinerFamily.WhatsminerV3, 5);
+        await using var _ = fleet;
+        var actuator = new FleetActuator(members, Dispatcher(), TimeProvider.System);
+        var snapshot = await actuator.ReadAllAsync();
+        var target = fleet.TotalPowerW - 6000;
+
+        var report = await actuator.ApplyTargetAsync(target, snapshot);
+
+        Assert.Equal(TimeSpan.Zero, report.ReadElapsed);
+        Assert.True(report.TargetMet);
+        Assert.All(report.Results, r => Assert.Equal(DispatchOutcome.Confirmed, r.Outcome));
+        Assert.Equal(2, fleet.Miners.Count(m => m.Asleep));
+    }
 }
