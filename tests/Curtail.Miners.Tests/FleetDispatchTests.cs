@@ -22,7 +22,7 @@ public class FleetDispatchTests
         MaxConcurrentReads = concurrency,
         PollInterval = TimeSpan.FromMilliseconds(50),
         RetryBaseDelay = TimeSpan.FromMilliseconds(20),
-    }.ScaledDeadlines(Speed / 2), TimeProvider.System);
+    }.ScaledDeadlines(Speed / 10), TimeProvider.System); // generous: this machine is shared and often loaded
 
     [Fact]
     public async Task Shed_to_a_target_is_confirmed_by_read_back_with_one_write_per_miner()
