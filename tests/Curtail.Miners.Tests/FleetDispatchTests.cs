@@ -119,4 +119,27 @@ public class FleetDispatchTests
         Assert.All(report.Results, r => Assert.Equal(DispatchOutcome.Confirmed, r.Outcome));
         Assert.Equal(2, fleet.Miners.Count(m => m.Asleep));
     }
+
+    [Fact]
+    public async Task Restore_wakes_in_steps_the_genset_can_take_most_efficient_first()
+    {
+        var (fleet, members) = Start(MinerFamily.LuxOs, 6);
+        await using var _ = fleet;
+        var actuator = new FleetActuator(members, Dispatcher(), TimeProvider.System) { MaxRampUpW = 7200 };
+        var full = fleet.TotalPowerW;
+        var shed = await actuator.ApplyTargetAsync(200);
+        Assert.All(fleet.Miners, m => Assert.True(m.Asleep));
+        Assert.Equal(6, shed.Results.Count(r => r.Outcome == DispatchOutcome.Confirmed));
+
+        var step1 = await actuator.ApplyTargetAsync(full);
+        var woken1 = fleet.Miners.Where(m => !m.Asleep).ToList();
+        Assert.Equal(2, woken1.Count); // two miners of ≤ 3.5 kW fit in a 7.2 kW step, a third does not
+        Assert.True(woken1.Sum(m => m.Model.NominalW) <= 7200);
+        // Most efficient first: no sleeping miner has a better J/TH than the worst one woken.
+        Assert.True(fleet.Miners.Where(m => m.Asleep).Min(m => m.Model.JoulesPerTh) >= woken1.Max(m => m.Model.JoulesPerTh) - 1e-9);
+        Assert.True(step1.ExpectedLoadW - step1.LoadBeforeW <= 7200);
+
+        await actuator.ApplyTargetAsync(full);
+        Assert.Equal(4, fleet.Miners.Count(m => !m.Asleep));
+    }
 }
