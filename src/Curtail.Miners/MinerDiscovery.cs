@@ -44,8 +44,9 @@ public static class MinerDiscovery
         if (webKind == MinerFamily.AntminerStock)
             return new(MinerFamily.AntminerStock, Field(rpcText, "CompileTime") ?? "stock", Field(rpcText, "Type"),
                 new MinerEndpoint(host, webPort, Aux(webPort)), webEvidence);
-        if (webKind == MinerFamily.BraiinsOs || Contains(rpcText, "BOSminer"))
-            return new(MinerFamily.BraiinsOs, Field(rpcText, "BOSminer+") ?? "Braiins OS", null,
+        // BOS before the gRPC rewrite says "BOSminer"; BOS 24.x/25.x ("BOSer") says "BOSer" (asic-rs captures).
+        if (webKind == MinerFamily.BraiinsOs || Contains(rpcText, "BOSminer") || Contains(rpcText, "\"BOSer"))
+            return new(MinerFamily.BraiinsOs, Field(rpcText, "BOSer") ?? Field(rpcText, "BOSminer+") ?? "Braiins OS", null,
                 new MinerEndpoint(host, webPort, Aux(webPort)), webKind is null ? "cgminer version BOSminer" : webEvidence);
         if (webKind == MinerFamily.Vnish)
         {

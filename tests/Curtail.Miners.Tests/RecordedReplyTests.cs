@@ -97,6 +97,20 @@ public class RecordedReplyTests
         Assert.Contains("lux-odd", ex.Message);
     }
 
+    [Theory]
+    [InlineData("braiins/v25_05_version.json", "boser-buildroot 0.1.0-45f356ea")]
+    [InlineData("braiins/v24_09_version.json", "boser-buildroot 0.1.0-75912fc7")]
+    public async Task Discovery_recognises_captured_braiins_boser_version_replies(string fixture, string firmware)
+    {
+        var dialect = new ReplayDialect(new Dictionary<string, string> { ["version"] = Fixture(fixture) });
+        var (host, endpoint) = await ServeAsync(dialect);
+        await using var _ = host;
+        var found = await MinerDiscovery.IdentifyEndpointAsync(endpoint, TimeSpan.FromMilliseconds(800));
+        Assert.NotNull(found);
+        Assert.Equal(MinerFamily.BraiinsOs, found.Family);
+        Assert.Equal(firmware, found.Firmware);
+    }
+
     [Fact]
     public void Antminer_s21_xp_captured_stats_give_model_and_chip_temperatures_but_no_power()
     {
