@@ -44,11 +44,15 @@ public static class MinerDiscovery
         if (webKind == MinerFamily.AntminerStock)
             return new(MinerFamily.AntminerStock, Field(rpcText, "CompileTime") ?? "stock", Field(rpcText, "Type"),
                 new MinerEndpoint(host, webPort, Aux(webPort)), webEvidence);
-        if (webKind == MinerFamily.BraiinsOs || Contains(rpcText, "BOSminer"))
-            return new(MinerFamily.BraiinsOs, Field(rpcText, "BOSminer+") ?? "Braiins OS", null,
+        // BOS before the gRPC rewrite says "BOSminer"; BOS 24.x/25.x ("BOSer") says "BOSer" (asic-rs captures).
+        if (webKind == MinerFamily.BraiinsOs || Contains(rpcText, "BOSminer") || Contains(rpcText, "\"BOSer"))
+            return new(MinerFamily.BraiinsOs, Field(rpcText, "BOSer") ?? Field(rpcText, "BOSminer+") ?? "Braiins OS", null,
                 new MinerEndpoint(host, webPort, Aux(webPort)), webKind is null ? "cgminer version BOSminer" : webEvidence);
         if (webKind == MinerFamily.Vnish)
-            return new(MinerFamily.Vnish, "Vnish", null, new MinerEndpoint(host, webPort), webEvidence);
+        {
+            var info = await ProbeVnishInfoAsync(host, webPort, timeout, ct).ConfigureAwait(false);
+            return new(MinerFamily.Vnish, info?.Firmware ?? "Vnish", info?.Model, new MinerEndpoint(host, webPort), webEvidence);
+        }
         if (Contains(rpcText, "LUXminer"))
             return new(MinerFamily.LuxOs, Field(rpcText, "LUXminer") ?? "LuxOS", Field(rpcText, "Type"),
                 new MinerEndpoint(host, rpcHit.Port), "cgminer version LUXminer");
@@ -57,7 +61,8 @@ public static class MinerDiscovery
             var fw = Field(rpcText, "fw_ver") ?? "";
             // pyasic: firmware dated after 2024.11 speaks API v3 (on 4433).
             var family = string.CompareOrdinal(fw, "20241100") > 0 && fw.Length >= 8 && char.IsDigit(fw[0]) ? MinerFamily.WhatsminerV3 : MinerFamily.WhatsminerV2;
-            return new(family, fw, null, new MinerEndpoint(host, rpcHit.Port), "cgminer get_version btminer");
+            var model = await ProbeDevDetailsModelAsync(host, rpcHit.Port, timeout, ct).ConfigureAwait(false);
+            return new(family, fw, model, new MinerEndpoint(host, rpcHit.Port), "cgminer get_version btminer");
         }
         if (rpcHit.Reply is not null)
             return new(MinerFamily.Cgminer, Field(rpcText, "CompileTime") ?? Field(rpcText, "Miner") ?? "cgminer", Field(rpcText, "Type"),
@@ -91,6 +96,37 @@ public static class MinerDiscovery
             var text = await client.ExchangeAsync("{\"command\":\"version\"}", expectReply: true, ct).ConfigureAwait(false);
             var reply = TolerantJson.ParseObject(text, "version");
             return reply["STATUS"] is null ? null : reply.ToJsonString();
+        }
+        catch (Exception ex) when (ex is MinerException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whatsminer model from devdetails (DEVDETAILS[0].Model), as pyasic identifies it.</summary>
+    private static async Task<string?> ProbeDevDetailsModelAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            var client = new CgminerClient(host, host, port, timeout);
+            var reply = await client.CommandAsync("devdetails", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
+            return TolerantJson.Text(TolerantJson.First(reply, "DEVDETAILS")?["Model"]);
+        }
+        catch (MinerException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Vnish's unauthenticated /api/v1/info: model and firmware version.</summary>
+    private static async Task<(string? Model, string? Firmware)?> ProbeVnishInfoAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            var reply = await MinerHttp.SendAsync(host, HttpMethod.Get, new Uri($"http://{host}:{port}/api/v1/info"), null, null, timeout, ct).ConfigureAwait(false);
+            if (reply.Status != HttpStatusCode.OK) return null;
+            var info = TolerantJson.ParseObject(reply.Body, "info");
+            return (TolerantJson.Text(info["miner"]), TolerantJson.Text(info["fw_version"]) is { } v ? "Vnish " + v : null);
         }
         catch (Exception ex) when (ex is MinerException or FormatException)
         {

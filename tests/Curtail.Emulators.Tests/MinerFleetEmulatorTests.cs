@@ -91,6 +91,9 @@ public class MinerFleetEmulatorTests
         // hashrate ∝ p^(1/1.45)
         Assert.Equal(wm.Model.NominalThs * Math.Pow(0.7, 1 / 1.45), wm.HashrateThs, 6);
         Assert.Equal(lux.PowerW + wm.PowerW, fleet.TotalPowerW, 6);
+        var snapshot = fleet.Snapshot();
+        Assert.Equal(fleet.TotalPowerW, snapshot.Sum(s => s.PowerW), 6);
+        Assert.Equal(MinerMode.Throttled, snapshot.Single(s => s.Family == MinerFamily.WhatsminerV2).Mode);
     }
 
     [Fact]

@@ -33,6 +33,11 @@ public class DiscoveryTests
         }
         var lux = found.Single(f => f!.Family == MinerFamily.LuxOs)!;
         Assert.Contains("2024.10", lux.Firmware);
+        foreach (var family in new[] { MinerFamily.WhatsminerV2, MinerFamily.Vnish, MinerFamily.LuxOs, MinerFamily.AntminerStock })
+        {
+            var emulated = fleet.Miners.Single(m => m.Family == family);
+            Assert.Equal(emulated.Model.Name, found.Single(f => f!.Family == family)!.Model);
+        }
         var v3 = found.Single(f => f!.Family == MinerFamily.WhatsminerV3)!;
         Assert.Equal("20250214.22.REL", v3.Firmware);
     }

@@ -109,4 +109,19 @@ public class FleetAllocatorTests
         var plan = new FleetAllocator().Plan(new AllocationRequest(fleet, total - 3000, Now) { Excluded = new HashSet<string> { "bad" } });
         Assert.Equal("ok1", Assert.Single(plan.Changes).MinerId);
     }
+
+    [Fact]
+    public void Restore_raises_throttled_targets_back_to_nameplate_not_into_overclock()
+    {
+        var model = ModelCatalog.AntminerS19jPro;
+        var overclockable = new PowerLimits(model.NominalW * 0.5, model.NominalW * 1.2);
+        var fleet = new[]
+        {
+            new MinerState("t", "default", MinerFamily.LuxOs, MinerMode.Throttled, 2000, 2000, model, true, overclockable),
+            new MinerState("n", "default", MinerFamily.LuxOs, MinerMode.Running, model.NominalW, model.NominalW, model, true, overclockable),
+        };
+        var plan = new FleetAllocator().Plan(new AllocationRequest(fleet, 100_000, Now));
+        var change = Assert.Single(plan.Changes);
+        Assert.Equal(("t", MinerActionKind.SetTarget, model.NominalW), (change.MinerId, change.Kind, change.TargetW!.Value));
+    }
 }

@@ -82,6 +82,36 @@ public class RecordedReplyTests
     }
 
     [Fact]
+    public async Task A_reply_of_an_unexpected_shape_is_a_protocol_failure_naming_the_miner()
+    {
+        var dialect = new ReplayDialect(new Dictionary<string, string>
+        {
+            ["summary+power+config+devs+stats+version"] = "{\"summary\":5,\"power\":[\"x\"],\"id\":1}",
+        });
+        var (host, endpoint) = await ServeAsync(dialect);
+        await using var _ = host;
+        var miner = new LuxOsMiner("lux-odd", endpoint, ModelCatalog.AntminerS19jPro, TimeProvider.System);
+
+        var ex = await Assert.ThrowsAsync<MinerException>(() => miner.ReadStatusAsync());
+        Assert.Equal(MinerFailureKind.Protocol, ex.Kind);
+        Assert.Contains("lux-odd", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("braiins/v25_05_version.json", "boser-buildroot 0.1.0-45f356ea")]
+    [InlineData("braiins/v24_09_version.json", "boser-buildroot 0.1.0-75912fc7")]
+    public async Task Discovery_recognises_captured_braiins_boser_version_replies(string fixture, string firmware)
+    {
+        var dialect = new ReplayDialect(new Dictionary<string, string> { ["version"] = Fixture(fixture) });
+        var (host, endpoint) = await ServeAsync(dialect);
+        await using var _ = host;
+        var found = await MinerDiscovery.IdentifyEndpointAsync(endpoint, TimeSpan.FromMilliseconds(800));
+        Assert.NotNull(found);
+        Assert.Equal(MinerFamily.BraiinsOs, found.Family);
+        Assert.Equal(firmware, found.Firmware);
+    }
+
+    [Fact]
     public void Antminer_s21_xp_captured_stats_give_model_and_chip_temperatures_but_no_power()
     {
         var (type, temps, power) = AntminerStockMiner.ParseStats(FixtureJson("antminer/v2023_07_s21_xp_hyd_rpc_stats.json"));

@@ -17,6 +17,7 @@ public class WebFamilyTests
         Assert.Equal(MinerMode.Running, running.Mode);
         Assert.Equal(PowerSource.Estimated, running.PowerSource);
         Assert.Equal(em.Model.NominalW, running.PowerW, 0);
+        Assert.Equal("Antminer stock Thu Jul 27 11:46:23 CST 2023", running.Firmware);
 
         var watch = Stopwatch.StartNew();
         await miner.SleepAsync();
@@ -94,7 +95,9 @@ public class WebFamilyTests
 
         await miner.SleepAsync();
         time.Advance(TimeSpan.FromSeconds(6));
-        Assert.Equal(MinerMode.Sleeping, (await miner.ReadStatusAsync()).Mode);
+        var stopped = await miner.ReadStatusAsync();
+        Assert.Equal(MinerMode.Sleeping, stopped.Mode);
+        Assert.Equal("Vnish 1.3.0", stopped.Firmware);
         await miner.WakeAsync();
         Assert.Equal(MinerMode.Ramping, (await miner.ReadStatusAsync()).Mode);
     }

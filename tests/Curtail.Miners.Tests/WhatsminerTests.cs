@@ -34,6 +34,7 @@ public class WhatsminerTests
         var running = await miner.ReadStatusAsync();
         Assert.Equal(MinerMode.Running, running.Mode);
         Assert.Equal(em.Model.NominalW, running.PowerW, 0);
+        Assert.Equal("btminer 20230911.15.Rel", running.Firmware);
 
         await miner.SleepAsync();
         time.Advance(TimeSpan.FromSeconds(10));

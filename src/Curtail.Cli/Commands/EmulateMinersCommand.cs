@@ -49,6 +49,10 @@ public sealed class EmulateMinersCommand : ICliCommand
                 Faults = ParseFaults(parse.GetValue(faults)),
             };
             await using var fleet = new MinerFleetEmulator(options, TimeProvider.System);
+            var highest = fleet.Miners.Max(m => m.Endpoint.AuxPort ?? m.Endpoint.Port);
+            if (highest >= 32768)
+                parse.InvocationConfiguration.Error.WriteLine($"warning: ports up to {highest} reach the kernel's ephemeral range (32768+, see "
+                    + "/proc/sys/net/ipv4/ip_local_port_range); a client connection may hold a port before its listener binds");
             fleet.Start();
             if (parse.GetValue(quiet))
             {

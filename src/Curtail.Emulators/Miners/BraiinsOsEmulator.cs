@@ -165,18 +165,26 @@ public sealed class BraiinsOsEmulator : ICgminerDialect
         if (command == "pause")
         {
             _miner.Sleep();
-            var o = Cgminer.Status("S", 204, "Pause", When, "BOSminer+ " + _miner.Firmware);
+            var o = Cgminer.Status("S", 204, "Pause", When, "BOSer boser-buildroot " + _miner.Firmware);
             o["PAUSE"] = new JsonArray(JsonValue.Create(true));
             return o.ToJsonString();
         }
         if (command == "resume")
         {
             _miner.Wake();
-            var o = Cgminer.Status("S", 205, "Resume", When, "BOSminer+ " + _miner.Firmware);
+            var o = Cgminer.Status("S", 205, "Resume", When, "BOSer boser-buildroot " + _miner.Firmware);
             o["RESUME"] = new JsonArray(JsonValue.Create(true));
             return o.ToJsonString();
         }
         return Cgminer.Multi(command, Read, Reads.Contains);
+    }
+
+    /// <summary>Shape of the captured BOS 24.09/25.05 reply (asic-rs fixtures): the daemon calls itself BOSer.</summary>
+    private string Version()
+    {
+        var reply = Cgminer.Status("S", 22, "BOSer versions", When, $"BOSer boser-buildroot {_miner.Firmware}");
+        reply["VERSION"] = new JsonArray(new JsonObject { ["API"] = "3.7", ["BOSer"] = $"boser-buildroot {_miner.Firmware}" });
+        return reply.ToJsonString();
     }
 
     private string Read(string command) => command switch
@@ -190,10 +198,7 @@ public sealed class BraiinsOsEmulator : ICgminerDialect
             ["ApproximateMinerPowerConsumption"] = Math.Round(_miner.PowerW), ["PowerLimit"] = Math.Round(_miner.TargetW),
             ["DynamicPowerScaling"] = "Disabled",
         }),
-        "version" => Cgminer.Reply(When, 22, "BOSminer+ versions", "VERSION", new JsonObject
-        {
-            ["BOSminer+"] = _miner.Firmware, ["API"] = "3.7", ["Type"] = "Braiins OS " + _miner.Firmware,
-        }),
+        "version" => Version(),
         _ => Cgminer.Reply(When, 7, "0", command.ToUpperInvariant()),
     };
 }

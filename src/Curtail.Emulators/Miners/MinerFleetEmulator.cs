@@ -48,6 +48,10 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>Per-miner state at this instant (for the site emulator and dashboards).</summary>
+    public IReadOnlyList<EmulatedMinerState> Snapshot() => _miners.Select(m => new EmulatedMinerState(
+        m.Index, m.Family, m.Model.Name, m.Endpoint, m.Mode, m.PowerW, m.HashrateThs, m.TargetW)).ToList();
+
     /// <summary>Binds every port and starts serving. Throws naming the port if one is taken.</summary>
     public void Start()
     {
@@ -91,3 +95,6 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
         $"{m.Index,5} {m.Family,-14} {m.Model.Name,-20} {m.Endpoint.Host}:{m.Endpoint.Port}"
         + (m.Endpoint.AuxPort is { } aux ? $" aux {aux}" : ""));
 }
+
+public sealed record EmulatedMinerState(int Index, MinerFamily Family, string Model, MinerEndpoint Endpoint, MinerMode Mode,
+    double PowerW, double HashrateThs, double TargetW);

@@ -31,7 +31,7 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
 
     public override MinerFamily Family => MinerFamily.AntminerStock;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var confTask = GetConfigAsync(cancellationToken);
         var summaryTask = _rpc.CommandAsync("summary", cancellationToken: cancellationToken);
@@ -44,8 +44,9 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
         var sleeping = workMode == 1;
         var (type, temps, reported) = ParseStats(stats);
         type ??= Model.Name;
+        var compiled = stats["STATS"] is JsonArray { Count: > 0 } head ? TolerantJson.Text((head[0] as JsonObject)?["CompileTime"]) : null;
         var mode = sleeping ? MinerMode.Sleeping : workMode == 3 ? MinerMode.Throttled : MinerMode.Running;
-        return new MinerStatus(Id, Family, type, "Antminer stock", ths, reported ?? EstimatePower(ths, sleeping),
+        return new MinerStatus(Id, Family, type, "Antminer stock " + (compiled ?? "?"), ths, reported ?? EstimatePower(ths, sleeping),
             reported is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, null, Time.GetUtcNow());
     }
 

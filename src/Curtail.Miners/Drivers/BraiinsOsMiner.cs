@@ -26,7 +26,7 @@ public sealed class BraiinsOsMiner : MinerDriver, ISleepable, IPowerTargetable
 
     public override MinerFamily Family => MinerFamily.BraiinsOs;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var detailsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/details", null, cancellationToken);
         var statsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/stats", null, cancellationToken);

@@ -18,7 +18,7 @@ public sealed class CgminerMiner : MinerDriver
 
     public override MinerFamily Family => MinerFamily.Cgminer;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var summary = await _api.CommandAsync("summary", cancellationToken: cancellationToken).ConfigureAwait(false);
         var s = TolerantJson.First(summary, "SUMMARY") ?? throw Protocol("summary reply lacks SUMMARY");

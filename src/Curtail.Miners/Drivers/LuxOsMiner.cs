@@ -25,7 +25,7 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
 
     public override MinerFamily Family => MinerFamily.LuxOs;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         // version never changes while the miner runs: asked once, then left out of every read.
         var reply = await _api.CommandAsync(_identity is null ? "summary+power+config+devs+stats+version" : "summary+power+config+devs+stats",

@@ -22,7 +22,24 @@ public abstract class MinerDriver : IMiner
     protected TimeProvider Time { get; }
     protected DriverOptions Options { get; }
 
-    public abstract Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Reads the miner. A reply whose shape the parser does not expect (a number where an object should be, a
+    /// missing section) is a <see cref="MinerFailureKind.Protocol"/> failure naming the miner, never a crash.
+    /// </summary>
+    public async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ReadStatusCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or KeyNotFoundException
+                                       or System.Text.Json.JsonException or InvalidCastException or IndexOutOfRangeException)
+        {
+            throw new MinerException(Id, MinerFailureKind.Protocol, $"unexpected status reply: {ex.Message}", ex);
+        }
+    }
+
+    protected abstract Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken);
 
     protected int AuxPort => Endpoint.AuxPort ?? MinerEndpoint.DefaultAuxPort(Family)
         ?? throw new MinerException(Id, MinerFailureKind.Rejected, $"{Family} needs a second port and none is configured");

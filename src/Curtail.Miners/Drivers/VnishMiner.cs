@@ -12,6 +12,7 @@ public sealed class VnishMiner : MinerDriver, ISleepable, IPowerTargetable
 {
     private readonly TokenWebApi _api;
     private IReadOnlyList<double>? _presets;
+    private string? _firmware;
 
     public VnishMiner(string id, MinerEndpoint endpoint, ModelSpec model, MinerCredentials credentials,
         TimeProvider time, DriverOptions? options = null)
@@ -23,7 +24,7 @@ public sealed class VnishMiner : MinerDriver, ISleepable, IPowerTargetable
 
     public override MinerFamily Family => MinerFamily.Vnish;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var summaryTask = _api.SendAsync(HttpMethod.Get, "/api/v1/summary", null, cancellationToken);
         var settingsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/settings", null, cancellationToken);
@@ -37,8 +38,13 @@ public sealed class VnishMiner : MinerDriver, ISleepable, IPowerTargetable
         var mode = stopped ? MinerMode.Sleeping
             : state is "starting" or "initializing" or "auto-tuning" ? MinerMode.Ramping
             : preset is { } p && p < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
+        if (_firmware is null)
+        {
+            var info = await _api.SendAsync(HttpMethod.Get, "/api/v1/info", null, cancellationToken).ConfigureAwait(false);
+            _firmware = "Vnish " + (Protocols.TolerantJson.Text(info["fw_version"]) ?? "?");
+        }
         var temps = (miner["chains"] as JsonArray)?.Select(c => Protocols.TolerantJson.Number(c?["chip_temp"]?["max"])).OfType<double>().ToList() ?? [];
-        return new MinerStatus(Id, Family, Protocols.TolerantJson.Text(miner["miner_type"]) ?? Model.Name, "Vnish", ths,
+        return new MinerStatus(Id, Family, Protocols.TolerantJson.Text(miner["miner_type"]) ?? Model.Name, _firmware, ths,
             watts ?? EstimatePower(ths, stopped), watts is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, preset,
             Time.GetUtcNow());
     }

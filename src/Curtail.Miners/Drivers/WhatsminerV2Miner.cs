@@ -15,6 +15,7 @@ public sealed class WhatsminerV2Miner : MinerDriver, ISleepable, IPowerTargetabl
     private readonly CgminerClient _api;
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
     private (string Key, string Sign, DateTimeOffset Until)? _token;
+    private string? _firmware;
 
     public WhatsminerV2Miner(string id, MinerEndpoint endpoint, ModelSpec model, MinerCredentials credentials,
         TimeProvider time, DriverOptions? options = null)
@@ -25,7 +26,7 @@ public sealed class WhatsminerV2Miner : MinerDriver, ISleepable, IPowerTargetabl
 
     public override MinerFamily Family => MinerFamily.WhatsminerV2;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         var summaryTask = _api.CommandAsync("summary", cancellationToken: cancellationToken);
         var statusTask = _api.CommandAsync("status", cancellationToken: cancellationToken);
@@ -42,9 +43,16 @@ public sealed class WhatsminerV2Miner : MinerDriver, ISleepable, IPowerTargetabl
             : ramping ? MinerMode.Ramping
             : limit is { } l && l > 0 && l < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
         var temp = TolerantJson.Number(summary["Chip Temp Avg"]);
-        return new MinerStatus(Id, Family, Model.Name, "btminer", ths, power ?? EstimatePower(ths, off),
+        _firmware ??= await FirmwareAsync(cancellationToken).ConfigureAwait(false);
+        return new MinerStatus(Id, Family, Model.Name, _firmware, ths, power ?? EstimatePower(ths, off),
             power is null ? PowerSource.Estimated : PowerSource.Measured, temp is { } t ? [t] : [], mode,
             limit is > 0 ? limit : null, Time.GetUtcNow());
+    }
+
+    private async Task<string> FirmwareAsync(CancellationToken ct)
+    {
+        var reply = await _api.CommandAsync("get_version", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
+        return "btminer " + (TolerantJson.Text((reply["Msg"] as JsonObject)?["fw_ver"]) ?? "?");
     }
 
     public async Task SleepAsync(CancellationToken cancellationToken = default)

@@ -21,7 +21,7 @@ public sealed class WhatsminerV3Miner : MinerDriver, ISleepable, IPowerTargetabl
 
     public override MinerFamily Family => MinerFamily.WhatsminerV3;
 
-    public override async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
         JsonObject? status = null;
         var info = await _api.ExchangeAsync(previous =>

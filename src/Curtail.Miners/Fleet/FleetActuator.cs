@@ -91,11 +91,25 @@ public sealed class FleetActuator
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
+    /// <summary>Reads the fleet, then plans and dispatches (see the class summary).</summary>
     public async Task<ActuationReport> ApplyTargetAsync(double targetW, CancellationToken ct = default)
     {
         var start = _time.GetTimestamp();
         var reads = await ReadAllAsync(ct).ConfigureAwait(false);
-        var readElapsed = _time.GetElapsedTime(start);
+        return await ApplyCoreAsync(targetW, reads, start, _time.GetElapsedTime(start), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Plans and dispatches from a snapshot the caller has just read (<see cref="ReadAllAsync"/>, e.g. the control
+    /// cycle's own read), so a dispatch starts commanding without a second full read.
+    /// </summary>
+    public Task<ActuationReport> ApplyTargetAsync(double targetW,
+        IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)> snapshot, CancellationToken ct = default) =>
+        ApplyCoreAsync(targetW, snapshot, _time.GetTimestamp(), TimeSpan.Zero, ct);
+
+    private async Task<ActuationReport> ApplyCoreAsync(double targetW,
+        IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)> reads, long start, TimeSpan readElapsed, CancellationToken ct)
+    {
         var states = new List<MinerState>(reads.Count);
         var limitsTasks = reads.Select(r => r.Member.Miner is IPowerTargetable p && r.Status is not null
             ? SafeLimitsAsync(p, ct) : Task.FromResult<PowerLimits?>(null)).ToList();

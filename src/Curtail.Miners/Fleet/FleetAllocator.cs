@@ -92,13 +92,16 @@ public sealed class FleetAllocator
             }
         }
 
+        // Restoring returns a miner to its nameplate power, never into the firmware's overclock profiles.
+        static double Ceiling(MinerState m, PowerLimits l) => Math.Min(l.MaxW, m.Model.NominalW);
+
         void Restore(double room)
         {
             // Most efficient first: raise throttled targets and wake sleeping miners not held for the event.
             var candidates = fleet
                 .Where(m => Controllable(m) && !actions.ContainsKey(m.Id) && !request.HeldAsleep.Contains(m.Id))
                 .Where(m => m.Mode == MinerMode.Sleeping
-                            || (m.TargetLimits is { } l && m.PowerTargetW is { } t && t < l.MaxW - request.MinUsefulChangeW && m.Mode != MinerMode.Ramping))
+                            || (m.TargetLimits is { } l && m.PowerTargetW is { } t && t < Ceiling(m, l) - request.MinUsefulChangeW && m.Mode != MinerMode.Ramping))
                 .OrderBy(m => m.JoulesPerTh).ThenBy(m => m.Id, StringComparer.Ordinal)
                 .ToList();
             foreach (var m in candidates)
@@ -115,7 +118,7 @@ public sealed class FleetAllocator
                 }
                 else
                 {
-                    var max = m.TargetLimits!.Value.MaxW;
+                    var max = Ceiling(m, m.TargetLimits!.Value);
                     var newTarget = Math.Min(max, Math.Floor(p + room));
                     if (newTarget - p < request.MinUsefulChangeW) continue;
                     Apply(m, MinerActionKind.SetTarget, newTarget, newTarget, "raise target: most efficient first");

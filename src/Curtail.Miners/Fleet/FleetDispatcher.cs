@@ -71,6 +71,12 @@ public sealed class FleetDispatcher
                 return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, ex.Reason,
                     _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
             }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // A reply the driver could not make sense of: one miner's failure, not the dispatch's.
+                return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, $"unexpected reply: {ex.Message}",
+                    _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
+            }
             finally
             {
                 _commandSlots.Release();

@@ -175,48 +175,8 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
             }
         }
 
-        private IEnumerable<(string Host, int Port)> ExpandAddress(string address, MinerFamily family, YamlMappingNode map)
-        {
-            var defaultPort = MinerEndpoint.DefaultPort(family);
-            // host:port or host:port-port (port ranges, for emulators on one host)
-            var colon = address.LastIndexOf(':');
-            if (colon > 0 && !address[..colon].Contains(':'))
-            {
-                var host = address[..colon];
-                var ports = address[(colon + 1)..].Split('-');
-                if (!int.TryParse(ports[0], out var p1) || (ports.Length == 2 ? !int.TryParse(ports[1], out var p2) : (p2 = p1) != p1)
-                    || ports.Length > 2 || p1 is < 1 or > 65535 || p2 < p1 || p2 > 65535)
-                    throw Error(map, $"address '{address}': expected host:port or host:first-last");
-                if (p2 - p1 + 1 > MaxMinersPerEntry) throw Error(map, $"address '{address}' expands to more than {MaxMinersPerEntry} miners");
-                for (var p = p1; p <= p2; p++) yield return (host, p);
-                yield break;
-            }
-            var dash = address.IndexOf('-');
-            if (dash < 0)
-            {
-                yield return (address, defaultPort);
-                yield break;
-            }
-            var first = address[..dash];
-            var last = address[(dash + 1)..];
-            if (!IPAddress.TryParse(first, out var start) || start.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
-                throw Error(map, $"address '{address}': a range needs an IPv4 start address");
-            if (!last.Contains('.')) last = string.Join('.', first.Split('.')[..3]) + "." + last;
-            if (!IPAddress.TryParse(last, out var end)) throw Error(map, $"address '{address}': bad range end '{last}'");
-            var a = ToUInt(start);
-            var b = ToUInt(end);
-            if (b < a) throw Error(map, $"address '{address}': range end is before its start");
-            if (b - a + 1 > MaxMinersPerEntry) throw Error(map, $"address '{address}' expands to more than {MaxMinersPerEntry} miners");
-            for (var x = a; x <= b; x++) yield return (FromUInt(x), defaultPort);
-        }
-
-        private static uint ToUInt(IPAddress ip)
-        {
-            var b = ip.GetAddressBytes();
-            return (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
-        }
-
-        private static string FromUInt(uint v) => $"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}";
+        private IEnumerable<(string Host, int Port)> ExpandAddress(string address, MinerFamily family, YamlMappingNode map) =>
+            AddressRange.Expand(address, MinerEndpoint.DefaultPort(family), message => Error(map, message));
     }
 
     public static MinerFamily? ParseFamily(string text) => text.Trim().ToLowerInvariant() switch
