@@ -47,7 +47,7 @@ public sealed class CgminerApiServer
         var reply = Dispatch(text);
         if (reply is null)
         {
-            await HoldSilentlyAsync(socket, ct).ConfigureAwait(false);
+            await HoldSilentlyAsync(socket, ct, untilClientCloses: true).ConfigureAwait(false);
             return;
         }
         if (fault == InjectedFault.Malformed) reply = Malform(reply, _miner.NextRandom(4));
@@ -82,7 +82,7 @@ public sealed class CgminerApiServer
     }
 
     /// <summary>Lingers until the client gives up: a request that never gets an answer.</summary>
-    private static async Task HoldSilentlyAsync(Socket socket, CancellationToken ct)
+    private static async Task HoldSilentlyAsync(Socket socket, CancellationToken ct, bool untilClientCloses = false)
     {
         var buffer = new byte[64];
         using var cap = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -92,6 +92,8 @@ public sealed class CgminerApiServer
             while (await socket.ReceiveAsync(buffer, SocketFlags.None, cap.Token).ConfigureAwait(false) > 0)
             {
             }
+            // The client half-closed its side: a hung firmware still does not answer or close.
+            if (!untilClientCloses) await Task.Delay(Timeout.InfiniteTimeSpan, cap.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -147,11 +149,17 @@ public sealed class CgminerApiServer
     /// <summary>One of the real quirks pyasic repairs (miner-apis.md §1).</summary>
     public static string Malform(string json, int which) => which switch
     {
-        0 => ReplaceLast(json, "}", ",}"),          // trailing comma
-        1 => json.Replace(",", ",\n", StringComparison.Ordinal), // embedded newlines
-        2 => json.Replace("},{", "}{", StringComparison.Ordinal), // missing comma between objects (bmminer)
-        _ => ReplaceLast(json, "]", ",]"),
+        0 => ReplaceLast(json, "}", ",}"),                                      // trailing comma
+        1 => ReplaceFirst(json, "\"Msg\":\"", "\"Msg\":\"\n"),                // raw newline inside a string
+        2 => ReplaceFirst(json, "[{", "[,{"),                                    // "[,{"
+        _ => "," + json,                                                         // a reply starting with a comma (Avalon)
     };
+
+    private static string ReplaceFirst(string s, string what, string with)
+    {
+        var i = s.IndexOf(what, StringComparison.Ordinal);
+        return i < 0 ? ReplaceLast(s, "}", ",}") : s[..i] + with + s[(i + what.Length)..];
+    }
 
     private static string ReplaceLast(string s, string what, string with)
     {

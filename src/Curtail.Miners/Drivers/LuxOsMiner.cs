@@ -140,14 +140,20 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
         }
         finally
         {
-            try
-            {
-                await _api.CommandAsync("logoff", sid, checkStatus: false, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (MinerException)
-            {
-                // The session expires by itself after 60 s idle; a failed logoff costs only that wait.
-            }
+            // Released in the background: the write has landed, and a lost logoff costs only the 60 s idle expiry.
+            _ = LogoffAsync(sid);
+        }
+    }
+
+    private async Task LogoffAsync(string sid)
+    {
+        try
+        {
+            await _api.CommandAsync("logoff", sid, checkStatus: false, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MinerException)
+        {
+            // The session expires by itself after 60 s idle.
         }
     }
 
