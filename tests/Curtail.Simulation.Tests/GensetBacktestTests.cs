@@ -60,6 +60,22 @@ public class GensetBacktestTests
         Assert.Equal(following.GridImportMwh * 50, following.GridImportCostUsd, 6);
         Assert.True(unguarded.Trips >= 1);
         Assert.True(unguarded.GridImportMwh > following.GridImportMwh);
+        // Spare capacity is sold: 1000 x 0.9 - 900 = 0 outside the drop, so exports stay small but never negative.
+        Assert.InRange(following.GridExportMwh, 0, 0.1);
+        Assert.Equal(following.GridExportMwh * 50, following.GridExportRevenueUsd, 6);
+    }
+
+    [Fact]
+    public void Grid_tied_sells_spare_genset_capacity_at_positive_prices()
+    {
+        var o = Options(GensetGridMode.GridTied) with
+        {
+            Profile = new GensetSupplyProfile([(TimeSpan.Zero, 1000)], lastPointDuration: TimeSpan.FromDays(1)),
+        };
+        var following = GensetBacktester.Serve(Hour(0.5), o, follow: true);
+        // 900 kW usable, 500 kW used once ramped: about 400 kW for an hour.
+        Assert.InRange(following.GridExportMwh, 0.38, 0.9);
+        Assert.Equal(following.GridImportCostUsd - following.GridExportRevenueUsd, following.GridNetCostUsd, 9);
     }
 
     [Fact]

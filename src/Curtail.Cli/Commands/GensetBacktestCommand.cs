@@ -60,9 +60,9 @@ public sealed class GensetBacktestCommand : ICliCommand
             }
             var inv = CultureInfo.InvariantCulture;
             output.WriteLine($"{site.Name}  {prepared.FromCpt:yyyy-MM-dd} to {prepared.ToCptExclusive:yyyy-MM-dd}  genset {ratedKw.ToString("N0", inv)} kW ({(p.GetValue(grid) ? "grid-tied" : "island")}), policy {result.Policy.Policy}");
-            output.WriteLine($"{"strategy",-16}{"asked MWh",12}{"served MWh",12}{"hash lost MWh",15}{"hash lost $",13}{"trips",7}{"dark h",9}{"import MWh",12}{"import $",11}");
+            output.WriteLine($"{"strategy",-16}{"asked MWh",12}{"served MWh",12}{"hash lost MWh",15}{"hash lost $",13}{"trips",7}{"dark h",9}{"import MWh",12}{"import $",11}{"export MWh",12}{"export $",11}");
             foreach (var s in new[] { result.LoadFollowing, result.Unguarded })
-                output.WriteLine($"{s.Strategy,-16}{s.RequestedMwh.ToString("N1", inv),12}{s.ServedMwh.ToString("N1", inv),12}{s.HashLostMwh.ToString("N1", inv),15}{s.HashLostUsd.ToString("N0", inv),13}{s.Trips,7}{s.DarkHours.ToString("N1", inv),9}{s.GridImportMwh.ToString("N1", inv),12}{s.GridImportCostUsd.ToString("N0", inv),11}");
+                output.WriteLine($"{s.Strategy,-16}{s.RequestedMwh.ToString("N1", inv),12}{s.ServedMwh.ToString("N1", inv),12}{s.HashLostMwh.ToString("N1", inv),15}{s.HashLostUsd.ToString("N0", inv),13}{s.Trips,7}{s.DarkHours.ToString("N1", inv),9}{s.GridImportMwh.ToString("N1", inv),12}{s.GridImportCostUsd.ToString("N0", inv),11}{s.GridExportMwh.ToString("N1", inv),12}{s.GridExportRevenueUsd.ToString("N0", inv),11}");
             output.WriteLine($"trips avoided by load following: {result.TripsAvoided}");
             return CurtailApp.ExitOk;
         });

@@ -24,6 +24,8 @@ public sealed record GensetBacktestOptions
     public TimeSpan TripAfter { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>After a trip the genset is down this long (inspection, restart, resync).</summary>
     public TimeSpan RestartTime { get; init; } = TimeSpan.FromMinutes(15);
+    /// <summary>Grid-tied: sell the genset's spare capacity (available × (1 − headroom) − site share) when the price is positive.</summary>
+    public bool ExportSurplus { get; init; } = true;
     /// <summary>Nominal frequency of the synthetic readings (the floor check sees a sag while overloaded).</summary>
     public double NominalHz { get; init; } = 60;
 }
@@ -39,7 +41,13 @@ public sealed record GensetStrategyTotals(
     double DarkHours,
     double GensetMwh,
     double GridImportMwh,
-    double GridImportCostUsd);
+    double GridImportCostUsd,
+    double GridExportMwh,
+    double GridExportRevenueUsd)
+{
+    /// <summary>Grid-tied net energy cost: imports less export revenue.</summary>
+    public double GridNetCostUsd => GridImportCostUsd - GridExportRevenueUsd;
+}
 
 /// <summary>Load following against running the price policy's load unguarded, over the same genset supply.</summary>
 public sealed record GensetBacktestResult(BacktestTotals Policy, GensetStrategyTotals LoadFollowing, GensetStrategyTotals Unguarded)
@@ -68,7 +76,7 @@ public static class GensetBacktester
     {
         var follower = follow ? new LoadFollower(o.Settings) : null;
         var origin = intervals.Count > 0 ? new DateTimeOffset(intervals[0].StartTicks, TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
-        double requestedKwh = 0, servedKwh = 0, lostKwh = 0, lostUsd = 0, gensetKwh = 0, importKwh = 0, importUsd = 0, darkHours = 0;
+        double requestedKwh = 0, servedKwh = 0, lostKwh = 0, lostUsd = 0, gensetKwh = 0, importKwh = 0, importUsd = 0, exportKwh = 0, exportUsd = 0, darkHours = 0;
         var trips = 0;
         double gensetKw = 0;
         DateTimeOffset? overloadSince = null;
@@ -120,6 +128,10 @@ public static class GensetBacktester
 
                 var served = o.Mode == GensetGridMode.Island ? gensetKw : requestedKw;
                 var imported = o.Mode == GensetGridMode.GridTied ? Math.Max(0, requestedKw - gensetKw) : 0;
+                var exported = o.Mode == GensetGridMode.GridTied && o.ExportSurplus && !down && interval.Price > 0
+                    ? Math.Max(0, available * (1 - o.Settings.Headroom) - gensetKw) : 0;
+                exportKwh += exported * hours;
+                exportUsd += exported * hours / 1000 * interval.Price;
                 requestedKwh += requestedKw * hours;
                 servedKwh += served * hours;
                 gensetKwh += gensetKw * hours;
@@ -131,6 +143,6 @@ public static class GensetBacktester
             }
         }
         return new GensetStrategyTotals(follow ? "load-following" : "unguarded", requestedKwh / 1000, servedKwh / 1000, lostKwh / 1000, lostUsd,
-            trips, darkHours, gensetKwh / 1000, importKwh / 1000, importUsd);
+            trips, darkHours, gensetKwh / 1000, importKwh / 1000, importUsd, exportKwh / 1000, exportUsd);
     }
 }
