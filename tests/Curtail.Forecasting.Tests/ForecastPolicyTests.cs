@@ -84,6 +84,22 @@ public class ForecastPolicyTests
     }
 
     [Fact]
+    public void Falls_back_to_the_last_settled_price_when_the_history_has_stopped()
+    {
+        // History ends a day before the decision: the forecast (a spike) is not trusted; $20 last settled means run.
+        var stale = new MarketHistory(Synthetic.Prices(1, 1));
+        var policy = new ForecastPolicy(new ScriptedForecaster(2000), () => stale, Site(10, 15));
+        Assert.True(Decide(policy, RunningLong, lastSettled: 20).WantsRunning);
+        Assert.True(policy.IsRunningOnStaleData);
+        Assert.Null(policy.LastForecast);
+        Assert.False(Decide(policy, RunningLong, lastSettled: 900).WantsRunning);
+
+        var live = new ForecastPolicy(new ScriptedForecaster(2000), () => History, Site(10, 15));
+        Assert.False(Decide(live, RunningLong, lastSettled: 20).WantsRunning);
+        Assert.False(live.IsRunningOnStaleData);
+    }
+
+    [Fact]
     public void Refuses_a_model_trained_on_the_period_it_is_asked_to_decide()
     {
         var history = new MarketHistory(Synthetic.Prices(12, 2));

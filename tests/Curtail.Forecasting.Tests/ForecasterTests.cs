@@ -182,3 +182,33 @@ public class ForecasterTests
         Assert.False(UsHolidays.IsHoliday(new DateOnly(2023, 7, 5)));
     }
 }
+
+public class MarketDataFromStoreTests
+{
+    [Fact]
+    public void The_live_history_from_the_store_feeds_sced_features_when_sced_is_stored()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"curtail-md-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var store = new Curtail.Ercot.Api.SqlitePriceStore(path);
+            var t0 = Synthetic.Start;
+            store.Upsert("np6-905-cd", Enumerable.Range(0, 96).Select(i => new Curtail.Ercot.Api.ApiPrice("HB_WEST", t0.AddMinutes(15 * i), t0.AddMinutes(15 * i + 15), 20 + i)), t0);
+            var decision = t0.AddHours(24);
+            var withoutSced = Data.MarketData.FromStore(store, "HB_WEST", t0, decision);
+            Assert.Null(withoutSced.Sced);
+            store.Upsert("np6-788-cd", [new Curtail.Ercot.Api.ApiPrice("HB_WEST", decision.AddMinutes(-4), decision.AddMinutes(1), 250)], t0);
+            var history = Data.MarketData.FromStore(store, "HB_WEST", t0, decision);
+            var row = new double[PriceFeatures.Count];
+            PriceFeatures.Fill(history, decision, history.SettledCount(decision), 1, row);
+            Assert.Equal(250, row[PriceFeatures.Names.ToList().IndexOf("sced_last")]);
+            Assert.Equal(115, row[PriceFeatures.Names.ToList().IndexOf("spp_last")]);
+            Assert.Throws<InvalidInputException>(() => Data.MarketData.FromStore(store, "HB_NORTH", t0, decision));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var f in new[] { path, path + "-wal", path + "-shm" }) File.Delete(f);
+        }
+    }
+}

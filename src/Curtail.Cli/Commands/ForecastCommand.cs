@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Curtail.Core;
 using Curtail.Core.Time;
+using Curtail.Forecasting;
+using Curtail.Forecasting.Policies;
 using Spectre.Console;
 
 namespace Curtail.Cli.Commands;
@@ -30,8 +32,9 @@ public sealed class ForecastCommand : ICliCommand
             if (pointName != forecaster.Provenance.SettlementPoint)
                 throw new InvalidInputException("--point", null, $"the model was trained for {forecaster.Provenance.SettlementPoint}, not {pointName}");
             var history = ForecastOptions.LoadHistory(p.GetValue(data), pointName);
-            if (history.SettledCount(t) < 96)
-                throw new InvalidInputException("--at", null, $"needs a day of settled {pointName} prices before {t:u}; the data covers {history.RealTime.Start:u} to {history.RealTime.End:u}");
+            var settled = history.SettledCount(MarketHistory.FloorToInterval(t));
+            if (settled < 96 || MarketHistory.FloorToInterval(t) - new DateTimeOffset(history.RealTime.EndTicks[settled - 1], TimeSpan.Zero) > ForecastPolicy.DefaultMaxStaleness)
+                throw new InvalidInputException("--at", null, $"needs a day of settled {pointName} prices up to {t:u}; the data covers {history.RealTime.Start:u} to {history.RealTime.End:u}");
             var forecast = forecaster.Forecast(history, t, n);
             if (p.GetValue(json))
             {

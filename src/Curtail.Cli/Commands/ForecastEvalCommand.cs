@@ -78,6 +78,7 @@ public sealed class ForecastEvalCommand : ICliCommand
                     .Where(x => x.PeakHourStart >= start && x.PeakHourStart < end).ToList();
                 foreach (var (name, inner) in new (string, ICurtailmentPolicy)[]
                 {
+                    ("always-on", new AlwaysOnPolicy()),
                     (reference.Policy.Policy, PolicyFactory.Create(inputs, siteDef.Policy.Kind)),
                     ("forecast", new ForecastPolicy(forecaster, () => history, siteDef, options)),
                 })
@@ -130,6 +131,10 @@ public sealed class ForecastEvalCommand : ICliCommand
                     f is null ? "" : $"{f.Hits}/{f.Peaks.Count}", f is null ? "" : ForecastOptions.F(f.CurtailedHours, "F1"),
                     f is null ? "" : ForecastOptions.F(f.SiteFourCpMw), f is null ? "" : Terminal.Usd(f.AvoidedChargeUsd));
             console.Write(table);
+            foreach (var (policy, _, f) in rows)
+                if (f is not null)
+                    console.WriteLine($"{policy}: " + string.Join("; ", f.Peaks.Select(x =>
+                        $"{CentralPrevailingTime.ToLocal(x.PeakHourStartUtc):MM-dd HH:mm} CPT system {x.SystemLoadMw:N0} MW, site {x.SiteLoadMw:F2} MW{(x.Hit ? " (hit)" : "")}")));
             if (rows.Any(r => r.FourCp is not null))
                 console.MarkupLine($"4CP: avoided charge = (full site MW − mean site MW at the 4 peaks) × 1000 × ${p.GetValue(rate):F0}/kW-year; peaks from hourly native load; a hit is ≤{FourCpReport.HitLoadShare:P0} of full load through the peak hour.");
             return CurtailApp.ExitOk;

@@ -22,6 +22,9 @@ public sealed record CycleInputs
     public IReadOnlyList<DispatchEvent> ActiveEvents { get; init; } = [];
     public bool InFourCpWindow { get; init; }
     public bool GensetConfigured { get; init; }
+
+    /// <summary>Now on the device clock, against which the genset reading's age is judged (see ControllerHostOptions.DeviceTime).</summary>
+    public DateTimeOffset? DeviceNow { get; init; }
     public GensetReading? Genset { get; init; }
     public string? GensetLinkProblem { get; init; }
     public required double SiteLoadKw { get; init; }

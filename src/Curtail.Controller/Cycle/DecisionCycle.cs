@@ -23,7 +23,8 @@ public sealed class DecisionCycle(
     ControllerStore store,
     CurtailTelemetry telemetry,
     TimeProvider time,
-    ILogger<DecisionCycle> log)
+    ILogger<DecisionCycle> log,
+    TimeProvider? deviceTime = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -64,6 +65,7 @@ public sealed class DecisionCycle(
                 ActiveEvents = view.Events.Where(e => e.ActiveAt(now)).ToList(),
                 InFourCpWindow = InFourCpWindow(view.Config.FourCp, now),
                 GensetConfigured = view.Config.Genset is not null,
+                DeviceNow = (deviceTime ?? time).GetUtcNow(),
                 Genset = view.Genset,
                 GensetLinkProblem = view.GensetLinkProblem,
                 SiteLoadKw = measuredKw,

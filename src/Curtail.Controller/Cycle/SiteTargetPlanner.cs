@@ -69,7 +69,7 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         LoadDecision? genset = null;
         if (inputs.GensetConfigured && loadFollower is not null)
         {
-            genset = loadFollower.Decide(inputs.Genset, inputs.SiteLoadKw, inputs.Now, target, inputs.GensetLinkProblem);
+            genset = loadFollower.Decide(inputs.Genset, inputs.SiteLoadKw, inputs.DeviceNow ?? inputs.Now, target, inputs.GensetLinkProblem);
             if (genset.TargetKw < target - 0.5 || genset.IsShed || genset.IsFailSafe)
             {
                 target = genset.TargetKw;

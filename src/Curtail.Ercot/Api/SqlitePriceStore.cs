@@ -146,5 +146,16 @@ public sealed class SqlitePriceStore : IDisposable
         return new FeedStatus(report, point, newest, fetched, newest is null || now - newest.Value > maxAge);
     }
 
+    /// <summary>Every (report, point) the store holds prices for.</summary>
+    public IReadOnlyList<(string Report, string Point, int Rows)> Feeds()
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT report, point, COUNT(*) FROM prices GROUP BY report, point ORDER BY report, point";
+        var result = new List<(string, string, int)>();
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) result.Add((reader.GetString(0), reader.GetString(1), reader.GetInt32(2)));
+        return result;
+    }
+
     public void Dispose() => _db.Dispose();
 }

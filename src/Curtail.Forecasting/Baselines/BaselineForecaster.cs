@@ -10,7 +10,6 @@ namespace Curtail.Forecasting.Baselines;
 public abstract class BaselineForecaster : IPriceForecaster
 {
     private double[] _p10Offset = [];
-    private double[] _p50Offset = [];
     private double[] _meanOffset = [];
     private double[] _p90Offset = [];
     private double _spikeGivenPointAbove;
@@ -20,7 +19,7 @@ public abstract class BaselineForecaster : IPriceForecaster
 
     public abstract string Name { get; }
     public double StrikePrice { get; }
-    public bool IsCalibrated => _p50Offset.Length > 0;
+    public bool IsCalibrated => _meanOffset.Length > 0;
 
     /// <summary>The rule's point forecast for target interval index <paramref name="target"/> given <paramref name="settled"/> settled intervals.</summary>
     protected abstract double Point(ReadOnlySpan<double> prices, int settled, int target);
@@ -48,7 +47,6 @@ public abstract class BaselineForecaster : IPriceForecaster
         }
         if (residuals[0].Count == 0) throw new ArgumentException($"no calibration data for {Name} between {from:u} and {to:u}");
         _p10Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.1)).ToArray();
-        _p50Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.5)).ToArray();
         _meanOffset = residuals.Select(r => r.Average()).ToArray();
         _p90Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.9)).ToArray();
         _spikeGivenPointAbove = above == 0 ? 1 : (double)aboveSpikes / above;
@@ -66,8 +64,8 @@ public abstract class BaselineForecaster : IPriceForecaster
             var start = t + MarketHistory.Interval * (h - 1);
             var point = Point(prices, settled, settled + h - 1);
             if (double.IsNaN(point)) point = settled > 0 ? prices[settled - 1] : 0;
-            var i = Math.Min(h, _p50Offset.Length) - 1;
-            // The median residual of persistence is ~0; the point itself is the rule's P50, as the baselines are defined.
+            var i = Math.Min(h, _meanOffset.Length) - 1;
+            // The rule's point is its P50, as the baselines are defined; P10/P90 add the calibrated residual quantiles.
             var (p10, p90) = i >= 0 ? (point + _p10Offset[i], point + _p90Offset[i]) : (point, point);
             var mean = i >= 0 ? point + _meanOffset[i] : point;
             var spike = i >= 0 ? (point > StrikePrice ? _spikeGivenPointAbove : _spikeGivenPointBelow) : (point > StrikePrice ? 1 : 0);

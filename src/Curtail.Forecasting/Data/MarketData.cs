@@ -1,5 +1,7 @@
 using Curtail.Core.Prices;
+using Curtail.Core.Economics;
 using Curtail.Ercot;
+using Curtail.Ercot.Api;
 using Curtail.Ercot.Economics;
 using Curtail.Ercot.Load;
 using Curtail.Ercot.Prices;
@@ -28,6 +30,23 @@ public static class MarketData
         var load = File.Exists(data.NativeLoadFile) ? ToSeries(NativeLoadReader.Read(data.NativeLoadFile).Series) : null;
         var hashprice = File.Exists(data.HashpriceFile) ? HashpriceCsvReader.Read(data.HashpriceFile) : null;
         return new MarketHistory(realTime, dayAhead, sced, load, hashprice);
+    }
+
+    /// <summary>
+    /// The live history: what the price store holds for a point in [fromUtc, toUtc) — real-time SPP, DAM and SCED —
+    /// plus load and hashprice from elsewhere. A report with nothing stored is left out (its features are missing).
+    /// </summary>
+    public static MarketHistory FromStore(SqlitePriceStore store, string settlementPoint, DateTimeOffset fromUtc, DateTimeOffset toUtc,
+        PriceSeries? systemLoad = null, HashpriceSeries? hashprice = null)
+    {
+        PriceSeries? Optional(ErcotReport report)
+        {
+            var s = store.Read(report.EmilId, settlementPoint, fromUtc, toUtc);
+            return s.Count == 0 ? null : s;
+        }
+        var realTime = Optional(ErcotReport.RealTimeSpp)
+            ?? throw new Core.InvalidInputException($"the price store has no {settlementPoint} real-time prices between {fromUtc:u} and {toUtc:u}; run `curtail prices fetch` first");
+        return new MarketHistory(realTime, Optional(ErcotReport.DayAheadSpp), Optional(ErcotReport.ScedLmp), systemLoad, hashprice);
     }
 
     /// <summary>ERCOT system load as a series of hourly values (MW), the shape the forecaster and 4CP model read.</summary>

@@ -34,7 +34,13 @@ public sealed class ForecastPolicy : ICurtailmentPolicy
 
     public string Name => "forecast";
 
-    /// <summary>The forecast behind the last decision, for logs and reports.</summary>
+    /// <summary>How old the newest settled price may be before the policy stops trusting the history.</summary>
+    public static readonly TimeSpan DefaultMaxStaleness = TimeSpan.FromHours(1);
+
+    /// <summary>True when the last decision fell back to the last settled price because the history had stopped.</summary>
+    public bool IsRunningOnStaleData { get; private set; }
+
+    /// <summary>The forecast behind the last decision, for logs and reports (null after a stale-data fallback).</summary>
     public PriceForecast? LastForecast { get; private set; }
 
     /// <summary>The price the policy plans with for a forecast interval.</summary>
@@ -51,19 +57,38 @@ public sealed class ForecastPolicy : ICurtailmentPolicy
             throw new InvalidOperationException(
                 $"the forecast model was trained on data up to {trained:u} and cannot decide {start:u}: train it on data before the simulated period");
         var history = _history();
-        var forecast = _forecaster.Forecast(history, start, _options.Horizon);
-        LastForecast = forecast;
-
-        var n = forecast.Intervals.Count;
+        var n = _options.Horizon;
         var starts = new long[n];
         var ends = new long[n];
         var expected = new double[n];
-        for (var i = 0; i < n; i++)
+        var settled = history.SettledCount(start);
+        var fresh = settled > 0 && start.UtcTicks - history.RealTime.EndTicks[settled - 1] <= _options.MaxStaleness.Ticks;
+        IsRunningOnStaleData = !fresh;
+        if (fresh)
         {
-            var f = forecast.Intervals[i];
-            starts[i] = f.StartUtc.UtcTicks;
-            ends[i] = f.EndUtc.UtcTicks;
-            expected[i] = ExpectedPrice(f);
+            var forecast = _forecaster.Forecast(history, start, n);
+            LastForecast = forecast;
+            for (var i = 0; i < n; i++)
+            {
+                var f = forecast.Intervals[i];
+                starts[i] = f.StartUtc.UtcTicks;
+                ends[i] = f.EndUtc.UtcTicks;
+                expected[i] = ExpectedPrice(f);
+            }
+        }
+        else
+        {
+            // The market history has stopped (feed outage): features would describe an old market, so plan on the
+            // last settled price the engine has, as the threshold rule would, until the feed is back.
+            LastForecast = null;
+            var step = inputs.IntervalEndTicks - inputs.IntervalStartTicks;
+            var last = inputs.LastSettledPrice ?? (settled > 0 ? history.RealTime.Prices[settled - 1] : 0);
+            for (var i = 0; i < n; i++)
+            {
+                starts[i] = inputs.IntervalStartTicks + i * step;
+                ends[i] = starts[i] + step;
+                expected[i] = last;
+            }
         }
         var hashprice = HashpriceSeries.Constant(inputs.HashpriceUsdPerThDay);
         var plan = OraclePlanner.Plan(_economics, _site.Constraints, starts, ends, expected, hashprice);
@@ -109,6 +134,9 @@ public sealed record ForecastPolicyOptions
     public double RiskWeight { get; init; }
 
     public PriceExpectation Expectation { get; init; } = PriceExpectation.Quantiles;
+
+    /// <summary>Older market history than this makes the policy fall back to the last settled price.</summary>
+    public TimeSpan MaxStaleness { get; init; } = ForecastPolicy.DefaultMaxStaleness;
 }
 
 /// <summary>How a forecast interval becomes the single price the planner uses.</summary>

@@ -24,6 +24,7 @@ public sealed class SqlitePriceStoreTests : IDisposable
         Assert.Equal(1, store.Upsert("np6-905-cd", [P(1, 99)], T0.AddHours(2)));
         var s = store.Read("np6-905-cd", "HB_WEST", T0, T0.AddDays(1));
         Assert.Equal([10.0, 99, 12], s.Prices.ToArray());
+        Assert.Equal([("np6-905-cd", "HB_WEST", 3)], store.Feeds());
     }
 
     [Fact]

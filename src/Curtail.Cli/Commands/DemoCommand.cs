@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Globalization;
+using Curtail.Controller.Demo;
+using Curtail.Core;
+
+namespace Curtail.Cli.Commands;
+
+/// <summary>
+/// `curtail demo`: an emulated site (miners, genset), the ERCOT emulator replaying a day with a price spike in
+/// accelerated time, and the controller with its dashboard on 127.0.0.1.
+/// </summary>
+public sealed class DemoCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var start = new Option<string>("--start") { Description = "Replay start, Central Prevailing Time (default 2023-08-17T11:00, before the HB_WEST spike; 2021-02-15T00:00 replays Uri).", DefaultValueFactory = _ => "2023-08-17T11:00" };
+        var speed = new Option<double>("--speed") { Description = "How many times faster than real time (default 120: an hour every 30 s).", DefaultValueFactory = _ => 120 };
+        var miners = new Option<int>("--miners") { Description = "Number of emulated miners (default 40).", DefaultValueFactory = _ => 40 };
+        var port = new Option<int>("--port") { Description = "Dashboard port on 127.0.0.1 (default 8080).", DefaultValueFactory = _ => 8080 };
+        var minutes = new Option<double?>("--minutes") { Description = "Stop after this many real minutes (default: run until Ctrl+C)." };
+        var command = new Command("demo", "Run an emulated site, the ERCOT emulator and the controller with its dashboard.");
+        foreach (var o in new Option[] { start, speed, miners, port, minutes }) command.Options.Add(o);
+        command.SetAction(async (p, ct) =>
+        {
+            var local = DateTime.ParseExact(p.GetValue(start)!, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None);
+            var startUtc = Core.Time.CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, false);
+            if (p.GetValue(speed) is <= 0 or > 3600) throw new InvalidInputException("--speed", null, "must be in (0, 3600]");
+            if (p.GetValue(miners) is < 1 or > 10000) throw new InvalidInputException("--miners", null, "must be 1..10000");
+            var output = p.InvocationConfiguration.Output;
+            await using var demo = await DemoSite.StartAsync(new DemoOptions
+            {
+                Start = startUtc, Speed = p.GetValue(speed), Miners = p.GetValue(miners), Port = p.GetValue(port),
+            }, ct);
+            output.WriteLine($"Curtail demo: {demo.Fleet.Miners.Count} emulated miners, genset on 127.0.0.1:{demo.Genset.Port}, ERCOT emulator at {demo.Ercot.BaseUrl}");
+            output.WriteLine($"replaying HB_WEST from {p.GetValue(start)} CPT at {p.GetValue(speed)}x; operator token: {demo.OperatorToken}");
+            output.WriteLine($"dashboard: {demo.DashboardUrl}");
+            var limit = p.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : Timeout.InfiniteTimeSpan;
+            try
+            {
+                await Task.Delay(limit, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            output.WriteLine($"stopped at {demo.LocalNow:yyyy-MM-dd HH:mm} CPT (replay time)");
+            return CurtailApp.ExitOk;
+        });
+        return command;
+    }
+}

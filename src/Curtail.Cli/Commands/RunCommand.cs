@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Curtail.Controller.Config;
+using Curtail.Controller.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Curtail.Cli.Commands;
+
+/// <summary>`curtail run --config site.yaml`: the long-running site controller (API, dashboard, scheduler).</summary>
+public sealed class RunCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var config = new Option<string>("--config") { Description = "Site file with a `controller:` section (docs/controller.md).", Required = true };
+        var command = new Command("run", "Run the site controller: price and genset polls, the decision cycle, the API and the dashboard.");
+        command.Options.Add(config);
+        command.SetAction(async (p, ct) =>
+        {
+            var cfg = ControllerConfigParser.Load(p.GetValue(config)!);
+            var time = cfg.Time is { } t ? new AcceleratedTimeProvider(t.Start, t.Speed) : TimeProvider.System;
+            await using var app = ControllerHost.Build(cfg, new ControllerHostOptions { Time = time });
+            await app.StartAsync(ct);
+            p.InvocationConfiguration.Output.WriteLine($"Curtail controller for {cfg.Site.Name}: dashboard and API at {string.Join(", ", app.Urls)}");
+            await app.WaitForShutdownAsync(ct);
+            return CurtailApp.ExitOk;
+        });
+        return command;
+    }
+}

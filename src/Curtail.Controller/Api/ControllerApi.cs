@@ -1,0 +1,267 @@
+using System.Text.Json;
+using Curtail.Controller.Config;
+using Curtail.Controller.DemandResponse;
+using Curtail.Controller.Hosting;
+using Curtail.Controller.Storage;
+using Curtail.Controller.Telemetry;
+using Curtail.Controller.Trading;
+using Curtail.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Curtail.Controller.Api;
+
+/// <summary>The trader and operator API (docs/controller.md); every write is validated, audited and triggers a cycle.</summary>
+public static class ControllerApi
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/status", Status).WithSummary("Prices, site target and load, genset, miners by state, active events, last decision");
+        api.MapGet("/prices", (ControllerRuntime rt, int? hours, TimeProvider time) =>
+        {
+            var now = time.GetUtcNow();
+            var p = rt.Snapshot().Prices;
+            var from = now.AddHours(-Math.Clamp(hours ?? 24, 1, 48)).UtcTicks;
+            var rows = new List<object>();
+            if (p is not null)
+                for (var i = 0; i < p.Count; i++)
+                    if (p.StartTicks[i] >= from && p.EndTicks[i] <= now.UtcTicks)
+                        rows.Add(new { start = p[i].StartUtc, end = p[i].EndUtc, price = p.Prices[i] });
+            return Results.Json(rows, JsonOut);
+        }).WithSummary("Settled real-time prices of the site's settlement point");
+        api.MapGet("/decisions", (ControllerStore store, int? limit) => Results.Json(store.RecentCycles(limit ?? 50).Select(Summary), JsonOut))
+            .WithSummary("Recent decision cycles with their target, limiter and reasons");
+        api.MapGet("/decisions/{id}", (ControllerStore store, string id) => store.Cycle(id) is { } c
+            ? Results.Json(new { summary = Summary(c), inputs = Raw(c.InputsJson), decision = Raw(c.DecisionJson), miners = Raw(c.MinerResultsJson) }, JsonOut)
+            : Results.Json(new { error = $"no decision '{id}'" }, statusCode: 404)).WithSummary("One decision: its inputs, decision and per-miner results");
+        api.MapGet("/audit", (ControllerStore store, int? limit) => Results.Json(store.AuditLog(limit ?? 100), JsonOut)).WithSummary("Audit log of every change");
+        api.MapGet("/events", (ControllerStore store) => Results.Json(store.Events().Select(e => new { @event = e, intervals = store.EventIntervals(e.Id) }), JsonOut))
+            .WithSummary("Demand-response events with their records");
+        api.MapGet("/metrics", (CurtailTelemetry t) => Results.Json(t.Snapshot(), JsonOut)).WithSummary("Current values of the controller's metrics");
+
+        api.MapPut("/trading", SetTrading).WithSummary("Set strikes, hysteresis, confirmation and hard cap (trader)");
+        api.MapPost("/overrides", SetOverride).WithSummary("Force run or curtail until a time (trader)");
+        api.MapDelete("/overrides", ClearOverride).WithSummary("Clear the override (trader)");
+        api.MapPost("/events", AddEvent).WithSummary("Receive a demand-response dispatch: target MW or reduction, deadline, release (operator)");
+        api.MapPost("/events/{id}/release", ReleaseEvent).WithSummary("Release a demand-response event (operator)");
+        api.MapPost("/config/reload", ReloadConfig).WithSummary("Reload the config file without restarting (operator)");
+        api.MapPost("/cycle", async (HttpContext http, ControllerRuntime rt, CycleTrigger trigger) =>
+        {
+            var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
+            if (denied is not null) return denied;
+            await trigger.RunNowAsync($"api:{token!.Name}", http.RequestAborted);
+            return Results.Accepted();
+        }).WithSummary("Run a decision cycle now (operator)");
+    }
+
+    public static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private static IResult Status(ControllerRuntime rt, ControllerStore store, TimeProvider time)
+    {
+        var v = rt.Snapshot();
+        var now = time.GetUtcNow();
+        var p = v.Prices;
+        var lastSettled = -1;
+        if (p is not null)
+            for (var i = p.Count - 1; i >= 0; i--)
+                if (p.EndTicks[i] <= now.UtcTicks) { lastSettled = i; break; }
+        return Results.Json(new
+        {
+            time = now,
+            site = new { v.Config.Site.Name, v.Config.Site.SettlementPoint, full_power_kw = v.Config.Site.FullPowerMw * 1000 },
+            prices = new
+            {
+                last_settled = lastSettled >= 0 ? p!.Prices[lastSettled] : (double?)null,
+                last_interval_start = lastSettled >= 0 ? p![lastSettled].StartUtc : (DateTimeOffset?)null,
+                stale = v.PricesStale,
+            },
+            trading = v.Trading,
+            @override = v.Override is { } o && o.ActiveAt(now) ? o : null,
+            last_decision = v.LastDecision,
+            site_load_kw = v.Miners.Count > 0 ? v.Miners.Sum(m => m.PowerW) / 1000 : v.Genset?.ActivePowerKw,
+            genset = v.Genset,
+            genset_link_problem = v.GensetLinkProblem,
+            miners_by_state = v.Miners.GroupBy(m => m.Mode).ToDictionary(g => g.Key, g => g.Count()),
+            miners = v.Miners,
+            active_events = v.Events.Where(e => e.ActiveAt(now)),
+            four_cp = v.Config.FourCp,
+            cycles = store.CycleCount(),
+        }, JsonOut);
+    }
+
+    private static async Task<IResult> SetTrading(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    {
+        var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
+        if (denied is not null) return denied;
+        return await Guarded(async () =>
+        {
+            var body = await Body<TradingRequest>(http);
+            var old = rt.Snapshot().Trading;
+            var next = (old with
+            {
+                CurtailAboveUsdPerMwh = body.CurtailAboveUsdPerMwh ?? old.CurtailAboveUsdPerMwh,
+                ResumeBelowUsdPerMwh = body.ClearResume == true ? null : body.ResumeBelowUsdPerMwh ?? old.ResumeBelowUsdPerMwh,
+                ConfirmIntervals = body.ConfirmIntervals ?? old.ConfirmIntervals,
+                HardCapUsdPerMwh = body.ClearHardCap == true ? null : body.HardCapUsdPerMwh ?? old.HardCapUsdPerMwh,
+            }).Validated();
+            rt.SetTrading(next);
+            store.SaveSetting("trading", next);
+            store.Audit(new AuditEntry(time.GetUtcNow(), token!.Name, token.Role.ToString(), "set_trading", Json(old), Json(next)));
+            await trigger.RunNowAsync($"trading:{token.Name}", http.RequestAborted);
+            return Results.Json(next, JsonOut);
+        });
+    }
+
+    private static async Task<IResult> SetOverride(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    {
+        var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
+        if (denied is not null) return denied;
+        return await Guarded(async () =>
+        {
+            var body = await Body<OverrideRequest>(http);
+            var now = time.GetUtcNow();
+            var mode = body.Mode switch
+            {
+                "force_run" => OverrideMode.ForceRun,
+                "force_curtail" => OverrideMode.ForceCurtail,
+                _ => throw new InvalidInputException("mode", null, $"must be force_run or force_curtail, got '{body.Mode}'"),
+            };
+            var until = body.Until ?? (body.Minutes is { } m ? now.AddMinutes(m) : throw new InvalidInputException("until", null, "give until (a time) or minutes"));
+            if (until <= now) throw new InvalidInputException("until", null, $"{until:u} is not in the future (now {now:u})");
+            if (until > now.AddDays(7)) throw new InvalidInputException("until", null, "an override may last at most 7 days");
+            var next = new TradingOverride(mode, until, token!.Name, body.Reason);
+            var old = rt.SetOverride(next);
+            store.SaveSetting("override", next);
+            store.Audit(new AuditEntry(now, token.Name, token.Role.ToString(), "set_override", Json(old), Json(next)));
+            await trigger.RunNowAsync($"override:{token.Name}", http.RequestAborted);
+            return Results.Json(next, JsonOut);
+        });
+    }
+
+    private static async Task<IResult> ClearOverride(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    {
+        var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
+        if (denied is not null) return denied;
+        var old = rt.SetOverride(null);
+        store.SaveSetting<TradingOverride?>("override", null);
+        store.Audit(new AuditEntry(time.GetUtcNow(), token!.Name, token.Role.ToString(), "clear_override", Json(old), null));
+        await trigger.RunNowAsync($"override:{token.Name}", http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> AddEvent(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    {
+        var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
+        if (denied is not null) return denied;
+        return await Guarded(async () =>
+        {
+            var body = await Body<EventRequest>(http);
+            var now = time.GetUtcNow();
+            var program = body.Program.ToLowerInvariant() switch
+            {
+                "ers-10" or "ers10" => DemandResponseProgram.Ers10,
+                "ers-30" or "ers30" => DemandResponseProgram.Ers30,
+                "ecrs" => DemandResponseProgram.Ecrs,
+                "rrs" => DemandResponseProgram.Rrs,
+                "manual" => DemandResponseProgram.Manual,
+                _ => throw new InvalidInputException("program", null, $"must be ers-10, ers-30, ecrs, rrs or manual, got '{body.Program}'"),
+            };
+            if ((body.TargetMw is null) == (body.ReductionMw is null)) throw new InvalidInputException("target_mw", null, "give exactly one of target_mw or reduction_mw");
+            if (body.TargetMw < 0 || body.ReductionMw < 0) throw new InvalidInputException("target_mw", null, "must not be negative");
+            // ERCOT's deadlines: ERS-10 ten minutes, ERS-30 thirty, ECRS ten, RRS (load resource) immediate; docs/demand-response.md.
+            var deadlineMinutes = body.DeadlineMinutes ?? program switch
+            {
+                DemandResponseProgram.Ers10 or DemandResponseProgram.Ecrs => 10,
+                DemandResponseProgram.Ers30 => 30,
+                _ => 0,
+            };
+            var view = rt.Snapshot();
+            var baseline = view.Miners.Count > 0 ? view.Miners.Sum(m => m.PowerW) / 1e6 : (view.Genset?.ActivePowerKw ?? 0) / 1000;
+            var e = new DispatchEvent
+            {
+                Id = body.Id ?? $"{program.ToString().ToLowerInvariant()}-{now:yyyyMMddHHmmss}",
+                Program = program, ReceivedAt = now, AcknowledgedAt = now, Deadline = now.AddMinutes(deadlineMinutes),
+                ReleaseAt = body.ReleaseAt, TargetMw = body.TargetMw, ReductionMw = body.ReductionMw, BaselineMw = baseline, IssuedBy = token!.Name,
+            };
+            if (view.Events.Any(x => x.Id == e.Id)) throw new InvalidInputException("id", null, $"event '{e.Id}' already exists");
+            rt.AddEvent(e);
+            store.SaveEvent(e);
+            store.Audit(new AuditEntry(now, token.Name, token.Role.ToString(), "dispatch_received", null, Json(e)));
+            await trigger.RunNowAsync($"dispatch:{e.Id}", http.RequestAborted);
+            return Results.Json(e, JsonOut, statusCode: 201);
+        });
+    }
+
+    private static async Task<IResult> ReleaseEvent(HttpContext http, string id, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    {
+        var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
+        if (denied is not null) return denied;
+        var now = time.GetUtcNow();
+        var released = rt.UpdateEvent(id, e => e with { ReleasedAt = now });
+        if (released is null) return Results.Json(new { error = $"no event '{id}'" }, statusCode: 404);
+        store.SaveEvent(released);
+        store.Audit(new AuditEntry(now, token!.Name, token.Role.ToString(), "dispatch_released", id, Json(released)));
+        await trigger.RunNowAsync($"release:{id}", http.RequestAborted);
+        return Results.Json(released, JsonOut);
+    }
+
+    private static async Task<IResult> ReloadConfig(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    {
+        var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
+        if (denied is not null) return denied;
+        return await Guarded(async () =>
+        {
+            var old = rt.Config;
+            var next = ControllerConfigParser.Load(old.Source);
+            if (next.Site.Fleet.Count != old.Site.Fleet.Count || next.Site.SettlementPoint != old.Site.SettlementPoint)
+                throw new InvalidInputException(old.Source, null, "fleet groups and settlement point cannot change on reload; restart the controller");
+            rt.Reload(next);
+            rt.SetTrading(TradingSettings.From(next.Site.Policy));
+            store.Audit(new AuditEntry(time.GetUtcNow(), token!.Name, token.Role.ToString(), "reload_config", Json(TradingSettings.From(old.Site.Policy)), Json(TradingSettings.From(next.Site.Policy))));
+            await trigger.RunNowAsync($"reload:{token.Name}", http.RequestAborted);
+            return Results.Json(new { reloaded = old.Source }, JsonOut);
+        });
+    }
+
+    private static object Summary(CycleRecord c) => new
+    {
+        c.Id, c.Time, c.Trigger, c.TargetKw, c.PriceTargetKw, c.LimitedBy, c.MeasuredLoadKw, c.ExpectedLoadKw,
+        limits = Raw(c.DecisionJson).TryGetProperty("limits", out var l) ? l : default,
+    };
+
+    private static JsonElement Raw(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOut);
+
+    private static async Task<T> Body<T>(HttpContext http)
+    {
+        try
+        {
+            return await http.Request.ReadFromJsonAsync<T>(JsonOut, http.RequestAborted)
+                ?? throw new InvalidInputException("body", null, "the request needs a JSON body");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidInputException("body", (int?)ex.LineNumber + 1, $"not valid JSON for this request: {ex.Message}");
+        }
+    }
+
+    private static async Task<IResult> Guarded(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (InvalidInputException ex)
+        {
+            return Results.Json(new { error = ex.Message }, statusCode: 400);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using Curtail.Controller.Config;
+using Curtail.Controller.Hosting;
+using Curtail.Core.Fleet;
+using Curtail.Core.LoadFollowing;
+using Curtail.Core.Sites;
+using Curtail.Core.Time;
+using Curtail.Emulators.Ercot;
+using Curtail.Emulators.Genset;
+using Curtail.Emulators.Miners;
+using Curtail.Ercot;
+using Curtail.Ercot.Api;
+using Curtail.Miners;
+using Curtail.Miners.Fleet;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Curtail.Controller.Demo;
+
+/// <summary>What `curtail demo` runs: the day, the speed, the size of the emulated fleet.</summary>
+public sealed record DemoOptions
+{
+    /// <summary>Local (CPT) start of the replay; default the run-up to the 2023-08-17 HB_WEST spike.</summary>
+    public DateTimeOffset Start { get; init; } = new(2023, 8, 17, 11, 0, 0, TimeSpan.FromHours(-5));
+    public double Speed { get; init; } = 120;
+    public int Miners { get; init; } = 40;
+    public string Mix { get; init; } = "luxos:40,antminer:20,whatsminer:20,braiins:20";
+    public int Port { get; init; } = 8080;
+    public int MinerBasePort { get; init; } = 31000;
+    public string? WorkDirectory { get; init; }
+    public double CurtailAboveUsdPerMwh { get; init; } = 150;
+    public double ResumeBelowUsdPerMwh { get; init; } = 100;
+    /// <summary>Genset poll interval on the replay clock; default one real second at the replay speed.</summary>
+    public TimeSpan? GensetPoll { get; init; }
+    public TimeSpan CycleInterval { get; init; } = TimeSpan.FromMinutes(5);
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+}
+
+/// <summary>
+/// An emulated site in one process: the ERCOT API emulator replaying the shipped prices in accelerated time, a fleet
+/// of emulated miners speaking their real protocols, a genset emulator whose load is the miners' power, and the
+/// controller driving them over loopback exactly as it would drive real devices.
+/// </summary>
+public sealed class DemoSite : IAsyncDisposable
+{
+    private DemoSite(AcceleratedTimeProvider time, ErcotApiEmulator ercot, MinerFleetEmulator fleet, GensetEmulator genset, WebApplication controller,
+        ControllerConfig config, string operatorToken, string directory)
+    {
+        Time = time;
+        Ercot = ercot;
+        Fleet = fleet;
+        Genset = genset;
+        Controller = controller;
+        Config = config;
+        OperatorToken = operatorToken;
+        Directory = directory;
+    }
+
+    public AcceleratedTimeProvider Time { get; }
+    public ErcotApiEmulator Ercot { get; }
+    public MinerFleetEmulator Fleet { get; }
+    public GensetEmulator Genset { get; }
+    public WebApplication Controller { get; }
+    public ControllerConfig Config { get; }
+    public string OperatorToken { get; }
+    public string Directory { get; }
+    public string DashboardUrl => Controller.Urls.First();
+
+    public static async Task<DemoSite> StartAsync(DemoOptions options, CancellationToken ct = default)
+    {
+        var dir = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "curtail-demo-" + Guid.NewGuid().ToString("N")[..8]);
+        System.IO.Directory.CreateDirectory(dir);
+        var time = new AcceleratedTimeProvider(options.Start, options.Speed);
+        var credentials = new ErcotApiCredentials("demo", RandomToken(), RandomToken());
+
+        var ercot = new ErcotApiEmulator(ErcotEmulatorData.Load(ShippedData.Locate(), ["HB_WEST"]),
+            // The emulator runs on the replay clock itself, so what it has published and its rate limit follow replay time.
+            new ErcotEmulatorOptions { StartUtc = time.GetUtcNow(), Speed = 1, Username = credentials.Username,
+                Password = credentials.Password, SubscriptionKey = credentials.SubscriptionKey }, time);
+        ercot.Start();
+
+        var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
+        {
+            Count = options.Miners, Mix = FleetEmulatorOptions.ParseMix(options.Mix), BasePort = options.MinerBasePort, Seed = 17,
+        }, time);
+        fleet.Start();
+
+        var fullKw = fleet.Miners.Sum(m => m.Model.NominalW) / 1000;
+        var genset = new GensetEmulator(new GensetEmulatorOptions
+        {
+            RatedKw = Math.Ceiling(fullKw * 1.25 / 10) * 10, InitialSiteLoadKw = fullKw, Seed = 17, MaxStepLoadPct = 40,
+        }, TimeProvider.System, () => fleet.TotalPowerW / 1000);
+        genset.Start();
+
+        var fleetFile = Path.Combine(dir, "fleet.yaml");
+        var specs = fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
+        await File.WriteAllTextAsync(fleetFile, FleetFile.Describe(specs), ct);
+        var passwords = fleet.Miners.Where(m => m.Credentials != MinerCredentials.Default(m.Family)).Select(m => m.Credentials.Password).Distinct().ToList();
+        if (passwords.Count > 0) await File.WriteAllTextAsync(Path.Combine(dir, "fleet.password"), passwords[0], ct);
+
+        var token = RandomToken();
+        var site = new SiteDefinition("Demo flare-gas site (HB_WEST)", "HB_WEST",
+            new EnergySettings(6.5, EnergyContract.Index, null),
+            new EconomicsSettings(new HashpriceSource(null, "shipped:bitcoin/hashprice_daily.csv.gz"), 0.02),
+            fleet.Miners.GroupBy(m => m.Model.Name).Select(g => new FleetGroup(Slug(g.Key), g.Key, g.Count(), g.First().Model.NominalThs, g.First().Model.NominalW, 0.6)).ToList(),
+            new PolicySettings(PolicyKind.Threshold, options.CurtailAboveUsdPerMwh, options.ResumeBelowUsdPerMwh, 1, 1000, 1),
+            new OperatingConstraints(5, 5, 15, 15));
+        var config = new ControllerConfig
+        {
+            Site = site,
+            Source = Path.Combine(dir, "demo-site.yaml"),
+            Listen = $"http://127.0.0.1:{options.Port}",
+            SqlitePath = Path.Combine(dir, "curtail.db"),
+            Tokens = [new ApiToken("demo-operator", ApiRole.Operator, token)],
+            Prices = new PriceFeedConfig(ercot.BaseUrl, null, TimeSpan.FromMinutes(20)),
+            Genset = new GensetConfig("127.0.0.1", genset.Port, "default", 1, options.GensetPoll ?? TimeSpan.FromSeconds(options.Speed), new LoadFollowingSettings { MaxStepLoadPct = 40 }),
+            FleetFile = fleetFile,
+            CycleInterval = options.CycleInterval,
+        };
+        var controller = ControllerHost.Build(config, new ControllerHostOptions
+        {
+            // The genset emulator, like a real genset, answers in real seconds: its link is judged on the real clock.
+            Time = time, DeviceTime = TimeProvider.System, ErcotCredentials = credentials, MinimumLogLevel = options.LogLevel,
+        });
+        await controller.StartAsync(ct);
+        return new DemoSite(time, ercot, fleet, genset, controller, config, token, dir);
+    }
+
+    /// <summary>Local (CPT) time in the replay.</summary>
+    public DateTimeOffset LocalNow => CentralPrevailingTime.ToLocal(Time.GetUtcNow());
+
+    public async ValueTask DisposeAsync()
+    {
+        await Controller.StopAsync();
+        await Controller.DisposeAsync();
+        await Genset.StopAsync();
+        await Fleet.StopAsync();
+        await Ercot.DisposeAsync();
+    }
+
+    private static string Slug(string model) => new string(model.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());
+
+    private static string RandomToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+}

@@ -1,0 +1,161 @@
+using Curtail.Controller.Api;
+using Curtail.Controller.Config;
+using Curtail.Controller.Cycle;
+using Curtail.Controller.Dashboard;
+using Curtail.Controller.Jobs;
+using Curtail.Controller.Storage;
+using Curtail.Controller.Telemetry;
+using Curtail.Controller.Trading;
+using Curtail.Core.LoadFollowing;
+using Curtail.Ercot.Api;
+using Curtail.Miners;
+using Curtail.Miners.Fleet;
+using Curtail.Modbus.Client;
+using Curtail.Modbus.Gensets;
+using Curtail.Modbus.Maps;
+using Curtail.Simulation.Setup;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Quartz;
+
+namespace Curtail.Controller.Hosting;
+
+/// <summary>How the host reaches what it needs besides the config (the ERCOT credentials, the clock).</summary>
+public sealed record ControllerHostOptions
+{
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The clock of the genset link: poll staleness and the 2 s link-loss fail-safe. It is <see cref="Time"/> unless the
+    /// service replays the market in accelerated time (the demo), where a physical genset still answers in real seconds.
+    /// </summary>
+    public TimeProvider? DeviceTime { get; init; }
+    public ErcotApiCredentials? ErcotCredentials { get; init; }
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+}
+
+/// <summary>Builds the `curtail run` service: an ASP.NET Core host with the API, the dashboard and a Quartz scheduler.</summary>
+public static class ControllerHost
+{
+    public static WebApplication Build(ControllerConfig config, ControllerHostOptions? options = null)
+    {
+        options ??= new ControllerHostOptions();
+        var time = options.Time;
+        var deviceTime = options.DeviceTime ?? time;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFilter("Quartz", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.UseUrls(config.Listen);
+        var s = builder.Services;
+        s.AddSingleton(time);
+        s.AddSingleton(config);
+        var hashprice = SiteFiles.LoadHashprice(new LoadedSite(config.Site, config.Source, Path.GetDirectoryName(Path.GetFullPath(config.Source))));
+        s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
+        s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db"));
+        s.AddSingleton<CurtailTelemetry>();
+        s.AddSingleton<CycleTrigger>();
+        s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null));
+        s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
+        s.AddSingleton(sp => new DecisionCycle(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<SiteTargetPlanner>(),
+            config.FleetFile is null ? null : sp.GetRequiredService<FleetActuator>(), sp.GetRequiredService<ControllerStore>(),
+            sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime));
+        if (config.Prices is { } prices) s.AddSingleton(sp => BuildPriceService(prices, config, options, sp));
+        if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
+            sp.GetRequiredService<ILogger<GensetService>>()));
+        s.AddOpenApi();
+        s.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = ControllerApi.JsonOut.PropertyNamingPolicy;
+            o.SerializerOptions.NumberHandling = ControllerApi.JsonOut.NumberHandling;
+        });
+
+        var schedules = ControllerSchedules.For(config, time);
+        builder.AddQuartz(q =>
+        {
+            foreach (var schedule in schedules)
+            {
+                switch (schedule.Job)
+                {
+                    case "decision-cycle": q.ScheduleJob<DecisionCycleJob>(t => Configure(t, schedule), j => j.WithIdentity(DecisionCycleJob.Key)); break;
+                    case "price-poll": q.ScheduleJob<PricePollJob>(t => Configure(t, schedule), j => j.WithIdentity("price-poll")); break;
+                    case "genset-poll": q.ScheduleJob<GensetPollJob>(t => Configure(t, schedule), j => j.WithIdentity("genset-poll")); break;
+                    case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
+                }
+            }
+        });
+        builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+
+        if (config.OtlpEndpoint is { } otlp)
+        {
+            s.AddSingleton(_ => Sdk.CreateMeterProviderBuilder().AddMeter(CurtailTelemetry.Name)
+                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)).Build());
+            s.AddSingleton(_ => Sdk.CreateTracerProviderBuilder().AddSource(CurtailTelemetry.Name)
+                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)).Build());
+        }
+
+        var app = builder.Build();
+        if (config.OtlpEndpoint is not null)
+        {
+            app.Services.GetRequiredService<MeterProvider>();
+            app.Services.GetRequiredService<TracerProvider>();
+        }
+        app.MapOpenApi();
+        ControllerApi.Map(app);
+        DashboardAssets.Map(app);
+        return app;
+    }
+
+    /// <summary>
+    /// Missed firings (a pause, a slow cycle) are not replayed one by one: an interval schedule moves on to its next
+    /// slot and a cron schedule fires once, late; the next cycle re-reads everything anyway.
+    /// </summary>
+    private static void Configure<T>(ITriggerConfigurator<T> t, JobSchedule s) where T : IJob
+    {
+        t.WithIdentity(s.Job + "-schedule");
+        if (s.Every is { } every)
+            t.StartNow().WithSimpleSchedule(b => b.WithInterval(every).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount));
+        else
+            t.StartNow().WithCronSchedule(s.Cron!, c => c.InTimeZone(s.Zone!).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed));
+    }
+
+    private static ControllerRuntime RestoreRuntime(ControllerRuntime runtime, ControllerStore store)
+    {
+        // Trader settings and overrides survive a restart; the site file's policy is only the starting point.
+        if (store.LoadSetting<TradingSettings>("trading") is { } trading) runtime.SetTrading(trading);
+        if (store.LoadSetting<TradingOverride>("override") is { } o) runtime.SetOverride(o);
+        foreach (var e in store.Events().Where(e => e.ReleasedAt is null)) runtime.AddEvent(e);
+        return runtime;
+    }
+
+    private static FleetActuator BuildActuator(ControllerConfig config, TimeProvider time)
+    {
+        var fleet = FleetFile.Load(config.FleetFile!);
+        var members = fleet.Miners.Select(m => new FleetMember(MinerFactory.Create(m, time), m.Group)).ToList();
+        return new FleetActuator(members, new FleetDispatcher(new DispatchOptions(), time), time) { Groups = fleet.Groups };
+    }
+
+    private static GensetReader BuildGensetReader(GensetConfig g, TimeProvider time)
+    {
+        // Network timeouts are real time even when the service runs accelerated; the reader stamps readings with the service clock.
+        var client = new ModbusTcpClient(new ModbusClientOptions { Host = g.Host, Port = g.Port }, TimeProvider.System);
+        return new GensetReader(client, RegisterMapLoader.Load(g.Map), g.Unit, time);
+    }
+
+    private static PriceService BuildPriceService(PriceFeedConfig prices, ControllerConfig config, ControllerHostOptions options, IServiceProvider sp)
+    {
+        var credentials = options.ErcotCredentials ?? ErcotApiCredentials.FromEnvironment()
+            ?? throw new Core.InvalidInputException(config.Source, null,
+                $"controller.prices needs ERCOT API credentials in {ErcotApiCredentials.UsernameVariable}, {ErcotApiCredentials.PasswordVariable} and {ErcotApiCredentials.SubscriptionKeyVariable}");
+        var client = new ErcotApiClient(new HttpClient(), credentials, ErcotApiOptions.ForBaseUrl(prices.BaseUrl, prices.TokenUrl), options.Time);
+        var storePath = config.SqlitePath is { } db ? Path.ChangeExtension(db, ".prices.db") : "curtail.prices.db";
+        var store = new SqlitePriceStore(storePath);
+        return new PriceService(new PriceFeed(client, store, options.Time), store, sp.GetRequiredService<ControllerRuntime>(), options.Time,
+            sp.GetRequiredService<ILogger<PriceService>>());
+    }
+}

@@ -1,0 +1,14 @@
+using Curtail.Controller.Jobs;
+using Quartz;
+
+namespace Curtail.Controller.Hosting;
+
+/// <summary>Asks the scheduler to run the decision cycle now; the job's concurrency rule queues it behind a running cycle.</summary>
+public sealed class CycleTrigger(ISchedulerFactory schedulers)
+{
+    public async Task RunNowAsync(string reason, CancellationToken ct)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await scheduler.TriggerJob(DecisionCycleJob.Key, new JobDataMap { ["trigger"] = reason }, ct);
+    }
+}

@@ -1,0 +1,43 @@
+using Curtail.Ercot.Api;
+using Microsoft.Extensions.Logging;
+
+namespace Curtail.Controller.Hosting;
+
+/// <summary>
+/// Keeps the site's settlement point prices current: fetches what is new (and backfills gaps after a restart) into the
+/// price store, then hands the recent series to the runtime. A failed fetch keeps what is stored and marks it stale.
+/// </summary>
+public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, ControllerRuntime runtime, TimeProvider time, ILogger<PriceService> log) : IDisposable
+{
+    public static readonly TimeSpan Lookback = TimeSpan.FromDays(2);
+
+    /// <summary>Returns true when a newer settled interval arrived.</summary>
+    public async Task<bool> PollAsync(CancellationToken ct)
+    {
+        var point = runtime.Config.Site.SettlementPoint;
+        var stale = runtime.Config.Prices?.StaleAfter ?? TimeSpan.FromMinutes(20);
+        // Whole 15-minute intervals only, so the first and the unsettled current interval never read as gaps.
+        var now = time.GetUtcNow();
+        var step = TimeSpan.FromMinutes(15).Ticks;
+        var settledEnd = new DateTimeOffset(now.UtcTicks - now.UtcTicks % step, TimeSpan.Zero);
+        var from = settledEnd - Lookback;
+        var before = runtime.Snapshot().Prices is { Count: > 0 } p ? p.End : (DateTimeOffset?)null;
+        try
+        {
+            var summary = await feed.FetchAsync(ErcotReport.RealTimeSpp, point, from, settledEnd, ct);
+            // The newest interval is often not published yet when polled; only older holes are worth a warning.
+            if (summary.StillMissing.Any(g => g.ToUtc < settledEnd - TimeSpan.FromMinutes(15)))
+                log.LogWarning("prices: {Count} gap(s) still missing for {Point}, first from {From:u}", summary.StillMissing.Count, point, summary.StillMissing[0].FromUtc);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogWarning("prices: fetch failed, keeping stored prices: {Reason}", ex.Message);
+        }
+        var series = store.Read(ErcotReport.RealTimeSpp.EmilId, point, from, settledEnd);
+        var status = store.Status(ErcotReport.RealTimeSpp.EmilId, point, now, stale);
+        runtime.SetPrices(series, status.IsStale);
+        return series.Count > 0 && (before is null || series.End > before);
+    }
+
+    public void Dispose() => store.Dispose();
+}

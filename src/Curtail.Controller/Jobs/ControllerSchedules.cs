@@ -1,0 +1,36 @@
+using Curtail.Controller.Config;
+using Curtail.Controller.Hosting;
+
+namespace Curtail.Controller.Jobs;
+
+/// <summary>When a job runs: on a cron expression (UTC or Central Time), or every fixed real-time interval.</summary>
+public sealed record JobSchedule(string Job, string? Cron, TimeZoneInfo? Zone, TimeSpan? Every);
+
+/// <summary>
+/// The controller's schedules. In real time they follow ERCOT's clock: SPP polls a minute after each 15-minute interval,
+/// the cycle every cycle interval, 4CP windows on the hour in Central Time. When the service replays the market in
+/// accelerated time, Quartz still waits on the real clock (its waits are not driven by an injected clock), so every
+/// schedule becomes a real-time interval divided by the replay speed; the jobs themselves read the replay clock.
+/// </summary>
+public static class ControllerSchedules
+{
+    private static readonly TimeZoneInfo Central = TimeZoneInfo.FindSystemTimeZoneById("America/Chicago");
+
+    public static IReadOnlyList<JobSchedule> For(ControllerConfig config, TimeProvider time)
+    {
+        var speed = time is AcceleratedTimeProvider a ? a.Speed : 1;
+        var accelerated = speed != 1;
+        TimeSpan Scaled(TimeSpan t) => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 20, (long)(t.Ticks / speed)));
+        var list = new List<JobSchedule> { new("decision-cycle", null, null, Scaled(config.CycleInterval)) };
+        if (config.Prices is not null)
+            list.Add(accelerated
+                ? new("price-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
+                : new("price-poll", "0 1/15 * * * ?", TimeZoneInfo.Utc, null));
+        if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
+        if (config.FourCp is { } fourCp)
+            list.Add(accelerated
+                ? new("4cp-window", null, null, Scaled(TimeSpan.FromHours(1)))
+                : new("4cp-window", $"0 0 * ? {string.Join(',', fourCp.Months)} *", Central, null));
+        return list;
+    }
+}

@@ -1,0 +1,45 @@
+using Curtail.Controller.Cycle;
+using Curtail.Controller.Hosting;
+using Quartz;
+
+namespace Curtail.Controller.Jobs;
+
+// Thin jobs: each calls one service; the services hold the logic and are tested without a scheduler.
+
+/// <summary>The decision cycle, every cycle interval and at once on events (genset alarm, dispatch, strike change).</summary>
+[DisallowConcurrentExecution]
+public sealed class DecisionCycleJob(DecisionCycle cycle) : IJob
+{
+    public static readonly JobKey Key = new("decision-cycle");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
+        await cycle.RunAsync(context.MergedJobDataMap.TryGetString("trigger", out var t) && t is not null ? t : "schedule", cancellationToken);
+}
+
+/// <summary>Real-time SPP poll, aligned to ERCOT's publication a little after each 15-minute interval ends.</summary>
+[DisallowConcurrentExecution]
+public sealed class PricePollJob(PriceService prices, CycleTrigger trigger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        if (await prices.PollAsync(cancellationToken)) await trigger.RunNowAsync("price:settled", cancellationToken);
+    }
+}
+
+/// <summary>The genset poll, every second.</summary>
+[DisallowConcurrentExecution]
+public sealed class GensetPollJob(GensetService genset, CycleTrigger trigger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        if (await genset.PollAsync(cancellationToken) is { } reason) await trigger.RunNowAsync(reason, cancellationToken);
+    }
+}
+
+/// <summary>Starts and ends 4CP windows on the hour, so the site curtails at the window's start, not at the next cycle.</summary>
+[DisallowConcurrentExecution]
+public sealed class FourCpWindowJob(CycleTrigger trigger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
+        await trigger.RunNowAsync("4cp:window", cancellationToken);
+}
