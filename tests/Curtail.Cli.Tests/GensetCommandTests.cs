@@ -106,3 +106,33 @@ public sealed class GensetCommandTests : IAsyncLifetime
         Assert.Contains("profile file not found", err);
     }
 }
+
+public class GensetBacktestCommandTests
+{
+    [Fact]
+    public async Task Genset_backtest_reports_losses_and_trips_for_both_strategies()
+    {
+        var profile = Path.Combine(Path.GetTempPath(), $"curtail-gas-{Guid.NewGuid():N}.csv");
+        // Plenty of gas, then a 6-hour pressure drop to 40 % of a 10 MW genset.
+        await File.WriteAllTextAsync(profile, "time,available_kw\n2023-08-01T05:00:00Z,10000\n2023-08-01T12:00:00Z,4000\n2023-08-01T18:00:00Z,10000\n");
+        try
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var code = await CurtailApp.RunAsync(["genset", "backtest", "--from", "2023-08-01", "--to", "2023-08-02", "--genset-profile", profile,
+                "--rated-kw", "10000", "--json"], stdout, stderr);
+            Assert.True(code == 0, stderr.ToString());
+            using var doc = JsonDocument.Parse(stdout.ToString());
+            var following = doc.RootElement.GetProperty("load_following");
+            var unguarded = doc.RootElement.GetProperty("unguarded");
+            Assert.Equal(0, following.GetProperty("trips").GetInt32());
+            Assert.True(unguarded.GetProperty("trips").GetInt32() >= 1);
+            Assert.True(following.GetProperty("hash_lost_mwh").GetDouble() < unguarded.GetProperty("hash_lost_mwh").GetDouble());
+            Assert.Equal(unguarded.GetProperty("trips").GetInt32(), doc.RootElement.GetProperty("trips_avoided").GetInt32());
+        }
+        finally
+        {
+            File.Delete(profile);
+        }
+    }
+}

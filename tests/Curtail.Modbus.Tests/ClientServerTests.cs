@@ -128,3 +128,15 @@ public class ClientServerTests
         Assert.Throws<ModbusConnectionException>(second.Start);
     }
 }
+
+public class ClientHostNameTests
+{
+    [Fact]
+    public async Task Localhost_connects_whichever_loopback_family_answers()
+    {
+        await using var server = new ModbusTcpServer(new ModbusDataStore(1, 1, 10, 10));
+        server.Start();
+        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "localhost", Port = server.Port, ResponseTimeout = TimeSpan.FromSeconds(5) });
+        Assert.Equal(10, (await client.ReadHoldingRegistersAsync(1, 0, 10)).Length);
+    }
+}

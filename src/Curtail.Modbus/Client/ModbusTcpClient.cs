@@ -199,18 +199,29 @@ public sealed class ModbusTcpClient : IModbusClient
             ? [ip]
             : await Dns.GetHostAddressesAsync(_options.Host, linked.Token).ConfigureAwait(false);
         if (addresses.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
-        var socket = new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        SocketException? last = null;
+        // A name can resolve to ::1 and 127.0.0.1 while the device listens on one of them: try each in turn.
+        foreach (var address in addresses)
         {
-            ConfigureKeepAlive(socket);
-            await socket.ConnectAsync(new IPEndPoint(addresses[0], _options.Port), linked.Token).ConfigureAwait(false);
-            return socket;
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                ConfigureKeepAlive(socket);
+                await socket.ConnectAsync(new IPEndPoint(address, _options.Port), linked.Token).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                last = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        throw last!;
     }
 
     private void ConfigureKeepAlive(Socket socket)
