@@ -230,11 +230,18 @@ public static class ControllerApi
         });
     }
 
-    private static object Summary(CycleRecord c) => new
+    private static object Summary(CycleRecord c)
     {
-        c.Id, c.Time, c.Trigger, c.TargetKw, c.PriceTargetKw, c.LimitedBy, c.MeasuredLoadKw, c.ExpectedLoadKw,
-        limits = Raw(c.DecisionJson).TryGetProperty("limits", out var l) ? l : default,
-    };
+        var inputs = Raw(c.InputsJson);
+        double? available = inputs.TryGetProperty("genset", out var g) && g.ValueKind == JsonValueKind.Object
+            && g.TryGetProperty("availablePowerKw", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble() : null;
+        return new
+        {
+            c.Id, c.Time, c.Trigger, c.TargetKw, c.PriceTargetKw, c.LimitedBy, c.MeasuredLoadKw, c.ExpectedLoadKw,
+            genset_available_kw = available,
+            limits = Raw(c.DecisionJson).TryGetProperty("limits", out var l) ? l : default,
+        };
+    }
 
     private static JsonElement Raw(string json) => JsonDocument.Parse(json).RootElement.Clone();
 

@@ -67,7 +67,7 @@ public static class ControllerHost
             sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime));
         if (config.Prices is { } prices) s.AddSingleton(sp => BuildPriceService(prices, config, options, sp));
         if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
-            sp.GetRequiredService<ILogger<GensetService>>()));
+            sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>()));
         s.AddOpenApi();
         s.ConfigureHttpJsonOptions(o =>
         {

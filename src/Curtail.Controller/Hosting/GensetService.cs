@@ -5,46 +5,58 @@ using Microsoft.Extensions.Logging;
 namespace Curtail.Controller.Hosting;
 
 /// <summary>
-/// Reads the genset once per poll. A reading that shows overload, under-frequency or a tripped breaker, or a link lost
-/// for longer than the load follower allows, asks for a decision cycle at once (the caller triggers it).
+/// Reads the genset once per poll. A reading that shows overload, under-frequency or a tripped breaker asks for a
+/// decision cycle at once. When the link fails, a one-shot timer fires a cycle exactly when the last good reading
+/// becomes older than the link-loss timeout (≤ 2 s), so the fail-safe is decided on time even while polls hang.
 /// </summary>
-public sealed class GensetService(GensetReader reader, ControllerRuntime runtime, TimeProvider time, ILogger<GensetService> log)
+public sealed class GensetService(GensetReader reader, ControllerRuntime runtime, TimeProvider deviceTime, CycleTrigger trigger, ILogger<GensetService> log) : IDisposable
 {
+    private readonly Lock _lock = new();
     private DateTimeOffset? _lastGood;
     private bool _alarmRaised;
+    private ITimer? _failSafeTimer;
 
-    /// <summary>Returns the reason to run a cycle now, or null.</summary>
-    public async Task<string?> PollAsync(CancellationToken ct)
+    public async Task PollAsync(CancellationToken ct)
     {
         var settings = runtime.Config.Genset!.LoadFollowing;
-        var now = time.GetUtcNow();
         try
         {
             var reading = await reader.ReadAsync(ct);
             runtime.SetGenset(reading, null);
-            _lastGood = now;
+            lock (_lock)
+            {
+                _lastGood = deviceTime.GetUtcNow();
+                _failSafeTimer?.Dispose();
+                _failSafeTimer = null;
+            }
             var problem = Urgent(reading, settings);
             if (problem is null)
             {
                 _alarmRaised = false;
-                return null;
+                return;
             }
-            if (_alarmRaised) return null;
+            if (_alarmRaised) return;
             _alarmRaised = true;
             log.LogWarning("genset: {Problem}: deciding now", problem);
-            return $"genset:{problem}";
+            await trigger.RunNowAsync($"genset:{problem}", ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             runtime.SetGenset(null, ex.Message);
-            var silentFor = _lastGood is { } t ? now - t : TimeSpan.MaxValue;
-            if (silentFor >= settings.LinkLossTimeout && !_alarmRaised)
-            {
-                _alarmRaised = true;
-                log.LogWarning("genset: link lost ({Reason}); fail-safe {Mode}", ex.Message, settings.FailSafe);
-                return "genset:link_lost";
-            }
-            return null;
+            ArmFailSafe(settings, ex.Message);
+        }
+    }
+
+    private void ArmFailSafe(LoadFollowingSettings settings, string reason)
+    {
+        lock (_lock)
+        {
+            if (_failSafeTimer is not null) return;
+            var now = deviceTime.GetUtcNow();
+            var due = (_lastGood ?? now) + settings.LinkLossTimeout - now;
+            if (due < TimeSpan.Zero) due = TimeSpan.Zero;
+            log.LogWarning("genset: link problem ({Reason}); fail-safe {Mode} in {Due:F1} s unless a reading arrives", reason, settings.FailSafe, due.TotalSeconds);
+            _failSafeTimer = deviceTime.CreateTimer(_ => _ = trigger.RunNowAsync("genset:link_lost", CancellationToken.None), null, due, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -55,5 +67,10 @@ public sealed class GensetService(GensetReader reader, ControllerRuntime runtime
         if (r.Alarms.HasFlag(GensetAlarms.Overload)) return "overload_alarm";
         if (r.ActivePowerKw is { } a && r.AvailablePowerKw is { } av && a > av) return "overload";
         return null;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock) _failSafeTimer?.Dispose();
     }
 }

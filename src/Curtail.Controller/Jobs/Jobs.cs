@@ -28,12 +28,10 @@ public sealed class PricePollJob(PriceService prices, CycleTrigger trigger) : IJ
 
 /// <summary>The genset poll, every second.</summary>
 [DisallowConcurrentExecution]
-public sealed class GensetPollJob(GensetService genset, CycleTrigger trigger) : IJob
+public sealed class GensetPollJob(GensetService genset) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
-    {
-        if (await genset.PollAsync(cancellationToken) is { } reason) await trigger.RunNowAsync(reason, cancellationToken);
-    }
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
+        await genset.PollAsync(cancellationToken);
 }
 
 /// <summary>Starts and ends 4CP windows on the hour, so the site curtails at the window's start, not at the next cycle.</summary>
