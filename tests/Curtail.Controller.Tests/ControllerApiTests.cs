@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Curtail.Controller.Config;
+using Curtail.Controller.Hosting;
+using Microsoft.AspNetCore.Builder;
+
+namespace Curtail.Controller.Tests;
+
+public sealed class ControllerApiTests : IAsyncLifetime
+{
+    private const string Trader = "trader-token-0123456789";
+    private const string Operator = "operator-token-0123456789";
+    private const string Viewer = "viewer-token-0123456789";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "curtail-api-" + Guid.NewGuid().ToString("N"));
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private string _configPath = null!;
+
+    private static string ConfigText(double strike) => $$$"""
+        name: API test site
+        settlement_point: HB_WEST
+        economics: {hashprice: {usd_per_th_day: 0.07}}
+        fleet: [{group: a, count: 100, hashrate_th: 100, power_w: 3000}]
+        policy: {kind: threshold, curtail_above_usd_per_mwh: {{{strike}}}, resume_below_usd_per_mwh: 80}
+        controller:
+          listen: http://127.0.0.1:0
+          storage: {sqlite: state.db}
+          tokens:
+            - {name: tina, role: trader, token_env: T}
+            - {name: otto, role: operator, token_env: O}
+            - {name: vera, role: viewer, token_env: V}
+        """;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        _configPath = Path.Combine(_dir, "site.yaml");
+        await File.WriteAllTextAsync(_configPath, ConfigText(100));
+        Environment.SetEnvironmentVariable("T", Trader);
+        Environment.SetEnvironmentVariable("O", Operator);
+        Environment.SetEnvironmentVariable("V", Viewer);
+        _app = ControllerHost.Build(ControllerConfigParser.Load(_configPath));
+        await _app.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private HttpRequestMessage Req(HttpMethod method, string path, string? token, object? body = null)
+    {
+        var r = new HttpRequestMessage(method, path);
+        if (token is not null) r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) r.Content = JsonContent.Create(body);
+        return r;
+    }
+
+    private async Task<JsonElement> Json(string path) => JsonDocument.Parse(await _http.GetStringAsync(path)).RootElement;
+
+    [Fact]
+    public async Task ReadsAreOpenAndWritesNeedATokenWithTheRightRole()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/api/status")).StatusCode);
+        var body = new { curtail_above_usd_per_mwh = 120 };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.SendAsync(Req(HttpMethod.Put, "/api/trading", null, body))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.SendAsync(Req(HttpMethod.Put, "/api/trading", "not-a-token", body))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(Req(HttpMethod.Put, "/api/trading", Viewer, body))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Trader, new { program = "ers-10", target_mw = 0.1 }))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(Req(HttpMethod.Put, "/api/trading", Trader, body))).StatusCode);
+    }
+
+    [Fact]
+    public async Task StrikeChangesAreValidatedAndAudited()
+    {
+        var bad = await _http.SendAsync(Req(HttpMethod.Put, "/api/trading", Trader, new { resume_below_usd_per_mwh = 150 }));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("resume strike 150 is above the curtail strike 100", await bad.Content.ReadAsStringAsync());
+
+        var ok = await _http.SendAsync(Req(HttpMethod.Put, "/api/trading", Trader, new { curtail_above_usd_per_mwh = 140, hard_cap_usd_per_mwh = 900 }));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var status = await Json("/api/status");
+        Assert.Equal(140, status.GetProperty("trading").GetProperty("curtail_above_usd_per_mwh").GetDouble());
+        var audit = (await Json("/api/audit")).EnumerateArray().First(a => a.GetProperty("action").GetString() == "set_trading");
+        Assert.Equal("tina", audit.GetProperty("actor").GetString());
+        Assert.Contains("\"curtail_above_usd_per_mwh\":100", audit.GetProperty("old_value").GetString());
+        Assert.Contains("\"curtail_above_usd_per_mwh\":140", audit.GetProperty("new_value").GetString());
+
+        var garbage = new HttpRequestMessage(HttpMethod.Put, "/api/trading") { Content = new StringContent("{ not json", System.Text.Encoding.UTF8, "application/json") };
+        garbage.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Trader);
+        var g = await _http.SendAsync(garbage);
+        Assert.Equal(HttpStatusCode.BadRequest, g.StatusCode);
+        Assert.Contains("not valid JSON", await g.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OverridesExpireAndAreShownInTheStatus()
+    {
+        var bad = await _http.SendAsync(Req(HttpMethod.Post, "/api/overrides", Trader, new { mode = "force_curtail", minutes = -5 }));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("is not in the future", await bad.Content.ReadAsStringAsync());
+        var ok = await _http.SendAsync(Req(HttpMethod.Post, "/api/overrides", Trader, new { mode = "force_curtail", minutes = 30, reason = "hedge" }));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var o = (await Json("/api/status")).GetProperty("override");
+        Assert.Equal("force_curtail", o.GetProperty("mode").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await _http.SendAsync(Req(HttpMethod.Delete, "/api/overrides", Trader))).StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await Json("/api/status")).GetProperty("override").ValueKind);
+    }
+
+    [Fact]
+    public async Task DispatchEventsAreRecordedWithReceiptBaselineAndRelease()
+    {
+        var bad = await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { program = "ers-10", target_mw = 0.1, reduction_mw = 0.2 }));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var created = await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { program = "ers-10", target_mw = 0.1, id = "ers-test" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var e = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(e.GetProperty("received_at").GetDateTimeOffset().AddMinutes(10), e.GetProperty("deadline").GetDateTimeOffset());
+        Assert.True(e.TryGetProperty("baseline_mw", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { program = "ers-10", target_mw = 0.1, id = "ers-test" }))).StatusCode);
+        Assert.Single((await Json("/api/status")).GetProperty("active_events").EnumerateArray());
+        Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(Req(HttpMethod.Post, "/api/events/ers-test/release", Operator))).StatusCode);
+        Assert.Empty((await Json("/api/status")).GetProperty("active_events").EnumerateArray());
+        var actions = (await Json("/api/audit")).EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+        Assert.Contains("dispatch_received", actions);
+        Assert.Contains("dispatch_released", actions);
+    }
+
+    [Fact]
+    public async Task ConfigReloadAppliesTheFileWithoutRestart()
+    {
+        await File.WriteAllTextAsync(_configPath, ConfigText(222));
+        Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(Req(HttpMethod.Post, "/api/config/reload", Operator))).StatusCode);
+        Assert.Equal(222, (await Json("/api/status")).GetProperty("trading").GetProperty("curtail_above_usd_per_mwh").GetDouble());
+        await File.WriteAllTextAsync(_configPath, "name: [broken");
+        var broken = await _http.SendAsync(Req(HttpMethod.Post, "/api/config/reload", Operator));
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        var brokenText = await broken.Content.ReadAsStringAsync();
+        Assert.Contains("site.yaml:", brokenText);
+        Assert.Contains("not valid YAML", brokenText);
+        Assert.Equal(222, (await Json("/api/status")).GetProperty("trading").GetProperty("curtail_above_usd_per_mwh").GetDouble());
+    }
+
+    [Fact]
+    public async Task CyclesAreRecordedAndExplainedAndTheApiIsDescribed()
+    {
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.SendAsync(Req(HttpMethod.Post, "/api/cycle", Operator))).StatusCode);
+        JsonElement decisions = default;
+        for (var i = 0; i < 50 && (decisions.ValueKind != JsonValueKind.Array || decisions.GetArrayLength() == 0); i++)
+        {
+            await Task.Delay(100);
+            decisions = await Json("/api/decisions");
+        }
+        var first = decisions.EnumerateArray().First();
+        var one = await Json($"/api/decisions/{first.GetProperty("id").GetString()}");
+        Assert.Contains("NoSettledPrice", one.GetProperty("decision").GetRawText());
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/decisions/nope")).StatusCode);
+        var openapi = await _http.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/api/status", "/api/trading", "/api/overrides", "/api/events", "/api/decisions", "/api/audit" })
+            Assert.Contains($"\"{path}\"", openapi);
+        var dashboard = await _http.GetStringAsync("/");
+        Assert.Contains("dashboard.js", dashboard);
+    }
+}
