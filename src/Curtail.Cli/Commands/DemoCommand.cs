@@ -18,18 +18,22 @@ public sealed class DemoCommand : ICliCommand
         var miners = new Option<int>("--miners") { Description = "Number of emulated miners (default 40).", DefaultValueFactory = _ => 40 };
         var port = new Option<int>("--port") { Description = "Dashboard port on 127.0.0.1 (default 8080).", DefaultValueFactory = _ => 8080 };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many real minutes (default: run until Ctrl+C)." };
+        var curtailAbove = new Option<double>("--curtail-above") { Description = "The site's curtail strike in $/MWh (default 150).", DefaultValueFactory = _ => 150 };
+        var resumeBelow = new Option<double>("--resume-below") { Description = "The site's resume strike in $/MWh (default 100).", DefaultValueFactory = _ => 100 };
         var command = new Command("demo", "Run an emulated site, the ERCOT emulator and the controller with its dashboard.");
-        foreach (var o in new Option[] { start, speed, miners, port, minutes }) command.Options.Add(o);
+        foreach (var o in new Option[] { start, speed, miners, port, minutes, curtailAbove, resumeBelow }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>
         {
             var local = DateTime.ParseExact(p.GetValue(start)!, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None);
             var startUtc = Core.Time.CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, false);
             if (p.GetValue(speed) is <= 0 or > 3600) throw new InvalidInputException("--speed", null, "must be in (0, 3600]");
             if (p.GetValue(miners) is < 1 or > 10000) throw new InvalidInputException("--miners", null, "must be 1..10000");
+            if (p.GetValue(resumeBelow) > p.GetValue(curtailAbove)) throw new InvalidInputException("--resume-below", null, "must not be above --curtail-above");
             var output = p.InvocationConfiguration.Output;
             await using var demo = await DemoSite.StartAsync(new DemoOptions
             {
                 Start = startUtc, Speed = p.GetValue(speed), Miners = p.GetValue(miners), Port = p.GetValue(port),
+                CurtailAboveUsdPerMwh = p.GetValue(curtailAbove), ResumeBelowUsdPerMwh = p.GetValue(resumeBelow),
             }, ct);
             output.WriteLine($"Curtail demo: {demo.Fleet.Miners.Count} emulated miners, genset on 127.0.0.1:{demo.Genset.Port}, ERCOT emulator at {demo.Ercot.BaseUrl}");
             output.WriteLine($"replaying HB_WEST from {p.GetValue(start)} CPT at {p.GetValue(speed)}x; operator token: {demo.OperatorToken}");

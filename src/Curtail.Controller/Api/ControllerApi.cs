@@ -19,9 +19,9 @@ public static class ControllerApi
     {
         var api = app.MapGroup("/api");
         api.MapGet("/status", Status).WithSummary("Prices, site target and load, genset, miners by state, active events, last decision");
-        api.MapGet("/prices", (ControllerRuntime rt, int? hours, TimeProvider time) =>
+        api.MapGet("/prices", (ControllerRuntime rt, int? hours, ServiceClock clock) =>
         {
-            var now = time.GetUtcNow();
+            var now = clock.Time.GetUtcNow();
             var p = rt.Snapshot().Prices;
             var from = now.AddHours(-Math.Clamp(hours ?? 24, 1, 48)).UtcTicks;
             var rows = new List<object>();
@@ -63,10 +63,10 @@ public static class ControllerApi
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    private static IResult Status(ControllerRuntime rt, ControllerStore store, TimeProvider time)
+    private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock)
     {
         var v = rt.Snapshot();
-        var now = time.GetUtcNow();
+        var now = clock.Time.GetUtcNow();
         var p = v.Prices;
         var lastSettled = -1;
         if (p is not null)
@@ -96,7 +96,7 @@ public static class ControllerApi
         }, JsonOut);
     }
 
-    private static async Task<IResult> SetTrading(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    private static async Task<IResult> SetTrading(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
         if (denied is not null) return denied;
@@ -113,20 +113,20 @@ public static class ControllerApi
             }).Validated();
             rt.SetTrading(next);
             store.SaveSetting("trading", next);
-            store.Audit(new AuditEntry(time.GetUtcNow(), token!.Name, token.Role.ToString(), "set_trading", Json(old), Json(next)));
+            store.Audit(new AuditEntry(clock.Time.GetUtcNow(), token!.Name, token.Role.ToString(), "set_trading", Json(old), Json(next)));
             await trigger.RunNowAsync($"trading:{token.Name}", http.RequestAborted);
             return Results.Json(next, JsonOut);
         });
     }
 
-    private static async Task<IResult> SetOverride(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    private static async Task<IResult> SetOverride(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
         if (denied is not null) return denied;
         return await Guarded(async () =>
         {
             var body = await Body<OverrideRequest>(http);
-            var now = time.GetUtcNow();
+            var now = clock.Time.GetUtcNow();
             var mode = body.Mode switch
             {
                 "force_run" => OverrideMode.ForceRun,
@@ -145,25 +145,25 @@ public static class ControllerApi
         });
     }
 
-    private static async Task<IResult> ClearOverride(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    private static async Task<IResult> ClearOverride(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
         if (denied is not null) return denied;
         var old = rt.SetOverride(null);
         store.SaveSetting<TradingOverride?>("override", null);
-        store.Audit(new AuditEntry(time.GetUtcNow(), token!.Name, token.Role.ToString(), "clear_override", Json(old), null));
+        store.Audit(new AuditEntry(clock.Time.GetUtcNow(), token!.Name, token.Role.ToString(), "clear_override", Json(old), null));
         await trigger.RunNowAsync($"override:{token.Name}", http.RequestAborted);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> AddEvent(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    private static async Task<IResult> AddEvent(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
         if (denied is not null) return denied;
         return await Guarded(async () =>
         {
             var body = await Body<EventRequest>(http);
-            var now = time.GetUtcNow();
+            var now = clock.Time.GetUtcNow();
             var program = body.Program.ToLowerInvariant() switch
             {
                 "ers-10" or "ers10" => DemandResponseProgram.Ers10,
@@ -199,11 +199,11 @@ public static class ControllerApi
         });
     }
 
-    private static async Task<IResult> ReleaseEvent(HttpContext http, string id, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    private static async Task<IResult> ReleaseEvent(HttpContext http, string id, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
         if (denied is not null) return denied;
-        var now = time.GetUtcNow();
+        var now = clock.Time.GetUtcNow();
         var released = rt.UpdateEvent(id, e => e with { ReleasedAt = now });
         if (released is null) return Results.Json(new { error = $"no event '{id}'" }, statusCode: 404);
         store.SaveEvent(released);
@@ -212,7 +212,7 @@ public static class ControllerApi
         return Results.Json(released, JsonOut);
     }
 
-    private static async Task<IResult> ReloadConfig(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, TimeProvider time)
+    private static async Task<IResult> ReloadConfig(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
         if (denied is not null) return denied;
@@ -224,7 +224,7 @@ public static class ControllerApi
                 throw new InvalidInputException(old.Source, null, "fleet groups and settlement point cannot change on reload; restart the controller");
             rt.Reload(next);
             rt.SetTrading(TradingSettings.From(next.Site.Policy));
-            store.Audit(new AuditEntry(time.GetUtcNow(), token!.Name, token.Role.ToString(), "reload_config", Json(TradingSettings.From(old.Site.Policy)), Json(TradingSettings.From(next.Site.Policy))));
+            store.Audit(new AuditEntry(clock.Time.GetUtcNow(), token!.Name, token.Role.ToString(), "reload_config", Json(TradingSettings.From(old.Site.Policy)), Json(TradingSettings.From(next.Site.Policy))));
             await trigger.RunNowAsync($"reload:{token.Name}", http.RequestAborted);
             return Results.Json(new { reloaded = old.Source }, JsonOut);
         });

@@ -35,6 +35,23 @@ public sealed class DecisionCycle(
         await _gate.WaitAsync(ct);
         try
         {
+            return await RunLockedAsync(trigger, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failed cycle is logged with its reason; the next one starts again from a fresh read of everything.
+            log.LogError(ex, "cycle {Trigger} failed: {Reason}", trigger, ex.Message);
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<CycleRecord> RunLockedAsync(string trigger, CancellationToken ct)
+    {
+        {
             using var activity = CurtailTelemetry.Traces.StartActivity("decision_cycle");
             activity?.SetTag("curtail.trigger", trigger);
             var site = planner.Site;
@@ -116,10 +133,6 @@ public sealed class DecisionCycle(
                 trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);
             _lastCycle = now;
             return record;
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 

@@ -82,6 +82,9 @@ public sealed class DemoSite : IAsyncDisposable
         var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
         {
             Count = options.Miners, Mix = FleetEmulatorOptions.ParseMix(options.Mix), BasePort = options.MinerBasePort, Seed = 17,
+            // Firmware timing follows the replay clock; the one real-time socket delay (Antminer's ~20 s config reply)
+            // is scaled to match, so a write takes 20 s of replay time as everything else does.
+            Timing = new EmulatorTiming { AntminerConfReplyOverride = TimeSpan.FromSeconds(20 / options.Speed) },
         }, time);
         fleet.Start();
 

@@ -25,6 +25,15 @@ using Quartz;
 
 namespace Curtail.Controller.Hosting;
 
+/// <summary>
+/// The service's clock (real or accelerated), as its own type: Quartz registers the scheduler's clock as
+/// <see cref="TimeProvider"/>, which in accelerated runs is the real clock.
+/// </summary>
+public sealed record ServiceClock(TimeProvider Time);
+
+/// <summary>The name of this host's Quartz scheduler.</summary>
+public sealed record SchedulerName(string Value);
+
 /// <summary>How the host reaches what it needs besides the config (the ERCOT credentials, the clock).</summary>
 public sealed record ControllerHostOptions
 {
@@ -53,7 +62,7 @@ public static class ControllerHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.UseUrls(config.Listen);
         var s = builder.Services;
-        s.AddSingleton(time);
+        s.AddSingleton(new ServiceClock(time));
         s.AddSingleton(config);
         var hashprice = SiteFiles.LoadHashprice(new LoadedSite(config.Site, config.Source, Path.GetDirectoryName(Path.GetFullPath(config.Source))));
         s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
@@ -76,8 +85,16 @@ public static class ControllerHost
         });
 
         var schedules = ControllerSchedules.For(config, time);
+        // Quartz keeps schedulers in a process-wide repository by name: each host gets its own, so hosts in one process
+        // (tests, the demo) never hand each other a scheduler that was shut down.
+        var schedulerName = $"curtail-{Guid.NewGuid():N}";
+        s.AddSingleton(new SchedulerName(schedulerName));
         builder.AddQuartz(q =>
         {
+            q.ConfigureScheduler(o => o.InstanceName = schedulerName);
+            // Quartz would otherwise take the service's TimeProvider from the container. Its waits are real time, so in
+            // accelerated runs it must also compute fire times in real time (the intervals are already scaled).
+            q.UseTimeProvider(time is AcceleratedTimeProvider ? TimeProvider.System : time);
             foreach (var schedule in schedules)
             {
                 switch (schedule.Job)

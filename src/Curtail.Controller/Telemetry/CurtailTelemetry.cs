@@ -19,6 +19,7 @@ public sealed class CurtailTelemetry : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, double> _values = new();
     private volatile Gauges _gauges = new();
+    private readonly List<string> _gaugeNames = [];
 
     public Counter<double> CurtailedMwh { get; }
     public Counter<double> ProfitUsd { get; }
@@ -47,7 +48,9 @@ public sealed class CurtailTelemetry : IDisposable
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter == _meter) listener.EnableMeasurementEvents(instrument);
+            if (instrument.Meter != _meter) return;
+            if (instrument.IsObservable) lock (_gaugeNames) _gaugeNames.Add(instrument.Name);
+            listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
         _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
@@ -60,6 +63,9 @@ public sealed class CurtailTelemetry : IDisposable
     /// <summary>Current value of every instrument: counters summed, gauges as last observed, histograms as count and sum.</summary>
     public IReadOnlyDictionary<string, double> Snapshot()
     {
+        // Gauges report what is true now: a tag set (a miner state) observed before but not now must not linger.
+        foreach (var key in _values.Keys.Where(k => _gaugeNames.Any(g => k == g || k.StartsWith(g + "{", StringComparison.Ordinal))))
+            _values.TryRemove(key, out _);
         _listener.RecordObservableInstruments();
         return new SortedDictionary<string, double>(_values);
     }
