@@ -154,4 +154,15 @@ public class ForecastSimulateTests
         Assert.Equal(p.RootElement.GetProperty("profit_usd").GetDouble(), rows[0].GetProperty("profit_usd").GetDouble(), 6);
         Assert.True(rows[1].GetProperty("curtailed_mwh").GetDouble() >= rows[0].GetProperty("curtailed_mwh").GetDouble());
     }
+
+    [Fact]
+    public async Task TheShippedForecastSiteRuns()
+    {
+        var site = Path.Combine(Path.GetDirectoryName(CliRunner.DataDir)!, "simulations", "sites", "forecast_4cp.yaml");
+        var r = await CliRunner.Run("simulate", "--site", site, "--from", "2023-08-09", "--to", "2023-08-11", "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Equal("forecast+4cp", doc.RootElement.GetProperty("policy").GetString());
+        Assert.Equal(1, doc.RootElement.GetProperty("four_cp").GetProperty("peak_count").GetInt32());
+    }
 }
