@@ -73,7 +73,7 @@ public sealed class ForecastContext
         var (windowStart, windowEnd) = Window(inputs);
         if (pv.TrainTo > windowStart)
             throw new InvalidInputException(path, null,
-                $"the model was trained on {Describe(pv.TrainFrom, pv.TrainTo)}, which {(pv.TrainFrom < windowEnd ? "overlaps" : "comes after")} the simulated window " +
+                $"policy.model '{settings.Model}': the model was trained on {Describe(pv.TrainFrom, pv.TrainTo)}, which {(pv.TrainFrom < windowEnd ? "overlaps" : "comes after")} the simulated window " +
                 $"{Describe(windowStart, windowEnd)}: a backtest must not use a model that has seen its prices; simulate from " +
                 $"{CentralPrevailingTime.LocalDate(pv.TrainTo):yyyy-MM-dd} on, or train a model on data before {CentralPrevailingTime.LocalDate(windowStart):yyyy-MM-dd} (`curtail train --to`)");
         return model;
