@@ -100,6 +100,36 @@ public class ForecastPolicyTests
     }
 
     [Fact]
+    public void Decisions_name_the_forecast_reason()
+    {
+        // A spike in the very next interval: curtail because of this interval's expected price.
+        var spike = new ForecastPolicy(new ScriptedForecaster(2000, 2000, 2000, 30), () => History, Site(10, 15));
+        Assert.Equal(DecisionReason.ForecastCurtail, Decide(spike, RunningLong, lastSettled: 30).Reason);
+        // One interval at $150 (above the ≈$103 breakeven) with a 30-minute minimum off: run through it.
+        var shortSpike = new ForecastPolicy(new ScriptedForecaster(150, 30), () => History, Site(15, 30));
+        Assert.Equal(DecisionReason.ForecastRideThrough, Decide(shortSpike, RunningLong, lastSettled: 150).Reason);
+        // Cheap power: run.
+        var cheap = new ForecastPolicy(new ScriptedForecaster(20), () => History, Site(10, 15));
+        Assert.Equal(DecisionReason.ForecastRun, Decide(cheap, RunningLong, lastSettled: 20).Reason);
+        Assert.Equal(DecisionReason.ForecastRun, Decide(cheap, CurtailedLong, lastSettled: 2000).Reason);
+        // A curtailed group with a cheap interval and then a long spike: waking for one interval does not repay it.
+        var spikeAhead = new ForecastPolicy(new ScriptedForecaster(40, 3000, 3000, 3000, 40), () => History, Site(10, 15));
+        var stay = Decide(spikeAhead, CurtailedLong, lastSettled: 40).Reason;
+        Assert.Contains(stay, new[] { DecisionReason.ForecastPreCurtail, DecisionReason.ForecastWakeNotRepaid });
+    }
+
+    [Fact]
+    public void A_running_group_stops_ahead_of_a_spike_when_it_needs_time_to_stop()
+    {
+        // Sleeping takes 30 minutes here: to be down through the spike the group must stop while power is still cheap.
+        var slowSleep = Site(10, 15) with { Constraints = new OperatingConstraints(1800, 10, 15, 15) };
+        var policy = new ForecastPolicy(new ScriptedForecaster(40, 40, 5000, 5000, 5000, 5000, 40), () => History, slowSleep);
+        var intent = Decide(policy, RunningLong, lastSettled: 40);
+        Assert.False(intent.WantsRunning);
+        Assert.Equal(DecisionReason.ForecastPreCurtail, intent.Reason);
+    }
+
+    [Fact]
     public void Refuses_a_model_trained_on_the_period_it_is_asked_to_decide()
     {
         var history = new MarketHistory(Synthetic.Prices(12, 2));

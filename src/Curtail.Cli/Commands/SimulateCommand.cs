@@ -63,5 +63,13 @@ public sealed class SimulateCommand : ICliCommand
         foreach (var i in Enumerable.Range(1, 7)) table.Columns[i].RightAligned();
         console.Write(table);
         console.MarkupLine($"capture ratio: [bold]{(s.CaptureRatio is { } c ? c.ToString("P1", CultureInfo.InvariantCulture) : "n/a (the oracle gains nothing over always-on)")}[/]  (profit − always-on) / (oracle − always-on)");
+        if (s.FourCp is { } f)
+        {
+            var inv = CultureInfo.InvariantCulture;
+            console.MarkupLine($"4CP: {f.Hits}/{f.PeakCount} peaks hit, {f.CurtailedHours.ToString("0.##", inv)} h curtailed for 4CP (threshold {f.ProbabilityThreshold.ToString("0.###", inv)}, budget {f.MonthlyBudgetHours.ToString("0.#", inv)} h/month)");
+            foreach (var p in f.Peaks)
+                console.WriteLine($"  4CP {p.PeakHourStartCpt} CPT: ERCOT {p.SystemLoadMw.ToString("N0", inv)} MW, site {p.SiteLoadMw.ToString("F2", inv)} MW{(p.Hit ? " (hit)" : "")}");
+            console.MarkupLine($"4CP charge avoided: [bold]{Terminal.Usd(f.AvoidedChargeUsd)}[/] a year = ({f.FullSiteMw.ToString("F2", inv)} − {f.SiteFourCpMw.ToString("F2", inv)} MW) × 1000 × ${f.RateUsdPerKwYear.ToString("0.##", inv)}/kW-year");
+        }
     }
 }

@@ -14,4 +14,22 @@ public enum DecisionReason
     OraclePlan,
     HeldByMinOnTime,
     HeldByMinOffTime,
+
+    /// <summary>Forecast policy: the planned price of this interval repays running.</summary>
+    ForecastRun,
+
+    /// <summary>Forecast policy: runs although this interval is expected above breakeven; the spike is too short to repay stopping.</summary>
+    ForecastRideThrough,
+
+    /// <summary>Forecast policy: curtails although this interval is expected below breakeven, ahead of a forecast spike.</summary>
+    ForecastPreCurtail,
+
+    /// <summary>Forecast policy: curtails because this interval's planned price is above breakeven.</summary>
+    ForecastCurtail,
+
+    /// <summary>Forecast policy: stays curtailed because waking would not repay the wake-up and minimum on time.</summary>
+    ForecastWakeNotRepaid,
+
+    /// <summary>4CP watch: curtailed through an hour likely to be the month's ERCOT system peak.</summary>
+    FourCpWindow,
 }

@@ -13,6 +13,12 @@ public sealed record SiteDefinition(
     OperatingConstraints Constraints)
 {
     public double FullPowerMw => Fleet.Sum(g => g.FullPowerMw);
+
+    /// <summary>The <c>four_cp:</c> section; null when the site file has none (4CP watch off).</summary>
+    public FourCpSiteSettings? FourCp { get; init; }
+
+    /// <summary>True when the 4CP watch wraps the site's policy.</summary>
+    public bool FourCpEnabled => FourCp is { Enabled: true };
 }
 
 public enum EnergyContract
@@ -37,6 +43,7 @@ public enum PolicyKind
     Threshold,
     Breakeven,
     Oracle,
+    Forecast,
 }
 
 public sealed record PolicySettings(
@@ -49,6 +56,9 @@ public sealed record PolicySettings(
 {
     public static PolicySettings AlwaysOn { get; } = new(PolicyKind.AlwaysOn, null, null, 1, null, 1);
 
+    /// <summary>The forecast policy's keys (model, horizon, risk weight); the defaults when the site file gives none.</summary>
+    public ForecastSettings Forecast { get; init; } = ForecastSettings.Default;
+
     /// <summary>The resume strike: hysteresis when set, else the curtail strike itself.</summary>
     public double? EffectiveResumeBelow => ResumeBelowUsdPerMwh ?? CurtailAboveUsdPerMwh;
 }
@@ -57,4 +67,37 @@ public sealed record PolicySettings(
 public sealed record OperatingConstraints(double SleepSeconds, double WakeMinutes, double MinOffMinutes, double MinOnMinutes)
 {
     public static OperatingConstraints None { get; } = new(0, 0, 0, 0);
+}
+
+/// <summary>
+/// The forecast policy's settings in a site file. <see cref="Model"/> is a path relative to the site file, or
+/// <c>models:NAME</c> for a model shipped in the repository's models/ folder.
+/// </summary>
+public sealed record ForecastSettings(string Model, int HorizonIntervals, double RiskWeight, ForecastExpectation Expectation)
+{
+    /// <summary>The model that ships with Curtail (HB_WEST, trained on 2021–2022).</summary>
+    public const string ShippedModel = "models:hb_west_2021_2022";
+
+    public const int MaxHorizonIntervals = 24;
+
+    public static ForecastSettings Default { get; } = new(ShippedModel, MaxHorizonIntervals, 0, ForecastExpectation.Quantiles);
+}
+
+/// <summary>How a forecast interval becomes the one price the forecast policy plans with.</summary>
+public enum ForecastExpectation
+{
+    /// <summary>0.3·P10 + 0.4·P50 + 0.3·P90.</summary>
+    Quantiles,
+
+    /// <summary>The least-squares mean ensemble.</summary>
+    Mean,
+}
+
+/// <summary>
+/// The <c>four_cp:</c> section: curtail every group through hours likely to be a June–September ERCOT system peak,
+/// within a monthly budget of hours; the rate prices the transmission charge avoided (docs/forecasting.md).
+/// </summary>
+public sealed record FourCpSiteSettings(bool Enabled, double ProbabilityThreshold, double MonthlyBudgetHours, double RateUsdPerKwYear)
+{
+    public static FourCpSiteSettings Default { get; } = new(true, 0.05, 12, 75);
 }

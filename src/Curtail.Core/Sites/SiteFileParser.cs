@@ -8,12 +8,15 @@ namespace Curtail.Core.Sites;
 /// <summary>Parses a site file (YAML, schema in docs/site-file.md). Throws <see cref="InvalidInputException"/> naming key and line.</summary>
 public static class SiteFileParser
 {
-    private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints"];
+    private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp"];
     private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh"];
     private static readonly string[] EconomicsKeys = ["hashprice", "pool_fee"];
     private static readonly string[] HashpriceKeys = ["usd_per_th_day", "file"];
     private static readonly string[] GroupKeys = ["group", "model", "count", "hashrate_th", "power_w", "min_power_fraction"];
-    private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin"];
+    private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin",
+        "model", "horizon_intervals", "risk_weight", "expectation"];
+    private static readonly string[] ForecastOnlyKeys = ["model", "horizon_intervals", "risk_weight", "expectation"];
+    private static readonly string[] FourCpKeys = ["enabled", "probability_threshold", "monthly_budget_hours", "rate_usd_per_kw_year"];
     private static readonly string[] ConstraintKeys = ["sleep_seconds", "wake_minutes", "min_off_minutes", "min_on_minutes"];
 
     public static SiteDefinition Parse(string yaml, string source) => Parse(yaml, source, [], out _, out _);
@@ -53,7 +56,10 @@ public static class SiteFileParser
             ParseEconomics(r, r.Required(root, "", "economics")),
             ParseFleet(r, r.Required(root, "", "fleet")),
             ParsePolicy(r, r.Required(root, "", "policy")),
-            ParseConstraints(r, r.Optional(root, "constraints")));
+            ParseConstraints(r, r.Optional(root, "constraints")))
+        {
+            FourCp = ParseFourCp(r, r.Optional(root, "four_cp")),
+        };
     }
 
     private static EnergySettings ParseEnergy(YamlNodeReader r, YamlNode? node)
@@ -153,10 +159,68 @@ public static class SiteFileParser
                 $"resume strike {resume} is above the curtail strike {curtail}: there would be no hysteresis band");
         if (resume is not null && curtail is null)
             throw r.Error(r.Optional(map, "resume_below_usd_per_mwh")!, "policy.resume_below_usd_per_mwh", "needs curtail_above_usd_per_mwh");
-        return new PolicySettings(kind, curtail, resume, confirm, hardCap, margin);
+        return new PolicySettings(kind, curtail, resume, confirm, hardCap, margin) { Forecast = ParseForecast(r, map, kind) };
     }
 
-    public static readonly string[] PolicyKindNames = ["always_on", "threshold", "breakeven", "oracle"];
+    private static ForecastSettings ParseForecast(YamlNodeReader r, YamlMappingNode map, PolicyKind kind)
+    {
+        if (kind != PolicyKind.Forecast)
+        {
+            foreach (var key in ForecastOnlyKeys)
+                if (r.Optional(map, key) is { } stray)
+                    throw r.Error(stray, $"policy.{key}", $"only applies to policy.kind: forecast (the policy is {PolicyKindName(kind)})");
+            return ForecastSettings.Default;
+        }
+        var d = ForecastSettings.Default;
+        var model = r.Optional(map, "model") is { } m ? r.String(m, "policy.model") : d.Model;
+        var horizonNode = r.Optional(map, "horizon_intervals");
+        var horizon = horizonNode is null ? d.HorizonIntervals : r.Integer(horizonNode, "policy.horizon_intervals");
+        if (horizon is < 1 or > ForecastSettings.MaxHorizonIntervals)
+            throw r.Error(horizonNode!, "policy.horizon_intervals", $"must be between 1 and {ForecastSettings.MaxHorizonIntervals} (15-minute intervals the model forecasts), got {horizon}");
+        var riskNode = r.Optional(map, "risk_weight");
+        var risk = riskNode is null ? d.RiskWeight : r.Number(riskNode, "policy.risk_weight");
+        if (risk < 0) throw r.Error(riskNode!, "policy.risk_weight", $"must not be negative, got {risk}");
+        var expectation = d.Expectation;
+        if (r.Optional(map, "expectation") is { } e)
+        {
+            expectation = r.String(e, "policy.expectation") switch
+            {
+                "quantiles" => ForecastExpectation.Quantiles,
+                "mean" => ForecastExpectation.Mean,
+                var other => throw r.Error(e, "policy.expectation", $"must be 'quantiles' or 'mean', got '{other}'"),
+            };
+        }
+        return new ForecastSettings(model, horizon, risk, expectation);
+    }
+
+    private static FourCpSiteSettings? ParseFourCp(YamlNodeReader r, YamlNode? node)
+    {
+        if (node is null) return null;
+        var map = r.Mapping(node, "four_cp", FourCpKeys);
+        var d = FourCpSiteSettings.Default;
+        var enabled = d.Enabled;
+        if (r.Optional(map, "enabled") is { } en)
+        {
+            enabled = r.String(en, "four_cp.enabled") switch
+            {
+                "true" or "yes" or "on" => true,
+                "false" or "no" or "off" => false,
+                var other => throw r.Error(en, "four_cp.enabled", $"must be true or false, got '{other}'"),
+            };
+        }
+        var thresholdNode = r.Optional(map, "probability_threshold");
+        var threshold = thresholdNode is null ? d.ProbabilityThreshold : r.Number(thresholdNode, "four_cp.probability_threshold");
+        if (threshold is <= 0 or > 1)
+            throw r.Error(thresholdNode!, "four_cp.probability_threshold", $"is a probability in (0, 1], got {threshold}");
+        var budgetNode = r.Optional(map, "monthly_budget_hours");
+        var budget = budgetNode is null ? d.MonthlyBudgetHours : r.Number(budgetNode, "four_cp.monthly_budget_hours");
+        if (budget is < 0 or > 744)
+            throw r.Error(budgetNode!, "four_cp.monthly_budget_hours", $"must be between 0 and 744 hours, got {budget}");
+        var rate = r.NonNegative(map, "four_cp", "rate_usd_per_kw_year", d.RateUsdPerKwYear);
+        return new FourCpSiteSettings(enabled, threshold, budget, rate);
+    }
+
+    public static readonly string[] PolicyKindNames = ["always_on", "threshold", "breakeven", "oracle", "forecast"];
 
     public static PolicyKind? ParsePolicyKind(string text) => text switch
     {
@@ -164,6 +228,7 @@ public static class SiteFileParser
         "threshold" => PolicyKind.Threshold,
         "breakeven" => PolicyKind.Breakeven,
         "oracle" => PolicyKind.Oracle,
+        "forecast" => PolicyKind.Forecast,
         _ => null,
     };
 

@@ -71,6 +71,6 @@ public sealed class FourCpPolicy : ICurtailmentPolicy
         if (used + hours > _settings.MonthlyBudgetHours + 1e-9) return;
         _usedHours[key] = used + hours;
         for (var g = 0; g < groups.Length; g++)
-            intents[g] = GroupIntent.Curtail(DecisionReason.AboveStrike);
+            intents[g] = GroupIntent.Curtail(DecisionReason.FourCpWindow);
     }
 }

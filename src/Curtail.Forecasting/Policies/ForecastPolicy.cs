@@ -96,11 +96,15 @@ public sealed class ForecastPolicy : ICurtailmentPolicy
         for (var g = 0; g < groups.Length; g++)
         {
             var fraction = plan.PowerFractions[g][0];
+            var aboveBreakeven = _economics.CostPerHourAtFull(g, expected[0]) > _economics.RevenuePerHourAtFull(g, inputs.HashpriceUsdPerThDay);
             if (!groups[g].IsRunning && fraction > 0 && !WakeRepays(g, expected, hours, inputs.HashpriceUsdPerThDay))
-                fraction = 0;
+            {
+                intents[g] = GroupIntent.Curtail(DecisionReason.ForecastWakeNotRepaid);
+                continue;
+            }
             intents[g] = fraction > 0
-                ? GroupIntent.Run(DecisionReason.BelowStrike, fraction)
-                : GroupIntent.Curtail(DecisionReason.AboveStrike);
+                ? GroupIntent.Run(aboveBreakeven ? DecisionReason.ForecastRideThrough : DecisionReason.ForecastRun, fraction)
+                : GroupIntent.Curtail(aboveBreakeven ? DecisionReason.ForecastCurtail : DecisionReason.ForecastPreCurtail);
         }
     }
 

@@ -1,12 +1,18 @@
 using Curtail.Core.Economics;
 using Curtail.Core.Policies;
 using Curtail.Core.Sites;
+using Curtail.Forecasting.FourCp;
+using Curtail.Forecasting.Policies;
 
 namespace Curtail.Simulation.Backtest;
+
+/// <summary>The policy a site asks for, wrapped in the 4CP watch when the site turns it on.</summary>
+public sealed record SitePolicy(ICurtailmentPolicy Policy, FourCpPolicy? FourCp);
 
 /// <summary>Builds the policy a site file asks for; the oracle is planned over the backtest window first.</summary>
 public static class PolicyFactory
 {
+    /// <summary>The plain policy of a kind (no 4CP watch): also how the always-on and oracle references are built.</summary>
     public static ICurtailmentPolicy Create(BacktestInputs inputs, PolicyKind kind)
     {
         var site = inputs.Site;
@@ -16,8 +22,36 @@ public static class PolicyFactory
             PolicyKind.Threshold => ThresholdPolicy.From(site.Policy),
             PolicyKind.Breakeven => BreakevenPolicy.From(site),
             PolicyKind.Oracle => new OraclePolicy(PlanOracle(inputs)),
+            PolicyKind.Forecast => CreateForecast(inputs),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown policy kind"),
         };
+    }
+
+    /// <summary>The policy the site runs: <paramref name="kind"/> (or the site's), inside the 4CP watch when <c>four_cp.enabled</c>.</summary>
+    public static SitePolicy CreateForSite(BacktestInputs inputs, PolicyKind? kind = null)
+    {
+        var inner = Create(inputs, kind ?? inputs.Site.Policy.Kind);
+        if (inputs.Site.FourCp is not { Enabled: true } f) return new SitePolicy(inner, null);
+        var context = inputs.ForecastingOrShipped();
+        var settings = new FourCpSettings { ProbabilityThreshold = f.ProbabilityThreshold, MonthlyBudgetHours = f.MonthlyBudgetHours, RateUsdPerKwYear = f.RateUsdPerKwYear };
+        var load = context.SystemLoad;
+        var watch = new FourCpPolicy(inner, context.PeakModel(inputs), () => load, settings);
+        return new SitePolicy(watch, watch);
+    }
+
+    public static ForecastPolicy CreateForecast(BacktestInputs inputs)
+    {
+        var context = inputs.ForecastingOrShipped();
+        var model = context.Model(inputs);
+        var history = context.History;
+        var s = inputs.Site.Policy.Forecast;
+        var options = new ForecastPolicyOptions
+        {
+            Horizon = s.HorizonIntervals,
+            RiskWeight = s.RiskWeight,
+            Expectation = s.Expectation == ForecastExpectation.Mean ? PriceExpectation.Mean : PriceExpectation.Quantiles,
+        };
+        return new ForecastPolicy(model, () => history, inputs.Site, options);
     }
 
     public static OraclePlan PlanOracle(BacktestInputs inputs)

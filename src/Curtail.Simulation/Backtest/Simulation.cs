@@ -1,4 +1,5 @@
 using Curtail.Core.Sites;
+using Curtail.Forecasting.FourCp;
 
 namespace Curtail.Simulation.Backtest;
 
@@ -14,6 +15,9 @@ public sealed record SimulationResult(
     /// <summary>(profit − always-on) / (oracle − always-on); null when the oracle gains nothing over always-on.</summary>
     public double? CaptureRatio => CaptureRatioOf(Policy.ProfitUsd, AlwaysOn.ProfitUsd, Oracle.ProfitUsd);
 
+    /// <summary>The site's load at each actual 4CP hour of the window and the charge avoided; null unless <c>four_cp.enabled</c>.</summary>
+    public FourCpReport? FourCp { get; init; }
+
     public static double? CaptureRatioOf(double profit, double alwaysOn, double oracle)
     {
         var room = oracle - alwaysOn;
@@ -23,17 +27,31 @@ public sealed record SimulationResult(
 
 public static class SimulationRunner
 {
-    /// <summary>Runs the site's policy (or <paramref name="kind"/>), always-on and the oracle over the same inputs.</summary>
+    /// <summary>
+    /// Runs the site's policy (or <paramref name="kind"/>), inside the 4CP watch when the site turns it on, next to
+    /// always-on and the oracle over the same inputs.
+    /// </summary>
     public static SimulationResult Run(BacktestInputs inputs, PolicyKind? kind = null, bool keepIntervals = false)
     {
-        var policyKind = kind ?? inputs.Site.Policy.Kind;
-        List<IntervalRecord>? P() => keepIntervals ? new List<IntervalRecord>(inputs.IntervalCount) : null;
-        var (policyRecords, alwaysRecords, oracleRecords) = (P(), P(), P());
+        inputs = inputs.Forecasting is null && (kind == PolicyKind.Forecast || inputs.Site.Policy.Kind == PolicyKind.Forecast || inputs.Site.FourCpEnabled)
+            ? inputs.WithForecasting() : inputs;
+        // Built (and checked: model window, 4CP history) before anything runs, so bad input fails fast.
+        var sitePolicy = PolicyFactory.CreateForSite(inputs, kind);
+        List<IntervalRecord>? P(bool keep) => keep ? new List<IntervalRecord>(inputs.IntervalCount) : null;
+        var (policyRecords, alwaysRecords, oracleRecords) = (P(keepIntervals || sitePolicy.FourCp is not null), P(keepIntervals), P(keepIntervals));
         BacktestTotals? policy = null, alwaysOn = null, oracle = null;
         Parallel.Invoke(
-            () => policy = Backtester.Run(inputs, PolicyFactory.Create(inputs, policyKind), policyRecords),
+            () => policy = Backtester.Run(inputs, sitePolicy.Policy, policyRecords),
             () => alwaysOn = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.AlwaysOn), alwaysRecords),
             () => oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle), oracleRecords));
-        return new SimulationResult(policy!, alwaysOn!, oracle!, policyRecords, alwaysRecords, oracleRecords);
+        FourCpReport? fourCp = null;
+        if (sitePolicy.FourCp is { } watch)
+        {
+            var f = inputs.Site.FourCp!;
+            fourCp = FourCpReport.Compute(inputs.ForecastingOrShipped().ActualPeaks(inputs),
+                policyRecords!.Select(r => r.StartTicks).ToArray(), policyRecords!.Select(r => r.SitePowerMw).ToArray(),
+                inputs.Site.FullPowerMw, f.RateUsdPerKwYear, watch.UsedHours.Values.Sum());
+        }
+        return new SimulationResult(policy!, alwaysOn!, oracle!, keepIntervals ? policyRecords : null, alwaysRecords, oracleRecords) { FourCp = fourCp };
     }
 }

@@ -34,6 +34,7 @@ public static class HtmlReport
         html.Append(Inv, $"<h1>Backtest: {E(site.Name)}</h1><p class=\"sub\">{E(site.SettlementPoint)} real-time prices, {s.FromCpt:yyyy-MM-dd} to {s.ToCptExclusive:yyyy-MM-dd} (CPT, end exclusive), {s.Intervals:N0} intervals, policy <b>{E(s.Policy)}</b></p>");
         html.Append(Inv, $"<div><span class=\"kpi\">profit<b>{Usd(s.ProfitUsd)}</b></span><span class=\"kpi\">vs always on<b>{Usd(s.ProfitUsd - s.AlwaysOnProfitUsd)}</b></span><span class=\"kpi\">oracle<b>{Usd(s.OracleProfitUsd)}</b></span><span class=\"kpi\">capture ratio<b>{(s.CaptureRatio is { } c ? c.ToString("P1", Inv) : "n/a")}</b></span><span class=\"kpi\">uptime<b>{s.UptimeFraction.ToString("P1", Inv)}</b></span></div>");
         html.Append(TotalsTable(r));
+        if (s.FourCp is { } fourCp) html.Append(FourCpTable(fourCp));
 
         var prices = policy.Select(x => x.Price).ToArray();
         var refs = new List<ReferenceLine>();
@@ -110,6 +111,17 @@ public static class HtmlReport
         html.Append("</table>");
         html.Append(SiteTable(site));
         return End(html);
+    }
+
+    private static string FourCpTable(FourCpSummary f)
+    {
+        var t = new StringBuilder();
+        t.Append(Inv, $"<h2>4CP</h2><p>Watch: curtail hours with peak probability ≥ {f.ProbabilityThreshold.ToString("0.###", Inv)}, at most {f.MonthlyBudgetHours.ToString("0.#", Inv)} h a month; {f.CurtailedHours.ToString("0.##", Inv)} h used. ");
+        t.Append(Inv, $"Site 4CP demand {f.SiteFourCpMw.ToString("F2", Inv)} MW of {f.FullSiteMw.ToString("F2", Inv)} MW, {f.Hits}/{f.PeakCount} peaks hit; transmission charge avoided <b>{Usd(f.AvoidedChargeUsd)}</b> a year at ${f.RateUsdPerKwYear.ToString("0.##", Inv)}/kW-year.</p>");
+        t.Append("<table><tr><th>month</th><th>peak hour (CPT)</th><th>ERCOT load MW</th><th>site load MW</th><th>hit</th></tr>");
+        foreach (var p in f.Peaks)
+            t.Append(Inv, $"<tr><td>{p.Month}</td><td>{E(p.PeakHourStartCpt)}</td><td>{p.SystemLoadMw:N0}</td><td>{p.SiteLoadMw:F2}</td><td>{(p.Hit ? "yes" : "no")}</td></tr>");
+        return t.Append("</table>").ToString();
     }
 
     private static string TotalsTable(SimulationResult r)

@@ -1,4 +1,6 @@
 using Curtail.Core.Sites;
+using Curtail.Core.Time;
+using Curtail.Forecasting.FourCp;
 using Curtail.Simulation.Backtest;
 
 namespace Curtail.Simulation.Reports;
@@ -22,9 +24,41 @@ public sealed record SimulationSummary(
     double OracleProfitUsd,
     double? CaptureRatio)
 {
+    /// <summary>The 4CP watch's figures; null unless the site has <c>four_cp.enabled</c>.</summary>
+    public FourCpSummary? FourCp { get; init; }
+
     public static SimulationSummary From(SiteDefinition site, DateOnly from, DateOnly to, SimulationResult r) => new(
         site.Name, site.SettlementPoint, r.Policy.Policy, from, to, r.Policy.Intervals,
         r.Policy.EnergyMwh, r.Policy.CurtailedMwh, r.Policy.UptimeFraction, r.Policy.Transitions,
         r.Policy.HashRevenueUsd, r.Policy.EnergyCostUsd, r.Policy.ProfitUsd,
-        r.AlwaysOn.ProfitUsd, r.Oracle.ProfitUsd, r.CaptureRatio);
+        r.AlwaysOn.ProfitUsd, r.Oracle.ProfitUsd, r.CaptureRatio)
+    {
+        FourCp = r.FourCp is { } f && site.FourCp is { } settings ? FourCpSummary.From(settings, f) : null,
+    };
 }
+
+/// <summary>
+/// The 4CP part of `simulate --json`: the site's load at each actual monthly peak hour in the window and the
+/// transmission charge avoided, (full site MW − mean site MW at the peaks) × 1000 × rate.
+/// </summary>
+public sealed record FourCpSummary(
+    double ProbabilityThreshold,
+    double MonthlyBudgetHours,
+    double RateUsdPerKwYear,
+    double CurtailedHours,
+    int Hits,
+    int PeakCount,
+    double FullSiteMw,
+    double SiteFourCpMw,
+    double AvoidedChargeUsd,
+    IReadOnlyList<FourCpPeakLoad> Peaks)
+{
+    public static FourCpSummary From(FourCpSiteSettings settings, FourCpReport r) => new(
+        settings.ProbabilityThreshold, settings.MonthlyBudgetHours, r.RateUsdPerKwYear, r.CurtailedHours, r.Hits, r.Peaks.Count,
+        r.FullSiteMw, r.SiteFourCpMw, r.AvoidedChargeUsd,
+        r.Peaks.Select(p => new FourCpPeakLoad(p.Month, p.PeakHourStartUtc, CentralPrevailingTime.ToLocal(p.PeakHourStartUtc).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+            p.SystemLoadMw, p.SiteLoadMw, p.Hit)).ToList());
+}
+
+/// <summary>One actual 4CP hour: ERCOT's load and the site's (mean over the hour's intervals).</summary>
+public sealed record FourCpPeakLoad(int Month, DateTimeOffset PeakHourStartUtc, string PeakHourStartCpt, double SystemLoadMw, double SiteLoadMw, bool Hit);

@@ -61,6 +61,11 @@ public static class BacktestSetup
                 throw new InvalidInputException(site.Source, null,
                     $"economics.hashprice: the series covers {hashprice.FirstDate:yyyy-MM-dd}..{hashprice.LastDate:yyyy-MM-dd} but the backtest needs {first:yyyy-MM-dd}..{last:yyyy-MM-dd} (UTC)");
         }
-        return new PreparedBacktest(site, new BacktestInputs(site.Site, series, hashprice, fromIndex, toIndex), fromDate, toDate, loaded.SkippedRows);
+        var inputs = new BacktestInputs(site.Site, series, hashprice, fromIndex, toIndex)
+        {
+            // Loaded only if the forecast policy or the 4CP watch runs; model paths resolve against the site file.
+            Forecasting = ForecastContext.Shipped(site.Source, site.Directory, site.Site.SettlementPoint),
+        };
+        return new PreparedBacktest(site, inputs, fromDate, toDate, loaded.SkippedRows);
     }
 }

@@ -15,6 +15,10 @@ public sealed record SweepParameter(string Key, double From, double To, double S
         ["policy.confirm_intervals"] = false,
         ["policy.hard_cap_usd_per_mwh"] = false,
         ["policy.breakeven_margin"] = false,
+        ["policy.risk_weight"] = false,
+        ["policy.horizon_intervals"] = false,
+        ["four_cp.probability_threshold"] = false,
+        ["four_cp.monthly_budget_hours"] = false,
         ["energy.adder_usd_per_mwh"] = true,
         ["energy.fixed_price_usd_per_mwh"] = true,
         ["economics.pool_fee"] = true,
@@ -41,6 +45,15 @@ public sealed record SweepParameter(string Key, double From, double To, double S
         if (step <= 0) throw new InvalidInputException("--param", null, $"{key}: STEP must be positive, got {step}");
         if (to < from) throw new InvalidInputException("--param", null, $"{key}: TO ({to}) is below FROM ({from})");
         if ((to - from) / step > 100_000) throw new InvalidInputException("--param", null, $"{key}: more than 100,000 grid points");
+        var (low, high, what) = key switch
+        {
+            "policy.risk_weight" => (0.0, double.MaxValue, "must not be negative"),
+            "policy.horizon_intervals" => (1.0, ForecastSettings.MaxHorizonIntervals, $"must be between 1 and {ForecastSettings.MaxHorizonIntervals}"),
+            "four_cp.probability_threshold" => (double.Epsilon, 1.0, "is a probability in (0, 1]"),
+            "four_cp.monthly_budget_hours" => (0.0, 744.0, "must be between 0 and 744 hours"),
+            _ => (double.MinValue, double.MaxValue, ""),
+        };
+        if (from < low || to > high) throw new InvalidInputException("--param", null, $"{key} {what}, got {from}..{to}");
         return new SweepParameter(key, from, to, step);
     }
 
@@ -75,6 +88,11 @@ public sealed record SweepParameter(string Key, double From, double To, double S
             "policy.confirm_intervals" => site with { Policy = p with { ConfirmIntervals = (int)Math.Round(value) } },
             "policy.hard_cap_usd_per_mwh" => site with { Policy = p with { HardCapUsdPerMwh = value } },
             "policy.breakeven_margin" => site with { Policy = p with { BreakevenMargin = value } },
+            "policy.risk_weight" => site with { Policy = p with { Forecast = p.Forecast with { RiskWeight = value } } },
+            "policy.horizon_intervals" => site with { Policy = p with { Forecast = p.Forecast with { HorizonIntervals = (int)Math.Round(value) } } },
+            // Sweeping a four_cp key turns the 4CP watch on (with the documented defaults for the other keys).
+            "four_cp.probability_threshold" => site with { FourCp = (site.FourCp ?? FourCpSiteSettings.Default) with { Enabled = true, ProbabilityThreshold = value } },
+            "four_cp.monthly_budget_hours" => site with { FourCp = (site.FourCp ?? FourCpSiteSettings.Default) with { Enabled = true, MonthlyBudgetHours = value } },
             "energy.adder_usd_per_mwh" => site with { Energy = site.Energy with { AdderUsdPerMwh = value } },
             "energy.fixed_price_usd_per_mwh" => site with { Energy = site.Energy with { FixedPriceUsdPerMwh = value } },
             "economics.pool_fee" => site with { Economics = site.Economics with { PoolFee = value } },

@@ -25,6 +25,11 @@ public static class SweepRunner
         if (parameters.Count is < 1 or > 2) throw new InvalidInputException("--param", null, "give one or two parameters to sweep");
         if (parameters.Count == 2 && parameters[0].Key == parameters[1].Key)
             throw new InvalidInputException("--param", null, $"{parameters[0].Key} is given twice");
+        foreach (var q in parameters.Where(q => q.Key is "policy.risk_weight" or "policy.horizon_intervals"))
+            if (inputs.Site.Policy.Kind != PolicyKind.Forecast)
+                throw new InvalidInputException("--param", null,
+                    $"{q.Key} applies only to policy.kind: forecast (the site's policy is {SiteFileParser.PolicyKindName(inputs.Site.Policy.Kind)})");
+        inputs = inputs.WithForecasting();
         var grid = Grid(parameters);
         var resumeSwept = parameters.Any(p => p.Key == "policy.resume_below_usd_per_mwh");
         var sites = grid.Select(values => SiteAt(inputs.Site, parameters, values, resumeSwept)).ToArray();
@@ -42,13 +47,16 @@ public static class SweepRunner
                     Backtester.Run(at, PolicyFactory.Create(at, PolicyKind.Oracle), table: table).ProfitUsd);
             })).Value;
 
+        // Bad input (a model trained on the window, no load history for 4CP) fails here, once, not inside the parallel loop.
+        foreach (var site in sites.DistinctBy(s => (s.Policy.Forecast, s.FourCpEnabled)))
+            PolicyFactory.CreateForSite(inputs.WithSite(site));
         var points = new SweepPoint[grid.Length];
         var done = 0;
         Parallel.For(0, grid.Length, i =>
         {
             var at = inputs.WithSite(sites[i]);
             var refs = SharedFor(sites[i]);
-            var totals = Backtester.Run(at, PolicyFactory.Create(at, sites[i].Policy.Kind), table: refs.Table);
+            var totals = Backtester.Run(at, PolicyFactory.CreateForSite(at).Policy, table: refs.Table);
             points[i] = new SweepPoint(grid[i], totals, refs.AlwaysOnProfitUsd, refs.OracleProfitUsd);
             progress?.Report(Interlocked.Increment(ref done));
         });
