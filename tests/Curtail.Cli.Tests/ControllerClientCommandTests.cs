@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Curtail.Controller.Config;
+using Curtail.Controller.Hosting;
+
+namespace Curtail.Cli.Tests;
+
+public sealed class ControllerClientCommandTests : IAsyncLifetime
+{
+    private const string Token = "cli-operator-token-0123456789";
+    private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
+    private string _url = null!;
+
+    public async Task InitializeAsync()
+    {
+        var dir = CliRunner.TempDir();
+        var config = Path.Combine(dir, "site.yaml");
+        await File.WriteAllTextAsync(config, """
+            name: CLI client test
+            settlement_point: HB_WEST
+            economics: {hashprice: {usd_per_th_day: 0.07}}
+            fleet: [{group: a, count: 10, hashrate_th: 100, power_w: 3000}]
+            policy: {kind: threshold, curtail_above_usd_per_mwh: 100}
+            controller:
+              listen: http://127.0.0.1:0
+              storage: {sqlite: state.db}
+              tokens: [{name: cli-ops, role: operator, token_file: token.txt}]
+            """);
+        await File.WriteAllTextAsync(Path.Combine(dir, "token.txt"), Token);
+        _app = ControllerHost.Build(ControllerConfigParser.Load(config));
+        await _app.StartAsync();
+        _url = _app.Urls.First();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TradersAndOperatorsCanDoFromTheCliWhatTheApiOffers()
+    {
+        var set = await CliRunner.Run("trading", "set", "--curtail-above", "130", "--resume-below", "90", "--url", _url, "--token", Token);
+        Assert.Equal(0, set.ExitCode);
+        var status = await CliRunner.Run("status", "--url", _url);
+        Assert.Equal(0, status.ExitCode);
+        var trading = JsonDocument.Parse(status.Out).RootElement.GetProperty("trading");
+        Assert.Equal(130, trading.GetProperty("curtail_above_usd_per_mwh").GetDouble());
+        Assert.Equal(90, trading.GetProperty("resume_below_usd_per_mwh").GetDouble());
+
+        Assert.Equal(0, (await CliRunner.Run("trading", "override", "--mode", "force_curtail", "--minutes", "15", "--reason", "test", "--url", _url, "--token", Token)).ExitCode);
+        Assert.Equal(0, (await CliRunner.Run("events", "dispatch", "--program", "ers-30", "--reduction-mw", "0.01", "--id", "cli-ers", "--url", _url, "--token", Token)).ExitCode);
+        var events = await CliRunner.Run("events", "list", "--url", _url);
+        Assert.Contains("cli-ers", events.Out);
+        Assert.Equal(0, (await CliRunner.Run("events", "release", "cli-ers", "--url", _url, "--token", Token)).ExitCode);
+        Assert.Equal(0, (await CliRunner.Run("trading", "clear-override", "--url", _url, "--token", Token)).ExitCode);
+    }
+
+    [Fact]
+    public async Task RefusalsComeBackAsBadInputWithTheServersReason()
+    {
+        var noToken = await CliRunner.Run("trading", "set", "--curtail-above", "130", "--url", _url);
+        Assert.Equal(2, noToken.ExitCode);
+        Assert.Contains("CURTAIL_TOKEN", noToken.Err);
+        var wrong = await CliRunner.Run("trading", "set", "--curtail-above", "130", "--url", _url, "--token", "wrong-token-0123456789");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("401", wrong.Err);
+        var invalid = await CliRunner.Run("trading", "set", "--resume-below", "500", "--url", _url, "--token", Token);
+        Assert.Equal(2, invalid.ExitCode);
+        Assert.Contains("resume strike 500 is above the curtail strike", invalid.Err);
+        var down = await CliRunner.Run("status", "--url", "http://127.0.0.1:1");
+        Assert.Equal(1, down.ExitCode);
+        Assert.Contains("cannot reach the controller", down.Err);
+    }
+}
