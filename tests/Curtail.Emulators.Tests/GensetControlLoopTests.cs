@@ -22,7 +22,10 @@ public class GensetControlLoopTests
         emulator.Start();
         await using var client = new ModbusTcpClient(new ModbusClientOptions
         {
-            Host = "127.0.0.1", Port = emulator.Port, ResponseTimeout = TimeSpan.FromMilliseconds(500),
+            // A frozen heartbeat still answers: a longer timeout keeps a slow reply on a loaded machine from being
+            // taken for a lost link, so that case tests heartbeat detection.
+            Host = "127.0.0.1", Port = emulator.Port,
+            ResponseTimeout = TimeSpan.FromMilliseconds(fault == GensetFaults.FreezeHeartbeat ? 1500 : 500),
         });
         var reader = new GensetReader(client, RegisterMapLoader.LoadTemplate("default")) { HeartbeatFreezeTimeout = TimeSpan.FromSeconds(1.5) };
         var follower = new LoadFollower(new LoadFollowingSettings { FailSafe = mode, SafeLoadKw = 200, LinkLossTimeout = TimeSpan.FromSeconds(2) });
