@@ -54,6 +54,10 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         var metrics = JsonDocument.Parse(await http.GetStringAsync("/api/metrics")).RootElement;
         output.WriteLine(metrics.GetRawText());
         Assert.Equal(demo.Fleet.Miners.Count, metrics.GetProperty("curtail.miners{state=Sleeping}").GetDouble());
+        var forecast = JsonDocument.Parse(await http.GetStringAsync("/api/forecast")).RootElement;
+        var next = forecast.GetProperty("intervals").EnumerateArray().ToList();
+        Assert.Equal(24, next.Count);
+        Assert.All(next, i => Assert.True(i.GetProperty("p10").GetDouble() <= i.GetProperty("p90").GetDouble()));
         await DashboardShowsTheCurtailment(demo);
 
         // 20:45 settles at $263.33 < $300: the site wakes from 21:00, in steps the genset can take.
@@ -134,6 +138,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         Assert.Contains("limited by price", await page.InnerTextAsync("#limited"));
         await page.WaitForSelectorAsync("#price-chart path", new PageWaitForSelectorOptions { Timeout = 15_000 });
         await page.WaitForSelectorAsync("#load-chart path", new PageWaitForSelectorOptions { Timeout = 15_000 });
+        await page.WaitForSelectorAsync("#price-chart polygon", new PageWaitForSelectorOptions { Timeout = 15_000 }); // the forecast band
         var shot = Path.Combine(AppContext.BaseDirectory, "dashboard-during-spike.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         output.WriteLine($"dashboard screenshot: {shot}");

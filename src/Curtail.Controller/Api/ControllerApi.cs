@@ -31,6 +31,10 @@ public static class ControllerApi
                         rows.Add(new { start = p[i].StartUtc, end = p[i].EndUtc, price = p.Prices[i] });
             return Results.Json(rows, JsonOut);
         }).WithSummary("Settled real-time prices of the site's settlement point");
+        api.MapGet("/forecast", (ForecastService f) => f.Last is { } last
+            ? Results.Json(new { issued_at = last.IssuedAt, intervals = last.Intervals.Select(i => new { start = i.StartUtc, end = i.EndUtc, p10 = i.P10, p50 = i.P50, p90 = i.P90, mean = i.Mean, spike_probability = i.SpikeProbability }) }, JsonOut)
+            : Results.Json(new { error = f.Available ? "no forecast yet" : "no forecaster: the model could not be loaded" }, statusCode: 404))
+            .WithSummary("The latest price forecast: P10/P50/P90 and spike probability for the next 24 intervals");
         api.MapGet("/decisions", (ControllerStore store, int? limit) => Results.Json(store.RecentCycles(limit ?? 50).Select(Summary), JsonOut))
             .WithSummary("Recent decision cycles with their target, limiter and reasons");
         api.MapGet("/decisions/{id}", (ControllerStore store, string id) => store.Cycle(id) is { } c

@@ -69,7 +69,9 @@ public static class ControllerHost
         s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db"));
         s.AddSingleton<CurtailTelemetry>();
         s.AddSingleton<CycleTrigger>();
-        s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null));
+        s.AddSingleton<ForecastService>();
+        s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null,
+            config.Site.Policy.Kind == Core.Sites.PolicyKind.Forecast ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
         s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
         s.AddSingleton(sp => new DecisionCycle(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<SiteTargetPlanner>(),
             config.FleetFile is null ? null : sp.GetRequiredService<FleetActuator>(), sp.GetRequiredService<ControllerStore>(),
@@ -103,6 +105,7 @@ public static class ControllerHost
                     case "price-poll": q.ScheduleJob<PricePollJob>(t => Configure(t, schedule), j => j.WithIdentity("price-poll")); break;
                     case "genset-poll": q.ScheduleJob<GensetPollJob>(t => Configure(t, schedule), j => j.WithIdentity("genset-poll")); break;
                     case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
+                    case "forecast-refresh": q.ScheduleJob<ForecastRefreshJob>(t => Configure(t, schedule), j => j.WithIdentity("forecast-refresh")); break;
                 }
             }
         });

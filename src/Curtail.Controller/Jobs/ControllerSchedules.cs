@@ -21,7 +21,11 @@ public static class ControllerSchedules
         var speed = time is AcceleratedTimeProvider a ? a.Speed : 1;
         var accelerated = speed != 1;
         TimeSpan Scaled(TimeSpan t) => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 20, (long)(t.Ticks / speed)));
-        var list = new List<JobSchedule> { new("decision-cycle", null, null, Scaled(config.CycleInterval)) };
+        var list = new List<JobSchedule>
+        {
+            new("decision-cycle", null, null, Scaled(config.CycleInterval)),
+            new("forecast-refresh", null, null, Scaled(TimeSpan.FromMinutes(15))),
+        };
         if (config.Prices is not null)
             list.Add(accelerated
                 ? new("price-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))

@@ -41,3 +41,14 @@ public sealed class FourCpWindowJob(CycleTrigger trigger) : IJob
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
         await trigger.RunNowAsync("4cp:window", cancellationToken);
 }
+
+/// <summary>Refreshes the price forecast the dashboard shows (a `forecast` site also forecasts inside each cycle).</summary>
+[DisallowConcurrentExecution]
+public sealed class ForecastRefreshJob(ForecastService forecasts) : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        forecasts.Refresh();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -3,9 +3,9 @@ const $ = id => document.getElementById(id);
 const fmt = (v, d = 0) => v == null || Number.isNaN(v) ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const cpt = t => new Date(t).toLocaleString('en-US', { timeZone: 'America/Chicago', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 
-function lineChart(svg, series, refs, yLabel) {
+function lineChart(svg, series, refs, yLabel, band) {
   const W = 900, H = 240, L = 56, R = 10, T = 10, B = 26;
-  const pts = series.flatMap(s => s.points);
+  const pts = series.flatMap(s => s.points).concat(band ? band.hi : []);
   if (pts.length === 0) { svg.innerHTML = `<text x="${L}" y="40" class="axis">no data yet</text>`; return; }
   const xs = pts.map(p => p[0]), ys = pts.map(p => p[1]).concat(refs.map(r => r.value)).filter(v => v != null && isFinite(v));
   const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
@@ -15,10 +15,14 @@ function lineChart(svg, series, refs, yLabel) {
   let out = '';
   for (let k = 0; k <= 4; k++) { const v = y0 + (y1 - y0) * k / 4; out += `<line class="grid-line" x1="${L}" x2="${W - R}" y1="${Y(v)}" y2="${Y(v)}"/><text class="axis" x="${L - 4}" y="${Y(v) + 4}" text-anchor="end">${fmt(v)}</text>`; }
   for (let k = 0; k <= 5; k++) { const t = x0 + (x1 - x0) * k / 5; out += `<text class="axis" x="${X(t)}" y="${H - 8}" text-anchor="middle">${cpt(t)}</text>`; }
+  if (band && band.hi.length > 1) {
+    const poly = band.hi.map(p => `${X(p[0])},${Y(p[1])}`).concat(band.lo.slice().reverse().map(p => `${X(p[0])},${Y(p[1])}`)).join(' ');
+    out += `<polygon points="${poly}" fill="${band.color}" opacity="0.18"/>`;
+  }
   for (const r of refs) if (r.value != null) out += `<line x1="${L}" x2="${W - R}" y1="${Y(r.value)}" y2="${Y(r.value)}" stroke="${r.color}" stroke-dasharray="6 4"/><text class="axis" x="${W - R - 2}" y="${Y(r.value) - 3}" text-anchor="end" fill="${r.color}">${r.name} ${fmt(r.value)}</text>`;
   for (const s of series) {
     const d = s.points.map((p, i) => (s.step && i > 0 ? `H${X(p[0])}V${Y(p[1])}` : `${i ? 'L' : 'M'}${X(p[0])},${Y(p[1])}`)).join('');
-    out += `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width || 1.6}"/>`;
+    out += `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width || 1.6}"${s.dash ? ' stroke-dasharray="5 3"' : ''}/>`;
   }
   let lx = L + 6; for (const s of series) { out += `<rect x="${lx}" y="${T + 2}" width="10" height="3" fill="${s.color}"/><text class="axis" x="${lx + 14}" y="${T + 7}">${s.name}</text>`; lx += 24 + s.name.length * 6.5; }
   out += `<text class="axis" transform="translate(12 ${H / 2}) rotate(-90)" text-anchor="middle">${yLabel}</text>`;
@@ -29,7 +33,8 @@ async function json(url) { const r = await fetch(url, { cache: 'no-store' }); if
 
 async function refresh() {
   try {
-    const [s, prices, decisions] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=120')]);
+    const [s, prices, decisions, forecast] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=120'),
+      fetch('/api/forecast', { cache: 'no-store' }).then(r => r.ok ? r.json() : null).catch(() => null)]);
     $('site').textContent = s.site.name;
     $('clock').textContent = `${cpt(s.time)} CPT · ${s.cycles} cycles`;
     $('stale').hidden = !s.prices.stale;
@@ -48,8 +53,12 @@ async function refresh() {
     $('override').hidden = !s.override;
     if (s.override) $('override').textContent = `${s.override.mode} until ${cpt(s.override.until)} (${s.override.set_by})`;
 
-    lineChart($('price-chart'), [{ name: 'settled price', color: '#1d4ed8', step: true, points: prices.map(p => [Date.parse(p.start), p.price]) }],
-      [{ name: 'curtail above', value: t.curtail_above_usd_per_mwh, color: '#dc2626' }, { name: 'resume below', value: t.resume_below_usd_per_mwh, color: '#16a34a' }], '$/MWh');
+    const fc = forecast ? forecast.intervals : [];
+    const priceSeries = [{ name: 'settled price', color: '#1d4ed8', step: true, points: prices.map(p => [Date.parse(p.start), p.price]) }];
+    if (fc.length) priceSeries.push({ name: 'forecast P50 (band P10-P90)', color: '#7c3aed', dash: true, points: fc.map(i => [Date.parse(i.start), i.p50]) });
+    lineChart($('price-chart'), priceSeries,
+      [{ name: 'curtail above', value: t.curtail_above_usd_per_mwh, color: '#dc2626' }, { name: 'resume below', value: t.resume_below_usd_per_mwh, color: '#16a34a' }], '$/MWh',
+      fc.length ? { color: '#7c3aed', lo: fc.map(i => [Date.parse(i.start), i.p10]), hi: fc.map(i => [Date.parse(i.start), i.p90]) } : null);
     const cyc = decisions.slice().reverse();
     lineChart($('load-chart'), [
       { name: 'measured load', color: '#1d4ed8', step: true, points: cyc.map(c => [Date.parse(c.time), c.measured_load_kw]) },

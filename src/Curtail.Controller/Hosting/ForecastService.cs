@@ -1,0 +1,87 @@
+using Curtail.Controller.Config;
+using Curtail.Core.Prices;
+using Curtail.Core.Sites;
+using Curtail.Ercot;
+using Curtail.Forecasting;
+using Curtail.Forecasting.Data;
+using Curtail.Forecasting.Models;
+using Curtail.Forecasting.Policies;
+using Curtail.Simulation.Backtest;
+using Microsoft.Extensions.Logging;
+
+namespace Curtail.Controller.Hosting;
+
+/// <summary>
+/// The live forecaster: the site's model (or the shipped one), fed with the real-time prices the controller has
+/// fetched and, as stand-ins for ERCOT's day-ahead prices and load forecast, the shipped DAM and native-load history
+/// (the same stand-ins the model was trained with; see the model card). Refreshed by a job; its last forecast is
+/// shown on the dashboard, and a `forecast` site decides with it.
+/// </summary>
+public sealed class ForecastService(ControllerConfig config, ControllerRuntime runtime, ServiceClock clock, ILogger<ForecastService> log)
+{
+    private readonly Lazy<(GbrtPriceForecaster Model, MarketHistory Shipped)?> _setup = new(() => Setup(config, log));
+    private PriceForecast? _last;
+
+    public PriceForecast? Last => Volatile.Read(ref _last);
+
+    public bool Available => _setup.Value is not null;
+
+    public ForecastPolicy PolicyFor(SiteDefinition site)
+    {
+        var setup = _setup.Value ?? throw new Core.InvalidInputException(config.Source, null, "policy.kind forecast: the model could not be loaded (see the log)");
+        var s = site.Policy.Forecast;
+        return new ForecastPolicy(setup.Model, History, site, new ForecastPolicyOptions
+        {
+            Horizon = s.HorizonIntervals,
+            RiskWeight = s.RiskWeight,
+            Expectation = s.Expectation == ForecastExpectation.Mean ? PriceExpectation.Mean : PriceExpectation.Quantiles,
+        });
+    }
+
+    public PriceForecast? Refresh()
+    {
+        if (_setup.Value is null) return null;
+        try
+        {
+            var forecast = _setup.Value.Value.Model.Forecast(History(), clock.Time.GetUtcNow(), ForecastSettings.MaxHorizonIntervals);
+            Volatile.Write(ref _last, forecast);
+            return forecast;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Core.InvalidInputException)
+        {
+            log.LogWarning("forecast: not refreshed: {Reason}", ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Live real-time prices on top of the shipped history (live wins where both have an interval).</summary>
+    private MarketHistory History()
+    {
+        var shipped = _setup.Value!.Value.Shipped;
+        var live = runtime.Snapshot().Prices;
+        var realTime = live is { Count: > 0 } ? Merge(shipped.RealTime, live) : shipped.RealTime;
+        return new MarketHistory(realTime, shipped.DayAhead, shipped.Sced, shipped.SystemLoad, runtime.Hashprice);
+    }
+
+    private static PriceSeries Merge(PriceSeries history, PriceSeries live)
+    {
+        var before = history.Slice(history.Start, live.Start);
+        return before.Count == 0 ? live : PriceSeries.Concat([before, live]);
+    }
+
+    private static (GbrtPriceForecaster, MarketHistory)? Setup(ControllerConfig config, ILogger log)
+    {
+        try
+        {
+            var site = config.Site;
+            var context = new ForecastContext(config.Source, Path.GetDirectoryName(Path.GetFullPath(config.Source)), () => MarketData.Load(ShippedData.Locate(), site.SettlementPoint));
+            var model = ModelFile.Load(context.ResolveModelPath(site.Policy.Forecast.Model));
+            return (model, context.History);
+        }
+        catch (Exception ex) when (ex is IOException or Core.InvalidInputException or ArgumentException or InvalidOperationException)
+        {
+            log.LogWarning("forecast: unavailable: {Reason}", ex.Message);
+            return null;
+        }
+    }
+}
