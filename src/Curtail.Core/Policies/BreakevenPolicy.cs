@@ -15,6 +15,8 @@ public sealed class BreakevenPolicy : ICurtailmentPolicy
     private readonly double _margin;
     private readonly int _confirm;
     private readonly double? _hardCap;
+    private readonly double[] _strikes;
+    private double _strikesHashprice = double.NaN;
 
     public BreakevenPolicy(IReadOnlyList<FleetGroup> fleet, double poolFee, double adderUsdPerMwh, double margin, int confirmIntervals, double? hardCap)
     {
@@ -25,6 +27,7 @@ public sealed class BreakevenPolicy : ICurtailmentPolicy
         _margin = margin;
         _confirm = Math.Max(1, confirmIntervals);
         _hardCap = hardCap;
+        _strikes = new double[fleet.Count];
     }
 
     public static BreakevenPolicy From(SiteDefinition site) =>
@@ -38,10 +41,13 @@ public sealed class BreakevenPolicy : ICurtailmentPolicy
 
     public void Decide(in DecisionInputs inputs, ReadOnlySpan<GroupState> groups, Span<GroupIntent> intents)
     {
-        for (var g = 0; g < groups.Length; g++)
+        // Strikes change only with the day's hashprice: recompute them when it changes, not every interval.
+        if (inputs.HashpriceUsdPerThDay != _strikesHashprice)
         {
-            var strike = StrikeFor(g, inputs.HashpriceUsdPerThDay);
-            intents[g] = StrikeRule.Apply(inputs.SettledPrices, groups[g].IsRunning, strike, strike, _confirm, _hardCap);
+            for (var g = 0; g < _strikes.Length; g++) _strikes[g] = StrikeFor(g, inputs.HashpriceUsdPerThDay);
+            _strikesHashprice = inputs.HashpriceUsdPerThDay;
         }
+        for (var g = 0; g < groups.Length; g++)
+            intents[g] = StrikeRule.Apply(inputs.SettledPrices, groups[g].IsRunning, _strikes[g], _strikes[g], _confirm, _hardCap);
     }
 }
