@@ -117,8 +117,7 @@ public static class ControllerApi
             }).Validated();
             rt.SetTrading(next);
             store.SaveSetting("trading", next);
-            store.Audit(new AuditEntry(clock.Time.GetUtcNow(), token!.Name, token.Role.ToString(), "set_trading", Json(old), Json(next)));
-            await trigger.RunNowAsync($"trading:{token.Name}", http.RequestAborted);
+            await AuditAndDecideAsync(store, trigger, token!, clock.Time.GetUtcNow(), "set_trading", Json(old), Json(next), $"trading:{token!.Name}", http.RequestAborted);
             return Results.Json(next, JsonOut);
         });
     }
@@ -143,8 +142,7 @@ public static class ControllerApi
             var next = new TradingOverride(mode, until, token!.Name, body.Reason);
             var old = rt.SetOverride(next);
             store.SaveSetting("override", next);
-            store.Audit(new AuditEntry(now, token.Name, token.Role.ToString(), "set_override", Json(old), Json(next)));
-            await trigger.RunNowAsync($"override:{token.Name}", http.RequestAborted);
+            await AuditAndDecideAsync(store, trigger, token!, now, "set_override", Json(old), Json(next), $"override:{token!.Name}", http.RequestAborted);
             return Results.Json(next, JsonOut);
         });
     }
@@ -155,8 +153,7 @@ public static class ControllerApi
         if (denied is not null) return denied;
         var old = rt.SetOverride(null);
         store.SaveSetting<TradingOverride?>("override", null);
-        store.Audit(new AuditEntry(clock.Time.GetUtcNow(), token!.Name, token.Role.ToString(), "clear_override", Json(old), null));
-        await trigger.RunNowAsync($"override:{token.Name}", http.RequestAborted);
+        await AuditAndDecideAsync(store, trigger, token!, clock.Time.GetUtcNow(), "clear_override", Json(old), null, $"override:{token!.Name}", http.RequestAborted);
         return Results.NoContent();
     }
 
@@ -197,8 +194,7 @@ public static class ControllerApi
             if (view.Events.Any(x => x.Id == e.Id)) throw new InvalidInputException("id", null, $"event '{e.Id}' already exists");
             rt.AddEvent(e);
             store.SaveEvent(e);
-            store.Audit(new AuditEntry(now, token.Name, token.Role.ToString(), "dispatch_received", null, Json(e)));
-            await trigger.RunNowAsync($"dispatch:{e.Id}", http.RequestAborted);
+            await AuditAndDecideAsync(store, trigger, token!, now, "dispatch_received", null, Json(e), $"dispatch:{e.Id}", http.RequestAborted);
             return Results.Json(e, JsonOut, statusCode: 201);
         });
     }
@@ -211,8 +207,7 @@ public static class ControllerApi
         var released = rt.UpdateEvent(id, e => e with { ReleasedAt = now });
         if (released is null) return Results.Json(new { error = $"no event '{id}'" }, statusCode: 404);
         store.SaveEvent(released);
-        store.Audit(new AuditEntry(now, token!.Name, token.Role.ToString(), "dispatch_released", id, Json(released)));
-        await trigger.RunNowAsync($"release:{id}", http.RequestAborted);
+        await AuditAndDecideAsync(store, trigger, token!, now, "dispatch_released", id, Json(released), $"release:{id}", http.RequestAborted);
         return Results.Json(released, JsonOut);
     }
 
@@ -228,10 +223,17 @@ public static class ControllerApi
                 throw new InvalidInputException(old.Source, null, "fleet groups and settlement point cannot change on reload; restart the controller");
             rt.Reload(next);
             rt.SetTrading(TradingSettings.From(next.Site.Policy));
-            store.Audit(new AuditEntry(clock.Time.GetUtcNow(), token!.Name, token.Role.ToString(), "reload_config", Json(TradingSettings.From(old.Site.Policy)), Json(TradingSettings.From(next.Site.Policy))));
-            await trigger.RunNowAsync($"reload:{token.Name}", http.RequestAborted);
+            await AuditAndDecideAsync(store, trigger, token!, clock.Time.GetUtcNow(), "reload_config", Json(TradingSettings.From(old.Site.Policy)), Json(TradingSettings.From(next.Site.Policy)), $"reload:{token!.Name}", http.RequestAborted);
             return Results.Json(new { reloaded = old.Source }, JsonOut);
         });
+    }
+
+    /// <summary>Every change is audited (who, when, old, new) and then decided on at once.</summary>
+    private static async Task AuditAndDecideAsync(ControllerStore store, CycleTrigger trigger, ApiToken token, DateTimeOffset time, string action,
+        string? oldValue, string? newValue, string reason, CancellationToken ct)
+    {
+        store.Audit(new AuditEntry(time, token.Name, token.Role.ToString(), action, oldValue, newValue));
+        await trigger.RunNowAsync(reason, ct);
     }
 
     private static object Summary(CycleRecord c)
