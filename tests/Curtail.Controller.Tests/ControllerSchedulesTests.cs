@@ -43,6 +43,7 @@ public class ControllerSchedulesTests
         Assert.Null(s["price-poll"].Cron);
         Assert.Equal(TimeSpan.FromMilliseconds(20), s["genset-poll"].Every); // floor: never busier than 50 polls a second
         Assert.Equal(TimeSpan.FromMinutes(1), s["4cp-window"].Every);
+        Assert.Equal(TimeSpan.FromHours(0.4), s["housekeeping"].Every);
     }
 
     [Fact]

@@ -42,4 +42,7 @@ public sealed record ControllerConfig
     public string? OtlpEndpoint { get; init; }
     public TimeConfig? Time { get; init; }
     public string? HashpriceFile { get; init; }
+
+    /// <summary>How long decision records are kept (audit and demand-response records are kept for good).</summary>
+    public TimeSpan DecisionRetention { get; init; } = TimeSpan.FromDays(400);
 }

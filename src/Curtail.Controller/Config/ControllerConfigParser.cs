@@ -9,7 +9,7 @@ namespace Curtail.Controller.Config;
 /// <summary>Parses a site file with its `controller:` section (docs/controller.md); errors name the key and line.</summary>
 public static class ControllerConfigParser
 {
-    private static readonly string[] Keys = ["listen", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time"];
+    private static readonly string[] Keys = ["listen", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days"];
 
     public static ControllerConfig Load(string path, Func<string, string?>? environment = null)
     {
@@ -62,6 +62,12 @@ public static class ControllerConfigParser
             var minutes = r.Number(cycle, "controller.cycle_minutes");
             if (minutes is <= 0 or > 60) throw r.Error(cycle, "controller.cycle_minutes", $"must be in (0, 60], got {minutes}");
             config = config with { CycleInterval = TimeSpan.FromMinutes(minutes) };
+        }
+        if (r.Optional(map, "retention_days") is { } retention)
+        {
+            var days = r.Number(retention, "controller.retention_days");
+            if (days < 1) throw r.Error(retention, "controller.retention_days", $"must be at least 1, got {days}");
+            config = config with { DecisionRetention = TimeSpan.FromDays(days) };
         }
         if (r.Optional(map, "four_cp") is { } fourCp)
         {

@@ -25,6 +25,7 @@ public static class ControllerSchedules
         {
             new("decision-cycle", null, null, Scaled(config.CycleInterval)),
             new("forecast-refresh", null, null, Scaled(TimeSpan.FromMinutes(15))),
+            accelerated ? new("housekeeping", null, null, Scaled(TimeSpan.FromDays(1))) : new("housekeeping", "0 30 3 * * ?", Central, null),
         };
         if (config.Prices is not null)
             list.Add(accelerated

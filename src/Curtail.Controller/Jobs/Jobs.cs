@@ -1,4 +1,7 @@
+using Curtail.Controller.Config;
 using Curtail.Controller.Cycle;
+using Curtail.Controller.Storage;
+using Microsoft.Extensions.Logging;
 using Curtail.Controller.Hosting;
 using Quartz;
 
@@ -49,6 +52,18 @@ public sealed class ForecastRefreshJob(ForecastService forecasts) : IJob
     public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         forecasts.Refresh();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Daily housekeeping: decision records past the retention period are purged.</summary>
+[DisallowConcurrentExecution]
+public sealed class HousekeepingJob(ControllerStore store, ControllerConfig config, ServiceClock clock, ILogger<HousekeepingJob> log) : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        var purged = store.PurgeCycles(clock.Time.GetUtcNow() - config.DecisionRetention);
+        if (purged > 0) log.LogInformation("housekeeping: purged {Count} decision records older than {Days} days", purged, config.DecisionRetention.TotalDays);
         return ValueTask.CompletedTask;
     }
 }

@@ -67,6 +67,14 @@ public sealed class ControllerStore : IDisposable
         r => new CycleRecord(r.GetString(0), ParseIso(r.GetString(1)), r.GetString(2), r.GetDouble(3), r.GetDouble(4), r.GetString(5), r.GetDouble(6),
             r.IsDBNull(7) ? null : r.GetDouble(7), r.GetString(8), r.GetString(9), r.GetString(10)), ("id", id)).FirstOrDefault();
 
+    /// <summary>Deletes decision cycles older than <paramref name="before"/>; audit and DR records are never purged.</summary>
+    public int PurgeCycles(DateTimeOffset before)
+    {
+        var n = Query("SELECT COUNT(*) FROM cycles WHERE time < @t", r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), ("t", Iso(before)))[0];
+        Execute("DELETE FROM cycles WHERE time < @t", ("t", Iso(before)));
+        return n;
+    }
+
     public int CycleCount() => Query("SELECT COUNT(*) FROM cycles", r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture))[0];
 
     public void Audit(AuditEntry e) => Execute("INSERT INTO audit VALUES (@t, @actor, @role, @action, @old, @new)",
