@@ -40,6 +40,11 @@ public sealed record ControllerConfig
     public TimeSpan CycleInterval { get; init; } = TimeSpan.FromMinutes(5);
     public FourCpConfig? FourCp { get; init; }
     public string? OtlpEndpoint { get; init; }
+
+    /// <summary>OTLP over gRPC (port 4317, the default) or HTTP/protobuf (port 4318, `/v1/metrics` and `/v1/traces`).</summary>
+    public bool OtlpHttp { get; init; }
+
+    public TimeSpan OtlpExportInterval { get; init; } = TimeSpan.FromSeconds(60);
     public TimeConfig? Time { get; init; }
     public string? HashpriceFile { get; init; }
 

@@ -77,8 +77,20 @@ public static class ControllerConfigParser
         }
         if (r.Optional(map, "telemetry") is { } telemetry)
         {
-            var t = r.Mapping(telemetry, "controller.telemetry", "otlp_endpoint");
-            config = config with { OtlpEndpoint = r.Optional(t, "otlp_endpoint") is { } e ? r.String(e, "controller.telemetry.otlp_endpoint") : null };
+            var t = r.Mapping(telemetry, "controller.telemetry", "otlp_endpoint", "protocol", "export_interval_seconds");
+            var endpointNode = r.Required(t, "controller.telemetry", "otlp_endpoint");
+            var endpoint = r.String(endpointNode, "controller.telemetry.otlp_endpoint");
+            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out _)) throw r.Error(endpointNode, "controller.telemetry.otlp_endpoint", $"not a URL: '{endpoint}'");
+            var protocolNode = r.Optional(t, "protocol");
+            var http = protocolNode is not null && r.String(protocolNode, "controller.telemetry.protocol") switch
+            {
+                "grpc" => false,
+                "http" => true,
+                var other => throw r.Error(protocolNode, "controller.telemetry.protocol", $"must be grpc or http, got '{other}'"),
+            };
+            var interval = r.OptionalNumber(t, "controller.telemetry", "export_interval_seconds") ?? 60;
+            if (interval is < 1 or > 3600) throw r.Error(t, "controller.telemetry.export_interval_seconds", $"must be 1..3600, got {interval}");
+            config = config with { OtlpEndpoint = endpoint, OtlpHttp = http, OtlpExportInterval = TimeSpan.FromSeconds(interval) };
         }
         if (r.Optional(map, "time") is { } time)
         {

@@ -114,10 +114,23 @@ public static class ControllerHost
 
         if (config.OtlpEndpoint is { } otlp)
         {
+            // Over HTTP each signal has its own path; over gRPC one endpoint serves both.
+            Uri Endpoint(string signal) => new(config.OtlpHttp ? otlp.TrimEnd('/') + "/v1/" + signal : otlp);
+            var protocol = config.OtlpHttp ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
             s.AddSingleton(_ => Sdk.CreateMeterProviderBuilder().AddMeter(CurtailTelemetry.Name)
-                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)).Build());
+                .AddOtlpExporter((o, reader) =>
+                {
+                    o.Endpoint = Endpoint("metrics");
+                    o.Protocol = protocol;
+                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)config.OtlpExportInterval.TotalMilliseconds;
+                }).Build());
             s.AddSingleton(_ => Sdk.CreateTracerProviderBuilder().AddSource(CurtailTelemetry.Name)
-                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)).Build());
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = Endpoint("traces");
+                    o.Protocol = protocol;
+                    o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = (int)Math.Min(config.OtlpExportInterval.TotalMilliseconds, 5000);
+                }).Build());
         }
 
         var app = builder.Build();
