@@ -18,21 +18,25 @@ public static class CurtailApp
             .Select(v => (Verb: v, Command: v.Build()))
             .OrderBy(v => v.Command.Name, StringComparer.Ordinal);
         var groups = new Dictionary<string, Command>(StringComparer.Ordinal);
+        var topLevel = new List<Command>();
         foreach (var (verb, command) in verbs)
         {
             if (verb.Parent is null)
             {
-                root.Subcommands.Add(command);
+                topLevel.Add(command);
                 continue;
             }
             if (!groups.TryGetValue(verb.Parent, out var group))
             {
-                group = new Command(verb.Parent, verb.ParentDescription ?? verb.Parent);
+                group = new Command(verb.Parent, verb.Parent);
                 groups[verb.Parent] = group;
-                root.Subcommands.Add(group);
+                topLevel.Add(group);
             }
+            // Any verb of a group may describe it; the first that does wins.
+            if (group.Description == group.Name && verb.ParentDescription is { } description) group.Description = description;
             group.Subcommands.Add(command);
         }
+        foreach (var command in topLevel.OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(command);
         return root;
     }
 
