@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Curtail.Cli;
 
 return await CurtailApp.RunAsync(args);

@@ -51,89 +51,87 @@ public sealed class DecisionCycle(
 
     private async Task<CycleRecord> RunLockedAsync(string trigger, CancellationToken ct)
     {
+        using var activity = CurtailTelemetry.Traces.StartActivity("decision_cycle");
+        activity?.SetTag("curtail.trigger", trigger);
+        var site = planner.Site;
+
+        // 1. Snapshot: re-read the miners so the decision starts from what is really running.
+        IReadOnlyList<MinerSnapshot> miners = [];
+        if (actuator is not null)
         {
-            using var activity = CurtailTelemetry.Traces.StartActivity("decision_cycle");
-            activity?.SetTag("curtail.trigger", trigger);
-            var site = planner.Site;
-
-            // 1. Snapshot: re-read the miners so the decision starts from what is really running.
-            IReadOnlyList<MinerSnapshot> miners = [];
-            if (actuator is not null)
-            {
-                var reads = await actuator.ReadAllAsync(ct);
-                miners = reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList();
-                runtime.SetMiners(miners);
-            }
-            var view = runtime.Snapshot();
-            var now = time.GetUtcNow();
-            var measuredKw = actuator is not null ? miners.Sum(m => m.PowerW) / 1000 : view.Genset?.ActivePowerKw ?? 0;
-            var (settled, lastStart) = SettledPrices(view, now);
-            var stored = store.LoadGroupStates();
-            var groups = site.Fleet.Select(g => stored.TryGetValue(g.Name, out var s) ? s : GroupState.RunningLongSince).ToArray();
-            var inputs = new CycleInputs
-            {
-                Now = now,
-                SettledPrices = settled,
-                LastSettledIntervalStart = lastStart,
-                HashpriceUsdPerThDay = runtime.Hashprice.AtUtcTicks(now.UtcTicks),
-                Groups = groups,
-                Trading = view.Trading,
-                Override = view.Override,
-                ActiveEvents = view.Events.Where(e => e.ActiveAt(now)).ToList(),
-                InFourCpWindow = InFourCpWindow(view.Config.FourCp, now),
-                GensetConfigured = view.Config.Genset is not null,
-                DeviceNow = (deviceTime ?? time).GetUtcNow(),
-                Genset = view.Genset,
-                GensetLinkProblem = view.GensetLinkProblem,
-                SiteLoadKw = measuredKw,
-                PricesStale = view.PricesStale,
-            };
-
-            // 2. Decide.
-            var decision = planner.Decide(inputs);
-            activity?.SetTag("curtail.target_kw", decision.TargetKw);
-            activity?.SetTag("curtail.limited_by", decision.LimitedBy);
-
-            // 3. Dispatch in one batch, confirmed by read-back.
-            ActuationReport? report = null;
-            if (actuator is not null)
-            {
-                using var dispatch = CurtailTelemetry.Traces.StartActivity("dispatch");
-                if (inputs.ActiveEvents.Count > 0 || decision.LimitedBy is "demand_response" or "4cp") actuator.BeginEvent();
-                else if (actuator.InEvent) actuator.EndEvent();
-                report = await actuator.ApplyTargetAsync(decision.TargetKw * 1000, ct);
-                dispatch?.SetTag("curtail.commands", report.Results.Count);
-                foreach (var r in report.Results)
-                {
-                    telemetry.Commands.Add(1);
-                    if (r.Outcome != DispatchOutcome.Confirmed) telemetry.CommandFailures.Add(1);
-                    else telemetry.CommandLatencyMs.Record((r.ConfirmLatency ?? r.CommandLatency).TotalMilliseconds);
-                }
-            }
-
-            // 4. Record.
-            store.SaveGroupStates(site.Fleet.Select(g => g.Name).ToList(), decision.NextGroups);
-            var record = new CycleRecord(Guid.NewGuid().ToString("N"), now, trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy,
-                measuredKw, report is null ? null : report.ExpectedLoadW / 1000,
-                JsonSerializer.Serialize(new { inputs.Now, settled_prices_tail = settled.TakeLast(8), inputs.LastSettledIntervalStart, inputs.HashpriceUsdPerThDay,
-                    groups = groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
-                    inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, genset = inputs.Genset,
-                    inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale }, Json),
-                JsonSerializer.Serialize(new { decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
-                    groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
-                    genset = decision.Genset?.ToString() }, Json),
-                JsonSerializer.Serialize(report?.Results.Select(r => new { miner = r.MinerId, action = r.Action.ToString(), outcome = r.Outcome.ToString(), command_ms = r.CommandLatency.TotalMilliseconds, confirm_ms = r.ConfirmLatency?.TotalMilliseconds, r.Error })
-                    ?? [], Json));
-            store.SaveCycle(record);
-            RecordEvents(inputs, measuredKw, now);
-            UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
-            runtime.SetLastDecision(new { record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
-                expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false } });
-            log.LogInformation("cycle {Trigger}: target {Target:F0} kW (limited by {Limiter}), measured {Measured:F0} kW, {Commands} commands",
-                trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);
-            _lastCycle = now;
-            return record;
+            var reads = await actuator.ReadAllAsync(ct);
+            miners = reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList();
+            runtime.SetMiners(miners);
         }
+        var view = runtime.Snapshot();
+        var now = time.GetUtcNow();
+        var measuredKw = actuator is not null ? miners.Sum(m => m.PowerW) / 1000 : view.Genset?.ActivePowerKw ?? 0;
+        var (settled, lastStart) = SettledPrices(view, now);
+        var stored = store.LoadGroupStates();
+        var groups = site.Fleet.Select(g => stored.TryGetValue(g.Name, out var s) ? s : GroupState.RunningLongSince).ToArray();
+        var inputs = new CycleInputs
+        {
+            Now = now,
+            SettledPrices = settled,
+            LastSettledIntervalStart = lastStart,
+            HashpriceUsdPerThDay = runtime.Hashprice.AtUtcTicks(now.UtcTicks),
+            Groups = groups,
+            Trading = view.Trading,
+            Override = view.Override,
+            ActiveEvents = view.Events.Where(e => e.ActiveAt(now)).ToList(),
+            InFourCpWindow = InFourCpWindow(view.Config.FourCp, now),
+            GensetConfigured = view.Config.Genset is not null,
+            DeviceNow = (deviceTime ?? time).GetUtcNow(),
+            Genset = view.Genset,
+            GensetLinkProblem = view.GensetLinkProblem,
+            SiteLoadKw = measuredKw,
+            PricesStale = view.PricesStale,
+        };
+
+        // 2. Decide.
+        var decision = planner.Decide(inputs);
+        activity?.SetTag("curtail.target_kw", decision.TargetKw);
+        activity?.SetTag("curtail.limited_by", decision.LimitedBy);
+
+        // 3. Dispatch in one batch, confirmed by read-back.
+        ActuationReport? report = null;
+        if (actuator is not null)
+        {
+            using var dispatch = CurtailTelemetry.Traces.StartActivity("dispatch");
+            if (inputs.ActiveEvents.Count > 0 || decision.LimitedBy is "demand_response" or "4cp") actuator.BeginEvent();
+            else if (actuator.InEvent) actuator.EndEvent();
+            report = await actuator.ApplyTargetAsync(decision.TargetKw * 1000, ct);
+            dispatch?.SetTag("curtail.commands", report.Results.Count);
+            foreach (var r in report.Results)
+            {
+                telemetry.Commands.Add(1);
+                if (r.Outcome != DispatchOutcome.Confirmed) telemetry.CommandFailures.Add(1);
+                else telemetry.CommandLatencyMs.Record((r.ConfirmLatency ?? r.CommandLatency).TotalMilliseconds);
+            }
+        }
+
+        // 4. Record.
+        store.SaveGroupStates(site.Fleet.Select(g => g.Name).ToList(), decision.NextGroups);
+        var record = new CycleRecord(Guid.NewGuid().ToString("N"), now, trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy,
+            measuredKw, report is null ? null : report.ExpectedLoadW / 1000,
+            JsonSerializer.Serialize(new { inputs.Now, settled_prices_tail = settled.TakeLast(8), inputs.LastSettledIntervalStart, inputs.HashpriceUsdPerThDay,
+                groups = groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
+                inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, genset = inputs.Genset,
+                inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale }, Json),
+            JsonSerializer.Serialize(new { decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
+                groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
+                genset = decision.Genset?.ToString() }, Json),
+            JsonSerializer.Serialize(report?.Results.Select(r => new { miner = r.MinerId, action = r.Action.ToString(), outcome = r.Outcome.ToString(), command_ms = r.CommandLatency.TotalMilliseconds, confirm_ms = r.ConfirmLatency?.TotalMilliseconds, r.Error })
+                ?? [], Json));
+        store.SaveCycle(record);
+        RecordEvents(inputs, measuredKw, now);
+        UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
+        runtime.SetLastDecision(new { record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
+            expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false } });
+        log.LogInformation("cycle {Trigger}: target {Target:F0} kW (limited by {Limiter}), measured {Measured:F0} kW, {Commands} commands",
+            trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);
+        _lastCycle = now;
+        return record;
     }
 
     /// <summary>Prices of intervals that ended by now, most recent last (at most two days: the policies look back hours).</summary>
