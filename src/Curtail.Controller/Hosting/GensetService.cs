@@ -63,9 +63,11 @@ public sealed class GensetService(GensetReader reader, ControllerRuntime runtime
     private static string? Urgent(GensetReading r, LoadFollowingSettings s)
     {
         if (r.BreakerClosed == false) return "breaker_open";
-        if (r.FrequencyHz is { } f && f > 0 && f < s.FrequencyFloorHz) return "under_frequency";
-        if (r.Alarms.HasFlag(GensetAlarms.Overload)) return "overload_alarm";
-        if (r.ActivePowerKw is { } a && r.AvailablePowerKw is { } av && a > av) return "overload";
+        var signals = LoadFollower.SignalsOf(r, s);
+        // 0 Hz is an engine that is not turning, which its state reports; the shed is for a sag while running.
+        if (signals.UnderFrequency && r.FrequencyHz > 0) return "under_frequency";
+        if (signals.OverloadAlarm) return "overload_alarm";
+        if (signals.AboveAvailable) return "overload";
         return null;
     }
 

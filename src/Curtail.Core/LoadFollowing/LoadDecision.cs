@@ -43,3 +43,9 @@ public sealed record LoadDecision(
 
     public override string ToString() => $"{Time:O} target {TargetKw:F1} kW (ceiling {CeilingKw:F1} kW) {Reason}: {Detail}";
 }
+
+/// <summary>The readings that call for a shed: active power above available, the overload alarm, under-frequency.</summary>
+public readonly record struct OverloadSignals(bool AboveAvailable, bool OverloadAlarm, bool UnderFrequency)
+{
+    public bool Any => AboveAvailable || OverloadAlarm || UnderFrequency;
+}

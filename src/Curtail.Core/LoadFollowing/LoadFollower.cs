@@ -88,9 +88,10 @@ public sealed class LoadFollower
         var otherLoad = Math.Max(0, active - siteLoadKw);
         var headroomCeiling = Math.Max(0, available * (1 - _settings.Headroom) - otherLoad);
 
-        var underFrequency = frequency < _settings.FrequencyFloorHz;
-        var overloadAlarm = r.Alarms.HasFlag(GensetAlarms.Overload);
-        if (active > available || overloadAlarm || underFrequency)
+        var signals = SignalsOf(r, _settings);
+        var underFrequency = signals.UnderFrequency;
+        var overloadAlarm = signals.OverloadAlarm;
+        if (signals.Any)
         {
             // With an alarm or a frequency sag the genset cannot carry even what it carries now, whatever its
             // available-power figure says; size the shed on the smaller of the two.
@@ -98,7 +99,7 @@ public sealed class LoadFollower
             var ceiling = Math.Max(0, Math.Min(carriable * (1 - _settings.Headroom) - otherLoad, siteLoadKw));
             var target = Math.Min(ceiling, requestedKw);
             _lastIncrease = now;
-            var overKw = active > available;
+            var overKw = signals.AboveAvailable;
             var reason = overKw || overloadAlarm ? LoadDecisionReason.Overload : LoadDecisionReason.UnderFrequency;
             var causes = new List<string>();
             if (overKw) causes.Add($"active {F(active)} kW above available {F(available)} kW");
@@ -141,6 +142,12 @@ public sealed class LoadFollower
                 $"{detailBase}; step of {F(step)} kW towards {F(desired)} kW")
             : new LoadDecision(now, stepped, headroomCeiling, why, detailBase);
     }
+
+    /// <summary>What in a reading calls for a shed at once; the poller uses it to decide without waiting for the cycle.</summary>
+    public static OverloadSignals SignalsOf(GensetReading r, LoadFollowingSettings settings) => new(
+        r.ActivePowerKw is { } active && r.AvailablePowerKw is { } available && active > Math.Max(0, available),
+        r.Alarms.HasFlag(GensetAlarms.Overload),
+        r.FrequencyHz is { } frequency && frequency < settings.FrequencyFloorHz);
 
     private static string Describe(ReadingIssues issues) => issues == ReadingIssues.None ? "missing values" : issues.ToString();
 
