@@ -28,6 +28,7 @@ public sealed class DecisionCycle(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Core.Economics.IntervalEconomics _economics = new(planner.Site);
     private DateTimeOffset? _lastCycle;
 
     public async Task<CycleRecord> RunAsync(string trigger, CancellationToken ct)
@@ -185,8 +186,10 @@ public sealed class DecisionCycle(
             {
                 var fullKw = site.FullPowerMw * 1000;
                 var share = fullKw > 0 ? Math.Clamp(measuredKw / fullKw, 0, 1) : 0;
-                var revenue = site.Fleet.Sum(g => g.FullHashrateTh) * share * inputs.HashpriceUsdPerThDay * hours / 24 * (1 - site.Economics.PoolFee);
-                var cost = measuredKw / 1000 * hours * (inputs.SettledPrices[^1] + site.Energy.AdderUsdPerMwh);
+                // The backtest's money model, at the measured share of nameplate.
+                var revenuePerHourAtFull = Enumerable.Range(0, site.Fleet.Count).Sum(g => _economics.RevenuePerHourAtFull(g, inputs.HashpriceUsdPerThDay));
+                var revenue = revenuePerHourAtFull * share * hours;
+                var cost = measuredKw / 1000 * hours * (inputs.SettledPrices[^1] + _economics.AdderUsdPerMwh);
                 telemetry.ProfitUsd.Add(revenue - cost);
             }
         }
