@@ -6,7 +6,10 @@ namespace Curtail.Simulation.Backtest;
 
 /// <summary>
 /// Replays prices through the same <see cref="CurtailmentEngine"/> the live controller uses: for each interval it
-/// hands the policy the prices settled so far, applies the constraints, and books the interval's economics.
+/// hands the policy the prices settled so far, applies the constraints, and books the interval's economics. Where
+/// the policy can tell that it will keep every group as it is (<see cref="ISteadyStretches"/>), the stretch is booked
+/// at once from the economics table's running sums: the same totals, without the per-interval work a sweep of
+/// hundreds of strikes would repeat.
 /// </summary>
 public static class Backtester
 {
@@ -31,9 +34,27 @@ public static class Backtester
         var fullPowerMw = site.FullPowerMw;
         double energy = 0, fullEnergy = 0, revenue = 0, cost = 0, runningMwh = 0;
         var transitions = 0;
+        // Stretches in which the policy keeps every group as it is are booked at once; records need every interval.
+        var steady = records is null ? policy as ISteadyStretches : null;
 
         for (var i = inputs.FromIndex; i < inputs.ToIndex; i++)
         {
+            if (steady is not null && SettledMode(states, starts[i], wakeTicks, sleepTicks) is { } mode)
+            {
+                var until = steady.SteadyUntil(prices, i, inputs.ToIndex, mode);
+                if (until > i)
+                {
+                    var (revenueAtFull, costAtFull, contractCost, stretchHours) = table.Stretch(i - inputs.FromIndex, until - inputs.FromIndex);
+                    var running = mode == GroupMode.Running;
+                    energy += running ? fullPowerMw * stretchHours : 0;
+                    revenue += running ? revenueAtFull : 0;
+                    cost += contractCost + (running ? costAtFull : 0);
+                    fullEnergy += fullPowerMw * stretchHours;
+                    runningMwh += running ? fullPowerMw * stretchHours : 0;
+                    i = until - 1;
+                    continue;
+                }
+            }
             var start = starts[i];
             var end = ends[i];
             var row = i - inputs.FromIndex;
@@ -89,6 +110,23 @@ public static class Backtester
 
         return new BacktestTotals(policy.Name, inputs.IntervalCount, energy, fullEnergy - energy,
             fullEnergy > 0 ? runningMwh / fullEnergy : 0, transitions, revenue, cost);
+    }
+
+    /// <summary>
+    /// The mode every group shares when all are settled in it (running at nameplate past the wake-up, or asleep past
+    /// the sleep transition), so that an interval in that mode books exactly the precomputed figures; else null.
+    /// </summary>
+    private static GroupMode? SettledMode(ReadOnlySpan<GroupState> states, long start, long wakeTicks, long sleepTicks)
+    {
+        if (states.IsEmpty) return null;
+        var mode = states[0].Mode;
+        foreach (var state in states)
+        {
+            var elapsed = start - state.SinceTicks;
+            var settled = state.Mode == mode && (state.IsRunning ? state.PowerFraction == 1 && elapsed >= wakeTicks : elapsed >= sleepTicks);
+            if (!settled) return null;
+        }
+        return mode;
     }
 
     /// <summary>The policy-independent economics of the backtest window; share it across runs over the same economics.</summary>
