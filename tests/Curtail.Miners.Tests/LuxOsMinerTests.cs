@@ -52,6 +52,21 @@ public class LuxOsMinerTests
     }
 
     [Fact]
+    public async Task A_lingering_session_the_miner_dropped_is_replaced_by_a_new_logon()
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var firmwareTime);
+        var em = fleet.Miners[0];
+        var driverTime = new Curtail.Core.Time.ManualTimeProvider();
+        var miner = new LuxOsMiner("lux-0", em.Endpoint, em.Model, driverTime, new DriverOptions { LuxOsSessionLinger = Timeout.InfiniteTimeSpan });
+
+        await miner.SleepAsync();
+        Assert.True(em.Asleep);
+        firmwareTime.Advance(TimeSpan.FromSeconds(61)); // the firmware expires our idle session; the driver still holds it
+        await miner.WakeAsync();
+        Assert.False(em.Asleep);
+    }
+
+    [Fact]
     public async Task Power_target_selects_nearest_profile_and_rejects_out_of_range()
     {
         await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);

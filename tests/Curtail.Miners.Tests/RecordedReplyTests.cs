@@ -54,13 +54,25 @@ public class RecordedReplyTests
         });
         var (host, endpoint) = await ServeAsync(dialect);
         await using var _ = host;
-        var miner = new LuxOsMiner("lux-doc", endpoint, ModelCatalog.AntminerS19jPro, TimeProvider.System);
+        var time = new Curtail.Core.Time.ManualTimeProvider();
+        var miner = new LuxOsMiner("lux-doc", endpoint, ModelCatalog.AntminerS19jPro, time);
 
         await miner.SleepAsync();
+        await miner.WakeAsync();
+        // Writes within the linger share one session; its logoff waits until the linger has passed.
+        Assert.Equal(["logon", "curtail yJN2nlj1,sleep", "curtail yJN2nlj1,wakeup"], Snapshot());
+        time.Advance(DriverOptions.Default.LuxOsSessionLinger - TimeSpan.FromSeconds(1));
+        await Task.Delay(100);
+        Assert.Equal(3, Snapshot().Count);
+        time.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 100 && Snapshot().Count < 4; i++) await Task.Delay(20);
+        Assert.Equal(["logon", "curtail yJN2nlj1,sleep", "curtail yJN2nlj1,wakeup", "logoff yJN2nlj1"], Snapshot());
 
-        // The logoff is released in the background once the write has landed.
-        for (var i = 0; i < 100 && Snapshot().Count < 3; i++) await Task.Delay(20);
-        Assert.Equal(["logon", "curtail yJN2nlj1,sleep", "logoff yJN2nlj1"], Snapshot());
+        // Without a linger the logoff follows each write.
+        var eager = new LuxOsMiner("lux-doc", endpoint, ModelCatalog.AntminerS19jPro, time, new DriverOptions { LuxOsSessionLinger = TimeSpan.Zero });
+        await eager.SleepAsync();
+        for (var i = 0; i < 100 && Snapshot().Count < 7; i++) await Task.Delay(20);
+        Assert.Equal(["logon", "curtail yJN2nlj1,sleep", "logoff yJN2nlj1"], Snapshot()[4..]);
         List<string> Snapshot()
         {
             lock (dialect.Requests) return [.. dialect.Requests];

@@ -27,11 +27,15 @@ public sealed class MinersBenchCommand : ICliCommand
         var fleetFile = new Option<string?>("--fleet") { Description = "Use miners from this fleet file (emulator in another process) instead" };
         var fraction = new Option<double>("--target-fraction") { Description = "Target as a fraction of the fleet's full load", DefaultValueFactory = _ => 0.05 };
         var concurrency = new Option<int>("--concurrency") { Description = "Commands (and separately reads) in flight", DefaultValueFactory = _ => 512 };
-        var hold = new Option<bool>("--luxos-hold-session") { Description = "LuxOS: keep the session between writes (1 connection per write instead of 3)" };
+        var linger = new Option<double>("--luxos-session-linger")
+        {
+            Description = "LuxOS: seconds a session stays open after a write before the logoff (0 = log off at once)",
+            DefaultValueFactory = _ => DriverOptions.Default.LuxOsSessionLinger.TotalSeconds,
+        };
         var speed = new Option<double>("--speed") { Description = "Emulated firmware speed-up (1 = real timing)", DefaultValueFactory = _ => 1 };
         var command = new Command("miners", "Shed an emulated fleet to a target with confirmation; report latencies and memory")
         {
-            count, family, basePort, fleetFile, fraction, concurrency, speed, hold,
+            count, family, basePort, fleetFile, fraction, concurrency, speed, linger,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -64,7 +68,7 @@ public sealed class MinersBenchCommand : ICliCommand
 
                 var heapBefore = GC.GetTotalMemory(true);
                 var time = TimeProvider.System;
-                var options = new DriverOptions { CommandTimeout = TimeSpan.FromSeconds(10), LuxOsHoldSession = parse.GetValue(hold) };
+                var options = new DriverOptions { CommandTimeout = TimeSpan.FromSeconds(10), LuxOsSessionLinger = TimeSpan.FromSeconds(parse.GetValue(linger)) };
                 var members = specs.Select(s => new FleetMember(MinerFactory.Create(s, time, options), s.Group)).ToList();
                 var dispatcher = new FleetDispatcher(new DispatchOptions
                 {

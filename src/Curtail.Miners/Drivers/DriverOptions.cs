@@ -13,10 +13,13 @@ public sealed record DriverOptions
     public TimeSpan SilentReplyGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// LuxOS: keep the session between writes instead of logon/command/logoff each time (one connection per write
-    /// instead of three). Other tools then wait until it expires (60 s idle). Off by default.
+    /// LuxOS: how long our session stays open after a write before it is logged off. Writes within it reuse the
+    /// session (one connection per write instead of three), and a burst of writes to many miners does not pay for
+    /// the logoffs while it is sending; other tools wait at most this long for the miner's single session.
+    /// <see cref="TimeSpan.Zero"/> logs off right after each write; <see cref="Timeout.InfiniteTimeSpan"/> keeps the
+    /// session until the firmware expires it (60 s idle).
     /// </summary>
-    public bool LuxOsHoldSession { get; init; }
+    public TimeSpan LuxOsSessionLinger { get; init; } = TimeSpan.FromSeconds(10);
 
     public static DriverOptions Default { get; } = new();
 }

@@ -6,8 +6,9 @@ namespace Curtail.Miners.Drivers;
 
 /// <summary>
 /// LuxOS (Luxor firmware) on TCP 4028. Writes need the miner's single session: logon → command with the session
-/// id first → logoff, as Luxor's own tooling does (luxos-tooling syncops.rexec). A 402 "Another session is
-/// active" is <see cref="MinerFailureKind.Busy"/> (transient). Power targets select the nearest profile by
+/// id first → logoff, as Luxor's own tooling does (luxos-tooling syncops.rexec); the logoff waits
+/// <see cref="DriverOptions.LuxOsSessionLinger"/> so that writes close together share one session. A 402 "Another
+/// session is active" is <see cref="MinerFailureKind.Busy"/> (transient). Power targets select the nearest profile by
 /// "NNNNW", with ATM switched off around the change (it blocks profile changes).
 /// </summary>
 public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
@@ -15,7 +16,10 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
     private readonly CgminerClient _api;
     private IReadOnlyList<(string Name, double Watts)>? _profiles;
     private (string Model, string Firmware)? _identity;
-    private string? _heldSession;
+    private readonly Lock _sessionLock = new();
+    private string? _session;
+    private bool _writing;
+    private ITimer? _logoffTimer;
 
     public LuxOsMiner(string id, MinerEndpoint endpoint, ModelSpec model, TimeProvider time, DriverOptions? options = null)
         : base(id, endpoint, model, new MinerCredentials("", ""), time, options ?? DriverOptions.Default)
@@ -126,23 +130,68 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
         return list;
     }
 
+    /// <summary>
+    /// Runs a write in our session: the lingering one if there is one, else a new logon. A refusal naming the
+    /// session (expired, miner rebooted) of a reused session logs on again once.
+    /// </summary>
     private async Task WithSessionAsync(Func<string, CancellationToken, Task<JsonObject>> write, CancellationToken ct)
     {
-        if (Options.LuxOsHoldSession)
+        for (var attempt = 0; ; attempt++)
         {
-            await WithHeldSessionAsync(write, ct).ConfigureAwait(false);
+            string? lingering;
+            lock (_sessionLock)
+            {
+                lingering = _session;
+                _writing = true;
+            }
+            var sid = lingering;
+            try
+            {
+                sid ??= await LogonAsync(ct).ConfigureAwait(false);
+                lock (_sessionLock) _session = sid;
+                await write(sid, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (MinerException ex) when (lingering is not null && attempt == 0 && ex.Kind == MinerFailureKind.Rejected
+                                            && ex.Reason.Contains("session", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (_sessionLock) _session = null;
+            }
+            finally
+            {
+                lock (_sessionLock) _writing = false;
+                ReleaseLater();
+            }
+        }
+    }
+
+    private void ReleaseLater()
+    {
+        var linger = Options.LuxOsSessionLinger;
+        if (linger == Timeout.InfiniteTimeSpan) return;
+        if (linger <= TimeSpan.Zero)
+        {
+            LogoffIfIdle();
             return;
         }
-        var sid = await LogonAsync(ct).ConfigureAwait(false);
-        try
+        lock (_sessionLock)
         {
-            await write(sid, ct).ConfigureAwait(false);
+            if (_session is null) return;
+            _logoffTimer ??= Time.CreateTimer(_ => LogoffIfIdle(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _logoffTimer.Change(linger, Timeout.InfiniteTimeSpan);
         }
-        finally
+    }
+
+    private void LogoffIfIdle()
+    {
+        string? sid;
+        lock (_sessionLock)
         {
-            // Released in the background: the write has landed, and a lost logoff costs only the 60 s idle expiry.
-            _ = LogoffAsync(sid);
+            if (_writing) return; // a write took the session again; it re-arms the logoff when it ends
+            sid = _session;
+            _session = null;
         }
+        if (sid is not null) _ = LogoffAsync(sid);
     }
 
     private async Task LogoffAsync(string sid)
@@ -154,25 +203,6 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
         catch (MinerException)
         {
             // The session expires by itself after 60 s idle.
-        }
-    }
-
-    /// <summary>Reuses our session; a refusal naming the session (expired, miner rebooted) logs on again once.</summary>
-    private async Task WithHeldSessionAsync(Func<string, CancellationToken, Task<JsonObject>> write, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var sid = _heldSession ??= await LogonAsync(ct).ConfigureAwait(false);
-            try
-            {
-                await write(sid, ct).ConfigureAwait(false);
-                return;
-            }
-            catch (MinerException ex) when (attempt == 0 && ex.Kind == MinerFailureKind.Rejected
-                                            && ex.Reason.Contains("session", StringComparison.OrdinalIgnoreCase))
-            {
-                _heldSession = null;
-            }
         }
     }
 
