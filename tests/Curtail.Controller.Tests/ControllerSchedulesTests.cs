@@ -34,6 +34,16 @@ public class ControllerSchedulesTests
     }
 
     [Fact]
+    public void TheFourCpWatchOfTheSiteFileAddsHourlyCyclesInItsPeakMonths()
+    {
+        var config = Config();
+        var withWatch = config with { FourCp = new FourCpConfig([5], [16]), Site = config.Site with { FourCp = FourCpSiteSettings.Default } };
+        Assert.Equal("0 0 * ? 5,6,7,8,9 *", ControllerSchedules.For(withWatch, TimeProvider.System).Single(x => x.Job == "4cp-window").Cron);
+        var neither = config with { FourCp = null };
+        Assert.DoesNotContain(ControllerSchedules.For(neither, TimeProvider.System), x => x.Job == "4cp-window");
+    }
+
+    [Fact]
     public void AcceleratedSchedulesAreRealIntervalsDividedByTheSpeed()
     {
         var time = new AcceleratedTimeProvider(new DateTimeOffset(2023, 8, 17, 16, 0, 0, TimeSpan.Zero), 60);

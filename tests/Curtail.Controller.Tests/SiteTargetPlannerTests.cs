@@ -80,9 +80,10 @@ public class SiteTargetPlannerTests
         var released = planner.Decide(Inputs([40]) with { ActiveEvents = [ers with { ReleasedAt = Now.AddMinutes(-1) }] });
         Assert.Equal(650, released.TargetKw, 6);
 
-        var fourCp = planner.Decide(Inputs([40]) with { InFourCpWindow = true });
+        var fourCp = planner.Decide(Inputs([40]) with { InFourCpWindow = true, FourCpReason = "4CP watch: peak probability 0.210" });
         Assert.Equal(0, fourCp.TargetKw);
         Assert.Equal("4cp", fourCp.LimitedBy);
+        Assert.Contains(fourCp.Limits, l => l.Source == "4cp" && l.Detail == "4CP watch: peak probability 0.210");
     }
 
     [Fact]

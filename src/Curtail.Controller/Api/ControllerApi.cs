@@ -67,7 +67,7 @@ public static class ControllerApi
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock)
+    private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock, DemandResponse.FourCpWatch watch)
     {
         var v = rt.Snapshot();
         var now = clock.Time.GetUtcNow();
@@ -96,8 +96,25 @@ public static class ControllerApi
             miners = v.Miners,
             active_events = v.Events.Where(e => e.ActiveAt(now)),
             four_cp = v.Config.FourCp,
+            four_cp_watch = FourCpWatchStatus(watch, store, now),
             cycles = store.CycleCount(),
         }, JsonOut);
+    }
+
+    private static object? FourCpWatchStatus(DemandResponse.FourCpWatch watch, ControllerStore store, DateTimeOffset now)
+    {
+        if (watch.Settings is not { } s) return null;
+        var local = Core.Time.CentralPrevailingTime.ToLocal(now);
+        var monthStart = Core.Time.CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1));
+        return new
+        {
+            probability_threshold = s.ProbabilityThreshold,
+            monthly_budget_hours = s.MonthlyBudgetHours,
+            used_hours_this_month = store.FourCpCurtailedHours(monthStart,
+                Core.Time.CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1).AddMonths(1))),
+            problem = watch.Problem,
+            today = watch.Day(now).Select(h => new { hour_start = h.HourStart, probability = h.Probability, curtail = store.FourCpHour(h.HourStart)?.Curtail }),
+        };
     }
 
     private static async Task<IResult> SetTrading(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)

@@ -21,6 +21,9 @@ public sealed record CycleInputs
     public TradingOverride? Override { get; init; }
     public IReadOnlyList<DispatchEvent> ActiveEvents { get; init; } = [];
     public bool InFourCpWindow { get; init; }
+
+    /// <summary>Why the hour is a 4CP window (a configured window, or the watch's forecast), for the decision's reasons.</summary>
+    public string? FourCpReason { get; init; }
     public bool GensetConfigured { get; init; }
 
     /// <summary>Now on the device clock, against which the genset reading's age is judged (see ControllerHostOptions.DeviceTime).</summary>

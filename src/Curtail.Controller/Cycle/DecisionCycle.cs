@@ -24,7 +24,8 @@ public sealed class DecisionCycle(
     CurtailTelemetry telemetry,
     TimeProvider time,
     ILogger<DecisionCycle> log,
-    TimeProvider? deviceTime = null)
+    TimeProvider? deviceTime = null,
+    DemandResponse.FourCpWatch? fourCpWatch = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -70,6 +71,8 @@ public sealed class DecisionCycle(
         var (settled, lastStart) = SettledPrices(view, now);
         var stored = store.LoadGroupStates();
         var groups = site.Fleet.Select(g => stored.TryGetValue(g.Name, out var s) ? s : GroupState.RunningLongSince).ToArray();
+        var inConfiguredWindow = InFourCpWindow(view.Config.FourCp, now);
+        var watchHour = fourCpWatch?.Evaluate(now);
         var inputs = new CycleInputs
         {
             Now = now,
@@ -80,7 +83,8 @@ public sealed class DecisionCycle(
             Trading = view.Trading,
             Override = view.Override,
             ActiveEvents = view.Events.Where(e => e.ActiveAt(now)).ToList(),
-            InFourCpWindow = InFourCpWindow(view.Config.FourCp, now),
+            InFourCpWindow = inConfiguredWindow || watchHour is { Curtail: true },
+            FourCpReason = watchHour is { Curtail: true } ? $"4CP watch: {watchHour.Reason}" : inConfiguredWindow ? "configured 4CP window (controller.four_cp)" : null,
             GensetConfigured = view.Config.Genset is not null,
             DeviceNow = (deviceTime ?? time).GetUtcNow(),
             Genset = view.Genset,
@@ -117,7 +121,7 @@ public sealed class DecisionCycle(
             measuredKw, report is null ? null : report.ExpectedLoadW / 1000,
             JsonSerializer.Serialize(new { inputs.Now, settled_prices_tail = settled.TakeLast(8), inputs.LastSettledIntervalStart, inputs.HashpriceUsdPerThDay,
                 groups = groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
-                inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, genset = inputs.Genset,
+                inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, inputs.FourCpReason, four_cp_probability = watchHour?.Probability, genset = inputs.Genset,
                 inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale }, Json),
             JsonSerializer.Serialize(new { decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
                 groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),

@@ -55,7 +55,7 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         if (inputs.InFourCpWindow && target > 0)
         {
             target = 0;
-            limits.Add(new("4cp", 0, "likely 4CP peak interval: curtail"));
+            limits.Add(new("4cp", 0, inputs.FourCpReason ?? "likely 4CP peak interval: curtail"));
         }
         foreach (var e in inputs.ActiveEvents.Where(e => e.ActiveAt(inputs.Now)))
         {

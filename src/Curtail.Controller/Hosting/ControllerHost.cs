@@ -70,12 +70,14 @@ public static class ControllerHost
         s.AddSingleton<CurtailTelemetry>();
         s.AddSingleton<CycleTrigger>();
         s.AddSingleton<ForecastService>();
+        s.AddSingleton<DemandResponse.FourCpWatch>();
         s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null,
             config.Site.Policy.Kind == Core.Sites.PolicyKind.Forecast ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
         s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
         s.AddSingleton(sp => new DecisionCycle(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<SiteTargetPlanner>(),
             config.FleetFile is null ? null : sp.GetRequiredService<FleetActuator>(), sp.GetRequiredService<ControllerStore>(),
-            sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime));
+            sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime,
+            sp.GetRequiredService<DemandResponse.FourCpWatch>()));
         if (config.Prices is { } prices) s.AddSingleton(sp => BuildPriceService(prices, config, options, sp));
         if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
             sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>()));

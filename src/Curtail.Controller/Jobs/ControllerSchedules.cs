@@ -1,5 +1,6 @@
 using Curtail.Controller.Config;
 using Curtail.Controller.Hosting;
+using Curtail.Forecasting.FourCp;
 
 namespace Curtail.Controller.Jobs;
 
@@ -32,10 +33,12 @@ public static class ControllerSchedules
                 ? new("price-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
                 : new("price-poll", "0 1/15 * * * ?", TimeZoneInfo.Utc, null));
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
-        if (config.FourCp is { } fourCp)
+        // Configured windows and the 4CP watch both change the target on the hour: a cycle then, in the months they cover.
+        var fourCpMonths = (config.FourCp?.Months ?? []).Concat(config.Site.FourCpEnabled ? FourCpPeakModel.DefaultMonths : []).Distinct().Order().ToList();
+        if (fourCpMonths.Count > 0)
             list.Add(accelerated
                 ? new("4cp-window", null, null, Scaled(TimeSpan.FromHours(1)))
-                : new("4cp-window", $"0 0 * ? {string.Join(',', fourCp.Months)} *", Central, null));
+                : new("4cp-window", $"0 0 * ? {string.Join(',', fourCpMonths)} *", Central, null));
         return list;
     }
 }

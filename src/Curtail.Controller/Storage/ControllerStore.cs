@@ -14,7 +14,7 @@ namespace Curtail.Controller.Storage;
 /// states (so a restart resumes minimum on/off times), trader settings and demand-response events with their
 /// per-interval records. The SQL is the subset both engines share.
 /// </summary>
-public sealed class ControllerStore : IDisposable
+public sealed partial class ControllerStore : IDisposable
 {
     private readonly Func<DbConnection> _connect;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -50,6 +50,8 @@ public sealed class ControllerStore : IDisposable
         CREATE TABLE IF NOT EXISTS dr_events (id TEXT PRIMARY KEY, received TEXT NOT NULL, body TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS dr_intervals (event_id TEXT NOT NULL, interval_start TEXT NOT NULL, achieved_mw DOUBLE PRECISION NOT NULL,
             ceiling_mw DOUBLE PRECISION NOT NULL, baseline_mw DOUBLE PRECISION NOT NULL, PRIMARY KEY (event_id, interval_start));
+        CREATE TABLE IF NOT EXISTS four_cp_hours (hour_start TEXT PRIMARY KEY, probability DOUBLE PRECISION NOT NULL, issued_at TEXT NOT NULL,
+            curtail INTEGER NOT NULL, reason TEXT NOT NULL);
         """);
 
     public void SaveCycle(CycleRecord r) => Execute(

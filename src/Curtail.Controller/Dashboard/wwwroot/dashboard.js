@@ -70,7 +70,14 @@ async function refresh() {
     $('miners').querySelector('tbody').innerHTML = s.miners.slice(0, 40).map(m => `<tr><td>${m.id}</td><td>${m.family}</td><td>${m.mode}</td><td>${fmt(m.power_w)}</td></tr>`).join('');
     $('events').innerHTML = s.active_events.length === 0 ? '<p class="muted">no active dispatch</p>' :
       s.active_events.map(e => `<p><b>${e.program}</b> ${e.id}: at most ${fmt(e.ceiling_mw, 3)} MW by ${cpt(e.deadline)}${e.target_met_at ? ' · met ' + cpt(e.target_met_at) : ''}</p>`).join('');
-    $('fourcp').textContent = s.four_cp ? `months ${s.four_cp.months.join(', ')}, hours starting ${s.four_cp.hours.join(', ')} CPT` : 'no 4CP windows configured';
+    const w = s.four_cp_watch;
+    const likely = w ? w.today.filter(h => h.probability >= w.probability_threshold / 2).map(h =>
+      `${cpt(h.hour_start).slice(-5)} p ${fmt(h.probability, 2)}${h.curtail === true ? ' (curtailed)' : h.curtail === false ? ' (run)' : ''}`) : [];
+    $('fourcp').textContent = [
+      s.four_cp ? `configured: months ${s.four_cp.months.join(', ')}, hours starting ${s.four_cp.hours.join(', ')} CPT` : null,
+      w ? `watch: p ≥ ${w.probability_threshold}, ${w.used_hours_this_month}/${w.monthly_budget_hours} h used this month; ` +
+          (w.problem ? w.problem : likely.length ? 'likely peak hours today ' + likely.join(', ') : 'no likely peak hour today') : null,
+    ].filter(x => x).join(' · ') || 'no 4CP windows configured';
     $('decisions').querySelector('tbody').innerHTML = decisions.slice(0, 25).map(c =>
       `<tr><td>${cpt(c.time)}</td><td>${c.trigger}</td><td>${fmt(c.target_kw)}</td><td>${fmt(c.measured_load_kw)}</td><td>${c.limited_by}</td><td>${(c.limits || []).map(l => l.detail).join(' → ')}</td></tr>`).join('');
     document.body.dataset.updated = String(Date.now());

@@ -1,0 +1,133 @@
+using Curtail.Controller.Config;
+using Curtail.Controller.Storage;
+using Curtail.Core.Prices;
+using Curtail.Core.Sites;
+using Curtail.Core.Time;
+using Curtail.Ercot;
+using Curtail.Ercot.Load;
+using Curtail.Forecasting.Data;
+using Curtail.Forecasting.FourCp;
+using Microsoft.Extensions.Logging;
+
+namespace Curtail.Controller.DemandResponse;
+
+/// <summary>One hour's 4CP watch decision with the forecast it rests on, kept as ERCOT's records ask (ercot.md §2.6).</summary>
+public sealed record FourCpHour(DateTimeOffset HourStart, double Probability, DateTimeOffset IssuedAt, bool Curtail, string Reason);
+
+/// <summary>
+/// The live 4CP watch of a site file with <c>four_cp</c> enabled: the backtest's peak model (docs/forecasting.md)
+/// gives each hour of the peak months the probability that it is the month's ERCOT system peak, and the site curtails
+/// through hours at or above the threshold while the month's budget of watch hours lasts. Each hour is decided once,
+/// at its first cycle, and stored: later cycles, a restart and the budget all read the same record.
+/// ERCOT's load forecast is not fetched yet; as in the backtests, actual native load from the shipped history stands
+/// in for it, so the watch works in replays of 2021-2023 and reports "no load forecast" for other days.
+/// </summary>
+public sealed class FourCpWatch
+{
+    private readonly FourCpSiteSettings? _settings;
+    private readonly ControllerStore _store;
+    private readonly ILogger _log;
+    private readonly Func<DateTimeOffset, (FourCpPeakModel Model, PriceSeries Load)?> _setup;
+    private (FourCpPeakModel Model, PriceSeries Load)? _loaded;
+    private bool _setupTried;
+    private DateOnly? _warnedFor;
+
+    public FourCpWatch(ControllerConfig config, ControllerStore store, ILogger<FourCpWatch> log)
+        : this(config.Site.FourCpEnabled ? config.Site.FourCp : null, store, log, now => ShippedSetup(config, now, log))
+    {
+    }
+
+    /// <param name="setup">The peak model and hourly load forecast, given the time of the first evaluation; null when unavailable.</param>
+    public FourCpWatch(FourCpSiteSettings? settings, ControllerStore store, ILogger log, Func<DateTimeOffset, (FourCpPeakModel Model, PriceSeries Load)?> setup)
+    {
+        _settings = settings;
+        _store = store;
+        _log = log;
+        _setup = setup;
+    }
+
+    public FourCpSiteSettings? Settings => _settings;
+
+    /// <summary>Why the watch could not decide the last hour it was asked about (no model, no forecast for the day), or null.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>The decision for the hour containing <paramref name="now"/>: recorded if it was made before, else made and recorded now; null outside the peak months, when the watch is off, or without a forecast.</summary>
+    public FourCpHour? Evaluate(DateTimeOffset now)
+    {
+        if (_settings is not { } s) return null;
+        var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+        if (_store.FourCpHour(hourStart) is { } decided) return decided;
+        if (Setup(now) is not var (model, load)) return null;
+        var local = CentralPrevailingTime.ToLocal(now);
+        if (!model.Months.Contains(local.Month)) return null;
+        var date = CentralPrevailingTime.LocalDate(now);
+        if (!Covers(load, date))
+        {
+            Problem = $"no load forecast for {date:yyyy-MM-dd} (the shipped native load covers {CentralPrevailingTime.LocalDate(load.Start):yyyy-MM-dd}..{CentralPrevailingTime.LocalDate(load.End.AddTicks(-1)):yyyy-MM-dd})";
+            if (_warnedFor != date) _log.LogWarning("4CP watch idle: {Problem}", Problem);
+            _warnedFor = date;
+            return null;
+        }
+        Problem = null;
+        var p = model.HourProbability(load, hourStart);
+        var monthStart = CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1));
+        var used = _store.FourCpCurtailedHours(monthStart, CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1).AddMonths(1)));
+        var curtail = p >= s.ProbabilityThreshold && used + 1 <= s.MonthlyBudgetHours + 1e-9;
+        var reason = p < s.ProbabilityThreshold
+            ? $"peak probability {p:0.000} below the threshold {s.ProbabilityThreshold:0.###}"
+            : curtail
+                ? $"peak probability {p:0.000}: likely the month's ERCOT system peak (watch hour {used + 1} of {s.MonthlyBudgetHours:0.#} this month)"
+                : $"peak probability {p:0.000}, but this month's {s.MonthlyBudgetHours:0.#} watch hours are spent";
+        _store.SaveFourCpHour(new FourCpHour(hourStart, p, now, curtail, reason));
+        // Another writer may have decided the hour first; its record wins.
+        return _store.FourCpHour(hourStart);
+    }
+
+    /// <summary>Peak probabilities of the hours of the CPT day containing <paramref name="now"/>, for the dashboard (nothing is recorded).</summary>
+    public IReadOnlyList<(DateTimeOffset HourStart, double Probability)> Day(DateTimeOffset now)
+    {
+        if (_settings is null || Setup(now) is not var (model, load)) return [];
+        var date = CentralPrevailingTime.LocalDate(now);
+        if (!Covers(load, date)) return [];
+        var start = CentralPrevailingTime.StartOfDayUtc(date);
+        return Enumerable.Range(0, CentralPrevailingTime.HoursInDay(date))
+            .Select(h => start.AddHours(h))
+            .Select(h => (h, model.HourProbability(load, h)))
+            .ToList();
+    }
+
+    private (FourCpPeakModel Model, PriceSeries Load)? Setup(DateTimeOffset now)
+    {
+        if (!_setupTried)
+        {
+            _setupTried = true;
+            _loaded = _setup(now);
+            if (_loaded is null) Problem = "the 4CP peak model could not be set up (see the log)";
+        }
+        return _loaded;
+    }
+
+    private static bool Covers(PriceSeries load, DateOnly date)
+    {
+        var start = CentralPrevailingTime.StartOfDayUtc(date);
+        var end = CentralPrevailingTime.StartOfDayUtc(date.AddDays(1));
+        return load.Count > 0 && load.Start <= start && load.End >= end;
+    }
+
+    /// <summary>The shipped native load, and the peak model fitted on the summers before the current year that it covers.</summary>
+    private static (FourCpPeakModel, PriceSeries)? ShippedSetup(ControllerConfig config, DateTimeOffset now, ILogger log)
+    {
+        try
+        {
+            var load = MarketData.ToSeries(NativeLoadReader.Read(ShippedData.Locate().NativeLoadFile).Series);
+            var firstYear = CentralPrevailingTime.LocalDate(load.Start).Year;
+            var lastYear = Math.Min(CentralPrevailingTime.LocalDate(now).Year - 1, CentralPrevailingTime.LocalDate(load.End.AddTicks(-1)).Year);
+            return (FourCpPeakModel.Fit(load, firstYear, lastYear), load);
+        }
+        catch (Exception ex) when (ex is IOException or Core.InvalidInputException or ArgumentException)
+        {
+            log.LogWarning("4CP watch unavailable for {Site}: {Reason}", config.Site.Name, ex.Message);
+            return null;
+        }
+    }
+}
