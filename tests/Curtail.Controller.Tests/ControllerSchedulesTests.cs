@@ -28,6 +28,7 @@ public class ControllerSchedulesTests
         var s = ControllerSchedules.For(Config(), TimeProvider.System).ToDictionary(x => x.Job);
         Assert.Equal(TimeSpan.FromMinutes(5), s["decision-cycle"].Every);
         Assert.Equal("0 1/15 * * * ?", s["price-poll"].Cron);
+        Assert.Equal("0 1/5 * * * ?", s["sced-poll"].Cron);
         Assert.Equal(TimeSpan.FromSeconds(1), s["genset-poll"].Every);
         Assert.Equal("0 0 * ? 6,7,8,9 *", s["4cp-window"].Cron);
         Assert.Equal("America/Chicago", s["4cp-window"].Zone!.Id);
@@ -50,6 +51,7 @@ public class ControllerSchedulesTests
         var s = ControllerSchedules.For(Config(), time).ToDictionary(x => x.Job);
         Assert.Equal(TimeSpan.FromSeconds(5), s["decision-cycle"].Every);
         Assert.Equal(TimeSpan.FromSeconds(5), s["price-poll"].Every);
+        Assert.Equal(TimeSpan.FromSeconds(5), s["sced-poll"].Every);
         Assert.Null(s["price-poll"].Cron);
         Assert.Equal(TimeSpan.FromMilliseconds(20), s["genset-poll"].Every); // floor: never busier than 50 polls a second
         Assert.Equal(TimeSpan.FromMinutes(1), s["4cp-window"].Every);

@@ -31,6 +31,10 @@ public static class ControllerApi
                         rows.Add(new { start = p[i].StartUtc, end = p[i].EndUtc, price = p.Prices[i] });
             return Results.Json(rows, JsonOut);
         }).WithSummary("Settled real-time prices of the site's settlement point");
+        api.MapGet("/prices/sced", (ControllerRuntime rt) => Results.Json(rt.Snapshot().Sced is { } sced
+                ? Enumerable.Range(0, sced.Count).Select(i => new { time = sced[i].StartUtc, lmp = sced.Prices[i] })
+                : [], JsonOut))
+            .WithSummary("SCED LMPs of the site's settlement point, about every 5 minutes, last two hours");
         api.MapGet("/forecast", (ForecastService f) => f.Last is { } last
             ? Results.Json(new { issued_at = last.IssuedAt, intervals = last.Intervals.Select(i => new { start = i.StartUtc, end = i.EndUtc, p10 = i.P10, p50 = i.P50, p90 = i.P90, mean = i.Mean, spike_probability = i.SpikeProbability }) }, JsonOut)
             : Results.Json(new { error = f.Available ? "no forecast yet" : "no forecaster: the model could not be loaded" }, statusCode: 404))
@@ -85,6 +89,8 @@ public static class ControllerApi
                 last_settled = lastSettled >= 0 ? p!.Prices[lastSettled] : (double?)null,
                 last_interval_start = lastSettled >= 0 ? p![lastSettled].StartUtc : (DateTimeOffset?)null,
                 stale = v.PricesStale,
+                last_sced_lmp = v.Sced is { Count: > 0 } sced ? sced.Prices[^1] : (double?)null,
+                last_sced_time = v.Sced is { Count: > 0 } sced2 ? sced2[sced2.Count - 1].StartUtc : (DateTimeOffset?)null,
             },
             trading = v.Trading,
             @override = v.Override is { } o && o.ActiveAt(now) ? o : null,

@@ -30,17 +30,22 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     private string? _gensetLinkProblem;
     private IReadOnlyList<MinerSnapshot> _miners = [];
     private object? _lastDecision;
+    private PriceSeries? _sced;
 
     public HashpriceSeries Hashprice => hashprice;
 
     public ControllerConfig Config { get { lock (_lock) return _config; } }
 
     public sealed record View(ControllerConfig Config, TradingSettings Trading, TradingOverride? Override, IReadOnlyList<DispatchEvent> Events,
-        PriceSeries? Prices, bool PricesStale, GensetReading? Genset, string? GensetLinkProblem, IReadOnlyList<MinerSnapshot> Miners, object? LastDecision);
+        PriceSeries? Prices, bool PricesStale, GensetReading? Genset, string? GensetLinkProblem, IReadOnlyList<MinerSnapshot> Miners, object? LastDecision)
+    {
+        /// <summary>Recent SCED LMPs of the site's point (about every 5 minutes; each holds until the next run).</summary>
+        public PriceSeries? Sced { get; init; }
+    }
 
     public View Snapshot()
     {
-        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _pricesStale, _genset, _gensetLinkProblem, _miners, _lastDecision);
+        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _pricesStale, _genset, _gensetLinkProblem, _miners, _lastDecision) { Sced = _sced };
     }
 
     public void Reload(ControllerConfig config)
@@ -91,6 +96,11 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
             _prices = prices;
             _pricesStale = stale;
         }
+    }
+
+    public void SetSced(PriceSeries sced)
+    {
+        lock (_lock) _sced = sced;
     }
 
     public void MarkPricesStale()

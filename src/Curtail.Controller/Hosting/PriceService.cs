@@ -39,5 +39,32 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         return series.Count > 0 && (before is null || series.End > before);
     }
 
+    /// <summary>How far back the SCED poll fetches and keeps: enough for the forecaster's recent-LMP features.</summary>
+    public static readonly TimeSpan ScedLookback = TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// Fetches the site's SCED LMPs (NP6-788-CD, a run about every 5 minutes) of the last two hours into the price store
+    /// and hands them to the runtime: the dashboard shows the latest, the forecaster reads them. Returns true when a
+    /// newer run arrived. A failed fetch keeps what is stored.
+    /// </summary>
+    public async Task<bool> PollScedAsync(CancellationToken ct)
+    {
+        var point = runtime.Config.Site.SettlementPoint;
+        var now = time.GetUtcNow();
+        var from = now - ScedLookback;
+        var before = runtime.Snapshot().Sced is { Count: > 0 } s ? s.End : (DateTimeOffset?)null;
+        try
+        {
+            await feed.FetchAsync(ErcotReport.ScedLmp, point, from, now, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogWarning("SCED: fetch failed, keeping stored LMPs: {Reason}", ex.Message);
+        }
+        var series = store.Read(ErcotReport.ScedLmp.EmilId, point, from, now);
+        runtime.SetSced(series);
+        return series.Count > 0 && (before is null || series.End > before);
+    }
+
     public void Dispose() => store.Dispose();
 }

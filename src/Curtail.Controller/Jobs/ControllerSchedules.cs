@@ -29,9 +29,14 @@ public static class ControllerSchedules
             accelerated ? new("housekeeping", null, null, Scaled(TimeSpan.FromDays(1))) : new("housekeeping", "0 30 3 * * ?", Central, null),
         };
         if (config.Prices is not null)
+        {
             list.Add(accelerated
                 ? new("price-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
                 : new("price-poll", "0 1/15 * * * ?", TimeZoneInfo.Utc, null));
+            list.Add(accelerated
+                ? new("sced-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
+                : new("sced-poll", "0 1/5 * * * ?", TimeZoneInfo.Utc, null));
+        }
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
         // Configured windows and the 4CP watch both change the target on the hour: a cycle then, in the months they cover.
         var fourCpMonths = (config.FourCp?.Months ?? []).Concat(config.Site.FourCpEnabled ? FourCpPeakModel.DefaultMonths : []).Distinct().Order().ToList();

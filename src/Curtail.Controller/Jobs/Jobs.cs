@@ -29,6 +29,14 @@ public sealed class PricePollJob(PriceService prices, CycleTrigger trigger) : IJ
     }
 }
 
+/// <summary>SCED LMP poll, a minute after each 5-minute SCED run: the latest LMPs for the dashboard and the forecaster.</summary>
+[DisallowConcurrentExecution]
+public sealed class ScedPollJob(PriceService prices) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
+        await prices.PollScedAsync(cancellationToken);
+}
+
 /// <summary>The genset poll, every second.</summary>
 [DisallowConcurrentExecution]
 public sealed class GensetPollJob(GensetService genset) : IJob

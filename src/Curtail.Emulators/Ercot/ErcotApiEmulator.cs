@@ -332,8 +332,12 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         return (200, "application/zip", buffer.ToArray(), []);
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a test may stop the feed mid-way and still dispose it at the end.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         if (_listener.IsListening) _listener.Stop();
         _listener.Close();

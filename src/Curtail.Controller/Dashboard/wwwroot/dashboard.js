@@ -39,7 +39,8 @@ async function refresh() {
     $('clock').textContent = `${cpt(s.time)} CPT · ${s.cycles} cycles`;
     $('stale').hidden = !s.prices.stale;
     $('price').textContent = s.prices.last_settled == null ? '–' : `$${fmt(s.prices.last_settled, 2)}`;
-    $('price-at').textContent = s.prices.last_interval_start ? `interval ${cpt(s.prices.last_interval_start)}` : 'waiting for prices';
+    $('price-at').textContent = (s.prices.last_interval_start ? `interval ${cpt(s.prices.last_interval_start)}` : 'waiting for prices')
+      + (s.prices.last_sced_lmp == null ? '' : ` · SCED $${fmt(s.prices.last_sced_lmp, 2)} at ${cpt(s.prices.last_sced_time).slice(-5)}`);
     const d = s.last_decision;
     $('target').textContent = d ? `${fmt(d.target_kw)} kW` : '–';
     $('limited').textContent = d ? `limited by ${d.limited_by}` : '';
