@@ -32,6 +32,8 @@ public static class ControllerSchedules
                 ? new("price-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
                 : new("price-poll", "0 1/15 * * * ?", TimeZoneInfo.Utc, null));
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
+        // The demand-response load trace takes a genset poll as its reading; without a genset it samples the miners.
+        else if (config.FleetFile is not null) list.Add(new("load-trace", null, null, Scaled(TimeSpan.FromSeconds(1))));
         if (config.FourCp is { } fourCp)
             list.Add(accelerated
                 ? new("4cp-window", null, null, Scaled(TimeSpan.FromHours(1)))

@@ -69,7 +69,7 @@ async function refresh() {
     $('miner-states').innerHTML = Object.entries(s.miners_by_state).map(([k, v]) => `<span class="${k}">${k} ${v}</span>`).join('') || '<span>no miners configured</span>';
     $('miners').querySelector('tbody').innerHTML = s.miners.slice(0, 40).map(m => `<tr><td>${m.id}</td><td>${m.family}</td><td>${m.mode}</td><td>${fmt(m.power_w)}</td></tr>`).join('');
     $('events').innerHTML = s.active_events.length === 0 ? '<p class="muted">no active dispatch</p>' :
-      s.active_events.map(e => `<p><b>${e.program}</b> ${e.id}: at most ${fmt(e.ceiling_mw, 3)} MW by ${cpt(e.deadline)}${e.target_met_at ? ' · met ' + cpt(e.target_met_at) : ''}</p>`).join('');
+      s.active_events.map(e => `<p>${e.test ? '<span class="badge test" title="ERCOT test deployment">TEST</span> ' : ''}<b>${e.program}</b> ${e.id}: at most ${fmt(e.ceiling_mw, 3)} MW by ${cpt(e.deadline)}${e.target_met_at ? ' · met ' + cpt(e.target_met_at) : ''}</p>`).join('');
     $('fourcp').textContent = s.four_cp ? `months ${s.four_cp.months.join(', ')}, hours starting ${s.four_cp.hours.join(', ')} CPT` : 'no 4CP windows configured';
     $('decisions').querySelector('tbody').innerHTML = decisions.slice(0, 25).map(c =>
       `<tr><td>${cpt(c.time)}</td><td>${c.trigger}</td><td>${fmt(c.target_kw)}</td><td>${fmt(c.measured_load_kw)}</td><td>${c.limited_by}</td><td>${(c.limits || []).map(l => l.detail).join(' → ')}</td></tr>`).join('');
