@@ -9,10 +9,11 @@ public sealed class ControllerClientCommandTests : IAsyncLifetime
     private const string Token = "cli-operator-token-0123456789";
     private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
     private string _url = null!;
+    private string _dir = null!;
 
     public async Task InitializeAsync()
     {
-        var dir = CliRunner.TempDir();
+        var dir = _dir = CliRunner.TempDir();
         var config = Path.Combine(dir, "site.yaml");
         await File.WriteAllTextAsync(config, """
             name: CLI client test
@@ -54,6 +55,40 @@ public sealed class ControllerClientCommandTests : IAsyncLifetime
         Assert.Contains("cli-ers", events.Out);
         Assert.Equal(0, (await CliRunner.Run("events", "release", "cli-ers", "--url", _url, "--token", Token)).ExitCode);
         Assert.Equal(0, (await CliRunner.Run("trading", "clear-override", "--url", _url, "--token", Token)).ExitCode);
+    }
+
+    [Fact]
+    public async Task TestDispatchesAreFlaggedAndAnEventsTraceIsShownAsATableOrJson()
+    {
+        Assert.Equal(0, (await CliRunner.Run("events", "dispatch", "--program", "ers-10", "--target-mw", "0", "--id", "cli-drill", "--test", "--url", _url, "--token", Token)).ExitCode);
+        Assert.Equal(0, (await CliRunner.Run("events", "dispatch", "--program", "ecrs", "--target-mw", "0", "--id", "cli-real", "--url", _url, "--token", Token)).ExitCode);
+        var list = await CliRunner.Run("events", "list", "--url", _url);
+        Assert.Equal(0, list.ExitCode);
+        var flags = JsonDocument.Parse(list.Out).RootElement.EnumerateArray()
+            .ToDictionary(x => x.GetProperty("event").GetProperty("id").GetString()!, x => x.GetProperty("event").GetProperty("test").GetBoolean());
+        Assert.True(flags["cli-drill"]);
+        Assert.False(flags["cli-real"]);
+
+        var table = await CliRunner.Run("events", "trace", "cli-drill", "--url", _url);
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("cli-drill (ers10, TEST deployment)", table.Out);
+        Assert.Contains("no minutes recorded yet", table.Out);
+        // Minutes as the controller's recorder writes them, into the controller's own store file.
+        var minute = new DateTimeOffset(2026, 7, 1, 18, 5, 0, TimeSpan.Zero);
+        using (var store = Curtail.Controller.Storage.ControllerStore.Sqlite(Path.Combine(_dir, "state.db")))
+            store.SaveTraceMinute(new Curtail.Controller.DemandResponse.LoadTraceMinute("cli-drill", minute, 0.4567, 58, Curtail.Controller.DemandResponse.LoadTraceSource.Genset));
+        var rows = await CliRunner.Run("events", "trace", "cli-drill", "--url", _url);
+        Assert.Matches(@"2026-07-01 18:05\s*│\s*13:05\s*│\s*0\.457\s*│\s*58\s*│\s*genset", rows.Out);
+        Assert.Contains("real deployment", (await CliRunner.Run("events", "trace", "cli-real", "--url", _url)).Out);
+        var json = await CliRunner.Run("events", "trace", "cli-drill", "--json", "--url", _url);
+        Assert.Equal(0, json.ExitCode);
+        var trace = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal("cli-drill", trace.GetProperty("event").GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Array, trace.GetProperty("minutes").ValueKind);
+
+        var missing = await CliRunner.Run("events", "trace", "nope", "--url", _url);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("no event 'nope'", missing.Err);
     }
 
     [Fact]

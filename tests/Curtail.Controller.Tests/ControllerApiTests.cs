@@ -132,6 +132,58 @@ public sealed class ControllerApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TestDeploymentsAreFlaggedAndTheFlagComesBackFromEveryEventsEndpoint()
+    {
+        var test = await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { program = "ers-30", reduction_mw = 0.1, id = "ers-drill", test = true }));
+        Assert.Equal(HttpStatusCode.Created, test.StatusCode);
+        Assert.True(JsonDocument.Parse(await test.Content.ReadAsStringAsync()).RootElement.GetProperty("test").GetBoolean());
+        Assert.Equal(HttpStatusCode.Created, (await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { program = "ecrs", target_mw = 0.2, id = "ecrs-real" }))).StatusCode);
+
+        var listed = (await Json("/api/events")).EnumerateArray().ToDictionary(x => x.GetProperty("event").GetProperty("id").GetString()!, x => x.GetProperty("event"));
+        Assert.True(listed["ers-drill"].GetProperty("test").GetBoolean());
+        Assert.False(listed["ecrs-real"].GetProperty("test").GetBoolean());
+        var active = (await Json("/api/status")).GetProperty("active_events").EnumerateArray().Single(x => x.GetProperty("id").GetString() == "ers-drill");
+        Assert.True(active.GetProperty("test").GetBoolean());
+        Assert.True((await Json("/api/events/ers-drill/trace")).GetProperty("event").GetProperty("test").GetBoolean());
+        var released = await _http.SendAsync(Req(HttpMethod.Post, "/api/events/ers-drill/release", Operator));
+        Assert.True(JsonDocument.Parse(await released.Content.ReadAsStringAsync()).RootElement.GetProperty("test").GetBoolean());
+
+        var bad = await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { program = "ers-10", target_mw = 0.1, test = "yes" }));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("test: must be true or false, got \"yes\"", JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        var noProgram = await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { target_mw = 0.1 }));
+        Assert.Equal(HttpStatusCode.BadRequest, noProgram.StatusCode);
+        Assert.Contains("program: is required", await noProgram.Content.ReadAsStringAsync());
+        Assert.DoesNotContain((await Json("/api/events")).EnumerateArray(), x => x.GetProperty("event").GetProperty("program").GetString() == "ers10");
+    }
+
+    [Fact]
+    public async Task TheTraceEndpointServesTheStoredMinutesAndAClear404ForAnUnknownEvent()
+    {
+        var missing = await _http.GetAsync("/api/events/no-such-event/trace");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("no event 'no-such-event'", JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+
+        Assert.Equal(HttpStatusCode.Created, (await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator, new { program = "rrs", target_mw = 0, id = "rrs-1" }))).StatusCode);
+        Assert.Empty((await Json("/api/events/rrs-1/trace")).GetProperty("minutes").EnumerateArray());
+        // The host's own store file, opened a second time as another process would: the endpoint reads what is on record.
+        var minute = new DateTimeOffset(2026, 7, 1, 18, 5, 0, TimeSpan.Zero);
+        using (var store = Storage.ControllerStore.Sqlite(Path.Combine(_dir, "state.db")))
+        {
+            store.SaveTraceMinute(new DemandResponse.LoadTraceMinute("rrs-1", minute.AddMinutes(1), 0.25, 57, DemandResponse.LoadTraceSource.Miners));
+            store.SaveTraceMinute(new DemandResponse.LoadTraceMinute("rrs-1", minute, 0.5, 60, DemandResponse.LoadTraceSource.Genset));
+        }
+        var rows = (await Json("/api/events/rrs-1/trace")).GetProperty("minutes").EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(minute, rows[0].GetProperty("minute_start").GetDateTimeOffset());
+        Assert.Equal(0.5, rows[0].GetProperty("load_mw").GetDouble());
+        Assert.Equal(60, rows[0].GetProperty("samples").GetInt32());
+        Assert.Equal("genset", rows[0].GetProperty("source").GetString());
+        Assert.Equal("miners", rows[1].GetProperty("source").GetString());
+        Assert.Contains("\"/api/events/{id}/trace\"", await _http.GetStringAsync("/openapi/v1.json"));
+    }
+
+    [Fact]
     public async Task ConfigReloadAppliesTheFileWithoutRestart()
     {
         await File.WriteAllTextAsync(_configPath, ConfigText(222));

@@ -32,6 +32,11 @@ public class ControllerSchedulesTests
         Assert.Equal(TimeSpan.FromSeconds(1), s["genset-poll"].Every);
         Assert.Equal("0 0 * ? 6,7,8,9 *", s["4cp-window"].Cron);
         Assert.Equal("America/Chicago", s["4cp-window"].Zone!.Id);
+        // With a genset, its poll is the load trace's reading; without one, the trace samples the miners every second.
+        Assert.False(s.ContainsKey("load-trace"));
+        var noGenset = ControllerSchedules.For(Config() with { Genset = null, FleetFile = "fleet.yaml" }, TimeProvider.System).ToDictionary(x => x.Job);
+        Assert.Equal(TimeSpan.FromSeconds(1), noGenset["load-trace"].Every);
+        Assert.False(noGenset.ContainsKey("genset-poll"));
     }
 
     [Fact]

@@ -19,7 +19,9 @@ internal static class ControllerClient
         return c;
     }
 
-    public static async Task<int> SendAsync(ParseResult p, HttpMethod method, string path, object? body, CancellationToken ct)
+    /// <summary>Sends the request and prints the reply: as indented JSON, or through <paramref name="render"/> when given.</summary>
+    public static async Task<int> SendAsync(ParseResult p, HttpMethod method, string path, object? body, CancellationToken ct,
+        Action<JsonElement, TextWriter>? render = null)
     {
         using var http = new HttpClient { BaseAddress = new Uri(p.GetValue(Url)!), Timeout = TimeSpan.FromSeconds(30) };
         var request = new HttpRequestMessage(method, path);
@@ -47,7 +49,9 @@ internal static class ControllerClient
             p.InvocationConfiguration.Error.WriteLine($"error: {(int)response.StatusCode} {response.ReasonPhrase}: {error}");
             return (int)response.StatusCode is >= 400 and < 500 ? CurtailApp.ExitBadInput : CurtailApp.ExitFailure;
         }
-        if (text.Length > 0) output.WriteLine(Pretty(text));
+        if (text.Length == 0) return CurtailApp.ExitOk;
+        if (render is null) output.WriteLine(Pretty(text));
+        else render(JsonDocument.Parse(text).RootElement, output);
         return CurtailApp.ExitOk;
     }
 

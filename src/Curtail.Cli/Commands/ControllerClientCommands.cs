@@ -96,12 +96,13 @@ public sealed class EventsDispatchCommand : ICliCommand
         var reduction = new Option<double?>("--reduction-mw") { Description = "Reduction from the load at receipt, MW." };
         var deadline = new Option<double?>("--deadline-minutes") { Description = "Override the program's deadline." };
         var id = new Option<string?>("--id") { Description = "The instruction's id (default: generated)." };
+        var test = new Option<bool>("--test") { Description = "Record it as one of ERCOT's test deployments (obeyed like a real one)." };
         var c = ControllerClient.With(new Command("dispatch", "Receive a dispatch: a target or a reduction, met with confirmed load."), write: true);
-        foreach (var o in new Option[] { program, target, reduction, deadline, id }) c.Options.Add(o);
+        foreach (var o in new Option[] { program, target, reduction, deadline, id, test }) c.Options.Add(o);
         c.SetAction((p, ct) => ControllerClient.SendAsync(p, HttpMethod.Post, "/api/events", new
         {
             program = p.GetValue(program), target_mw = p.GetValue(target), reduction_mw = p.GetValue(reduction),
-            deadline_minutes = p.GetValue(deadline), id = p.GetValue(id),
+            deadline_minutes = p.GetValue(deadline), id = p.GetValue(id), test = p.GetValue(test),
         }, ct));
         return c;
     }
@@ -127,7 +128,7 @@ public sealed class EventsListCommand : ICliCommand
 
     public Command Build()
     {
-        var c = ControllerClient.With(new Command("list", "List dispatches with their per-interval records."), write: false);
+        var c = ControllerClient.With(new Command("list", "List dispatches (test or real) with their per-interval records."), write: false);
         c.SetAction((p, ct) => ControllerClient.SendAsync(p, HttpMethod.Get, "/api/events", null, ct));
         return c;
     }

@@ -4,4 +4,5 @@ public sealed record TradingRequest(double? CurtailAboveUsdPerMwh, double? Resum
 
 public sealed record OverrideRequest(string Mode, DateTimeOffset? Until, double? Minutes, string? Reason);
 
-public sealed record EventRequest(string Program, double? TargetMw, double? ReductionMw, double? DeadlineMinutes, DateTimeOffset? ReleaseAt, string? Id);
+/// <summary>A dispatch as the QSE integration or an operator sends it; <see cref="Test"/> marks one of ERCOT's unannounced test deployments.</summary>
+public sealed record EventRequest(string? Program, double? TargetMw, double? ReductionMw, double? DeadlineMinutes, DateTimeOffset? ReleaseAt, string? Id, bool? Test);

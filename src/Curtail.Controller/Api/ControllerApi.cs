@@ -47,6 +47,10 @@ public static class ControllerApi
         api.MapGet("/audit", (ControllerStore store, int? limit) => Results.Json(store.AuditLog(limit ?? 100), JsonOut)).WithSummary("Audit log of every change");
         api.MapGet("/events", (ControllerStore store) => Results.Json(store.Events().Select(e => new { @event = e, intervals = store.EventIntervals(e.Id) }), JsonOut))
             .WithSummary("Demand-response events with their records");
+        api.MapGet("/events/{id}/trace", (ControllerStore store, string id) => store.Event(id) is { } e
+            ? Results.Json(new { @event = e, minutes = store.LoadTrace(id).Select(m => new { m.MinuteStart, m.LoadMw, m.Samples, m.Source }) }, JsonOut)
+            : Results.Json(new { error = $"no event '{id}'" }, statusCode: 404))
+            .WithSummary("An event's 1-minute site load trace: mean load, readings and their source per minute of the event");
         api.MapGet("/metrics", (CurtailTelemetry t) => Results.Json(t.Snapshot(), JsonOut)).WithSummary("Current values of the controller's metrics");
 
         api.MapPut("/trading", SetTrading).WithSummary("Set strikes, hysteresis, confirmation and hard cap (trader)");
@@ -188,6 +192,7 @@ public static class ControllerApi
         {
             var body = await Body<EventRequest>(http);
             var now = clock.Time.GetUtcNow();
+            if (body.Program is null) throw new InvalidInputException("program", null, "is required: ers-10, ers-30, ecrs, rrs or manual");
             var program = body.Program.ToLowerInvariant() switch
             {
                 "ers-10" or "ers10" => DemandResponseProgram.Ers10,
@@ -213,6 +218,7 @@ public static class ControllerApi
                 Id = body.Id ?? $"{program.ToString().ToLowerInvariant()}-{now:yyyyMMddHHmmss}",
                 Program = program, ReceivedAt = now, AcknowledgedAt = now, Deadline = now.AddMinutes(deadlineMinutes),
                 ReleaseAt = body.ReleaseAt, TargetMw = body.TargetMw, ReductionMw = body.ReductionMw, BaselineMw = baseline, IssuedBy = token!.Name,
+                Test = body.Test ?? false,
             };
             if (view.Events.Any(x => x.Id == e.Id)) throw new InvalidInputException("id", null, $"event '{e.Id}' already exists");
             rt.AddEvent(e);
@@ -222,7 +228,8 @@ public static class ControllerApi
         });
     }
 
-    private static async Task<IResult> ReleaseEvent(HttpContext http, string id, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
+    private static async Task<IResult> ReleaseEvent(HttpContext http, string id, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock,
+        LoadTraceRecorder trace)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
         if (denied is not null) return denied;
@@ -230,6 +237,8 @@ public static class ControllerApi
         var released = rt.UpdateEvent(id, e => e with { ReleasedAt = now });
         if (released is null) return Results.Json(new { error = $"no event '{id}'" }, statusCode: 404);
         store.SaveEvent(released);
+        // The trace's last, partial minute is on record when the release is answered, not a second later.
+        trace.Flush();
         await AuditAndDecideAsync(store, trigger, token!, now, "dispatch_released", id, Json(released), $"release:{id}", http.RequestAborted);
         return Results.Json(released, JsonOut);
     }
@@ -278,14 +287,23 @@ public static class ControllerApi
 
     private static async Task<T> Body<T>(HttpContext http)
     {
+        JsonElement root;
         try
         {
-            return await http.Request.ReadFromJsonAsync<T>(JsonOut, http.RequestAborted)
-                ?? throw new InvalidInputException("body", null, "the request needs a JSON body");
+            using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+            root = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {
             throw new InvalidInputException("body", (int?)ex.LineNumber + 1, $"not valid JSON for this request: {ex.Message}");
+        }
+        try
+        {
+            return root.Deserialize<T>(JsonOut) ?? throw new InvalidInputException("body", null, "the request needs a JSON body");
+        }
+        catch (JsonException ex)
+        {
+            throw ApiFieldError.From<T>(ex, root);
         }
     }
 

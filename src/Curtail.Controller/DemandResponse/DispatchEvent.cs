@@ -13,7 +13,7 @@ public enum DemandResponseProgram
 /// <summary>
 /// A demand-response instruction and the records ERCOT's programs ask for (docs/demand-response.md): when it was
 /// received and acknowledged, the baseline load at receipt, the load to reach (a ceiling or a reduction from the
-/// baseline) by a deadline, the release, and the achieved load per interval.
+/// baseline) by a deadline, the release, the achieved load per interval and per minute, and whether it was a test.
 /// </summary>
 public sealed record DispatchEvent
 {
@@ -29,6 +29,12 @@ public sealed record DispatchEvent
     public required double BaselineMw { get; init; }
     public string? IssuedBy { get; init; }
     public DateTimeOffset? TargetMetAt { get; init; }
+
+    /// <summary>
+    /// ERCOT deploys unannounced test events to ERS and load resources; they are obeyed like real ones, but the records
+    /// must tell them apart (a test's performance is judged on its own and it is not an EEA).
+    /// </summary>
+    public bool Test { get; init; }
 
     /// <summary>The site load ceiling the event demands, in MW.</summary>
     public double CeilingMw => TargetMw ?? Math.Max(0, BaselineMw - (ReductionMw ?? 0));

@@ -2,6 +2,7 @@ using Curtail.Controller.Api;
 using Curtail.Controller.Config;
 using Curtail.Controller.Cycle;
 using Curtail.Controller.Dashboard;
+using Curtail.Controller.DemandResponse;
 using Curtail.Controller.Jobs;
 using Curtail.Controller.Storage;
 using Curtail.Controller.Telemetry;
@@ -79,8 +80,11 @@ public static class ControllerHost
             sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime,
             sp.GetRequiredService<DemandResponse.FourCpWatch>()));
         if (config.Prices is { } prices) s.AddSingleton(sp => BuildPriceService(prices, config, options, sp));
+        // The trace's minutes are minutes of the service clock (accelerated in a replay), not of the genset link's clock.
+        s.AddSingleton(sp => new LoadTraceRecorder(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(), time,
+            sp.GetRequiredService<ILogger<LoadTraceRecorder>>()));
         if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
-            sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>()));
+            sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>(), sp.GetRequiredService<LoadTraceRecorder>()));
         s.AddOpenApi();
         s.ConfigureHttpJsonOptions(o =>
         {
@@ -107,6 +111,7 @@ public static class ControllerHost
                     case "price-poll": q.ScheduleJob<PricePollJob>(t => Configure(t, schedule), j => j.WithIdentity("price-poll")); break;
                     case "sced-poll": q.ScheduleJob<ScedPollJob>(t => Configure(t, schedule), j => j.WithIdentity("sced-poll")); break;
                     case "genset-poll": q.ScheduleJob<GensetPollJob>(t => Configure(t, schedule), j => j.WithIdentity("genset-poll")); break;
+                    case "load-trace": q.ScheduleJob<LoadTraceJob>(t => Configure(t, schedule), j => j.WithIdentity("load-trace")); break;
                     case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
                     case "housekeeping": q.ScheduleJob<HousekeepingJob>(t => Configure(t, schedule), j => j.WithIdentity("housekeeping")); break;
                     case "forecast-refresh": q.ScheduleJob<ForecastRefreshJob>(t => Configure(t, schedule), j => j.WithIdentity("forecast-refresh")); break;

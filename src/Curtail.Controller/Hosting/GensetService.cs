@@ -1,3 +1,4 @@
+using Curtail.Controller.DemandResponse;
 using Curtail.Core.LoadFollowing;
 using Curtail.Modbus.Gensets;
 using Microsoft.Extensions.Logging;
@@ -8,8 +9,10 @@ namespace Curtail.Controller.Hosting;
 /// Reads the genset once per poll. A reading that shows overload, under-frequency or a tripped breaker asks for a
 /// decision cycle at once. When the link fails, a one-shot timer fires a cycle exactly when the last good reading
 /// becomes older than the link-loss timeout (≤ 2 s), so the fail-safe is decided on time even while polls hang.
+/// Each reading's active power is also the site load the demand-response trace averages per minute.
 /// </summary>
-public sealed class GensetService(GensetReader reader, ControllerRuntime runtime, TimeProvider deviceTime, CycleTrigger trigger, ILogger<GensetService> log) : IDisposable
+public sealed class GensetService(GensetReader reader, ControllerRuntime runtime, TimeProvider deviceTime, CycleTrigger trigger, ILogger<GensetService> log,
+    LoadTraceRecorder? trace = null) : IDisposable
 {
     private readonly Lock _lock = new();
     private DateTimeOffset? _lastGood;
@@ -29,22 +32,44 @@ public sealed class GensetService(GensetReader reader, ControllerRuntime runtime
                 _failSafeTimer?.Dispose();
                 _failSafeTimer = null;
             }
-            var problem = Urgent(reading, settings);
-            if (problem is null)
+            try
             {
-                _alarmRaised = false;
-                return;
+                await RaiseIfUrgentAsync(reading, settings, ct);
             }
-            if (_alarmRaised) return;
-            _alarmRaised = true;
-            log.LogWarning("genset: {Problem}: deciding now", problem);
-            await trigger.RunNowAsync($"genset:{problem}", ct);
+            finally
+            {
+                // After the alarm: the trace writes to the store once a minute, and that must not delay a shed.
+                Trace(reading);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             runtime.SetGenset(null, ex.Message);
+            trace?.Flush();
             ArmFailSafe(settings, ex.Message);
         }
+    }
+
+    private async Task RaiseIfUrgentAsync(GensetReading reading, LoadFollowingSettings settings, CancellationToken ct)
+    {
+        var problem = Urgent(reading, settings);
+        if (problem is null)
+        {
+            _alarmRaised = false;
+            return;
+        }
+        if (_alarmRaised) return;
+        _alarmRaised = true;
+        log.LogWarning("genset: {Problem}: deciding now", problem);
+        await trigger.RunNowAsync($"genset:{problem}", ct);
+    }
+
+    private void Trace(GensetReading reading)
+    {
+        if (trace is null) return;
+        // A hung controller repeats its last figure; that is not a reading of the load.
+        if (reading.ActivePowerKw is { } kw && !reading.Issues.HasFlag(ReadingIssues.HeartbeatFrozen)) trace.Record(kw, LoadTraceSource.Genset);
+        else trace.Flush();
     }
 
     private void ArmFailSafe(LoadFollowingSettings settings, string reason)

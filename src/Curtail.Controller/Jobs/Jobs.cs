@@ -1,5 +1,6 @@
 using Curtail.Controller.Config;
 using Curtail.Controller.Cycle;
+using Curtail.Controller.DemandResponse;
 using Curtail.Controller.Storage;
 using Microsoft.Extensions.Logging;
 using Curtail.Controller.Hosting;
@@ -43,6 +44,20 @@ public sealed class GensetPollJob(GensetService genset) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
         await genset.PollAsync(cancellationToken);
+}
+
+/// <summary>
+/// Every second on a site without a genset: the miners' latest power as one reading of the demand-response load trace
+/// (with a genset, each genset poll is the reading).
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class LoadTraceJob(LoadTraceRecorder trace) : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        trace.RecordMiners();
+        return ValueTask.CompletedTask;
+    }
 }
 
 /// <summary>Starts and ends 4CP windows on the hour, so the site curtails at the window's start, not at the next cycle.</summary>

@@ -12,34 +12,42 @@ namespace Curtail.Controller.Storage;
 /// <summary>
 /// The controller's records in SQLite (default) or PostgreSQL: decision cycles, the audit log, the price policy's group
 /// states (so a restart resumes minimum on/off times), trader settings and demand-response events with their
-/// per-interval records. The SQL is the subset both engines share.
+/// per-interval records and 1-minute load traces. The SQL is the subset both engines share; the one place they differ
+/// (finding a table's columns) is chosen by <see cref="_postgres"/>.
 /// </summary>
 public sealed partial class ControllerStore : IDisposable
 {
     private readonly Func<DbConnection> _connect;
+    private readonly bool _postgres;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private ControllerStore(Func<DbConnection> connect) => _connect = connect;
+    private ControllerStore(Func<DbConnection> connect, bool postgres)
+    {
+        _connect = connect;
+        _postgres = postgres;
+    }
 
     public string Description { get; private init; } = "";
 
     public static ControllerStore Sqlite(string path)
     {
         var cs = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
-        var store = new ControllerStore(() => new SqliteConnection(cs)) { Description = $"sqlite:{path}" };
+        var store = new ControllerStore(() => new SqliteConnection(cs), postgres: false) { Description = $"sqlite:{path}" };
         store.Migrate();
         return store;
     }
 
     public static ControllerStore Postgres(string connectionString)
     {
-        var store = new ControllerStore(() => new NpgsqlConnection(connectionString)) { Description = "postgres" };
+        var store = new ControllerStore(() => new NpgsqlConnection(connectionString), postgres: true) { Description = "postgres" };
         store.Migrate();
         return store;
     }
 
-    private void Migrate() => Execute("""
+    private void Migrate()
+    {
+        Execute("""
         CREATE TABLE IF NOT EXISTS cycles (id TEXT PRIMARY KEY, time TEXT NOT NULL, trigger_name TEXT NOT NULL, target_kw DOUBLE PRECISION NOT NULL,
             price_target_kw DOUBLE PRECISION NOT NULL, limited_by TEXT NOT NULL, measured_kw DOUBLE PRECISION NOT NULL, expected_kw DOUBLE PRECISION,
             inputs TEXT NOT NULL, decision TEXT NOT NULL, miner_results TEXT NOT NULL);
@@ -52,7 +60,24 @@ public sealed partial class ControllerStore : IDisposable
             ceiling_mw DOUBLE PRECISION NOT NULL, baseline_mw DOUBLE PRECISION NOT NULL, PRIMARY KEY (event_id, interval_start));
         CREATE TABLE IF NOT EXISTS four_cp_hours (hour_start TEXT PRIMARY KEY, probability DOUBLE PRECISION NOT NULL, issued_at TEXT NOT NULL,
             curtail INTEGER NOT NULL, reason TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS dr_trace (event_id TEXT NOT NULL, minute_start TEXT NOT NULL, load_mw DOUBLE PRECISION NOT NULL,
+            samples INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (event_id, minute_start));
         """);
+        // Databases created before events carried the test flag have dr_events without it; every event in them was
+        // recorded as real, which the default keeps. New databases get the column the same way, so there is one path.
+        AddColumnIfMissing("dr_events", "test", "BOOLEAN NOT NULL DEFAULT FALSE");
+    }
+
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        var exists = Query(_postgres
+                ? "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = @t AND column_name = @c"
+                : "SELECT COUNT(*) FROM pragma_table_info(@t) WHERE name = @c",
+            r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), ("t", table), ("c", column))[0] > 0;
+        if (exists) return;
+        // IF NOT EXISTS on PostgreSQL: two controllers starting on one database at once must not fail on the second ALTER.
+        Execute($"ALTER TABLE {table} ADD COLUMN {(_postgres ? "IF NOT EXISTS " : "")}{column} {definition}");
+    }
 
     public void SaveCycle(CycleRecord r) => Execute(
         "INSERT INTO cycles VALUES (@id, @time, @trigger, @target, @price, @limited, @measured, @expected, @inputs, @decision, @miners)",
@@ -104,12 +129,16 @@ public sealed partial class ControllerStore : IDisposable
         ? JsonSerializer.Deserialize<T>(v, Json) : default;
 
     public void SaveEvent(DispatchEvent e) => Execute(
-        "INSERT INTO dr_events VALUES (@id, @r, @b) ON CONFLICT (id) DO UPDATE SET body = @b",
-        ("id", e.Id), ("r", Iso(e.ReceivedAt)), ("b", JsonSerializer.Serialize(e, Json)));
+        "INSERT INTO dr_events (id, received, body, test) VALUES (@id, @r, @b, @test) ON CONFLICT (id) DO UPDATE SET body = @b, test = @test",
+        ("id", e.Id), ("r", Iso(e.ReceivedAt)), ("b", JsonSerializer.Serialize(e, Json)), ("test", e.Test));
 
     public IReadOnlyList<DispatchEvent> Events(int limit = 200) => Query(
-        $"SELECT body FROM dr_events ORDER BY received DESC LIMIT {Math.Clamp(limit, 1, 10000)}",
-        r => JsonSerializer.Deserialize<DispatchEvent>(r.GetString(0), Json)!);
+        $"SELECT body, test FROM dr_events ORDER BY received DESC LIMIT {Math.Clamp(limit, 1, 10000)}", ReadEvent);
+
+    public DispatchEvent? Event(string id) => Query("SELECT body, test FROM dr_events WHERE id = @id", ReadEvent, ("id", id)).FirstOrDefault();
+
+    // The column is the flag of record: bodies written before the flag existed do not mention it.
+    private static DispatchEvent ReadEvent(DbDataReader r) => JsonSerializer.Deserialize<DispatchEvent>(r.GetString(0), Json)! with { Test = r.GetBoolean(1) };
 
     public void SaveEventInterval(EventIntervalRecord e) => Execute(
         "INSERT INTO dr_intervals VALUES (@e, @t, @a, @c, @b) ON CONFLICT (event_id, interval_start) DO UPDATE SET achieved_mw = @a",
@@ -118,6 +147,24 @@ public sealed partial class ControllerStore : IDisposable
     public IReadOnlyList<EventIntervalRecord> EventIntervals(string eventId) => Query(
         "SELECT event_id, interval_start, achieved_mw, ceiling_mw, baseline_mw FROM dr_intervals WHERE event_id = @e ORDER BY interval_start",
         r => new EventIntervalRecord(r.GetString(0), ParseIso(r.GetString(1)), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4)), ("e", eventId));
+
+    /// <summary>Writes one minute of an event's load trace; writing the same (event, minute) again replaces it.</summary>
+    public void SaveTraceMinute(LoadTraceMinute m) => Execute(
+        "INSERT INTO dr_trace (event_id, minute_start, load_mw, samples, source) VALUES (@e, @t, @l, @n, @s) " +
+        "ON CONFLICT (event_id, minute_start) DO UPDATE SET load_mw = @l, samples = @n, source = @s",
+        ("e", m.EventId), ("t", Iso(m.MinuteStart)), ("l", m.LoadMw), ("n", m.Samples), ("s", SourceName(m.Source)));
+
+    public IReadOnlyList<LoadTraceMinute> LoadTrace(string eventId) => Query(
+        "SELECT event_id, minute_start, load_mw, samples, source FROM dr_trace WHERE event_id = @e ORDER BY minute_start", ReadTraceMinute, ("e", eventId));
+
+    public LoadTraceMinute? TraceMinute(string eventId, DateTimeOffset minuteStart) => Query(
+        "SELECT event_id, minute_start, load_mw, samples, source FROM dr_trace WHERE event_id = @e AND minute_start = @t", ReadTraceMinute,
+        ("e", eventId), ("t", Iso(minuteStart))).FirstOrDefault();
+
+    private static LoadTraceMinute ReadTraceMinute(DbDataReader r) => new(r.GetString(0), ParseIso(r.GetString(1)), r.GetDouble(2), r.GetInt32(3),
+        Enum.Parse<LoadTraceSource>(r.GetString(4), ignoreCase: true));
+
+    private static string SourceName(LoadTraceSource s) => s.ToString().ToLowerInvariant();
 
     private void Execute(string sql, params (string Name, object? Value)[] parameters)
     {

@@ -1,5 +1,7 @@
 // Curtail dashboard: polls the controller's own API every two seconds and redraws. No external scripts.
 const $ = id => document.getElementById(id);
+// Ids, names and reasons come from operators and devices: escaped before they go into markup.
+const esc = v => String(v ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const fmt = (v, d = 0) => v == null || Number.isNaN(v) ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const cpt = t => new Date(t).toLocaleString('en-US', { timeZone: 'America/Chicago', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 
@@ -67,10 +69,10 @@ async function refresh() {
       { name: 'genset available', color: '#16a34a', step: true, points: cyc.filter(c => c.genset_available_kw != null).map(c => [Date.parse(c.time), c.genset_available_kw]) },
     ], [], 'kW');
 
-    $('miner-states').innerHTML = Object.entries(s.miners_by_state).map(([k, v]) => `<span class="${k}">${k} ${v}</span>`).join('') || '<span>no miners configured</span>';
-    $('miners').querySelector('tbody').innerHTML = s.miners.slice(0, 40).map(m => `<tr><td>${m.id}</td><td>${m.family}</td><td>${m.mode}</td><td>${fmt(m.power_w)}</td></tr>`).join('');
+    $('miner-states').innerHTML = Object.entries(s.miners_by_state).map(([k, v]) => `<span class="${esc(k)}">${esc(k)} ${esc(v)}</span>`).join('') || '<span>no miners configured</span>';
+    $('miners').querySelector('tbody').innerHTML = s.miners.slice(0, 40).map(m => `<tr><td>${esc(m.id)}</td><td>${esc(m.family)}</td><td>${esc(m.mode)}</td><td>${fmt(m.power_w)}</td></tr>`).join('');
     $('events').innerHTML = s.active_events.length === 0 ? '<p class="muted">no active dispatch</p>' :
-      s.active_events.map(e => `<p><b>${e.program}</b> ${e.id}: at most ${fmt(e.ceiling_mw, 3)} MW by ${cpt(e.deadline)}${e.target_met_at ? ' · met ' + cpt(e.target_met_at) : ''}</p>`).join('');
+      s.active_events.map(e => `<p>${e.test ? '<span class="badge test" title="ERCOT test deployment">TEST</span> ' : ''}<b>${esc(e.program)}</b> ${esc(e.id)}: at most ${fmt(e.ceiling_mw, 3)} MW by ${cpt(e.deadline)}${e.target_met_at ? ' · met ' + cpt(e.target_met_at) : ''}</p>`).join('');
     const w = s.four_cp_watch;
     const likely = w ? w.today.filter(h => h.probability >= w.probability_threshold / 2).map(h =>
       `${cpt(h.hour_start).slice(-5)} p ${fmt(h.probability, 2)}${h.curtail === true ? ' (curtailed)' : h.curtail === false ? ' (run)' : ''}`) : [];
@@ -80,7 +82,7 @@ async function refresh() {
           (w.problem ? w.problem : likely.length ? 'likely peak hours today ' + likely.join(', ') : 'no likely peak hour today') : null,
     ].filter(x => x).join(' · ') || 'no 4CP windows configured';
     $('decisions').querySelector('tbody').innerHTML = decisions.slice(0, 25).map(c =>
-      `<tr><td>${cpt(c.time)}</td><td>${c.trigger}</td><td>${fmt(c.target_kw)}</td><td>${fmt(c.measured_load_kw)}</td><td>${c.limited_by}</td><td>${(c.limits || []).map(l => l.detail).join(' → ')}</td></tr>`).join('');
+      `<tr><td>${cpt(c.time)}</td><td>${esc(c.trigger)}</td><td>${fmt(c.target_kw)}</td><td>${fmt(c.measured_load_kw)}</td><td>${esc(c.limited_by)}</td><td>${esc((c.limits || []).map(l => l.detail).join(' → '))}</td></tr>`).join('');
     document.body.dataset.updated = String(Date.now());
   } catch (e) {
     $('clock').textContent = 'controller unreachable: ' + e.message;
