@@ -98,6 +98,25 @@ public class FourCpWatchTests
     }
 
     [Fact]
+    public async Task CallersArrivingDuringTheSetupSeeItsResult()
+    {
+        using var store = NewStore();
+        var calls = 0;
+        var watch = new FourCpWatch(new FourCpSiteSettings(true, 0.05, 12, 75), store, NullLogger.Instance, _ =>
+        {
+            Interlocked.Increment(ref calls);
+            Thread.Sleep(300); // a cold load of the shipped native load takes about this long
+            return (Model, JulyLoad());
+        });
+        using var start = new Barrier(2);
+        var day = Task.Run(() => { start.SignalAndWait(); return watch.Day(At(RecordDay, 9)).Count; });
+        var hour = Task.Run(() => { start.SignalAndWait(); return watch.Evaluate(At(RecordDay, 17)); });
+        Assert.Equal(24, await day);
+        Assert.True((await hour)?.Curtail);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
     public void TheDayViewPeaksAtTheRecordHour()
     {
         using var store = NewStore();

@@ -28,6 +28,7 @@ public sealed class FourCpWatch
     private readonly ControllerStore _store;
     private readonly ILogger _log;
     private readonly Func<DateTimeOffset, (FourCpPeakModel Model, PriceSeries Load)?> _setup;
+    private readonly Lock _setupLock = new();
     private (FourCpPeakModel Model, PriceSeries Load)? _loaded;
     private bool _setupTried;
     private DateOnly? _warnedFor;
@@ -98,13 +99,17 @@ public sealed class FourCpWatch
 
     private (FourCpPeakModel Model, PriceSeries Load)? Setup(DateTimeOffset now)
     {
-        if (!_setupTried)
+        // The cycle and the status endpoint may ask first at the same moment; both must see the finished setup.
+        lock (_setupLock)
         {
-            _setupTried = true;
-            _loaded = _setup(now);
-            if (_loaded is null) Problem = "the 4CP peak model could not be set up (see the log)";
+            if (!_setupTried)
+            {
+                _loaded = _setup(now);
+                _setupTried = true;
+                if (_loaded is null) Problem = "the 4CP peak model could not be set up (see the log)";
+            }
+            return _loaded;
         }
-        return _loaded;
     }
 
     private static bool Covers(PriceSeries load, DateOnly date)
