@@ -52,7 +52,20 @@ public sealed class FourCpWatchHostTests
             run.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Operator);
             (await http.SendAsync(run)).EnsureSuccessStatusCode();
 
-            var decision = JsonDocument.Parse(await http.GetStringAsync("/api/decisions?limit=1")).RootElement[0];
+            // The cycle runs as a scheduler job after the request is accepted: wait for its record.
+            JsonElement decision = default;
+            for (var i = 0; i < 200; i++)
+            {
+                var recent = JsonDocument.Parse(await http.GetStringAsync("/api/decisions?limit=20")).RootElement.EnumerateArray()
+                    .Where(d => d.GetProperty("trigger").GetString() == "api:otto").ToList();
+                if (recent.Count > 0)
+                {
+                    decision = recent[0];
+                    break;
+                }
+                await Task.Delay(50);
+            }
+            Assert.Equal(JsonValueKind.Object, decision.ValueKind);
             Assert.Equal("4cp", decision.GetProperty("limited_by").GetString());
             Assert.Equal(0, decision.GetProperty("target_kw").GetDouble());
             Assert.Contains(decision.GetProperty("limits").EnumerateArray(),
