@@ -117,6 +117,24 @@ public class FourCpWatchTests
     }
 
     [Fact]
+    public void PrefersErcotsForecastAndSaysWhichLoadItUsed()
+    {
+        using var store = NewStore();
+        // The history stops before July; ERCOT's forecast covers the month.
+        var history = JulyLoad().Slice(new DateTimeOffset(2023, 6, 1, 5, 0, 0, TimeSpan.Zero), At(new DateOnly(2023, 7, 1), 0));
+        var watch = new FourCpWatch(new FourCpSiteSettings(true, 0.05, 12, 75), store, NullLogger.Instance, _ => (Model, JulyLoad()));
+        var onHistory = watch.Evaluate(At(RecordDay, 17));
+        Assert.Contains("load from shipped native load", onHistory!.Reason);
+
+        var onlyForecast = new FourCpWatch(new FourCpSiteSettings(true, 0.05, 12, 75), NewStore(), NullLogger.Instance, _ => (Model, history));
+        Assert.Null(onlyForecast.Evaluate(At(RecordDay, 17)));
+        Assert.Contains("no load forecast for 2023-07-20", onlyForecast.Problem);
+        var withForecast = onlyForecast.Evaluate(At(RecordDay, 17), liveLoad: JulyLoad());
+        Assert.True(withForecast!.Curtail, withForecast.Reason);
+        Assert.Contains("load from ERCOT's load forecast (NP3-565-CD)", withForecast.Reason);
+    }
+
+    [Fact]
     public void TheDayViewPeaksAtTheRecordHour()
     {
         using var store = NewStore();

@@ -72,7 +72,7 @@ public sealed class DecisionCycle(
         var stored = store.LoadGroupStates();
         var groups = site.Fleet.Select(g => stored.TryGetValue(g.Name, out var s) ? s : GroupState.RunningLongSince).ToArray();
         var inConfiguredWindow = InFourCpWindow(view.Config.FourCp, now);
-        var watchHour = fourCpWatch?.Evaluate(now);
+        var watchHour = fourCpWatch is null ? null : await fourCpWatch.EvaluateAsync(now, ct);
         var inputs = new CycleInputs
         {
             Now = now,

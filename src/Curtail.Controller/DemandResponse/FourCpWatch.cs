@@ -19,8 +19,8 @@ public sealed record FourCpHour(DateTimeOffset HourStart, double Probability, Da
 /// gives each hour of the peak months the probability that it is the month's ERCOT system peak, and the site curtails
 /// through hours at or above the threshold while the month's budget of watch hours lasts. Each hour is decided once,
 /// at its first cycle, and stored: later cycles, a restart and the budget all read the same record.
-/// ERCOT's load forecast is not fetched yet; as in the backtests, actual native load from the shipped history stands
-/// in for it, so the watch works in replays of 2021-2023 and reports "no load forecast" for other days.
+/// The load forecast is ERCOT's own (NP3-565-CD, <see cref="LoadForecastFeed"/>) when the controller has the ERCOT
+/// API; for days it does not cover, actual native load from the shipped history stands in, as in the backtests.
 /// </summary>
 public sealed class FourCpWatch
 {
@@ -32,19 +32,31 @@ public sealed class FourCpWatch
     private (FourCpPeakModel Model, PriceSeries Load)? _loaded;
     private bool _setupTried;
     private DateOnly? _warnedFor;
+    private readonly LoadForecastFeed? _feed;
 
-    public FourCpWatch(ControllerConfig config, ControllerStore store, ILogger<FourCpWatch> log)
-        : this(config.Site.FourCpEnabled ? config.Site.FourCp : null, store, log, now => ShippedSetup(config, now, log))
+    public FourCpWatch(ControllerConfig config, ControllerStore store, ILogger<FourCpWatch> log, LoadForecastFeed? feed = null)
+        : this(config.Site.FourCpEnabled ? config.Site.FourCp : null, store, log, now => ShippedSetup(config, now, log), feed)
     {
     }
 
-    /// <param name="setup">The peak model and hourly load forecast, given the time of the first evaluation; null when unavailable.</param>
-    public FourCpWatch(FourCpSiteSettings? settings, ControllerStore store, ILogger log, Func<DateTimeOffset, (FourCpPeakModel Model, PriceSeries Load)?> setup)
+    /// <param name="setup">The peak model and the hourly load history standing in for a forecast, given the time of the first evaluation; null when unavailable.</param>
+    /// <param name="feed">ERCOT's load forecast, preferred over the history for the days it covers.</param>
+    public FourCpWatch(FourCpSiteSettings? settings, ControllerStore store, ILogger log, Func<DateTimeOffset, (FourCpPeakModel Model, PriceSeries Load)?> setup,
+        LoadForecastFeed? feed = null)
     {
         _settings = settings;
         _store = store;
         _log = log;
         _setup = setup;
+        _feed = feed;
+    }
+
+    /// <summary><see cref="Evaluate"/> on ERCOT's load forecast, fetched first if it is stale.</summary>
+    public async Task<FourCpHour?> EvaluateAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        if (_settings is null) return null;
+        var live = _feed is null ? null : await _feed.GetAsync(now, ct);
+        return Evaluate(now, live);
     }
 
     public FourCpSiteSettings? Settings => _settings;
@@ -53,18 +65,19 @@ public sealed class FourCpWatch
     public string? Problem { get; private set; }
 
     /// <summary>The decision for the hour containing <paramref name="now"/>: recorded if it was made before, else made and recorded now; null outside the peak months, when the watch is off, or without a forecast.</summary>
-    public FourCpHour? Evaluate(DateTimeOffset now)
+    /// <param name="liveLoad">ERCOT's load forecast for the month so far through tomorrow, when the controller has one.</param>
+    public FourCpHour? Evaluate(DateTimeOffset now, PriceSeries? liveLoad = null)
     {
         if (_settings is not { } s) return null;
         var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
         if (_store.FourCpHour(hourStart) is { } decided) return decided;
-        if (Setup(now) is not var (model, load)) return null;
+        if (Setup(now) is not var (model, shipped)) return null;
         var local = CentralPrevailingTime.ToLocal(now);
         if (!model.Months.Contains(local.Month)) return null;
         var date = CentralPrevailingTime.LocalDate(now);
-        if (!Covers(load, date))
+        if (LoadFor(date, liveLoad, shipped) is not var (load, source))
         {
-            Problem = $"no load forecast for {date:yyyy-MM-dd} (the shipped native load covers {CentralPrevailingTime.LocalDate(load.Start):yyyy-MM-dd}..{CentralPrevailingTime.LocalDate(load.End.AddTicks(-1)):yyyy-MM-dd})";
+            Problem = $"no load forecast for {date:yyyy-MM-dd} ({(_feed is null ? "no ERCOT API configured" : _feed.Problem ?? "ERCOT's forecast does not cover it")}; {Coverage(shipped)})";
             if (_warnedFor != date) _log.LogWarning("4CP watch idle: {Problem}", Problem);
             _warnedFor = date;
             return null;
@@ -74,11 +87,11 @@ public sealed class FourCpWatch
         var monthStart = CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1));
         var used = _store.FourCpCurtailedHours(monthStart, CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1).AddMonths(1)));
         var curtail = p >= s.ProbabilityThreshold && used + 1 <= s.MonthlyBudgetHours + 1e-9;
-        var reason = p < s.ProbabilityThreshold
+        var reason = (p < s.ProbabilityThreshold
             ? $"peak probability {p:0.000} below the threshold {s.ProbabilityThreshold:0.###}"
             : curtail
                 ? $"peak probability {p:0.000}: likely the month's ERCOT system peak (watch hour {used + 1} of {s.MonthlyBudgetHours:0.#} this month)"
-                : $"peak probability {p:0.000}, but this month's {s.MonthlyBudgetHours:0.#} watch hours are spent";
+                : $"peak probability {p:0.000}, but this month's {s.MonthlyBudgetHours:0.#} watch hours are spent") + $"; load from {source}";
         _store.SaveFourCpHour(new FourCpHour(hourStart, p, now, curtail, reason));
         // Another writer may have decided the hour first; its record wins.
         return _store.FourCpHour(hourStart);
@@ -87,9 +100,9 @@ public sealed class FourCpWatch
     /// <summary>Peak probabilities of the hours of the CPT day containing <paramref name="now"/>, for the dashboard (nothing is recorded).</summary>
     public IReadOnlyList<(DateTimeOffset HourStart, double Probability)> Day(DateTimeOffset now)
     {
-        if (_settings is null || Setup(now) is not var (model, load)) return [];
+        if (_settings is null || Setup(now) is not var (model, shipped)) return [];
         var date = CentralPrevailingTime.LocalDate(now);
-        if (!Covers(load, date)) return [];
+        if (LoadFor(date, _feed?.Cached, shipped) is not var (load, _)) return [];
         var start = CentralPrevailingTime.StartOfDayUtc(date);
         return Enumerable.Range(0, CentralPrevailingTime.HoursInDay(date))
             .Select(h => start.AddHours(h))
@@ -111,6 +124,16 @@ public sealed class FourCpWatch
             return _loaded;
         }
     }
+
+    /// <summary>ERCOT's forecast when it covers the day, else the shipped history when that does.</summary>
+    private static (PriceSeries Load, string Source)? LoadFor(DateOnly date, PriceSeries? live, PriceSeries shipped) =>
+        live is not null && Covers(live, date) ? (live, "ERCOT's load forecast (NP3-565-CD)")
+        : Covers(shipped, date) ? (shipped, "shipped native load (stand-in for the forecast)")
+        : null;
+
+    private static string Coverage(PriceSeries shipped) => shipped.Count == 0
+        ? "no shipped native load"
+        : $"the shipped native load covers {CentralPrevailingTime.LocalDate(shipped.Start):yyyy-MM-dd}..{CentralPrevailingTime.LocalDate(shipped.End.AddTicks(-1)):yyyy-MM-dd}";
 
     private static bool Covers(PriceSeries load, DateOnly date)
     {

@@ -71,7 +71,8 @@ public static class ControllerHost
         s.AddSingleton<CurtailTelemetry>();
         s.AddSingleton<CycleTrigger>();
         s.AddSingleton<ForecastService>();
-        s.AddSingleton<DemandResponse.FourCpWatch>();
+        s.AddSingleton(sp => new DemandResponse.FourCpWatch(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ILogger<DemandResponse.FourCpWatch>>(),
+            config.Prices is null ? null : sp.GetRequiredService<DemandResponse.LoadForecastFeed>()));
         s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null,
             config.Site.Policy.Kind == Core.Sites.PolicyKind.Forecast ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
         s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
@@ -79,7 +80,12 @@ public static class ControllerHost
             config.FleetFile is null ? null : sp.GetRequiredService<FleetActuator>(), sp.GetRequiredService<ControllerStore>(),
             sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime,
             sp.GetRequiredService<DemandResponse.FourCpWatch>()));
-        if (config.Prices is { } prices) s.AddSingleton(sp => BuildPriceService(prices, config, options, sp));
+        if (config.Prices is { } prices)
+        {
+            s.AddSingleton(_ => BuildErcotClient(prices, config, options));
+            s.AddSingleton(sp => BuildPriceService(config, options, sp));
+            s.AddSingleton<DemandResponse.LoadForecastFeed>();
+        }
         // The trace's minutes are minutes of the service clock (accelerated in a replay), not of the genset link's clock.
         s.AddSingleton(sp => new LoadTraceRecorder(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(), time,
             sp.GetRequiredService<ILogger<LoadTraceRecorder>>()));
@@ -189,12 +195,18 @@ public static class ControllerHost
         return new GensetReader(client, RegisterMapLoader.Load(g.Map), g.Unit, time);
     }
 
-    private static PriceService BuildPriceService(PriceFeedConfig prices, ControllerConfig config, ControllerHostOptions options, IServiceProvider sp)
+    /// <summary>One client for every ERCOT report, so that they share the subscription's rate limit.</summary>
+    private static ErcotApiClient BuildErcotClient(PriceFeedConfig prices, ControllerConfig config, ControllerHostOptions options)
     {
         var credentials = options.ErcotCredentials ?? ErcotApiCredentials.FromEnvironment()
             ?? throw new Core.InvalidInputException(config.Source, null,
                 $"controller.prices needs ERCOT API credentials in {ErcotApiCredentials.UsernameVariable}, {ErcotApiCredentials.PasswordVariable} and {ErcotApiCredentials.SubscriptionKeyVariable}");
-        var client = new ErcotApiClient(new HttpClient(), credentials, ErcotApiOptions.ForBaseUrl(prices.BaseUrl, prices.TokenUrl), options.Time);
+        return new ErcotApiClient(new HttpClient(), credentials, ErcotApiOptions.ForBaseUrl(prices.BaseUrl, prices.TokenUrl), options.Time);
+    }
+
+    private static PriceService BuildPriceService(ControllerConfig config, ControllerHostOptions options, IServiceProvider sp)
+    {
+        var client = sp.GetRequiredService<ErcotApiClient>();
         var storePath = config.SqlitePath is { } db ? Path.ChangeExtension(db, ".prices.db") : "curtail.prices.db";
         var store = new SqlitePriceStore(storePath);
         return new PriceService(new PriceFeed(client, store, options.Time), store, sp.GetRequiredService<ControllerRuntime>(), options.Time,

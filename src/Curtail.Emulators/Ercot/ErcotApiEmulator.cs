@@ -122,6 +122,7 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
             "/np6-905-cd/spp_node_zone_hub" => Report("np6-905-cd", "SPP_NODE_ZONE_HUB", RealTimeFields, RealTimeRows(q), q),
             "/np6-788-cd/lmp_node_zone_hub" => Report("np6-788-cd", "LMP_NODE_ZONE_HUB", ScedFields, ScedRows(q), q),
             "/np4-190-cd/dam_stlmnt_pnt_prices" => Report("np4-190-cd", "DAM_STLMNT_PNT_PRICES", DamFields, DamRows(q), q),
+            "/np3-565-cd/lf_by_model_weather_zone" => Report("np3-565-cd", "LF_BY_MODEL_WEATHER_ZONE", LoadForecastFields, LoadForecastRows(q), q),
             "/archive/np6-905-cd" when q["download"] is { } id => Download(id),
             "/archive/np6-905-cd" => ArchiveList(q),
             _ => Json(404, new { statusCode = 404, message = "Resource not found" }),
@@ -171,6 +172,37 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         [("SCEDTimestamp", "TIMESTAMP"), ("repeatHourFlag", "BOOLEAN"), ("settlementPoint", "VARCHAR"), ("LMP", "DOUBLE")];
     private static readonly (string Name, string Type)[] DamFields =
         [("deliveryDate", "DATE"), ("hourEnding", "VARCHAR"), ("settlementPoint", "VARCHAR"), ("settlementPointPrice", "DOUBLE"), ("DSTFlag", "BOOLEAN")];
+
+    private static readonly (string Name, string Type)[] LoadForecastFields =
+        [("postedDatetime", "TIMESTAMP"), ("deliveryDate", "DATE"), ("hourEnding", "VARCHAR"), ("systemTotal", "DOUBLE"),
+         ("model", "VARCHAR"), ("inUseFlag", "BOOLEAN"), ("DSTFlag", "BOOLEAN")];
+
+    /// <summary>
+    /// The seven-day load forecast: the in-use model ("E") forecasts the history's load exactly, another model ("A") 4 %
+    /// high. ERCOT posts it hourly for the next seven days: a delivery day in the past was last posted the day before it
+    /// at 23:30 CPT, the others at the start of the current hour.
+    /// </summary>
+    private List<object[]> LoadForecastRows(System.Collections.Specialized.NameValueCollection q)
+    {
+        if (_data.SystemLoad is not { } load) return [];
+        var (from, to) = DateRange(q);
+        var nowLocal = CentralPrevailingTime.ToLocal(EmulatedNow);
+        var today = DateOnly.FromDateTime(nowLocal.DateTime);
+        to = Math.Min(to, CentralPrevailingTime.StartOfDayUtc(today.AddDays(7)).UtcTicks);
+        var inUseOnly = string.Equals(q["inUseFlag"], "true", StringComparison.OrdinalIgnoreCase);
+        var postedNow = new DateTime(nowLocal.Year, nowLocal.Month, nowLocal.Day, nowLocal.Hour, 0, 0);
+        var rows = new List<object[]>();
+        for (var i = load.FirstStartingAtOrAfter(from); i < load.Count && load.StartTicks[i] < to; i++)
+        {
+            var (date, hour, _, repeated) = Local(load.StartTicks[i]);
+            var posted = date < today ? date.AddDays(-1).ToDateTime(new TimeOnly(23, 30)) : postedNow;
+            var postedText = posted.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
+            var dateText = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            rows.Add([postedText, dateText, $"{hour + 1:D2}:00", Math.Round(load.Prices[i], 2), "E", true, repeated]);
+            if (!inUseOnly) rows.Add([postedText, dateText, $"{hour + 1:D2}:00", Math.Round(load.Prices[i] * 1.04, 2), "A", false, repeated]);
+        }
+        return rows;
+    }
 
     private (int, string, byte[], Dictionary<string, string>) Report(string emil, string name, (string Name, string Type)[] fields,
         List<object[]> rows, System.Collections.Specialized.NameValueCollection q)

@@ -11,12 +11,16 @@ public sealed class ErcotEmulatorData
     public IReadOnlyDictionary<string, PriceSeries> DayAhead { get; }
     public IReadOnlyDictionary<string, PriceSeries> Sced { get; }
 
+    /// <summary>Hourly ERCOT system load (MW) served as the seven-day load forecast (NP3-565-CD); null when absent.</summary>
+    public PriceSeries? SystemLoad { get; }
+
     public ErcotEmulatorData(IReadOnlyDictionary<string, PriceSeries> realTime, IReadOnlyDictionary<string, PriceSeries>? dayAhead = null,
-        IReadOnlyDictionary<string, PriceSeries>? sced = null)
+        IReadOnlyDictionary<string, PriceSeries>? sced = null, PriceSeries? systemLoad = null)
     {
         RealTime = realTime;
         DayAhead = dayAhead ?? new Dictionary<string, PriceSeries>();
         Sced = sced ?? new Dictionary<string, PriceSeries>();
+        SystemLoad = systemLoad;
     }
 
     /// <summary>Loads the shipped files (or a folder of the same layout) for the given points.</summary>
@@ -29,7 +33,14 @@ public sealed class ErcotEmulatorData
         var sced = File.Exists(data.ScedFile)
             ? ScedLmpReader.Read(data.ScedFile).SeriesByPoint.Where(kv => points.Contains(kv.Key)).ToDictionary()
             : [];
-        return new ErcotEmulatorData(rt, dam, sced);
+        PriceSeries? load = null;
+        if (File.Exists(data.NativeLoadFile))
+        {
+            var native = Curtail.Ercot.Load.NativeLoadReader.Read(data.NativeLoadFile).Series;
+            var starts = native.HourStartTicks.ToArray();
+            load = new PriceSeries("ERCOT", starts, starts.Select(t => t + TimeSpan.TicksPerHour).ToArray(), native.ErcotMw.ToArray());
+        }
+        return new ErcotEmulatorData(rt, dam, sced, load);
     }
 
     /// <summary>The first instant any real-time series covers.</summary>

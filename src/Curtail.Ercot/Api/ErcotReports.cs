@@ -14,6 +14,10 @@ public sealed record ErcotReport(string EmilId, string Endpoint, string FromPara
     /// <summary>NP4-190-CD: day-ahead hourly settlement point prices.</summary>
     public static readonly ErcotReport DayAheadSpp = new("np4-190-cd", "dam_stlmnt_pnt_prices", "deliveryDateFrom", "deliveryDateTo", "DAM SPP hourly");
 
+    /// <summary>NP3-565-CD: ERCOT's seven-day hourly load forecast by model and weather zone (system total in MW).</summary>
+    public static readonly ErcotReport LoadForecast = new("np3-565-cd", "lf_by_model_weather_zone", "deliveryDateFrom", "deliveryDateTo", "7-day load forecast");
+
+    /// <summary>The price reports (one settlement point per row); the load forecast is read by <see cref="ErcotLoadForecast"/>.</summary>
     public static IReadOnlyList<ErcotReport> All { get; } = [RealTimeSpp, ScedLmp, DayAheadSpp];
 
     public static ErcotReport Parse(string id) =>
