@@ -37,7 +37,7 @@ public static class ErcotLoadForecast
         return new PriceSeries(SeriesName, starts, starts.Select(s => s + TimeSpan.TicksPerHour).ToArray(), starts.Select(s => latest[s].Mw).ToArray());
     }
 
-    private static (long StartTicks, DateTime Posted, double Mw)? ParseRow(IReadOnlyList<string> fields, JsonElement row, int rowNumber)
+    internal static (long StartTicks, DateTime Posted, double Mw)? ParseRow(IReadOnlyList<string> fields, JsonElement row, int rowNumber)
     {
         JsonElement Field(string name)
         {
