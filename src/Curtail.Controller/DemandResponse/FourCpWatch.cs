@@ -55,6 +55,10 @@ public sealed class FourCpWatch
     public async Task<FourCpHour?> EvaluateAsync(DateTimeOffset now, CancellationToken ct)
     {
         if (_settings is null) return null;
+        // Only an hour still to decide, in a peak month, is worth a request to ERCOT.
+        var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+        if (_store.FourCpHour(hourStart) is { } decided) return decided;
+        if (Setup(now) is not var (model, _) || !model.Months.Contains(CentralPrevailingTime.ToLocal(now).Month)) return null;
         var live = _feed is null ? null : await _feed.GetAsync(now, ct);
         return Evaluate(now, live);
     }

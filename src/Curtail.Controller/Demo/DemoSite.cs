@@ -107,7 +107,11 @@ public sealed class DemoSite : IAsyncDisposable
             new EconomicsSettings(new HashpriceSource(null, "shipped:bitcoin/hashprice_daily.csv.gz"), 0.02),
             fleet.Miners.GroupBy(m => m.Model.Name).Select(g => new FleetGroup(Slug(g.Key), g.Key, g.Count(), g.First().Model.NominalThs, g.First().Model.NominalW, 0.6)).ToList(),
             new PolicySettings(PolicyKind.Threshold, options.CurtailAboveUsdPerMwh, options.ResumeBelowUsdPerMwh, 1, 1000, 1),
-            new OperatingConstraints(5, 5, 15, 15));
+            new OperatingConstraints(5, 5, 15, 15))
+        {
+            // The 4CP watch on ERCOT's load forecast, which the emulator serves: the dashboard shows the day's likely peak hours.
+            FourCp = FourCpSiteSettings.Default,
+        };
         var config = new ControllerConfig
         {
             Site = site,
