@@ -16,6 +16,29 @@ public sealed class SqlitePriceStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_feeds_writing_and_reading_at_once_share_the_store_safely()
+    {
+        // The controller's SPP and SCED polls use one store from two scheduler threads.
+        var store = new SqlitePriceStore(_path);
+        var tasks = new[] { "np6-905-cd", "np6-788-cd" }.Select(report => Task.Run(() =>
+        {
+            for (var round = 0; round < 200; round++)
+            {
+                store.Upsert(report, Enumerable.Range(round, 4).Select(i => P(i, i)), T0);
+                store.RecordFetch(report, "HB_WEST", T0);
+                Assert.Equal(round + 4, store.Read(report, "HB_WEST", T0, T0.AddDays(10)).Count);
+                store.Status(report, "HB_WEST", T0, TimeSpan.FromHours(1));
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        Assert.Equal(2, store.Feeds().Count);
+
+        store.Dispose();
+        store.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => store.Read("np6-905-cd", "HB_WEST", T0, T0.AddDays(1)));
+    }
+
+    [Fact]
     public void Duplicates_are_stored_once_and_revisions_replace()
     {
         using var store = new SqlitePriceStore(_path);
