@@ -135,6 +135,21 @@ public class FourCpWatchTests
     }
 
     [Fact]
+    public void ErcotsActualLoadReplacesTheForecastWhereItIsPublished()
+    {
+        PriceSeries Hours(int from, int count, double mw) => new("ERCOT",
+            Enumerable.Range(from, count).Select(h => At(RecordDay, 0).AddHours(h).UtcTicks).ToArray(),
+            Enumerable.Range(from, count).Select(h => At(RecordDay, 0).AddHours(h + 1).UtcTicks).ToArray(),
+            Enumerable.Repeat(mw, count).ToArray());
+        var merged = SystemLoadFeed.Merge(actual: Hours(0, 10, 70_000), forecast: Hours(5, 24, 80_000));
+        Assert.Equal(29, merged.Count);
+        Assert.Equal(70_000, merged.Prices[9]);
+        Assert.Equal(80_000, merged.Prices[10]);
+        Assert.Equal(At(RecordDay, 0).AddHours(29), merged.End);
+        Assert.Equal(0, SystemLoadFeed.Merge(null, null).Count);
+    }
+
+    [Fact]
     public void TheDayViewPeaksAtTheRecordHour()
     {
         using var store = NewStore();

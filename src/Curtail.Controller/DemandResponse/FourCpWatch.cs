@@ -19,8 +19,9 @@ public sealed record FourCpHour(DateTimeOffset HourStart, double Probability, Da
 /// gives each hour of the peak months the probability that it is the month's ERCOT system peak, and the site curtails
 /// through hours at or above the threshold while the month's budget of watch hours lasts. Each hour is decided once,
 /// at its first cycle, and stored: later cycles, a restart and the budget all read the same record.
-/// The load forecast is ERCOT's own (NP3-565-CD, <see cref="LoadForecastFeed"/>) when the controller has the ERCOT
-/// API; for days it does not cover, actual native load from the shipped history stands in, as in the backtests.
+/// The load is ERCOT's own (<see cref="SystemLoadFeed"/>: actual load so far this month, the seven-day forecast for the
+/// rest) when the controller has the ERCOT API; for days it does not cover, actual native load from the shipped
+/// history stands in, as in the backtests.
 /// </summary>
 public sealed class FourCpWatch
 {
@@ -32,17 +33,17 @@ public sealed class FourCpWatch
     private (FourCpPeakModel Model, PriceSeries Load)? _loaded;
     private bool _setupTried;
     private DateOnly? _warnedFor;
-    private readonly LoadForecastFeed? _feed;
+    private readonly SystemLoadFeed? _feed;
 
-    public FourCpWatch(ControllerConfig config, ControllerStore store, ILogger<FourCpWatch> log, LoadForecastFeed? feed = null)
+    public FourCpWatch(ControllerConfig config, ControllerStore store, ILogger<FourCpWatch> log, SystemLoadFeed? feed = null)
         : this(config.Site.FourCpEnabled ? config.Site.FourCp : null, store, log, now => ShippedSetup(config, now, log), feed)
     {
     }
 
     /// <param name="setup">The peak model and the hourly load history standing in for a forecast, given the time of the first evaluation; null when unavailable.</param>
-    /// <param name="feed">ERCOT's load forecast, preferred over the history for the days it covers.</param>
+    /// <param name="feed">ERCOT's load, preferred over the history for the days it covers.</param>
     public FourCpWatch(FourCpSiteSettings? settings, ControllerStore store, ILogger log, Func<DateTimeOffset, (FourCpPeakModel Model, PriceSeries Load)?> setup,
-        LoadForecastFeed? feed = null)
+        SystemLoadFeed? feed = null)
     {
         _settings = settings;
         _store = store;
@@ -51,7 +52,7 @@ public sealed class FourCpWatch
         _feed = feed;
     }
 
-    /// <summary><see cref="Evaluate"/> on ERCOT's load forecast, fetched first if it is stale.</summary>
+    /// <summary><see cref="Evaluate"/> on ERCOT's load, fetched first if it is stale.</summary>
     public async Task<FourCpHour?> EvaluateAsync(DateTimeOffset now, CancellationToken ct)
     {
         if (_settings is null) return null;
@@ -69,7 +70,7 @@ public sealed class FourCpWatch
     public string? Problem { get; private set; }
 
     /// <summary>The decision for the hour containing <paramref name="now"/>: recorded if it was made before, else made and recorded now; null outside the peak months, when the watch is off, or without a forecast.</summary>
-    /// <param name="liveLoad">ERCOT's load forecast for the month so far through tomorrow, when the controller has one.</param>
+    /// <param name="liveLoad">ERCOT's load for the month so far through tomorrow (actual where published), when the controller has it.</param>
     public FourCpHour? Evaluate(DateTimeOffset now, PriceSeries? liveLoad = null)
     {
         if (_settings is not { } s) return null;
@@ -131,7 +132,7 @@ public sealed class FourCpWatch
 
     /// <summary>ERCOT's forecast when it covers the day, else the shipped history when that does.</summary>
     private static (PriceSeries Load, string Source)? LoadFor(DateOnly date, PriceSeries? live, PriceSeries shipped) =>
-        live is not null && Covers(live, date) ? (live, "ERCOT's load forecast (NP3-565-CD)")
+        live is not null && Covers(live, date) ? (live, "ERCOT's load forecast (NP3-565-CD) and actual load (NP6-345-CD)")
         : Covers(shipped, date) ? (shipped, "shipped native load (stand-in for the forecast)")
         : null;
 

@@ -72,7 +72,7 @@ public static class ControllerHost
         s.AddSingleton<CycleTrigger>();
         s.AddSingleton<ForecastService>();
         s.AddSingleton(sp => new DemandResponse.FourCpWatch(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ILogger<DemandResponse.FourCpWatch>>(),
-            config.Prices is null ? null : sp.GetRequiredService<DemandResponse.LoadForecastFeed>()));
+            config.Prices is null ? null : sp.GetRequiredService<DemandResponse.SystemLoadFeed>()));
         s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null,
             config.Site.Policy.Kind == Core.Sites.PolicyKind.Forecast ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
         s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
@@ -84,7 +84,7 @@ public static class ControllerHost
         {
             s.AddSingleton(_ => BuildErcotClient(prices, config, options));
             s.AddSingleton(sp => BuildPriceService(config, options, sp));
-            s.AddSingleton<DemandResponse.LoadForecastFeed>();
+            s.AddSingleton<DemandResponse.SystemLoadFeed>();
         }
         // The trace's minutes are minutes of the service clock (accelerated in a replay), not of the genset link's clock.
         s.AddSingleton(sp => new LoadTraceRecorder(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(), time,

@@ -123,6 +123,7 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
             "/np6-788-cd/lmp_node_zone_hub" => Report("np6-788-cd", "LMP_NODE_ZONE_HUB", ScedFields, ScedRows(q), q),
             "/np4-190-cd/dam_stlmnt_pnt_prices" => Report("np4-190-cd", "DAM_STLMNT_PNT_PRICES", DamFields, DamRows(q), q),
             "/np3-565-cd/lf_by_model_weather_zone" => Report("np3-565-cd", "LF_BY_MODEL_WEATHER_ZONE", LoadForecastFields, LoadForecastRows(q), q),
+            "/np6-345-cd/act_sys_load_by_wzn" => Report("np6-345-cd", "ACT_SYS_LOAD_BY_WZN", ActualLoadFields, ActualLoadRows(q), q),
             "/archive/np6-905-cd" when q["download"] is { } id => Download(id),
             "/archive/np6-905-cd" => ArchiveList(q),
             _ => Json(404, new { statusCode = 404, message = "Resource not found" }),
@@ -200,6 +201,25 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
             var dateText = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             rows.Add([postedText, dateText, $"{hour + 1:D2}:00", Math.Round(load.Prices[i], 2), "E", true, repeated]);
             if (!inUseOnly) rows.Add([postedText, dateText, $"{hour + 1:D2}:00", Math.Round(load.Prices[i] * 1.04, 2), "A", false, repeated]);
+        }
+        return rows;
+    }
+
+    private static readonly (string Name, string Type)[] ActualLoadFields =
+        [("operatingDay", "DATE"), ("hourEnding", "VARCHAR"), ("total", "DOUBLE"), ("DSTFlag", "BOOLEAN")];
+
+    /// <summary>Actual system load: an hour appears once it has ended (operating days in [operatingDayFrom, operatingDayTo]).</summary>
+    private List<object[]> ActualLoadRows(System.Collections.Specialized.NameValueCollection q)
+    {
+        if (_data.SystemLoad is not { } load) return [];
+        var from = DateParam(q["operatingDayFrom"]) is { } f ? CentralPrevailingTime.StartOfDayUtc(f).UtcTicks : long.MinValue;
+        var to = DateParam(q["operatingDayTo"]) is { } t ? CentralPrevailingTime.StartOfDayUtc(t.AddDays(1)).UtcTicks : long.MaxValue;
+        var published = EmulatedNow.UtcTicks;
+        var rows = new List<object[]>();
+        for (var i = load.FirstStartingAtOrAfter(from); i < load.Count && load.StartTicks[i] < to && load.EndTicks[i] <= published; i++)
+        {
+            var (date, hour, _, repeated) = Local(load.StartTicks[i]);
+            rows.Add([date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"{hour + 1:D2}:00", Math.Round(load.Prices[i], 2), repeated]);
         }
         return rows;
     }

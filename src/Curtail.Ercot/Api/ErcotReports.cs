@@ -17,7 +17,10 @@ public sealed record ErcotReport(string EmilId, string Endpoint, string FromPara
     /// <summary>NP3-565-CD: ERCOT's seven-day hourly load forecast by model and weather zone (system total in MW).</summary>
     public static readonly ErcotReport LoadForecast = new("np3-565-cd", "lf_by_model_weather_zone", "deliveryDateFrom", "deliveryDateTo", "7-day load forecast");
 
-    /// <summary>The price reports (one settlement point per row); the load forecast is read by <see cref="ErcotLoadForecast"/>.</summary>
+    /// <summary>NP6-345-CD: ERCOT's actual hourly system load by weather zone (total in MW), by operating day.</summary>
+    public static readonly ErcotReport ActualLoad = new("np6-345-cd", "act_sys_load_by_wzn", "operatingDayFrom", "operatingDayTo", "actual system load");
+
+    /// <summary>The price reports (one settlement point per row); the load reports are read by <see cref="ErcotSystemLoad"/>.</summary>
     public static IReadOnlyList<ErcotReport> All { get; } = [RealTimeSpp, ScedLmp, DayAheadSpp];
 
     public static ErcotReport Parse(string id) =>

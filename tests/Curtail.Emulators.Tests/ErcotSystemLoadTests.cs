@@ -5,8 +5,8 @@ using Curtail.Ercot.Api;
 
 namespace Curtail.Emulators.Tests;
 
-/// <summary>NP3-565-CD through the client against the emulator: in-use model only, latest posting, the repeated hour.</summary>
-public sealed class ErcotLoadForecastTests
+/// <summary>NP3-565-CD and NP6-345-CD through the client against the emulator: in-use model only, the repeated hour, published hours only.</summary>
+public sealed class ErcotSystemLoadTests
 {
     // 2023-11-04..06 CPT: the fall-back day 11-05 has 25 hours.
     private static readonly DateTimeOffset LoadStart = new(2023, 11, 4, 5, 0, 0, TimeSpan.Zero);
@@ -34,7 +34,7 @@ public sealed class ErcotLoadForecastTests
     {
         var (emulator, client) = await StartAsync(new DateTimeOffset(2023, 11, 4, 12, 0, 0, TimeSpan.Zero));
         await using var _ = emulator;
-        var forecast = await ErcotLoadForecast.GetAsync(client, new DateOnly(2023, 11, 4), new DateOnly(2023, 11, 6), CancellationToken.None);
+        var forecast = await ErcotSystemLoad.ForecastAsync(client, new DateOnly(2023, 11, 4), new DateOnly(2023, 11, 6), CancellationToken.None);
 
         Assert.Equal(Hours, forecast.Count);
         for (var h = 0; h < Hours; h++)
@@ -53,7 +53,25 @@ public sealed class ErcotLoadForecastTests
     {
         var (emulator, client) = await StartAsync(new DateTimeOffset(2023, 10, 20, 12, 0, 0, TimeSpan.Zero));
         await using var _ = emulator;
-        var forecast = await ErcotLoadForecast.GetAsync(client, new DateOnly(2023, 11, 4), new DateOnly(2023, 11, 6), CancellationToken.None);
+        var forecast = await ErcotSystemLoad.ForecastAsync(client, new DateOnly(2023, 11, 4), new DateOnly(2023, 11, 6), CancellationToken.None);
         Assert.Equal(0, forecast.Count);
+    }
+
+    [Fact]
+    public async Task The_actual_load_holds_the_hours_that_have_ended()
+    {
+        // 2023-11-05 10:30 CST: the fall-back day's first ten hours (01:00 twice) have ended.
+        var now = CentralPrevailingTime.StartOfDayUtc(new DateOnly(2023, 11, 5)).AddHours(11.5);
+        var (emulator, client) = await StartAsync(now);
+        await using var _ = emulator;
+        var actual = await ErcotSystemLoad.ActualAsync(client, new DateOnly(2023, 11, 4), new DateOnly(2023, 11, 6), CancellationToken.None);
+
+        Assert.Equal(24 + 11, actual.Count);
+        for (var h = 0; h < actual.Count; h++)
+        {
+            Assert.Equal(Load.StartTicks[h], actual.StartTicks[h]);
+            Assert.Equal(Load.Prices[h], actual.Prices[h], 6);
+        }
+        Assert.True(actual.End <= now);
     }
 }

@@ -5,13 +5,13 @@ using Curtail.Ercot.Api;
 
 namespace Curtail.Ercot.Tests.Api;
 
-/// <summary>Rows of NP3-565-CD as the Public API returns them (values in the order of <c>fields</c>).</summary>
-public class ErcotLoadForecastRowTests
+/// <summary>Rows of NP3-565-CD and NP6-345-CD as the Public API returns them (values in the order of <c>fields</c>).</summary>
+public class ErcotSystemLoadRowTests
 {
     private static readonly string[] Fields = ["postedDatetime", "deliveryDate", "hourEnding", "coast", "systemTotal", "model", "inUseFlag", "DSTFlag"];
 
     private static (long StartTicks, DateTime Posted, double Mw)? Parse(string row) =>
-        ErcotLoadForecast.ParseRow(Fields, JsonDocument.Parse(row).RootElement, 7);
+        ErcotSystemLoad.ParseForecastRow(Fields, JsonDocument.Parse(row).RootElement, 7);
 
     [Fact]
     public void ReadsTheSystemTotalOfAnInUseRowAtItsHour()
@@ -38,5 +38,17 @@ public class ErcotLoadForecastRowTests
         var ex = Assert.Throws<InvalidInputException>(() => Parse(row));
         Assert.Contains("row 7", ex.Message);
         Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void ReadsTheTotalOfAnActualLoadRow()
+    {
+        string[] fields = ["operatingDay", "hourEnding", "coast", "total", "DSTFlag"];
+        var hour = ErcotSystemLoad.ParseActualRow(fields, JsonDocument.Parse("""["07/15/2024", "17:00", 21000.5, 83120.25, false]""").RootElement, 3);
+        Assert.Equal(CentralPrevailingTime.LocalToUtc(new DateOnly(2024, 7, 15), 16, 0, false).UtcTicks, hour!.Value.StartTicks);
+        Assert.Equal(83120.25, hour.Value.Mw);
+        var ex = Assert.Throws<InvalidInputException>(() =>
+            ErcotSystemLoad.ParseActualRow(fields, JsonDocument.Parse("""["07/15/2024", "17:00", 21000.5, -1, false]""").RootElement, 3));
+        Assert.Contains("row 3 total -1 is not a load in MW", ex.Message);
     }
 }
