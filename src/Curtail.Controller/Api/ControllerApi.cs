@@ -114,16 +114,16 @@ public static class ControllerApi
     private static object? FourCpWatchStatus(DemandResponse.FourCpWatch watch, ControllerStore store, DateTimeOffset now)
     {
         if (watch.Settings is not { } s) return null;
-        var local = Core.Time.CentralPrevailingTime.ToLocal(now);
-        var monthStart = Core.Time.CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1));
+        var day = watch.Day(now);
+        // One query for the day's recorded decisions, not one an hour: the dashboard polls this every two seconds.
+        var decided = day.Count == 0 ? [] : store.FourCpHours(day[0].HourStart, day[^1].HourStart.AddHours(1)).ToDictionary(h => h.HourStart);
         return new
         {
             probability_threshold = s.ProbabilityThreshold,
             monthly_budget_hours = s.MonthlyBudgetHours,
-            used_hours_this_month = store.FourCpCurtailedHours(monthStart,
-                Core.Time.CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1).AddMonths(1))),
+            used_hours_this_month = watch.UsedHoursInMonthOf(now),
             problem = watch.Problem,
-            today = watch.Day(now).Select(h => new { hour_start = h.HourStart, probability = h.Probability, curtail = store.FourCpHour(h.HourStart)?.Curtail }),
+            today = day.Select(h => new { hour_start = h.HourStart, probability = h.Probability, curtail = decided.GetValueOrDefault(h.HourStart)?.Curtail }),
         };
     }
 

@@ -55,13 +55,10 @@ public sealed class FourCpWatch
     /// <summary><see cref="Evaluate"/> on ERCOT's load, fetched first if it is stale.</summary>
     public async Task<FourCpHour?> EvaluateAsync(DateTimeOffset now, CancellationToken ct)
     {
-        if (_settings is null) return null;
         // Only an hour still to decide, in a peak month, is worth a request to ERCOT.
-        var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
-        if (_store.FourCpHour(hourStart) is { } decided) return decided;
-        if (Setup(now) is not var (model, _) || !model.Months.Contains(CentralPrevailingTime.ToLocal(now).Month)) return null;
+        if (Undecided(now, out var decided) is not var (model, shipped)) return decided;
         var live = _feed is null ? null : await _feed.GetAsync(now, ct);
-        return Evaluate(now, live);
+        return Decide(now, model, shipped, live);
     }
 
     public FourCpSiteSettings? Settings => _settings;
@@ -71,14 +68,33 @@ public sealed class FourCpWatch
 
     /// <summary>The decision for the hour containing <paramref name="now"/>: recorded if it was made before, else made and recorded now; null outside the peak months, when the watch is off, or without a forecast.</summary>
     /// <param name="liveLoad">ERCOT's load for the month so far through tomorrow (actual where published), when the controller has it.</param>
-    public FourCpHour? Evaluate(DateTimeOffset now, PriceSeries? liveLoad = null)
+    public FourCpHour? Evaluate(DateTimeOffset now, PriceSeries? liveLoad = null) =>
+        Undecided(now, out var decided) is var (model, shipped) ? Decide(now, model, shipped, liveLoad) : decided;
+
+    /// <summary>Watch hours spent (curtailed) in the CPT month containing <paramref name="now"/>.</summary>
+    public int UsedHoursInMonthOf(DateTimeOffset now)
     {
-        if (_settings is not { } s) return null;
-        var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
-        if (_store.FourCpHour(hourStart) is { } decided) return decided;
-        if (Setup(now) is not var (model, shipped)) return null;
         var local = CentralPrevailingTime.ToLocal(now);
-        if (!model.Months.Contains(local.Month)) return null;
+        var first = new DateOnly(local.Year, local.Month, 1);
+        return _store.FourCpCurtailedHours(CentralPrevailingTime.StartOfDayUtc(first), CentralPrevailingTime.StartOfDayUtc(first.AddMonths(1)));
+    }
+
+    /// <summary>
+    /// The peak model to decide the hour of <paramref name="now"/> with, or null: with the hour's record in
+    /// <paramref name="decided"/> when it was decided before, else because the watch is off, has no model or the
+    /// month is not a peak month.
+    /// </summary>
+    private (FourCpPeakModel Model, PriceSeries Shipped)? Undecided(DateTimeOffset now, out FourCpHour? decided)
+    {
+        decided = _settings is null ? null : _store.FourCpHour(HourStartOf(now));
+        if (_settings is null || decided is not null) return null;
+        return Setup(now) is var (model, shipped) && model.Months.Contains(CentralPrevailingTime.ToLocal(now).Month) ? (model, shipped) : null;
+    }
+
+    private FourCpHour? Decide(DateTimeOffset now, FourCpPeakModel model, PriceSeries shipped, PriceSeries? liveLoad)
+    {
+        var s = _settings!;
+        var hourStart = HourStartOf(now);
         var date = CentralPrevailingTime.LocalDate(now);
         if (LoadFor(date, liveLoad, shipped) is not var (load, source))
         {
@@ -89,8 +105,7 @@ public sealed class FourCpWatch
         }
         Problem = null;
         var p = model.HourProbability(load, hourStart);
-        var monthStart = CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1));
-        var used = _store.FourCpCurtailedHours(monthStart, CentralPrevailingTime.StartOfDayUtc(new DateOnly(local.Year, local.Month, 1).AddMonths(1)));
+        var used = UsedHoursInMonthOf(now);
         var curtail = p >= s.ProbabilityThreshold && used + 1 <= s.MonthlyBudgetHours + 1e-9;
         var reason = (p < s.ProbabilityThreshold
             ? $"peak probability {p:0.000} below the threshold {s.ProbabilityThreshold:0.###}"
@@ -101,6 +116,8 @@ public sealed class FourCpWatch
         // Another writer may have decided the hour first; its record wins.
         return _store.FourCpHour(hourStart);
     }
+
+    private static DateTimeOffset HourStartOf(DateTimeOffset now) => new(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
 
     /// <summary>Peak probabilities of the hours of the CPT day containing <paramref name="now"/>, for the dashboard (nothing is recorded).</summary>
     public IReadOnlyList<(DateTimeOffset HourStart, double Probability)> Day(DateTimeOffset now)
