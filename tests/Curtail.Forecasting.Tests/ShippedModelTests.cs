@@ -35,7 +35,7 @@ public class ShippedModelTests
     [Fact]
     public void The_4cp_model_fitted_on_2021_2022_ranks_the_2023_peak_hours_above_ordinary_summer_hours()
     {
-        var load = MarketData.ToSeries(Ercot.Load.NativeLoadReader.Read(Data.NativeLoadFile).Series);
+        var load = Ercot.Load.NativeLoadReader.Read(Data.NativeLoadFile).Series.ToPriceSeries();
         var model = FourCpPeakModel.Fit(load, 2021, 2022);
         var peaks = FourCpPeakModel.ActualPeaks(load, 2023);
         Assert.Equal([6, 7, 8, 9], peaks.Select(p => p.Month));

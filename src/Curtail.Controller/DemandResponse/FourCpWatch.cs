@@ -5,7 +5,6 @@ using Curtail.Core.Sites;
 using Curtail.Core.Time;
 using Curtail.Ercot;
 using Curtail.Ercot.Load;
-using Curtail.Forecasting.Data;
 using Curtail.Forecasting.FourCp;
 using Microsoft.Extensions.Logging;
 
@@ -169,7 +168,7 @@ public sealed class FourCpWatch
     {
         try
         {
-            var load = MarketData.ToSeries(NativeLoadReader.Read(ShippedData.Locate().NativeLoadFile).Series);
+            var load = NativeLoadReader.Read(ShippedData.Locate().NativeLoadFile).Series.ToPriceSeries();
             var firstYear = CentralPrevailingTime.LocalDate(load.Start).Year;
             var lastYear = Math.Min(CentralPrevailingTime.LocalDate(now).Year - 1, CentralPrevailingTime.LocalDate(load.End.AddTicks(-1)).Year);
             return (FourCpPeakModel.Fit(load, firstYear, lastYear), load);

@@ -70,6 +70,6 @@ public sealed class SystemLoadFeed(ErcotApiClient client, ILogger<SystemLoadFeed
         for (var i = 0; i < (forecast?.Count ?? 0); i++) hours[forecast!.StartTicks[i]] = forecast.Prices[i];
         for (var i = 0; i < (actual?.Count ?? 0); i++) hours[actual!.StartTicks[i]] = actual.Prices[i];
         var starts = hours.Keys.ToArray();
-        return new PriceSeries(ErcotSystemLoad.SeriesName, starts, starts.Select(s => s + TimeSpan.TicksPerHour).ToArray(), hours.Values.ToArray());
+        return new PriceSeries(Curtail.Ercot.Load.SystemLoadSeries.SeriesName, starts, starts.Select(s => s + TimeSpan.TicksPerHour).ToArray(), hours.Values.ToArray());
     }
 }

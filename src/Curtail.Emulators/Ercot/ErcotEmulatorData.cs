@@ -33,13 +33,7 @@ public sealed class ErcotEmulatorData
         var sced = File.Exists(data.ScedFile)
             ? ScedLmpReader.Read(data.ScedFile).SeriesByPoint.Where(kv => points.Contains(kv.Key)).ToDictionary()
             : [];
-        PriceSeries? load = null;
-        if (File.Exists(data.NativeLoadFile))
-        {
-            var native = Curtail.Ercot.Load.NativeLoadReader.Read(data.NativeLoadFile).Series;
-            var starts = native.HourStartTicks.ToArray();
-            load = new PriceSeries("ERCOT", starts, starts.Select(t => t + TimeSpan.TicksPerHour).ToArray(), native.ErcotMw.ToArray());
-        }
+        var load = File.Exists(data.NativeLoadFile) ? Curtail.Ercot.Load.NativeLoadReader.Read(data.NativeLoadFile).Series.ToPriceSeries() : null;
         return new ErcotEmulatorData(rt, dam, sced, load);
     }
 

@@ -13,8 +13,6 @@ namespace Curtail.Ercot.Api;
 /// </summary>
 public static class ErcotSystemLoad
 {
-    public const string SeriesName = "ERCOT";
-
     /// <summary>Forecast (MW) for the CPT delivery dates [from, toInclusive]; hours without an in-use row are absent.</summary>
     /// <exception cref="InvalidInputException">A row the reply cannot be trusted on: names the row and the field.</exception>
     public static Task<PriceSeries> ForecastAsync(ErcotApiClient client, DateOnly from, DateOnly toInclusive, CancellationToken ct) =>
@@ -40,7 +38,7 @@ public static class ErcotSystemLoad
             if (!latest.TryGetValue(h.StartTicks, out var seen) || h.Posted >= seen.Posted) latest[h.StartTicks] = (h.Posted, h.Mw);
         }
         var starts = latest.Keys.Order().ToArray();
-        return new PriceSeries(SeriesName, starts, starts.Select(s => s + TimeSpan.TicksPerHour).ToArray(), starts.Select(s => latest[s].Mw).ToArray());
+        return new PriceSeries(Load.SystemLoadSeries.SeriesName, starts, starts.Select(s => s + TimeSpan.TicksPerHour).ToArray(), starts.Select(s => latest[s].Mw).ToArray());
     }
 
     internal static (long StartTicks, DateTime Posted, double Mw)? ParseForecastRow(IReadOnlyList<string> fields, JsonElement row, int rowNumber)

@@ -1,3 +1,5 @@
+using Curtail.Core.Prices;
+
 namespace Curtail.Ercot.Load;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace Curtail.Ercot.Load;
 public sealed class SystemLoadSeries
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    /// <summary>The system total's name as a series: the forecaster's and the 4CP model's load, ERCOT's load reports.</summary>
+    public const string SeriesName = "ERCOT";
 
     private readonly long[] _hourStartTicks;
     private readonly double[] _ercotMw;
@@ -55,5 +60,12 @@ public sealed class SystemLoadSeries
     {
         var i = IndexAt(instant);
         return i < 0 ? null : _ercotMw[i];
+    }
+
+    /// <summary>The system total as an hourly series (MW), the shape the forecaster and the 4CP model read.</summary>
+    public PriceSeries ToPriceSeries()
+    {
+        var ends = _hourStartTicks.Select(s => s + Interval.Ticks).ToArray();
+        return new PriceSeries(SeriesName, _hourStartTicks.ToArray(), ends, _ercotMw.ToArray());
     }
 }

@@ -11,8 +11,6 @@ namespace Curtail.Forecasting.Data;
 /// <summary>Builds a <see cref="MarketHistory"/> from the shipped data folder (or a copy of its layout).</summary>
 public static class MarketData
 {
-    public const string SystemLoadName = "ERCOT";
-
     /// <summary>
     /// Loads every input the forecaster knows for one settlement point: 15-minute real-time prices of every year
     /// present, the day-ahead prices, ERCOT native load, hashprice, and SCED LMPs when the point has any.
@@ -27,7 +25,7 @@ public static class MarketData
             var scedAll = ScedLmpReader.Read(data.ScedFile);
             scedAll.SeriesByPoint.TryGetValue(settlementPoint, out sced);
         }
-        var load = File.Exists(data.NativeLoadFile) ? ToSeries(NativeLoadReader.Read(data.NativeLoadFile).Series) : null;
+        var load = File.Exists(data.NativeLoadFile) ? NativeLoadReader.Read(data.NativeLoadFile).Series.ToPriceSeries() : null;
         var hashprice = File.Exists(data.HashpriceFile) ? HashpriceCsvReader.Read(data.HashpriceFile) : null;
         return new MarketHistory(realTime, dayAhead, sced, load, hashprice);
     }
@@ -47,13 +45,5 @@ public static class MarketData
         var realTime = Optional(ErcotReport.RealTimeSpp)
             ?? throw new Core.InvalidInputException($"the price store has no {settlementPoint} real-time prices between {fromUtc:u} and {toUtc:u}; run `curtail prices fetch` first");
         return new MarketHistory(realTime, Optional(ErcotReport.DayAheadSpp), Optional(ErcotReport.ScedLmp), systemLoad, hashprice);
-    }
-
-    /// <summary>ERCOT system load as a series of hourly values (MW), the shape the forecaster and 4CP model read.</summary>
-    public static PriceSeries ToSeries(SystemLoadSeries load)
-    {
-        var starts = load.HourStartTicks.ToArray();
-        var ends = starts.Select(s => s + SystemLoadSeries.Interval.Ticks).ToArray();
-        return new PriceSeries(SystemLoadName, starts, ends, load.ErcotMw.ToArray());
     }
 }
