@@ -57,73 +57,36 @@ public sealed class CgminerClient
     /// Sends and, when <paramref name="expectReply"/> is false, returns as soon as the request is written and the
     /// peer has had a short moment to answer (Whatsminer power_off never replies).
     /// </summary>
-    public async Task<string> ExchangeAsync(string requestJson, bool expectReply, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
-        using var client = new TcpClient { NoDelay = true };
-        try
+    public Task<string> ExchangeAsync(string requestJson, bool expectReply, CancellationToken cancellationToken) =>
+        MinerTcp.ExchangeAsync(_minerId, _port, _timeout, ConnectAsync, async (client, ct) =>
         {
-            await ConnectAsync(client, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
-            var bytes = Encoding.UTF8.GetBytes(requestJson);
-            await stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(requestJson), ct).ConfigureAwait(false);
             client.Client.Shutdown(SocketShutdown.Send);
             if (!expectReply) return "";
-            return await ReadToEndAsync(stream, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Timeout, $"no reply within {_timeout.TotalSeconds:0.#} s on port {_port}");
-        }
-        catch (SocketException ex)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: {ex.SocketErrorCode}", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection lost ({ex.Message})", ex);
-        }
-    }
+            return await ReadToEndAsync(stream, ct).ConfigureAwait(false);
+        }, cancellationToken);
 
     /// <summary>
     /// For commands real firmware may never answer (Whatsminer v2 power_off): returns the reply if one arrives within
     /// <paramref name="replyWait"/>, else null once the request is delivered. Connection failures still throw.
     /// </summary>
-    public async Task<string?> SendMaybeSilentAsync(string requestJson, TimeSpan replyWait, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
-        using var client = new TcpClient { NoDelay = true };
-        try
+    public Task<string?> SendMaybeSilentAsync(string requestJson, TimeSpan replyWait, CancellationToken cancellationToken) =>
+        MinerTcp.ExchangeAsync(_minerId, _port, _timeout, ConnectAsync, async (client, ct) =>
         {
-            await ConnectAsync(client, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(requestJson), timeout.Token).ConfigureAwait(false);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(requestJson), ct).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
             wait.CancelAfter(replyWait);
             try
             {
                 return await ReadToEndAsync(stream, wait.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                return null;
+                return (string?)null;
             }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Timeout, $"could not deliver within {_timeout.TotalSeconds:0.#} s on port {_port}");
-        }
-        catch (SocketException ex)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: {ex.SocketErrorCode}", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection lost ({ex.Message})", ex);
-        }
-    }
+        }, cancellationToken, timeoutWhat: "could not deliver");
 
     private async Task<string> ReadToEndAsync(NetworkStream stream, CancellationToken ct)
     {

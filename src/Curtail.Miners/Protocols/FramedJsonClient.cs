@@ -26,20 +26,15 @@ public sealed class FramedJsonClient
     }
 
     /// <summary>Sends each request built by <paramref name="next"/> (given the previous reply) until it returns null.</summary>
-    public async Task<JsonObject> ExchangeAsync(Func<JsonObject?, JsonObject?> next, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
-        using var client = new TcpClient { NoDelay = true };
-        try
+    public Task<JsonObject> ExchangeAsync(Func<JsonObject?, JsonObject?> next, CancellationToken cancellationToken) =>
+        MinerTcp.ExchangeAsync(_minerId, _port, _timeout, (client, ct) => client.ConnectAsync(_host, _port, ct).AsTask(), async (client, ct) =>
         {
-            await client.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
             var stream = client.GetStream();
             JsonObject? reply = null;
             while (next(reply) is { } request)
             {
-                await WriteFrameAsync(stream, request.ToJsonString(), timeout.Token).ConfigureAwait(false);
-                var text = await ReadFrameAsync(stream, timeout.Token).ConfigureAwait(false);
+                await WriteFrameAsync(stream, request.ToJsonString(), ct).ConfigureAwait(false);
+                var text = await ReadFrameAsync(stream, ct).ConfigureAwait(false);
                 try
                 {
                     reply = TolerantJson.ParseObject(text, $"miner {_minerId}");
@@ -50,20 +45,7 @@ public sealed class FramedJsonClient
                 }
             }
             return reply ?? throw new MinerException(_minerId, MinerFailureKind.Protocol, "no request was sent");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Timeout, $"no reply within {_timeout.TotalSeconds:0.#} s on port {_port}");
-        }
-        catch (SocketException ex)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: {ex.SocketErrorCode}", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection lost ({ex.Message})", ex);
-        }
-    }
+        }, cancellationToken);
 
     public static async Task WriteFrameAsync(Stream stream, string json, CancellationToken ct)
     {
