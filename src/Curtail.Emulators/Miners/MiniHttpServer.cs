@@ -38,16 +38,7 @@ public sealed class MiniHttpServer
         var request = await ReadRequestAsync(stream, idle.Token).ConfigureAwait(false);
         if (request is null) return;
         var fault = _miner.NextFault();
-        if (fault == InjectedFault.Reset)
-        {
-            TcpServerHost.Reset(socket);
-            return;
-        }
-        if (fault == InjectedFault.Timeout)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
-            return;
-        }
+        if (await TcpServerHost.PlayTransportFaultAsync(fault, socket, ct).ConfigureAwait(false)) return;
         var response = await _handler(request, ct).ConfigureAwait(false);
         if (response.Delay > TimeSpan.Zero) await Task.Delay(response.Delay, ct).ConfigureAwait(false);
         var body = response.Body;

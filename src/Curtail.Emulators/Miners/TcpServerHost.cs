@@ -98,4 +98,23 @@ public sealed class TcpServerHost : IAsyncDisposable
         socket.LingerState = new LingerOption(true, 0);
         socket.Close();
     }
+
+    /// <summary>
+    /// Plays the faults that end an exchange before any reply: a reset, or 30 s of silence (the client times out).
+    /// Returns true when <paramref name="fault"/> was one of them.
+    /// </summary>
+    public static async Task<bool> PlayTransportFaultAsync(InjectedFault fault, Socket socket, CancellationToken ct)
+    {
+        switch (fault)
+        {
+            case InjectedFault.Reset:
+                Reset(socket);
+                return true;
+            case InjectedFault.Timeout:
+                await Task.Delay(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                return true;
+            default:
+                return false;
+        }
+    }
 }

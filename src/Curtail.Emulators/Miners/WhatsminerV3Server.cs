@@ -44,16 +44,7 @@ public sealed class WhatsminerV3Server
                 }
             }
             var fault = _miner.NextFault();
-            if (fault == InjectedFault.Reset)
-            {
-                TcpServerHost.Reset(socket);
-                return;
-            }
-            if (fault == InjectedFault.Timeout)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
-                return;
-            }
+            if (await TcpServerHost.PlayTransportFaultAsync(fault, socket, ct).ConfigureAwait(false)) return;
             var reply = Handle(text);
             if (fault == InjectedFault.Malformed) reply = CgminerApiServer.Malform(reply, 0);
             await FramedJsonClient.WriteFrameAsync(stream, reply, ct).ConfigureAwait(false);
