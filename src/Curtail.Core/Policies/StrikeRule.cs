@@ -28,4 +28,27 @@ internal static class StrikeRule
             ? GroupIntent.Run(DecisionReason.BelowResumeStrike)
             : GroupIntent.Curtail(DecisionReason.HysteresisHold);
     }
+
+    /// <summary>
+    /// The first interval index in [from, to] at which <see cref="Apply"/> might take a group out of its mode, read
+    /// off each interval's last settled price: running stays running while that price is at or below both the strike
+    /// and the hard cap (confirmation cannot start without one above the strike); curtailed stays curtailed while it
+    /// is at or above the resume strike or above the hard cap. Interval 0 has no settled price and is never skipped.
+    /// </summary>
+    public static int SteadyUntil(ReadOnlySpan<double> prices, int from, int to, bool running, double strike, double resumeBelow, double? hardCap)
+    {
+        if (from < 1) return from;
+        var k = from;
+        var cap = hardCap ?? double.PositiveInfinity;
+        if (running)
+        {
+            var limit = Math.Min(strike, cap);
+            while (k < to && prices[k - 1] <= limit) k++;
+        }
+        else
+        {
+            while (k < to && (prices[k - 1] >= resumeBelow || prices[k - 1] > cap)) k++;
+        }
+        return k;
+    }
 }

@@ -40,24 +40,6 @@ public sealed class ThresholdPolicy : ICurtailmentPolicy, ISteadyStretches
         }
     }
 
-    public int SteadyUntil(ReadOnlySpan<double> prices, int from, int to, GroupMode mode)
-    {
-        // The strike rule's outcome for a group already in the mode, read off the last settled price: running stays
-        // running while that price is at or below both the strike and the hard cap (confirmation cannot start
-        // without one above the strike); curtailed stays curtailed while it is at or above the resume strike or
-        // above the hard cap.
-        if (from < 1) return from;
-        var k = from;
-        var cap = _hardCap ?? double.PositiveInfinity;
-        if (mode == GroupMode.Running)
-        {
-            var limit = Math.Min(_strike, cap);
-            while (k < to && prices[k - 1] <= limit) k++;
-        }
-        else
-        {
-            while (k < to && (prices[k - 1] >= _resume || prices[k - 1] > cap)) k++;
-        }
-        return k;
-    }
+    public int SteadyUntil(ReadOnlySpan<double> prices, int from, int to, GroupMode mode) =>
+        StrikeRule.SteadyUntil(prices, from, to, mode == GroupMode.Running, _strike, _resume, _hardCap);
 }
