@@ -15,6 +15,7 @@ using Curtail.Modbus.Client;
 using Curtail.Modbus.Gensets;
 using Curtail.Modbus.Maps;
 using Curtail.Simulation.Setup;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,9 @@ public sealed record ControllerHostOptions
     public TimeProvider? DeviceTime { get; init; }
     public ErcotApiCredentials? ErcotCredentials { get; init; }
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Further log providers besides the console (tests read the host's log through one).</summary>
+    public IReadOnlyList<ILoggerProvider> LogProviders { get; init; } = [];
 }
 
 /// <summary>Builds the `curtail run` service: an ASP.NET Core host with the API, the dashboard and a Quartz scheduler.</summary>
@@ -62,6 +66,8 @@ public static class ControllerHost
         builder.Logging.AddFilter("Quartz", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.UseUrls(config.Listen);
+        ConfigureKestrel(builder, config);
+        foreach (var provider in options.LogProviders) builder.Logging.AddProvider(provider);
         var s = builder.Services;
         s.AddSingleton(new ServiceClock(time));
         s.AddSingleton(config);
@@ -69,6 +75,7 @@ public static class ControllerHost
         s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
         s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db"));
         s.AddSingleton<CurtailTelemetry>();
+        s.AddSingleton(sp => new AuthFailures(deviceTime, sp.GetRequiredService<ILogger<AuthFailures>>()));
         s.AddSingleton<CycleTrigger>();
         s.AddSingleton<ForecastService>();
         s.AddSingleton(sp => new DemandResponse.FourCpWatch(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ILogger<DemandResponse.FourCpWatch>>(),
@@ -157,6 +164,23 @@ public static class ControllerHost
         ControllerApi.Map(app);
         DashboardAssets.Map(app);
         return app;
+    }
+
+    /// <summary>Caps every request body, and serves HTTPS with the configured certificate when the listen URL is https.</summary>
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ControllerConfig config)
+    {
+        X509Certificate2? certificate = null;
+        if (config.Tls is { } tls)
+        {
+            certificate = TlsCertificate.Load(tls, Environment.GetEnvironmentVariable);
+            // The slim builder leaves out Kestrel's HTTPS configuration; https URLs need it.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes;
+            if (certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
+        });
     }
 
     /// <summary>
