@@ -17,7 +17,8 @@ public static class TlsCertificate
             if (!certificate.HasPrivateKey) throw new InvalidInputException(tls.CertificatePath, null, "the certificate has no private key: give controller.tls.key");
             return certificate;
         }
-        catch (CryptographicException ex)
+        // A key that does not match the certificate is an ArgumentException; a broken file a CryptographicException.
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             throw new InvalidInputException(tls.CertificatePath, null, $"cannot load the TLS certificate{(tls.KeyPath is null ? "" : $" with key {tls.KeyPath}")}: {ex.Message}");
         }
