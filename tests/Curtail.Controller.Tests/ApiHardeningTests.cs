@@ -303,4 +303,15 @@ public sealed class ApiHardeningTests : IAsyncLifetime
         Assert.Empty((await Json("/api/status")).GetProperty("active_events").EnumerateArray());
         Assert.Equal(3, (await Json("/api/events")).GetArrayLength());
     }
+
+    [Fact]
+    public async Task AnOverrideReasonOfMegabytesStoredByAnOlderVersionIsServedClipped()
+    {
+        var until = TimeProvider.System.GetUtcNow().AddHours(1);
+        await RestartAsync(store => store.SaveSetting("override", new Trading.TradingOverride(Trading.OverrideMode.ForceRun, until, "old", new string('r', 5 * 1024 * 1024))));
+        var served = (await Json("/api/status")).GetProperty("override");
+        Assert.Equal("force_run", served.GetProperty("mode").GetString());
+        Assert.Equal(500, served.GetProperty("reason").GetString()!.Length);
+        Assert.EndsWith("r…", served.GetProperty("reason").GetString());
+    }
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Curtail.Core;
+using Curtail.Core.Sites;
 
 namespace Curtail.Controller.Api;
 
@@ -10,12 +11,10 @@ namespace Curtail.Controller.Api;
 /// </summary>
 public static partial class ApiLimits
 {
-    /// <summary>ERCOT's real-time price floor and system-wide offer cap, rounded out.</summary>
-    public const double MinPriceUsdPerMwh = -251;
-    public const double MaxPriceUsdPerMwh = 10_000;
-
-    /// <summary>A day of 15-minute intervals: a longer confirmation would never act on a price spike.</summary>
-    public const int MaxConfirmIntervals = 96;
+    // The same bounds as the site file's, so that a policy the file accepts can always be written back through the API.
+    public const double MinPriceUsdPerMwh = SiteFileParser.MinPriceUsdPerMwh;
+    public const double MaxPriceUsdPerMwh = SiteFileParser.MaxPriceUsdPerMwh;
+    public const int MaxConfirmIntervals = SiteFileParser.MaxConfirmIntervals;
 
     public const double MaxOverrideMinutes = 7 * 24 * 60;
     public const double MaxEventMw = 10_000;
@@ -57,6 +56,12 @@ public static partial class ApiLimits
         if (text.Any(char.IsControl)) throw new InvalidInputException(field, null, "must not contain control characters");
         return text;
     }
+
+    /// <summary>
+    /// A text stored by a version without limits, cut to the limit: an override reason of megabytes would otherwise be
+    /// served in every status until the override is cleared.
+    /// </summary>
+    public static string? Clipped(string? text, int maxLength) => text is null || text.Length <= maxLength ? text : text[..(maxLength - 1)] + "…";
 
     /// <summary>Bad input is echoed in errors, but never at its full length.</summary>
     public static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + $"… ({text.Length} characters)";

@@ -43,13 +43,13 @@ public static class ControllerApi
             .WithSummary("Recent decision cycles with their target, limiter and reasons");
         api.MapGet("/decisions/{id}", (ControllerStore store, string id) => store.Cycle(id) is { } c
             ? Results.Json(new { summary = Summary(c), inputs = Raw(c.InputsJson), decision = Raw(c.DecisionJson), miners = Raw(c.MinerResultsJson) }, JsonOut)
-            : Results.Json(new { error = $"no decision '{id}'" }, statusCode: 404)).WithSummary("One decision: its inputs, decision and per-miner results");
+            : Results.Json(new { error = $"no decision '{ApiLimits.Shorten(id)}'" }, statusCode: 404)).WithSummary("One decision: its inputs, decision and per-miner results");
         api.MapGet("/audit", (ControllerStore store, int? limit) => Results.Json(store.AuditLog(Math.Clamp(limit ?? 100, 1, 10_000)), JsonOut)).WithSummary("Audit log of every change");
         api.MapGet("/events", (ControllerStore store) => Results.Json(store.Events().Select(e => new { @event = e, intervals = store.EventIntervals(e.Id) }), JsonOut))
             .WithSummary("Demand-response events with their records");
         api.MapGet("/events/{id}/trace", (ControllerStore store, string id) => store.Event(id) is { } e
             ? Results.Json(new { @event = e, minutes = store.LoadTrace(id).Select(m => new { m.MinuteStart, m.LoadMw, m.Samples, m.Source }) }, JsonOut)
-            : Results.Json(new { error = $"no event '{id}'" }, statusCode: 404))
+            : Results.Json(new { error = $"no event '{ApiLimits.Shorten(id)}'" }, statusCode: 404))
             .WithSummary("An event's 1-minute site load trace: mean load, readings and their source per minute of the event");
         api.MapGet("/metrics", (CurtailTelemetry t) => Results.Json(t.Snapshot(), JsonOut)).WithSummary("Current values of the controller's metrics");
 
@@ -201,8 +201,10 @@ public static class ControllerApi
         {
             var body = await ApiBody.ReadAsync<EventRequest>(http);
             var now = clock.Time.GetUtcNow();
-            var e = DispatchRequest.ToEvent(body, rt.Snapshot(), token!.Name, now);
-            if (rt.Snapshot().Events.Any(x => x.Id == e.Id) || store.Event(e.Id) is not null)
+            var view = rt.Snapshot();
+            var e = DispatchRequest.ToEvent(body, view, token!.Name, now);
+            // The store too: an event released before a restart is no longer live, and saving would overwrite its record.
+            if (view.Events.Any(x => x.Id == e.Id) || store.Event(e.Id) is not null)
                 throw new InvalidInputException("id", null, $"event '{e.Id}' already exists");
             store.SaveEventAudited(e, Audit(token!, clock, "dispatch_received", null, Json(e)));
             rt.AddEvent(e);

@@ -200,7 +200,7 @@ public static class ControllerHost
     {
         // Trader settings and overrides survive a restart; the site file's policy is only the starting point.
         if (store.LoadSetting<TradingSettings>("trading") is { } trading) runtime.SetTrading(trading);
-        if (store.LoadSetting<TradingOverride>("override") is { } o) runtime.SetOverride(o);
+        if (store.LoadSetting<TradingOverride>("override") is { } o) runtime.SetOverride(o with { Reason = ApiLimits.Clipped(o.Reason, ApiLimits.MaxReasonLength) });
         foreach (var e in store.Events().Where(e => e.ReleasedAt is null)) runtime.AddEvent(e);
         return runtime;
     }

@@ -9,8 +9,11 @@ namespace Curtail.Core.Sites;
 public static class SiteFileParser
 {
     // Documented ranges (docs/site-file.md): a value outside them is a typo or a unit mistake, refused with its line.
+    // Prices: ERCOT's real-time floor and system-wide offer cap, rounded out.
     public const double MinPriceUsdPerMwh = -251;
     public const double MaxPriceUsdPerMwh = 10_000;
+
+    /// <summary>A day of 15-minute intervals: a longer confirmation would never act on a price spike.</summary>
     public const int MaxConfirmIntervals = 96;
     public const int MaxMinersPerGroup = 1_000_000;
 
