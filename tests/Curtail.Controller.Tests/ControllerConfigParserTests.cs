@@ -62,7 +62,7 @@ public class ControllerConfigParserTests
     [InlineData("controller:\n  auth: {window_seconds: NaN}\n", "site.yaml:7: controller.auth.window_seconds: must be a finite number, got 'NaN'")]
     [InlineData("controller:\n  auth: {lockout_seconds: 1e9}\n", "site.yaml:7: controller.auth.lockout_seconds: must be 1..86400, got 1000000000")]
     [InlineData("controller:\n  genset: {endpoint: 127.0.0.1:1502, load_following: {headroom: Infinity}}\n", "controller.genset.load_following.headroom: must be a finite number")]
-    [InlineData("controller:\n  genset: {endpoint: 127.0.0.1:1502, poll_ms: 0}\n", "controller.genset.poll_ms: must be 100..60000, got 0")]
+    [InlineData("controller:\n  genset: {endpoint: 127.0.0.1:1502, poll_ms: 0}\n", "controller.genset.poll_ms: must be 50..60000, got 0")]
     [InlineData("controller:\n  retention_days: -Infinity\n", "site.yaml:7: controller.retention_days: must be a finite number")]
     [InlineData("controller:\n  prices: {base_url: \"http://127.0.0.1:1\", stale_after_minutes: 99999}\n", "controller.prices.stale_after_minutes: must be 1..1440, got 99999")]
     public void BadSettingsNameTheKeyAndLine(string controller, string expected)

@@ -159,7 +159,7 @@ public static class ControllerConfigParser
         var unit = r.Optional(g, "unit") is { } u ? r.Integer(u, "controller.genset.unit") : 1;
         if (unit is < 0 or > 255) throw r.Error(g, "controller.genset.unit", $"must be 0..255, got {unit}");
         var pollMs = r.Optional(g, "poll_ms") is { } pm ? r.Integer(pm, "controller.genset.poll_ms") : 1000;
-        if (pollMs is < 100 or > 60_000) throw r.Error(r.Optional(g, "poll_ms")!, "controller.genset.poll_ms", $"must be 100..60000, got {pollMs}");
+        if (pollMs is < 50 or > 60_000) throw r.Error(r.Optional(g, "poll_ms")!, "controller.genset.poll_ms", $"must be 50..60000, got {pollMs}");
         var poll = TimeSpan.FromMilliseconds(pollMs);
         var lf = new LoadFollowingSettings();
         if (r.Optional(g, "load_following") is { } lfNode)
