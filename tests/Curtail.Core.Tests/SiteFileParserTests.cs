@@ -67,6 +67,7 @@ public class SiteFileParserTests
     [InlineData("adder_usd_per_mwh: 4.5", "adder_usd_per_mwh: 4500", "site.yaml:4: energy.adder_usd_per_mwh: must be within [-1000, 1000], got 4500")]
     [InlineData("confirm_intervals: 2", "confirm_intervals: 97", "site.yaml:16: policy.confirm_intervals: must be at most 96 (a day of intervals), got 97")]
     [InlineData("sleep_seconds: 5,", "sleep_seconds: 86400,", "site.yaml:18: constraints.sleep_seconds: must be at most 3600, got 86400")]
+    [InlineData("group: s21,", "group: s21xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,", "site.yaml:11: fleet[1].group: must be at most 200 characters, got 201")]
     public void BadInputNamesTheKeyAndLine(string from, string to, string expected)
     {
         var yaml = Valid.Replace(from, to);

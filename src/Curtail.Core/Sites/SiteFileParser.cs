@@ -16,6 +16,7 @@ public static class SiteFileParser
     /// <summary>A day of 15-minute intervals: a longer confirmation would never act on a price spike.</summary>
     public const int MaxConfirmIntervals = 96;
     public const int MaxMinersPerGroup = 1_000_000;
+    public const int MaxNameLength = 200;
 
     private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp"];
     private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh"];
@@ -53,7 +54,7 @@ public static class SiteFileParser
             .ToDictionary(x => x.k, x => x.Node!);
         reader = r;
 
-        var name = r.String(r.Required(root, "", "name"), "name");
+        var name = r.String(r.Required(root, "", "name"), "name", MaxNameLength);
         var pointNode = r.Required(root, "", "settlement_point");
         var point = r.String(pointNode, "settlement_point");
         if (!SettlementPoints.IsKnown(point))
@@ -121,10 +122,10 @@ public static class SiteFileParser
         {
             var path = $"fleet[{i}]";
             var map = r.Mapping(seq.Children[i], path, GroupKeys);
-            var name = r.String(r.Required(map, path, "group"), $"{path}.group");
+            var name = r.String(r.Required(map, path, "group"), $"{path}.group", MaxNameLength);
             if (groups.Any(g => g.Name == name))
                 throw r.Error(map, $"{path}.group", $"duplicate group name '{name}'");
-            var model = r.Optional(map, "model") is { } m ? r.String(m, $"{path}.model") : name;
+            var model = r.Optional(map, "model") is { } m ? r.String(m, $"{path}.model", MaxNameLength) : name;
             var countNode = r.Required(map, path, "count");
             var count = r.Integer(countNode, $"{path}.count");
             if (count < 0) throw r.Error(countNode, $"{path}.count", $"must not be negative, got {count}");

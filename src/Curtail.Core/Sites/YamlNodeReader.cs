@@ -38,6 +38,13 @@ public sealed class YamlNodeReader(string source)
         return s;
     }
 
+    /// <summary>A non-empty text of at most <paramref name="maxLength"/> characters: names end up in every status and record.</summary>
+    public string String(YamlNode node, string path, int maxLength)
+    {
+        var s = String(node, path);
+        return s.Length <= maxLength ? s : throw Error(node, path, $"must be at most {maxLength} characters, got {s.Length}");
+    }
+
     public double Number(YamlNode node, string path)
     {
         if (node is YamlScalarNode { Value: { } s } && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
