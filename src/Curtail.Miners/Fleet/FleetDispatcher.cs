@@ -24,11 +24,12 @@ public sealed class FleetDispatcher
         _time = time;
         _commandSlots = new SemaphoreSlim(options.MaxConcurrentCommands);
         _readSlots = new SemaphoreSlim(options.MaxConcurrentReads);
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+        // One attempt means no retry strategy: Polly refuses a retry with zero retries.
+        _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<MinerException>(e => e.IsTransient),
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
