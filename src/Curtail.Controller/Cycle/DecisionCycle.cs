@@ -62,7 +62,7 @@ public sealed class DecisionCycle(
         if (actuator is not null)
         {
             var reads = await actuator.ReadAllAsync(ct);
-            miners = reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList();
+            miners = reads.Select(ControllerRuntime.Describe).ToList();
             runtime.SetMiners(miners);
         }
         var view = runtime.Snapshot();
