@@ -76,6 +76,10 @@ public class MinerFaultSwitchTests
         Assert.Throws<FormatException>(() => TolerantJson.Number(TolerantJson.First(overflowing, "SUMMARY")!["GHS 5s"]));
         Assert.Equal("S", TolerantJson.Text(TolerantJson.First(overflowing, "STATUS")!["STATUS"])); // strings untouched
 
+        miner.Fault = MinerFaultSwitch.WrongType;
+        var wrong = TolerantJson.ParseObject((await ExchangeAsync(port, Summary, TimeSpan.FromSeconds(5)))!, "wrong");
+        Assert.Contains("Array", Assert.Throws<FormatException>(() => TolerantJson.Number(TolerantJson.First(wrong, "SUMMARY")!["GHS 5s"])).Message);
+
         miner.Fault = MinerFaultSwitch.Malformed;
         var cut = (await ExchangeAsync(port, Summary, TimeSpan.FromSeconds(5)))!;
         Assert.Throws<FormatException>(() => TolerantJson.ParseObject(cut, "cut"));

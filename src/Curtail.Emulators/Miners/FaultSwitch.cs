@@ -24,6 +24,8 @@ public enum MinerFaultSwitch
     DuplicateKey,
     /// <summary>Every number in the reply becomes 1e999 (overflows a double).</summary>
     NonFinite,
+    /// <summary>Every number in the reply becomes an array holding it: the wrong type where a number belongs.</summary>
+    WrongType,
     /// <summary>The miner loses power: draws 0 W and accepts connections but never reads or answers. Switching it off again reboots the miner awake (curtail state lost).</summary>
     PowerOff,
     /// <summary>Accepts connections and never reads or answers (a hung web server; the same on TCP APIs).</summary>
@@ -40,6 +42,7 @@ public static class FaultSwitches
         ["malformed"] = MinerFaultSwitch.Malformed,
         ["duplicate_key"] = MinerFaultSwitch.DuplicateKey,
         ["non_finite"] = MinerFaultSwitch.NonFinite,
+        ["wrong_type"] = MinerFaultSwitch.WrongType,
         ["power_off"] = MinerFaultSwitch.PowerOff,
         ["hung_http"] = MinerFaultSwitch.HungHttp,
     };
@@ -98,7 +101,8 @@ public static class FaultSwitches
     {
         MinerFaultSwitch.Malformed => reply.Length < 2 ? "{" : reply[..(reply.Length / 2)],
         MinerFaultSwitch.DuplicateKey => DuplicateFirstKey(reply),
-        MinerFaultSwitch.NonFinite => OverflowNumbers(reply),
+        MinerFaultSwitch.NonFinite => ReplaceNumbers(reply, _ => "1e999"),
+        MinerFaultSwitch.WrongType => ReplaceNumbers(reply, n => "[" + n + "]"),
         _ => reply,
     };
 
@@ -119,8 +123,8 @@ public static class FaultSwitches
         return "{" + JsonSerializer.Serialize(key) + ":" + (value?.ToJsonString() ?? "null") + "," + trimmed[1..];
     }
 
-    /// <summary>Replaces every number token outside string literals with 1e999.</summary>
-    private static string OverflowNumbers(string reply)
+    /// <summary>Replaces every number token outside string literals.</summary>
+    private static string ReplaceNumbers(string reply, Func<string, string> replacement)
     {
         var sb = new StringBuilder(reply.Length + 32);
         var inString = false;
@@ -141,8 +145,9 @@ public static class FaultSwitches
             }
             else if (c == '-' || char.IsAsciiDigit(c))
             {
+                var start = i;
                 while (i + 1 < reply.Length && (char.IsAsciiDigit(reply[i + 1]) || reply[i + 1] is '.' or 'e' or 'E' or '+' or '-')) i++;
-                sb.Append("1e999");
+                sb.Append(replacement(reply[start..(i + 1)]));
             }
             else sb.Append(c);
         }
