@@ -62,6 +62,22 @@ public class FleetContainmentTests
     }
 
     [Fact]
+    public async Task Only_cancelling_the_whole_read_stops_it_a_miners_own_cancellation_is_its_timeout()
+    {
+        var miners = Enumerable.Range(0, 3).Select(i => new ScriptedMiner($"s{i}", 3250)).ToList();
+        miners[1].ReadFailure = () => new TaskCanceledException("the driver's own deadline passed");
+        var actuator = Actuator(miners);
+
+        var reads = await actuator.ReadAllAsync();
+        Assert.Equal([true, false, true], reads.Select(r => r.IsLive));
+        Assert.Contains("miner s1: status read: the driver's own deadline passed", reads[1].Error);
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => actuator.ReadAllAsync(cancelled.Token));
+    }
+
+    [Fact]
     public async Task A_write_or_read_back_throwing_anything_fails_that_miner_and_others_cover_the_shed()
     {
         var miners = Enumerable.Range(0, 4).Select(i => new ScriptedMiner($"s{i}", 3250)).ToList();
