@@ -31,7 +31,7 @@ public class DayAheadAndScedReaderTests : IDisposable
     [Fact]
     public void ShippedDayAheadFilesOf2021To2024JoinIntoOneSeries()
     {
-        Assert.Equal(["dam_spp_hourly_2021_2023.csv.gz", "dam_spp_hourly_2024.csv.gz"], Shipped.DayAheadFiles.Select(Path.GetFileName).ToArray());
+        Assert.Equal(["dam_spp_hourly_2021_2023.csv.gz", "dam_spp_hourly_2024.csv.gz"], Shipped.DayAheadFiles.Select(f => Path.GetFileName(f)).ToArray());
         var west = DayAheadPriceReader.Read(Shipped.DayAheadFiles).For("HB_WEST");
         Assert.Equal(3 * 365 * 24 + 366 * 24, west.Count);
         Assert.Equal(TimeSpan.FromHours(1), west.UniformStep());
