@@ -50,10 +50,12 @@ public static class SimulationRunner
         List<IntervalRecord>? P(bool keep) => keep ? new List<IntervalRecord>(inputs.IntervalCount) : null;
         var (policyRecords, alwaysRecords, oracleRecords) = (P(keepIntervals || sitePolicy.FourCp is not null), P(keepIntervals), P(keepIntervals));
         BacktestTotals? policy = null, alwaysOn = null, oracle = null;
+        // The economics of the window do not depend on the policy: one table for the three runs.
+        var table = Backtester.TableFor(inputs);
         Parallel.Invoke(
-            () => policy = Backtester.Run(inputs, sitePolicy.Policy, policyRecords),
-            () => alwaysOn = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.AlwaysOn), alwaysRecords),
-            () => oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle), oracleRecords));
+            () => policy = Backtester.Run(inputs, sitePolicy.Policy, policyRecords, table),
+            () => alwaysOn = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.AlwaysOn), alwaysRecords, table),
+            () => oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle), oracleRecords, table));
         FourCpReport? fourCp = null;
         if (sitePolicy.FourCp is { } watch)
         {
