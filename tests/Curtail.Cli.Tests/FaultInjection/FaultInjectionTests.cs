@@ -128,6 +128,35 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task AGensetLinkLostDuringASlowWakeIsShedWithinTheLinkLossTimeoutNotAfterTheWake()
+    {
+        // The Antminers take 8 s to answer a command, so a wake dispatch is in flight for 8 s. Before, the genset's
+        // fail-safe cycle queued behind it; it must cancel it and shed within the 2 s link-loss timeout.
+        await using var site = FaultSite.Start(new FaultSiteOptions
+        {
+            Start = new DateTimeOffset(2023, 8, 17, 11, 0, 0, Cpt), Miners = 8, Mix = "luxos:50,antminer:50", Genset = true, AntminerConfReply = TimeSpan.FromSeconds(8),
+        });
+        var luxos = site.Fleet.Miners.Where(m => m.Family == Curtail.Miners.MinerFamily.LuxOs).ToList();
+        var controller = await site.StartControllerAsync();
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)), "the site runs");
+
+        Assert.Equal(HttpStatusCode.OK, (await controller.SendAsync(HttpMethod.Post, "/api/overrides", new { mode = "force_curtail", minutes = 120 })).StatusCode);
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == site.Fleet.Miners.Count, TimeSpan.FromSeconds(40)), $"the override did not curtail: {Describe(site)}\n{controller.Output}");
+
+        // Clear the override: the wake goes out; once the LuxOS miners are up, the Antminers' wake is still in flight.
+        Assert.Equal(HttpStatusCode.NoContent, (await controller.SendAsync(HttpMethod.Delete, "/api/overrides")).StatusCode);
+        Assert.True(await FaultSite.WaitForAsync(() => luxos.All(m => !m.Asleep), TimeSpan.FromSeconds(30)), $"no wake: {Describe(site)}\n{controller.Output}");
+        site.Genset!.Faults = Curtail.Emulators.Genset.GensetFaults.StopAnswering;
+        var silent = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(await FaultSite.WaitForAsync(() => luxos.All(m => m.Asleep), TimeSpan.FromSeconds(20)), $"no fail-safe shed: {Describe(site)}\n{controller.Output}");
+        var shedAfter = silent.Elapsed;
+        Assert.True(shedAfter < TimeSpan.FromSeconds(4.5), $"the fail-safe shed came {shedAfter.TotalSeconds:F1} s after the link went silent:\n{controller.Output}");
+        // The fail-safe cycle logs once its dispatch is confirmed.
+        Assert.True(await FaultSite.WaitForAsync(() => controller.Output.Contains("cycle genset:link_lost", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            $"the shed was not the link-loss fail-safe:\n{controller.Output}");
+    }
+
+    [Fact]
     public async Task AHungFeedIsFlaggedStaleByAgeAndWakesNothing()
     {
         // 11:00 CPT, low prices, 60x: twenty replay minutes pass in twenty real seconds.

@@ -16,7 +16,12 @@ internal sealed record FaultSiteOptions
     public DateTimeOffset Start { get; init; } = new(2023, 8, 17, 13, 50, 0, TimeSpan.FromHours(-5));
     public double Speed { get; init; } = 30;
     public int Miners { get; init; } = 12;
-    public string Mix { get; init; } = "luxos:50,braiins:25,whatsminer3:25";
+    /// <summary>
+    /// Families of the emulated fleet. Not Whatsminer v3: its commands carry a timestamp the miner accepts within a
+    /// minute of its own clock, and the controller's replay clock, started in another process a few real seconds
+    /// later, lags the emulators' by more than a replayed minute at these speeds.
+    /// </summary>
+    public string Mix { get; init; } = "luxos:50,braiins:25,antminer:25";
     public bool Genset { get; init; }
     public double CurtailAbove { get; init; } = 150;
     public double ResumeBelow { get; init; } = 100;
@@ -133,7 +138,7 @@ internal sealed class FaultSite : IAsyncDisposable
                 endpoint: 127.0.0.1:{{{Genset.Port}}}
                 map: default
                 poll_ms: {{{F(1000 * Options.Speed)}}}
-                load_following: {fail_safe: shed, safe_load_kw: 0}
+                load_following: {fail_safe: shed, safe_load_kw: 0, max_step_load_pct: 100}
             """;
         File.WriteAllText(Path.Combine(Directory, "site.yaml"), $$$"""
             name: Fault-injection site

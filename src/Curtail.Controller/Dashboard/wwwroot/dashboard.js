@@ -40,6 +40,10 @@ async function refresh() {
     $('site').textContent = s.site.name;
     $('clock').textContent = `${cpt(s.time)} CPT · ${s.cycles} cycles`;
     $('stale').hidden = !s.prices.stale;
+    $('stale').textContent = s.prices.age_seconds == null ? 'prices stale' : `prices stale (${fmt(s.prices.age_seconds / 60)} min old)`;
+    // The controller's alarms (stale inputs, failing miners, failed cycles): one badge each, the detail on hover.
+    $('alarms').innerHTML = (s.alarms || []).filter(a => a.name !== 'prices_stale')
+      .map(a => `<span class="badge warn" title="${esc(a.detail)} (since ${esc(cpt(a.since))} CPT)">${esc(a.name.replace(/_/g, ' '))}</span>`).join(' ');
     $('price').textContent = s.prices.last_settled == null ? '–' : `$${fmt(s.prices.last_settled, 2)}`;
     $('price-at').textContent = (s.prices.last_interval_start ? `interval ${cpt(s.prices.last_interval_start)}` : 'waiting for prices')
       + (s.prices.last_sced_lmp == null ? '' : ` · SCED $${fmt(s.prices.last_sced_lmp, 2)} at ${cpt(s.prices.last_sced_time).slice(-5)}`);
