@@ -15,6 +15,9 @@ public sealed record CycleInputs
     public required DateTimeOffset Now { get; init; }
     public required double[] SettledPrices { get; init; }
     public DateTimeOffset? LastSettledIntervalStart { get; init; }
+
+    /// <summary>SCED runs after the last settled interval ended, oldest first (see <see cref="ScedSoFar"/>); the policy acts on the latest.</summary>
+    public IReadOnlyList<ScedRun> ScedRuns { get; init; } = [];
     public required double HashpriceUsdPerThDay { get; init; }
     public required GroupState[] Groups { get; init; }
     public required TradingSettings Trading { get; init; }
@@ -46,4 +49,8 @@ public sealed record CycleDecision(
     GroupState[] NextGroups,
     DecisionReason[] GroupReasons,
     double PriceTargetKw,
-    LoadDecision? Genset);
+    LoadDecision? Genset)
+{
+    /// <summary>The price the policy acted on: the latest SCED LMP or the last settled SPP; null before any price.</summary>
+    public ActedPrice? ActedOn { get; init; }
+}

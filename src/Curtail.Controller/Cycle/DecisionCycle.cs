@@ -78,6 +78,7 @@ public sealed class DecisionCycle(
             Now = now,
             SettledPrices = settled,
             LastSettledIntervalStart = lastStart,
+            ScedRuns = ScedSoFar.Runs(view.Sced, lastStart + TimeSpan.FromMinutes(15), now),
             HashpriceUsdPerThDay = runtime.Hashprice.AtUtcTicks(now.UtcTicks),
             Groups = groups,
             Trading = view.Trading,
@@ -119,11 +120,11 @@ public sealed class DecisionCycle(
         store.SaveGroupStates(site.Fleet.Select(g => g.Name).ToList(), decision.NextGroups);
         var record = new CycleRecord(Guid.NewGuid().ToString("N"), now, trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy,
             measuredKw, report is null ? null : report.ExpectedLoadW / 1000,
-            JsonSerializer.Serialize(new { inputs.Now, settled_prices_tail = settled.TakeLast(8), inputs.LastSettledIntervalStart, inputs.HashpriceUsdPerThDay,
+            JsonSerializer.Serialize(new { inputs.Now, settled_prices_tail = settled.TakeLast(8), inputs.LastSettledIntervalStart, sced_runs = inputs.ScedRuns, inputs.HashpriceUsdPerThDay,
                 groups = groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
                 inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, inputs.FourCpReason, four_cp_probability = watchHour?.Probability, genset = inputs.Genset,
                 inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale }, Json),
-            JsonSerializer.Serialize(new { decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
+            JsonSerializer.Serialize(new { decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
                 groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
                 genset = decision.Genset?.ToString() }, Json),
             JsonSerializer.Serialize(report?.Results.Select(r => new { miner = r.MinerId, action = r.Action.ToString(), outcome = r.Outcome.ToString(), command_ms = r.CommandLatency.TotalMilliseconds, confirm_ms = r.ConfirmLatency?.TotalMilliseconds, r.Error })
@@ -131,7 +132,7 @@ public sealed class DecisionCycle(
         store.SaveCycle(record);
         RecordEvents(inputs, measuredKw, now);
         UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
-        runtime.SetLastDecision(new { record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
+        runtime.SetLastDecision(new { record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
             expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false } });
         log.LogInformation("cycle {Trigger}: target {Target:F0} kW (limited by {Limiter}), measured {Measured:F0} kW, {Commands} commands",
             trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);

@@ -26,11 +26,14 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         var next = new GroupState[site.Fleet.Count];
         var reasons = new DecisionReason[site.Fleet.Count];
         var now = inputs.Now.UtcTicks;
+        var sced = inputs.ScedRuns.Select(r => r.Lmp).ToArray();
+        var acted = ActedPrice.From(inputs);
         engine.Decide(new DecisionInputs
         {
             IntervalStartTicks = now,
             IntervalEndTicks = now + DecisionHorizon.Ticks,
             SettledPrices = inputs.SettledPrices,
+            ScedPrices = sced,
             HashpriceUsdPerThDay = inputs.HashpriceUsdPerThDay,
             IntervalIndex = -1,
         }, inputs.Groups, next, reasons);
@@ -43,7 +46,8 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         var limits = new List<TargetLimit>
         {
             new("price", priceKw, $"{policy.Name}: {string.Join(", ", site.Fleet.Select((g, i) => $"{g.Name} {(next[i].IsRunning ? "run" : "curtail")} ({reasons[i]})"))}"
-                + (inputs.SettledPrices.Length > 0 ? $"; last settled {inputs.SettledPrices[^1]:0.00} $/MWh" : "; no settled price yet")
+                + (acted is null ? "; no price yet" : $"; acted on {acted}")
+                + (acted?.Source == ActedPrice.Sced && inputs.SettledPrices.Length > 0 ? $"; last settled {inputs.SettledPrices[^1]:0.00} $/MWh" : "")
                 + (inputs.PricesStale ? "; PRICES STALE" : "")),
         };
         var target = priceKw;
@@ -77,7 +81,7 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
             }
         }
         target = Math.Max(0, target);
-        return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset);
+        return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset) { ActedOn = acted };
     }
 
     private static ICurtailmentPolicy DefaultPolicy(SiteDefinition s) => s.Policy.Kind switch

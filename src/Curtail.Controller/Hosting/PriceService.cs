@@ -55,7 +55,10 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         var before = runtime.Snapshot().Sced is { Count: > 0 } s ? s.End : (DateTimeOffset?)null;
         try
         {
+            // Gaps (a restart) first; then always the runs after the newest stored one, which the gap check, tolerant
+            // of SCED's irregular cadence, would not ask for until the hole grew past its tolerance.
             await feed.FetchAsync(ErcotReport.ScedLmp, point, from, now, ct);
+            await feed.FetchNewerAsync(ErcotReport.ScedLmp, point, from, now, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

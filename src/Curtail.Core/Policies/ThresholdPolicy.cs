@@ -3,7 +3,10 @@ using Curtail.Core.Sites;
 
 namespace Curtail.Core.Policies;
 
-/// <summary>One site-wide strike on settled prices, with confirmation, hard cap and hysteresis.</summary>
+/// <summary>
+/// One site-wide strike on the newest prices (settled, and SCED runs since the last settled interval when there are
+/// any), with confirmation, hard cap and hysteresis.
+/// </summary>
 public sealed class ThresholdPolicy : ICurtailmentPolicy, ISteadyStretches
 {
     private readonly double _strike;
@@ -35,8 +38,8 @@ public sealed class ThresholdPolicy : ICurtailmentPolicy, ISteadyStretches
         for (var g = 0; g < groups.Length; g++)
         {
             intents[g] = groups[g].IsRunning
-                ? whenRunning ??= StrikeRule.Apply(inputs.SettledPrices, true, _strike, _resume, _confirm, _hardCap)
-                : whenCurtailed ??= StrikeRule.Apply(inputs.SettledPrices, false, _strike, _resume, _confirm, _hardCap);
+                ? whenRunning ??= StrikeRule.Apply(inputs, true, _strike, _resume, _confirm, _hardCap)
+                : whenCurtailed ??= StrikeRule.Apply(inputs, false, _strike, _resume, _confirm, _hardCap);
         }
     }
 
