@@ -18,7 +18,23 @@ public sealed class ShippedData
     public string HashpriceFile => Path.Combine(Root, "bitcoin", "hashprice_daily.csv.gz");
     public string DayAheadFile => Path.Combine(ErcotDirectory, "dam_spp_hourly_2021_2023.csv.gz");
     public string NativeLoadFile => Path.Combine(ErcotDirectory, "native_load_hourly_2021_2023.csv.gz");
-    public string ScedFile => Path.Combine(ErcotDirectory, "sced_lmp_5min_hubs_2024-01.csv.gz");
+    public string ScedFile => Path.Combine(ErcotDirectory, "sced_lmp_5min_hubs_2024.csv.gz");
+
+    /// <summary>Every shipped day-ahead price file (2021–2023, 2024), oldest first.</summary>
+    public IReadOnlyList<string> DayAheadFiles => Shipped("dam_spp_hourly_*.csv.gz");
+
+    /// <summary>Every shipped ERCOT native load file (2021–2023, 2024), oldest first.</summary>
+    public IReadOnlyList<string> NativeLoadFiles => Shipped("native_load_hourly_*.csv.gz");
+
+    /// <summary>ERCOT native load (MW) of every shipped year as one hourly series; null when none is shipped.</summary>
+    public Core.Prices.PriceSeries? ReadNativeLoad()
+    {
+        var files = NativeLoadFiles;
+        return files.Count == 0 ? null : Core.Prices.PriceSeries.Concat(files.Select(f => Load.NativeLoadReader.Read(f).Series.ToPriceSeries()));
+    }
+
+    private IReadOnlyList<string> Shipped(string pattern) =>
+        Directory.Exists(ErcotDirectory) ? Directory.GetFiles(ErcotDirectory, pattern).Order(StringComparer.Ordinal).ToList() : [];
     public string RealTimeHubsFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_hubs_15min_{year}.csv.gz");
     public string RealTimeLoadZonesFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_loadzones_15min_{year}.csv.gz");
 

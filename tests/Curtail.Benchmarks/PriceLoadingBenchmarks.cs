@@ -52,5 +52,5 @@ public class PriceLoadingBenchmarks
 
     /// <summary>For the forecaster: one month of SCED runs, 5 hubs.</summary>
     [Benchmark]
-    public int ScedAllPointsOneMonth() => ScedLmpReader.Read(_data.ScedFile).SeriesByPoint.Count;
+    public int ScedAllPointsOneYear() => ScedLmpReader.Read(_data.ScedFile).SeriesByPoint.Count;
 }

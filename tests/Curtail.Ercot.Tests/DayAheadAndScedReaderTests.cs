@@ -77,12 +77,14 @@ public class DayAheadAndScedReaderTests : IDisposable
         var result = ScedLmpReader.Read(Shipped.ScedFile);
         Assert.Equal(["HB_HOUSTON", "HB_NORTH", "HB_PAN", "HB_SOUTH", "HB_WEST"], result.SeriesByPoint.Keys.Order().ToArray());
         var west = result.For("HB_WEST");
-        Assert.Equal(8981, west.Count);
+        Assert.Equal(107031, west.Count); // the whole of 2024
         Assert.Equal(TestFiles.Utc("2024-01-01T06:00:27Z"), west.Start);
         for (var i = 0; i + 1 < west.Count; i++) Assert.Equal(west.StartTicks[i + 1], west.EndTicks[i]);
-        Assert.Equal(TestFiles.Utc("2024-02-01T06:00:18Z"), west.End);
-        Assert.Equal(11.28, west.Prices[^1]);
-        Assert.Equal(11.28, west.PriceAt(TestFiles.Utc("2024-02-01T05:59:00Z")));
+        Assert.Equal(TestFiles.Utc("2025-01-01T06:00:09Z"), west.End); // the last run holds its nominal 5 minutes
+        Assert.Equal(18.87, west.Prices[^1]);
+        Assert.Equal(18.57, west.PriceAt(TestFiles.Utc("2025-01-01T05:55:00Z")));
+        // The HB_WEST spike of 2024-05-08: above $1,000 from the 17:05 CPT run.
+        Assert.Equal(1731.5, west.PriceAt(TestFiles.Utc("2024-05-08T22:05:15Z")));
     }
 
     [Fact]
