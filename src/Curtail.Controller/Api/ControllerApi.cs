@@ -95,6 +95,7 @@ public static class ControllerApi
                 stale = v.PricesStale,
                 last_sced_lmp = v.Sced is { Count: > 0 } sced ? sced.Prices[^1] : (double?)null,
                 last_sced_time = v.Sced is { Count: > 0 } sced2 ? sced2[sced2.Count - 1].StartUtc : (DateTimeOffset?)null,
+                rtd = v.Rtd is { Count: > 0 } rtd ? Enumerable.Range(0, rtd.Count).Select(i => new { start = rtd[i].StartUtc, lmp = rtd.Prices[i] }) : null,
             },
             trading = v.Trading,
             @override = v.Override is { } o && o.ActiveAt(now) ? o : null,

@@ -69,5 +69,31 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         return series.Count > 0 && (before is null || series.End > before);
     }
 
+    /// <summary>How far back the RTD poll asks for runs: the newest run is all it keeps.</summary>
+    public static readonly TimeSpan RtdLookback = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Fetches the newest RTD run's indicative LMPs (NP6-970-CD: the next 12 five-minute intervals) and hands them to
+    /// the runtime for the forecaster and the dashboard. Returns true when a run was found; a failed fetch keeps the
+    /// previous look-ahead.
+    /// </summary>
+    public async Task<bool> PollRtdAsync(CancellationToken ct)
+    {
+        var point = runtime.Config.Site.SettlementPoint;
+        var now = time.GetUtcNow();
+        try
+        {
+            var rows = await ErcotRtd.GetAsync(feed.Client, point, now - RtdLookback, now, ct);
+            if (rows.Count == 0) return false;
+            runtime.SetRtd(ErcotRtd.LatestRun(rows, point));
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogWarning("RTD: fetch failed, keeping the last look-ahead: {Reason}", ex.Message);
+            return false;
+        }
+    }
+
     public void Dispose() => store.Dispose();
 }

@@ -9,6 +9,8 @@ public sealed record FetchSummary(int GapsFound, int RowsReceived, int RowsStore
 /// </summary>
 public sealed class PriceFeed(ErcotApiClient client, SqlitePriceStore store, TimeProvider time)
 {
+    public ErcotApiClient Client => client;
+
     public async Task<FetchSummary> FetchAsync(ErcotReport report, string point, DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken ct)
     {
         var tolerance = report == ErcotReport.ScedLmp ? TimeSpan.FromMinutes(10) : TimeSpan.Zero;
