@@ -279,6 +279,7 @@ public static class ControllerApi
             c.Id, c.Time, c.Trigger, c.TargetKw, c.PriceTargetKw, c.LimitedBy, c.MeasuredLoadKw, c.ExpectedLoadKw,
             genset_available_kw = available,
             limits = Raw(c.DecisionJson).TryGetProperty("limits", out var l) ? l : default,
+            acted_on = Raw(c.DecisionJson).TryGetProperty("acted_on", out var acted) ? acted : default,
         };
     }
 
