@@ -40,6 +40,13 @@ public sealed class ShippedData
             ? Directory.GetFiles(ErcotDirectory, pattern).Order(StringComparer.Ordinal).ToList()
             : [];
 
+    /// <summary>ERCOT native load (MW) of every shipped year as one hourly series; null when none is shipped.</summary>
+    public Core.Prices.PriceSeries? ReadNativeLoad()
+    {
+        var files = NativeLoadFiles;
+        return files.Count == 0 ? null : Core.Prices.PriceSeries.Concat(files.Select(f => Load.NativeLoadReader.Read(f).Series.ToPriceSeries()));
+    }
+
     public string RealTimeHubsFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_hubs_15min_{year}.csv.gz");
     public string RealTimeLoadZonesFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_loadzones_15min_{year}.csv.gz");
 

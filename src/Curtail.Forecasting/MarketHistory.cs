@@ -22,6 +22,12 @@ public sealed class MarketHistory
     public PriceSeries? SystemLoad { get; }
     public HashpriceSeries? Hashprice { get; }
 
+    /// <summary>
+    /// ERCOT's latest RTD indicative LMPs (NP6-970-CD): the next 12 five-minute intervals as of the last RTD run. Live
+    /// only (no history is shipped); null when absent.
+    /// </summary>
+    public PriceSeries? Rtd { get; init; }
+
     public MarketHistory(PriceSeries realTime, PriceSeries? dayAhead = null, PriceSeries? sced = null,
         PriceSeries? systemLoad = null, HashpriceSeries? hashprice = null)
     {

@@ -56,7 +56,7 @@ public class ControllerSchedulesTests
         var s = ControllerSchedules.For(Config(), time).ToDictionary(x => x.Job);
         Assert.Equal(TimeSpan.FromSeconds(5), s["decision-cycle"].Every);
         Assert.Equal(TimeSpan.FromSeconds(5), s["price-poll"].Every);
-        Assert.Equal(TimeSpan.FromSeconds(5), s["sced-poll"].Every);
+        Assert.Equal(TimeSpan.FromSeconds(1), s["sced-poll"].Every); // every replay minute: a new SCED run is acted on within one
         Assert.Null(s["price-poll"].Cron);
         Assert.Equal(TimeSpan.FromMilliseconds(20), s["genset-poll"].Every); // floor: never busier than 50 polls a second
         Assert.Equal(TimeSpan.FromMinutes(1), s["4cp-window"].Every);

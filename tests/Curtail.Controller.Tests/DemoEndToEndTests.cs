@@ -10,13 +10,23 @@ using Xunit.Abstractions;
 namespace Curtail.Controller.Tests;
 
 /// <summary>
-/// `curtail demo` end to end, over loopback: the ERCOT emulator replays 2023-08-17 from 13:15 CPT at 400x, the controller
-/// polls prices, the genset and 24 emulated miners, and must sleep the miners through the HB_WEST spike and wake them after.
+/// `curtail demo` end to end, over loopback: the ERCOT emulator replays 2024-05-08 from 16:50 CDT at 120x (the demo's
+/// speed: a replayed minute is half a real second, so a cycle's real seconds stay small beside SCED's 5 minutes) with
+/// the real 5-minute SCED LMPs; the controller polls prices, the genset and 24 emulated miners, and must cut the load
+/// within one SCED run of the first LMP above the strike (17:05:15, $1,731.50), sleep the miners through the first
+/// leg of the HB_WEST spike and wake them when the LMP dips below the resume strike (17:45:11, $258.26).
 /// </summary>
 public class DemoEndToEndTests(ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";
     private static readonly TimeSpan Cpt = TimeSpan.FromHours(-5);
+    private static readonly DateTimeOffset FirstAboveStrike = new(2024, 5, 8, 17, 5, 15, Cpt);
+
+    /// <summary>One SCED run (5 replayed minutes) plus the replayed SCED poll interval (a replay minute).</summary>
+    private static readonly TimeSpan OneScedRun = TimeSpan.FromMinutes(5) + TimeSpan.FromMinutes(1);
+
+    /// <summary>The miners' side of a cut: commands, Antminer's 20 s configuration reply and the sleep ramp.</summary>
+    private static readonly TimeSpan Dispatch = TimeSpan.FromMinutes(1);
 
     [Fact]
     public async Task TheDemoCurtailsThroughTheSpikeResumesAfterAndItsRecordsAgreeWithTheEmulators()
@@ -25,8 +35,8 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         // must run on the thread pool, not queue behind the test's own awaits.
         await using var demo = await Task.Run(() => DemoSite.StartAsync(new DemoOptions
         {
-            Start = new DateTimeOffset(2023, 8, 17, 13, 15, 0, Cpt),
-            Speed = 400,
+            Start = new DateTimeOffset(2024, 5, 8, 16, 50, 0, Cpt),
+            Speed = 120,
             Miners = 24,
             Port = 0,
             MinerBasePort = 21000 + Random.Shared.Next(0, 80) * 100,
@@ -38,13 +48,63 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         var fullW = demo.Fleet.Miners.Sum(m => m.Model.NominalW);
         Assert.True(demo.Fleet.TotalPowerW > 0.9 * fullW, "the site starts hashing");
 
+        // The emulated miners' own power, read on the replay clock every 20 ms (2.4 replayed seconds) until the spike.
+        var readings = new System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset Time, double PowerW)>();
+        using var stopSampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stopSampling.IsCancellationRequested && demo.Time.GetUtcNow() < FirstAboveStrike.AddMinutes(30))
+            {
+                readings.Enqueue((demo.Time.GetUtcNow(), demo.Fleet.TotalPowerW));
+                await Task.Delay(20);
+            }
+        });
+
         // A trader action through the API, to find in the audit log later.
         var put = new HttpRequestMessage(HttpMethod.Put, "/api/trading") { Content = JsonContent.Create(new { confirm_intervals = 1 }) };
         put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", demo.OperatorToken);
         Assert.True((await http.SendAsync(put)).IsSuccessStatusCode);
 
-        // 13:45 settles at $1,021.66: curtailed from 14:00. Check well inside the spike.
-        await WaitUntil(demo, new DateTimeOffset(2023, 8, 17, 15, 0, 0, Cpt));
+        // The first SCED run above the $1,000 strike is 17:05:15 ($1,731.50); the 17:00 interval settles ($1,292.53)
+        // only after 17:15. The miners' readings must show the load cut within one SCED run of it, and none before.
+        await WaitUntil(demo, FirstAboveStrike.AddMinutes(20));
+        await stopSampling.CancelAsync();
+        await sampler;
+        var trace = readings.ToList();
+        Assert.Contains(trace, r => r.Time < FirstAboveStrike && r.Time > FirstAboveStrike.AddMinutes(-5));
+        var beforeSpike = JsonDocument.Parse(await http.GetStringAsync("/api/decisions?limit=2000")).RootElement.EnumerateArray()
+            .Where(d => d.GetProperty("time").GetDateTimeOffset() < FirstAboveStrike).ToList();
+        foreach (var d in beforeSpike.Where(d => d.GetProperty("target_kw").GetDouble() < 0.99 * fullW / 1000))
+            output.WriteLine($"before the spike, {CentralPrevailingTime.ToLocal(d.GetProperty("time").GetDateTimeOffset()):HH:mm:ss} CDT: target {d.GetProperty("target_kw")} kW limited by {d.GetProperty("limited_by")}: {d.GetProperty("limits")}");
+        // No price decision curtailed before the first SCED LMP above the strike (the genset may briefly shed load on a
+        // loaded machine, when its real-time link looks lost: that is not the price policy).
+        Assert.All(beforeSpike, d => Assert.True(d.GetProperty("price_target_kw").GetDouble() > 0.99 * fullW / 1000,
+            $"the price policy curtailed at {d.GetProperty("time")} before the spike: {d.GetProperty("limits")}"));
+        var loadBefore = trace.Where(r => r.Time < FirstAboveStrike).ToList();
+        output.WriteLine($"miners before {FirstAboveStrike:HH:mm:ss}: {loadBefore.Count(r => r.PowerW > 0.9 * fullW)} of {loadBefore.Count} readings above 90 % of nameplate");
+        var cut = trace.FirstOrDefault(r => r.Time >= FirstAboveStrike && r.PowerW < 0.05 * fullW);
+        Assert.True(cut != default, "the miners never went below 5 % of nameplate after the first SCED LMP above the strike");
+        output.WriteLine($"first SCED LMP above the strike {FirstAboveStrike:HH:mm:ss} CDT; miners below 5 % of nameplate at " +
+            $"{CentralPrevailingTime.ToLocal(cut.Time):HH:mm:ss} CDT, {(cut.Time - FirstAboveStrike).TotalMinutes:F2} replayed minutes later");
+        Assert.True(cut.Time - FirstAboveStrike <= OneScedRun + Dispatch, $"load cut {(cut.Time - FirstAboveStrike).TotalMinutes:F1} replayed minutes after the first SCED LMP above the strike");
+
+        // The decision records agree: the first cycle whose price decision curtailed acted on that run (the cycle the SCED poll started, or
+        // one that read the run just before it), and the SCED poll's own cycle curtailed on it.
+        var early = JsonDocument.Parse(await http.GetStringAsync("/api/decisions?limit=2000")).RootElement.EnumerateArray()
+            .OrderBy(d => d.GetProperty("time").GetDateTimeOffset()).ToList();
+        var firstCut = early.First(d => d.GetProperty("price_target_kw").GetDouble() == 0);
+        output.WriteLine($"first curtailing decision at {CentralPrevailingTime.ToLocal(firstCut.GetProperty("time").GetDateTimeOffset()):HH:mm:ss} CDT, trigger {firstCut.GetProperty("trigger")}, acted on {firstCut.GetProperty("acted_on")}");
+        Assert.Equal("sced", firstCut.GetProperty("acted_on").GetProperty("source").GetString());
+        Assert.Equal(FirstAboveStrike, firstCut.GetProperty("acted_on").GetProperty("time").GetDateTimeOffset());
+        Assert.Equal(1731.5, firstCut.GetProperty("acted_on").GetProperty("price").GetDouble());
+        Assert.InRange(firstCut.GetProperty("time").GetDateTimeOffset(), FirstAboveStrike, FirstAboveStrike + OneScedRun);
+        Assert.True(cut.Time >= firstCut.GetProperty("time").GetDateTimeOffset(), "the load fell before the controller decided to cut it");
+        var scedCycle = early.First(d => d.GetProperty("trigger").GetString() == "price:sced" && d.GetProperty("acted_on").ValueKind == JsonValueKind.Object
+            && d.GetProperty("acted_on").GetProperty("time").GetDateTimeOffset() == FirstAboveStrike);
+        Assert.Equal(0, scedCycle.GetProperty("target_kw").GetDouble());
+        Assert.InRange(scedCycle.GetProperty("time").GetDateTimeOffset(), FirstAboveStrike, FirstAboveStrike + OneScedRun);
+
+        // Well inside the spike (17:25, $1,662) every miner sleeps.
         var asleep = demo.Fleet.Miners.Count(m => m.Asleep);
         output.WriteLine($"{demo.LocalNow:HH:mm} CPT: {asleep}/{demo.Fleet.Miners.Count} miners asleep, fleet {demo.Fleet.TotalPowerW:F0} W, genset {demo.Genset.State.ActivePowerKw:F1} kW");
         Assert.Equal(demo.Fleet.Miners.Count, asleep);
@@ -60,8 +120,8 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         Assert.All(next, i => Assert.True(i.GetProperty("p10").GetDouble() <= i.GetProperty("p90").GetDouble()));
         await DashboardShowsTheCurtailment(demo);
 
-        // 20:45 settles at $263.33 < $300: the site wakes from 21:00, in steps the genset can take.
-        await WaitUntil(demo, new DateTimeOffset(2023, 8, 17, 21, 15, 0, Cpt));
+        // 17:45:11 the SCED LMP dips to $258.26 < $300: the site wakes, in steps the genset can take.
+        await WaitUntil(demo, new DateTimeOffset(2024, 5, 8, 17, 55, 0, Cpt));
         var resumeWait = System.Diagnostics.Stopwatch.StartNew();
         while (demo.Fleet.TotalPowerW < 0.9 * fullW && resumeWait.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(250);
         output.WriteLine($"{demo.LocalNow:HH:mm} CPT: fleet {demo.Fleet.TotalPowerW:F0} W of {fullW:F0} W, genset {demo.Genset.State.ActivePowerKw:F1} kW");
@@ -73,7 +133,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         var curtailed = decisions.Where(d => d.GetProperty("target_kw").GetDouble() == 0 && d.GetProperty("limited_by").GetString() == "price").ToList();
         Assert.NotEmpty(curtailed);
         Assert.Contains(curtailed, d => d.GetProperty("limits").GetRawText() is var l && (l.Contains("AboveStrike") || l.Contains("HardCapExceeded")));
-        Assert.Contains(decisions, d => d.GetProperty("time").GetDateTimeOffset() > new DateTimeOffset(2023, 8, 17, 21, 0, 0, Cpt) && d.GetProperty("target_kw").GetDouble() > 0);
+        Assert.Contains(decisions, d => d.GetProperty("time").GetDateTimeOffset() > new DateTimeOffset(2024, 5, 8, 17, 45, 0, Cpt) && d.GetProperty("target_kw").GetDouble() > 0);
         var audit = JsonDocument.Parse(await http.GetStringAsync("/api/audit")).RootElement.EnumerateArray().ToList();
         Assert.Contains(audit, a => a.GetProperty("action").GetString() == "set_trading" && a.GetProperty("actor").GetString() == "demo-operator");
 
@@ -139,6 +199,8 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         await page.WaitForSelectorAsync("#price-chart path", new PageWaitForSelectorOptions { Timeout = 15_000 });
         await page.WaitForSelectorAsync("#load-chart path", new PageWaitForSelectorOptions { Timeout = 15_000 });
         await page.WaitForSelectorAsync("#price-chart polygon", new PageWaitForSelectorOptions { Timeout = 15_000 }); // the forecast band
+        Assert.Contains("SCED LMP (5-min)", await page.InnerTextAsync("#price-chart")); // the 5-minute LMPs beside the settled prices
+        Assert.Contains("acting on SCED", await page.InnerTextAsync("#price-at"));
         var shot = Path.Combine(AppContext.BaseDirectory, "dashboard-during-spike.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         output.WriteLine($"dashboard screenshot: {shot}");

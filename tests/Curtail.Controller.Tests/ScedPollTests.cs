@@ -35,7 +35,7 @@ public sealed class ScedPollTests
         var runtime = new ControllerRuntime(config, HashpriceSeries.Constant(0.05));
         var store = new SqlitePriceStore(Path.Combine(Path.GetTempPath(), $"curtail-sced-{Guid.NewGuid():N}.db"));
         var client = new ErcotApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, new ErcotApiCredentials("emulator", "emulator", "emulator-key"),
-            ErcotApiOptions.ForBaseUrl(ercot.BaseUrl), time);
+            ErcotApiOptions.ForBaseUrl(ercot.BaseUrl) with { MaxRetries = 0 }, time); // the manual clock never ends a retry backoff
         using var prices = new PriceService(new PriceFeed(client, store, time), store, runtime, time, NullLogger<PriceService>.Instance);
 
         Assert.True(await prices.PollScedAsync(CancellationToken.None));

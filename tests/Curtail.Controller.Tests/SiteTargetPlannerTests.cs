@@ -46,6 +46,42 @@ public class SiteTargetPlannerTests
     }
 
     [Fact]
+    public void TheLatestScedRunAfterTheLastSettledIntervalIsThePriceActedOn()
+    {
+        var planner = new SiteTargetPlanner(Site(), null);
+        var settledStart = Now.AddMinutes(-30);
+        var settled = Inputs([40, 50]) with { LastSettledIntervalStart = settledStart };
+        var onSettled = planner.Decide(settled);
+        Assert.Equal(new ActedPrice(ActedPrice.Settled, settledStart, 50), onSettled.ActedOn);
+        Assert.Equal(650, onSettled.TargetKw, 6);
+
+        var run = Now.AddMinutes(-2);
+        var onSced = planner.Decide(settled with { ScedRuns = [new ScedRun(Now.AddMinutes(-7), 60), new ScedRun(run, 250)] });
+        Assert.Equal(new ActedPrice(ActedPrice.Sced, run, 250), onSced.ActedOn);
+        Assert.Equal(0, onSced.TargetKw);
+        Assert.All(onSced.GroupReasons, r => Assert.Equal(DecisionReason.AboveStrike, r));
+        Assert.Contains("acted on SCED LMP 250.00", onSced.Limits[0].Detail);
+        Assert.Contains("last settled 50.00", onSced.Limits[0].Detail);
+    }
+
+    [Fact]
+    public void OnlyScedRunsAfterTheLastSettledIntervalAndByNowCount()
+    {
+        var start = Now.AddHours(-1);
+        var sced = new Core.Prices.PriceSeries("HB_WEST",
+            Enumerable.Range(0, 14).Select(i => start.AddMinutes(5 * i).AddSeconds(15).UtcTicks).ToArray(),
+            Enumerable.Range(0, 14).Select(i => start.AddMinutes(5 * i + 5).AddSeconds(15).UtcTicks).ToArray(),
+            Enumerable.Range(0, 14).Select(i => 10.0 * i).ToArray());
+        // Last settled interval ended 15 minutes ago; runs at -14:45, -9:45, -4:45 count; the one at +0:15 has not run yet.
+        var runs = ScedSoFar.Runs(sced, Now.AddMinutes(-15), Now);
+        Assert.Equal([90.0, 100, 110], runs.Select(r => r.Lmp));
+        Assert.Equal(Now.AddMinutes(-5).AddSeconds(15), runs[^1].Time);
+        Assert.Empty(ScedSoFar.Runs(null, Now.AddMinutes(-15), Now));
+        // Without any settled price, the last 15 minutes.
+        Assert.Equal(3, ScedSoFar.Runs(sced, null, Now).Count);
+    }
+
+    [Fact]
     public void MinimumOnTimeHoldsAGroupThatJustWoke()
     {
         var planner = new SiteTargetPlanner(Site(), null);

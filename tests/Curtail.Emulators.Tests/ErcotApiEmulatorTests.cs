@@ -74,6 +74,38 @@ public sealed class ErcotApiEmulatorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Rtd_runs_are_derived_from_the_sced_history_and_read_back_by_the_client()
+    {
+        // Emulated now: 2 h 1 min into the SCED history, whose runs come at :00:20, :05:20, ... (50 + 0.25 per run).
+        var now = DataStart.AddHours(2).AddMinutes(1);
+        var emulator = Start(now);
+        var client = Client(emulator, new FixedTime(now));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var rows = await ErcotRtd.GetAsync(client, "HB_WEST", now.AddMinutes(-16), now.AddMinutes(30), cts.Token);
+
+        var sced = Data.Sced["HB_WEST"];
+        var runs = rows.GroupBy(r => r.RunUtc).OrderBy(g => g.Key).ToList();
+        // The runs of the last 16 minutes, none from after the emulated now.
+        Assert.Equal([DataStart.AddMinutes(105).AddSeconds(20), DataStart.AddMinutes(110).AddSeconds(20),
+            DataStart.AddMinutes(115).AddSeconds(20), DataStart.AddMinutes(120).AddSeconds(20)], runs.Select(g => g.Key));
+        foreach (var run in runs)
+        {
+            var intervals = run.OrderBy(r => r.IntervalStartUtc).ToList();
+            Assert.Equal(ErcotApiEmulator.RtdIntervals, intervals.Count);
+            // The look-ahead starts at the next five-minute boundary and steps 5 minutes.
+            Assert.Equal(run.Key.AddSeconds(-20).AddMinutes(5), intervals[0].IntervalStartUtc);
+            for (var k = 0; k < intervals.Count; k++)
+            {
+                Assert.Equal(intervals[0].IntervalStartUtc.AddMinutes(5 * k), intervals[k].IntervalStartUtc);
+                Assert.Equal(sced.PriceAt(intervals[k].IntervalStartUtc), intervals[k].Lmp);
+            }
+        }
+        var latest = ErcotRtd.LatestRun(rows, "HB_WEST");
+        Assert.Equal(DataStart.AddMinutes(125), latest.Start);
+        Assert.Equal(sced.PriceAt(DataStart.AddMinutes(125)), latest.Prices[0]);
+    }
+
+    [Fact]
     public async Task Accelerated_time_publishes_a_day_per_hour_and_nothing_from_the_future()
     {
         var emulator = Start(DataStart.AddDays(1), speed: 24);

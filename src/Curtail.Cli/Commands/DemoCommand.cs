@@ -13,13 +13,13 @@ public sealed class DemoCommand : ICliCommand
 {
     public Command Build()
     {
-        var start = new Option<string>("--start") { Description = "Replay start, Central Prevailing Time (default 2023-08-17T11:00, before the HB_WEST spike; 2021-02-15T00:00 replays Uri).", DefaultValueFactory = _ => "2023-08-17T11:00" };
+        var start = new Option<string>("--start") { Description = "Replay start, Central Prevailing Time (default 2024-05-08T16:30, before that evening's HB_WEST spike, with 5-minute SCED LMPs; 2024-08-20T18:30 is another 2024 spike; 2023-08-17T11:00 and 2021-02-15T00:00 (Uri) replay settled prices only).", DefaultValueFactory = _ => "2024-05-08T16:30" };
         var speed = new Option<double>("--speed") { Description = "How many times faster than real time (default 120: an hour every 30 s).", DefaultValueFactory = _ => 120 };
         var miners = new Option<int>("--miners") { Description = "Number of emulated miners (default 40).", DefaultValueFactory = _ => 40 };
         var port = new Option<int>("--port") { Description = "Dashboard port on 127.0.0.1 (default 8080).", DefaultValueFactory = _ => 8080 };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many real minutes (default: run until Ctrl+C)." };
-        var curtailAbove = new Option<double>("--curtail-above") { Description = "The site's curtail strike in $/MWh (default 150).", DefaultValueFactory = _ => 150 };
-        var resumeBelow = new Option<double>("--resume-below") { Description = "The site's resume strike in $/MWh (default 100).", DefaultValueFactory = _ => 100 };
+        var curtailAbove = new Option<double>("--curtail-above") { Description = "The site's curtail strike in $/MWh (default 1000).", DefaultValueFactory = _ => 1000 };
+        var resumeBelow = new Option<double>("--resume-below") { Description = "The site's resume strike in $/MWh (default 300).", DefaultValueFactory = _ => 300 };
         var command = new Command("demo", "Run an emulated site, the ERCOT emulator and the controller with its dashboard.");
         foreach (var o in new Option[] { start, speed, miners, port, minutes, curtailAbove, resumeBelow }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>

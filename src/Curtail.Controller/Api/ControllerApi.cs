@@ -102,6 +102,7 @@ public static class ControllerApi
                 sced_age_seconds = ages.Sced?.TotalSeconds,
                 last_sced_lmp = v.Sced is { Count: > 0 } sced ? sced.Prices[^1] : (double?)null,
                 last_sced_time = v.Sced is { Count: > 0 } sced2 ? sced2[sced2.Count - 1].StartUtc : (DateTimeOffset?)null,
+                rtd = v.Rtd is { Count: > 0 } rtd ? Enumerable.Range(0, rtd.Count).Select(i => new { start = rtd[i].StartUtc, lmp = rtd.Prices[i] }) : null,
             },
             trading = v.Trading,
             @override = v.Override is { } o && o.ActiveAt(now) ? o : null,
@@ -295,6 +296,7 @@ public static class ControllerApi
             c.Id, c.Time, c.Trigger, c.TargetKw, c.PriceTargetKw, c.LimitedBy, c.MeasuredLoadKw, c.ExpectedLoadKw,
             genset_available_kw = available,
             limits = Raw(c.DecisionJson).TryGetProperty("limits", out var l) ? l : default,
+            acted_on = Raw(c.DecisionJson).TryGetProperty("acted_on", out var acted) ? acted : default,
         };
     }
 

@@ -15,6 +15,12 @@ public sealed record CycleInputs
     public required DateTimeOffset Now { get; init; }
     public required double[] SettledPrices { get; init; }
     public DateTimeOffset? LastSettledIntervalStart { get; init; }
+
+    /// <summary>SCED runs after the last settled interval ended, oldest first (see <see cref="ScedSoFar"/>); the policy acts on the latest.</summary>
+    public IReadOnlyList<ScedRun> ScedRuns { get; init; } = [];
+
+    /// <summary>The LMPs of every SCED run the controller holds up to now (the last two hours), oldest first: what confirmation counts on the SCED clock.</summary>
+    public double[] ScedHistory { get; init; } = [];
     public required double HashpriceUsdPerThDay { get; init; }
     public required GroupState[] Groups { get; init; }
     public required TradingSettings Trading { get; init; }
@@ -61,4 +67,8 @@ public sealed record CycleDecision(
     GroupState[] NextGroups,
     DecisionReason[] GroupReasons,
     double PriceTargetKw,
-    LoadDecision? Genset);
+    LoadDecision? Genset)
+{
+    /// <summary>The price the policy acted on: the latest SCED LMP or the last settled SPP; null before any price.</summary>
+    public ActedPrice? ActedOn { get; init; }
+}

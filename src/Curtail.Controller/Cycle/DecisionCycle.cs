@@ -181,6 +181,8 @@ public sealed class DecisionCycle(
             Now = now,
             SettledPrices = settled,
             LastSettledIntervalStart = lastStart,
+            ScedRuns = ScedSoFar.Runs(view.Sced, lastStart + TimeSpan.FromMinutes(15), now),
+            ScedHistory = ScedSoFar.History(view.Sced, now),
             HashpriceUsdPerThDay = runtime.Hashprice.AtUtcTicks(now.UtcTicks),
             Groups = groups,
             Trading = view.Trading,

@@ -24,7 +24,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         Guid.NewGuid().ToString("N"), inputs.Now, trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, measuredKw, null,
         JsonSerializer.Serialize(new
         {
-            inputs.Now, settled_prices_tail = inputs.SettledPrices.TakeLast(8), inputs.LastSettledIntervalStart, inputs.HashpriceUsdPerThDay,
+            inputs.Now, settled_prices_tail = inputs.SettledPrices.TakeLast(8), inputs.LastSettledIntervalStart, sced_runs = inputs.ScedRuns, inputs.HashpriceUsdPerThDay,
             groups = inputs.Groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
             inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, inputs.FourCpReason,
             four_cp_probability = watchHour?.Probability, genset = inputs.Genset, inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale,
@@ -32,7 +32,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         }, Json),
         JsonSerializer.Serialize(new
         {
-            decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
+            decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
             groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
             genset = decision.Genset?.ToString(),
         }, Json),
@@ -50,7 +50,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
 
     public static object Summary(CycleRecord record, CycleDecision decision, double measuredKw, ActuationReport? report) => new
     {
-        record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
+        record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
         expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false },
     };
 

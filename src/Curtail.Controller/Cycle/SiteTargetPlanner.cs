@@ -26,11 +26,16 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         var next = new GroupState[site.Fleet.Count];
         var reasons = new DecisionReason[site.Fleet.Count];
         var now = inputs.Now.UtcTicks;
+        var acted = ActedPrice.From(inputs);
         engine.Decide(new DecisionInputs
         {
             IntervalStartTicks = now,
             IntervalEndTicks = now + DecisionHorizon.Ticks,
             SettledPrices = inputs.SettledPrices,
+            // On the SCED clock exactly as the backtest decides on it: the SCED LMPs so far, newest last, so that
+            // confirmation counts SCED runs; only when a run is newer than the last settled price.
+            DecidesOnSced = inputs.ScedRuns.Count > 0,
+            ScedPrices = inputs.ScedRuns.Count > 0 ? inputs.ScedHistory : [],
             HashpriceUsdPerThDay = inputs.HashpriceUsdPerThDay,
             IntervalIndex = -1,
         }, inputs.Groups, next, reasons);
@@ -59,7 +64,8 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         var limits = new List<TargetLimit>
         {
             new("price", priceKw, priceDetail
-                + (inputs.SettledPrices.Length > 0 ? $"; last settled {inputs.SettledPrices[^1]:0.00} $/MWh" : "; no settled price yet")
+                + (acted is null ? "; no price yet" : $"; acted on {acted}")
+                + (acted?.Source == ActedPrice.Sced && inputs.SettledPrices.Length > 0 ? $"; last settled {inputs.SettledPrices[^1]:0.00} $/MWh" : "")
                 + (inputs.PricesStale ? "; PRICES STALE" : "")),
         };
         var target = priceKw;
@@ -93,7 +99,7 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
             }
         }
         target = Math.Max(0, target);
-        return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset);
+        return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset) { ActedOn = acted };
     }
 
     private double HeldKw(GroupState[] groups)

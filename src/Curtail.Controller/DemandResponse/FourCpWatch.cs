@@ -168,7 +168,7 @@ public sealed class FourCpWatch
     {
         try
         {
-            var load = NativeLoadReader.Read(ShippedData.Locate().NativeLoadFile).Series.ToPriceSeries();
+            var load = ShippedData.Locate().ReadNativeLoad() ?? throw new Core.InvalidInputException("no shipped native load (data/ercot/native_load_hourly_*.csv.gz)");
             var firstYear = CentralPrevailingTime.LocalDate(load.Start).Year;
             var lastYear = Math.Min(CentralPrevailingTime.LocalDate(now).Year - 1, CentralPrevailingTime.LocalDate(load.End.AddTicks(-1)).Year);
             return (FourCpPeakModel.Fit(load, firstYear, lastYear), load);

@@ -20,16 +20,21 @@ namespace Curtail.Controller.Demo;
 /// <summary>What `curtail demo` runs: the day, the speed, the size of the emulated fleet.</summary>
 public sealed record DemoOptions
 {
-    /// <summary>Local (CPT) start of the replay; default the run-up to the 2023-08-17 HB_WEST spike.</summary>
-    public DateTimeOffset Start { get; init; } = new(2023, 8, 17, 11, 0, 0, TimeSpan.FromHours(-5));
+    /// <summary>
+    /// Start of the replay; default 16:30 CDT on 2024-05-08, the run-up to that evening's HB_WEST spike: the first SCED
+    /// run above $1,000 came at 17:05:15 ($1,731.50), the LMP reached $4,998 at 20:10 and fell below $300 at 20:55.
+    /// </summary>
+    public DateTimeOffset Start { get; init; } = DefaultStart;
+
+    public static readonly DateTimeOffset DefaultStart = new(2024, 5, 8, 16, 30, 0, TimeSpan.FromHours(-5));
     public double Speed { get; init; } = 120;
     public int Miners { get; init; } = 40;
     public string Mix { get; init; } = "luxos:40,antminer:20,whatsminer:20,braiins:20";
     public int Port { get; init; } = 8080;
     public int MinerBasePort { get; init; } = 31000;
     public string? WorkDirectory { get; init; }
-    public double CurtailAboveUsdPerMwh { get; init; } = 150;
-    public double ResumeBelowUsdPerMwh { get; init; } = 100;
+    public double CurtailAboveUsdPerMwh { get; init; } = 1000;
+    public double ResumeBelowUsdPerMwh { get; init; } = 300;
     /// <summary>Genset poll interval on the replay clock; default one real second at the replay speed.</summary>
     public TimeSpan? GensetPoll { get; init; }
     public TimeSpan CycleInterval { get; init; } = TimeSpan.FromMinutes(5);
@@ -37,7 +42,8 @@ public sealed record DemoOptions
 }
 
 /// <summary>
-/// An emulated site in one process: the ERCOT API emulator replaying the shipped prices in accelerated time, a fleet
+/// An emulated site in one process: the ERCOT API emulator replaying the shipped prices (settled SPPs, 5-minute SCED
+/// LMPs and the RTD look-ahead derived from them) in accelerated time, a fleet
 /// of emulated miners speaking their real protocols, a genset emulator whose load is the miners' power, and the
 /// controller driving them over loopback exactly as it would drive real devices.
 /// </summary>
@@ -70,10 +76,12 @@ public sealed class DemoSite : IAsyncDisposable
     {
         var dir = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "curtail-demo-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(dir);
+        // The history is read before the replay clock starts: at 120x, the seconds it takes would skip most of an hour.
+        var history = ErcotEmulatorData.Load(ShippedData.Locate(), ["HB_WEST"]);
         var time = new AcceleratedTimeProvider(options.Start, options.Speed);
         var credentials = new ErcotApiCredentials("demo", RandomToken(), RandomToken());
 
-        var ercot = new ErcotApiEmulator(ErcotEmulatorData.Load(ShippedData.Locate(), ["HB_WEST"]),
+        var ercot = new ErcotApiEmulator(history,
             // The emulator runs on the replay clock itself, so what it has published and its rate limit follow replay time.
             new ErcotEmulatorOptions { StartUtc = time.GetUtcNow(), Speed = 1, Username = credentials.Username,
                 Password = credentials.Password, SubscriptionKey = credentials.SubscriptionKey }, time);
@@ -106,7 +114,7 @@ public sealed class DemoSite : IAsyncDisposable
             new EnergySettings(6.5, EnergyContract.Index, null),
             new EconomicsSettings(new HashpriceSource(null, "shipped:bitcoin/hashprice_daily.csv.gz"), 0.02),
             fleet.Miners.GroupBy(m => m.Model.Name).Select(g => new FleetGroup(Slug(g.Key), g.Key, g.Count(), g.First().Model.NominalThs, g.First().Model.NominalW, 0.6)).ToList(),
-            new PolicySettings(PolicyKind.Threshold, options.CurtailAboveUsdPerMwh, options.ResumeBelowUsdPerMwh, 1, 1000, 1),
+            new PolicySettings(PolicyKind.Threshold, options.CurtailAboveUsdPerMwh, options.ResumeBelowUsdPerMwh, 1, Math.Max(3000, options.CurtailAboveUsdPerMwh), 1),
             new OperatingConstraints(5, 5, 15, 15))
         {
             // The 4CP watch on ERCOT's load forecast, which the emulator serves: the dashboard shows the day's likely peak hours.

@@ -35,6 +35,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     private IReadOnlyList<MinerSnapshot> _miners = [];
     private object? _lastDecision;
     private PriceSeries? _sced;
+    private PriceSeries? _rtd;
 
     public HashpriceSeries Hashprice => hashprice;
 
@@ -45,11 +46,14 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     {
         /// <summary>Recent SCED LMPs of the site's point (about every 5 minutes; each holds until the next run).</summary>
         public PriceSeries? Sced { get; init; }
+
+        /// <summary>The latest RTD run's indicative LMPs (NP6-970-CD) for the next 12 five-minute intervals.</summary>
+        public PriceSeries? Rtd { get; init; }
     }
 
     public View Snapshot()
     {
-        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _pricesStale, _genset, _gensetLinkProblem, _miners, _lastDecision) { Sced = _sced };
+        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _pricesStale, _genset, _gensetLinkProblem, _miners, _lastDecision) { Sced = _sced, Rtd = _rtd };
     }
 
     public void Reload(ControllerConfig config)
@@ -105,6 +109,11 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     public void SetSced(PriceSeries sced)
     {
         lock (_lock) _sced = sced;
+    }
+
+    public void SetRtd(PriceSeries rtd)
+    {
+        lock (_lock) _rtd = rtd;
     }
 
     public void MarkPricesStale()

@@ -54,14 +54,17 @@ public sealed class ForecastService(ControllerConfig config, ControllerRuntime r
         }
     }
 
-    /// <summary>Live real-time prices and SCED LMPs on top of the shipped history (live wins where both have an interval).</summary>
-    private MarketHistory History()
+    /// <summary>
+    /// Live real-time prices and SCED LMPs on top of the shipped history (live wins where both have an interval), and
+    /// the latest RTD look-ahead.
+    /// </summary>
+    public MarketHistory History()
     {
         var shipped = _setup.Value!.Value.Shipped;
         var view = runtime.Snapshot();
         var realTime = view.Prices is { Count: > 0 } live ? Merge(shipped.RealTime, live) : shipped.RealTime;
         var sced = view.Sced is { Count: > 0 } liveSced ? shipped.Sced is { Count: > 0 } s ? Merge(s, liveSced) : liveSced : shipped.Sced;
-        return new MarketHistory(realTime, shipped.DayAhead, sced, shipped.SystemLoad, runtime.Hashprice);
+        return new MarketHistory(realTime, shipped.DayAhead, sced, shipped.SystemLoad, runtime.Hashprice) { Rtd = view.Rtd };
     }
 
     private static PriceSeries Merge(PriceSeries history, PriceSeries live)

@@ -81,7 +81,10 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         {
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
             bounded.CancelAfter(PollTimeout);
+            // Gaps (a restart) first; then always the runs after the newest stored one, which the gap check, tolerant
+            // of SCED's irregular cadence, would not ask for until the hole grew past its tolerance.
             await feed.FetchAsync(ErcotReport.ScedLmp, point, from, now, bounded.Token);
+            await feed.FetchNewerAsync(ErcotReport.ScedLmp, point, from, now, bounded.Token);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
@@ -90,6 +93,32 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         var series = store.Read(ErcotReport.ScedLmp.EmilId, point, from, now);
         runtime.SetSced(series);
         return series.Count > 0 && (before is null || series.End > before);
+    }
+
+    /// <summary>How far back the RTD poll asks for runs: the newest run is all it keeps.</summary>
+    public static readonly TimeSpan RtdLookback = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Fetches the newest RTD run's indicative LMPs (NP6-970-CD: the next 12 five-minute intervals) and hands them to
+    /// the runtime for the forecaster and the dashboard. Returns true when a run was found; a failed fetch keeps the
+    /// previous look-ahead.
+    /// </summary>
+    public async Task<bool> PollRtdAsync(CancellationToken ct)
+    {
+        var point = runtime.Config.Site.SettlementPoint;
+        var now = time.GetUtcNow();
+        try
+        {
+            var rows = await ErcotRtd.GetAsync(feed.Client, point, now - RtdLookback, now, ct);
+            if (rows.Count == 0) return false;
+            runtime.SetRtd(ErcotRtd.LatestRun(rows, point));
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogWarning("RTD: fetch failed, keeping the last look-ahead: {Reason}", ex.Message);
+            return false;
+        }
     }
 
     public void Dispose() => store.Dispose();

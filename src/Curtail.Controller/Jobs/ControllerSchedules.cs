@@ -33,8 +33,10 @@ public static class ControllerSchedules
             list.Add(accelerated
                 ? new("price-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
                 : new("price-poll", "0 1/15 * * * ?", TimeZoneInfo.Utc, null));
+            // Live, the SCED poll comes a minute after each run; replayed, the interval cannot be aligned to the runs,
+            // so it polls every replay minute: a new run is found within a minute, as it would be live.
             list.Add(accelerated
-                ? new("sced-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
+                ? new("sced-poll", null, null, Scaled(TimeSpan.FromMinutes(1)))
                 : new("sced-poll", "0 1/5 * * * ?", TimeZoneInfo.Utc, null));
         }
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));

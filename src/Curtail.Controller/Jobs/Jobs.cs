@@ -30,12 +30,20 @@ public sealed class PricePollJob(PriceService prices, CycleTrigger trigger) : IJ
     }
 }
 
-/// <summary>SCED LMP poll, a minute after each 5-minute SCED run: the latest LMPs for the dashboard and the forecaster.</summary>
+/// <summary>
+/// SCED LMP poll, a minute after each 5-minute SCED run: a newer run starts a decision cycle at once, so the site acts on
+/// ERCOT's 5-minute clock (the dashboard and the forecaster read the LMPs too); then the RTD look-ahead of that run.
+/// </summary>
 [DisallowConcurrentExecution]
-public sealed class ScedPollJob(PriceService prices) : IJob
+public sealed class ScedPollJob(PriceService prices, CycleTrigger trigger) : IJob
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
-        await prices.PollScedAsync(cancellationToken);
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        if (!await prices.PollScedAsync(cancellationToken)) return;
+        await trigger.RunNowAsync("price:sced", cancellationToken);
+        // RTD runs with SCED: its look-ahead is fetched after the cycle is on its way.
+        await prices.PollRtdAsync(cancellationToken);
+    }
 }
 
 /// <summary>The genset poll, every second.</summary>

@@ -11,8 +11,10 @@ namespace Curtail.Emulators.Ercot;
 
 /// <summary>
 /// Serves shipped ERCOT history on the Public API's paths with its JSON layout (reference/ercot.md §1.6), on
-/// loopback: the B2C token endpoint (at /b2c/token), NP6-905-CD, NP6-788-CD and NP4-190-CD row queries with paging,
-/// and the NP6-905-CD archive (one zipped NP6-905-CD CSV per day). Both auth headers are required; more than the
+/// loopback: the B2C token endpoint (at /b2c/token), NP6-905-CD, NP6-788-CD, NP6-970-CD and NP4-190-CD row queries with
+/// paging, and the NP6-905-CD archive (one zipped NP6-905-CD CSV per day). The RTD indicative LMPs (NP6-970-CD) are
+/// derived from the shipped SCED history, for want of RTD history: each SCED run also posts an RTD run whose 12
+/// five-minute intervals carry the SCED LMP in force at their start (a look-ahead that is right, unlike ERCOT's). Both auth headers are required; more than the
 /// published rate gets HTTP 429 with Retry-After. Emulated time runs at <see cref="ErcotEmulatorOptions.Speed"/> on
 /// the injected clock, and only data published by then is served: a 15-minute price once its interval has
 /// ended, a SCED run once it has run, day-ahead prices from 13:30 CPT the day before.
@@ -137,6 +139,7 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         {
             "/np6-905-cd/spp_node_zone_hub" => Report("np6-905-cd", "SPP_NODE_ZONE_HUB", RealTimeFields, RealTimeRows(q), q),
             "/np6-788-cd/lmp_node_zone_hub" => Report("np6-788-cd", "LMP_NODE_ZONE_HUB", ScedFields, ScedRows(q), q),
+            "/np6-970-cd/rtd_lmp_node_zone_hub" => Report("np6-970-cd", "RTD_LMP_NODE_ZONE_HUB", RtdFields, RtdRows(q), q),
             "/np4-190-cd/dam_stlmnt_pnt_prices" => Report("np4-190-cd", "DAM_STLMNT_PNT_PRICES", DamFields, DamRows(q), q),
             "/np3-565-cd/lf_by_model_weather_zone" => Report("np3-565-cd", "LF_BY_MODEL_WEATHER_ZONE", LoadForecastFields, LoadForecastRows(q), q),
             "/np6-345-cd/act_sys_load_by_wzn" => Report("np6-345-cd", "ACT_SYS_LOAD_BY_WZN", ActualLoadFields, ActualLoadRows(q), q),
@@ -187,6 +190,9 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
          ("settlementPointType", "VARCHAR"), ("settlementPointPrice", "DOUBLE"), ("DSTFlag", "BOOLEAN")];
     private static readonly (string Name, string Type)[] ScedFields =
         [("SCEDTimestamp", "TIMESTAMP"), ("repeatHourFlag", "BOOLEAN"), ("settlementPoint", "VARCHAR"), ("LMP", "DOUBLE")];
+    private static readonly (string Name, string Type)[] RtdFields =
+        [("RTDTimestamp", "TIMESTAMP"), ("repeatHourFlag", "BOOLEAN"), ("intervalId", "INTEGER"), ("intervalEnding", "TIMESTAMP"),
+         ("intervalRepeatHourFlag", "BOOLEAN"), ("settlementPoint", "VARCHAR"), ("settlementPointType", "VARCHAR"), ("LMP", "DOUBLE")];
     private static readonly (string Name, string Type)[] DamFields =
         [("deliveryDate", "DATE"), ("hourEnding", "VARCHAR"), ("settlementPoint", "VARCHAR"), ("settlementPointPrice", "DOUBLE"), ("DSTFlag", "BOOLEAN")];
 
@@ -323,6 +329,45 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
                 rows.Add((series.StartTicks[i], [local.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture), repeated, point, series.Prices[i]]));
             }
         return rows.OrderBy(r => r.Item1).Select(r => r.Item2).ToList();
+    }
+
+    /// <summary>How many five-minute intervals an RTD run looks ahead.</summary>
+    public const int RtdIntervals = 12;
+
+    /// <summary>
+    /// RTD runs (RTDTimestampFrom/To, CPT) at the SCED run times published by now; each gives the 12 five-minute
+    /// intervals after the run's own, each priced at the SCED LMP in force when the interval starts. Intervals past
+    /// the end of the history are left out.
+    /// </summary>
+    private List<object[]> RtdRows(System.Collections.Specialized.NameValueCollection q)
+    {
+        long Param(string name, long fallback)
+        {
+            if (!DateTime.TryParse(q[name], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return fallback;
+            return CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, false, local.Second).UtcTicks;
+        }
+        var from = Param("RTDTimestampFrom", long.MinValue);
+        var to = Math.Min(Param("RTDTimestampTo", long.MaxValue), EmulatedNow.UtcTicks + 1);
+        var step = TimeSpan.FromMinutes(5).Ticks;
+        var rows = new List<object[]>();
+        foreach (var (point, series) in Points(_data.Sced, q["settlementPoint"]))
+            for (var i = series.FirstStartingAtOrAfter(from); i < series.Count && series.StartTicks[i] < to; i++)
+            {
+                var run = series.StartTicks[i];
+                var (_, _, _, runRepeated) = Local(run);
+                var runText = CentralPrevailingTime.ToLocal(new DateTimeOffset(run, TimeSpan.Zero)).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
+                var first = run - run % step + step;
+                for (var k = 0; k < RtdIntervals; k++)
+                {
+                    var start = first + k * step;
+                    if (series.PriceAt(new DateTimeOffset(start, TimeSpan.Zero)) is not { } lmp) break;
+                    var end = start + step;
+                    var (_, _, _, endRepeated) = Local(end);
+                    var endText = CentralPrevailingTime.ToLocal(new DateTimeOffset(end, TimeSpan.Zero)).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
+                    rows.Add([runText, runRepeated, k + 1, endText, endRepeated, point, SettlementPoints.IsKnown(point) ? SettlementPoints.TypeOf(point) : "RN", lmp]);
+                }
+            }
+        return rows;
     }
 
     /// <summary>CPT date, hour, minute of a UTC instant, and whether it is the second (CST) copy of a repeated hour.</summary>

@@ -27,13 +27,13 @@ public sealed class ErcotEmulatorData
     public static ErcotEmulatorData Load(ShippedData data, IReadOnlyList<string> points)
     {
         var rt = points.ToDictionary(p => p, p => PriceLoader.Load([data.ErcotDirectory], p).Series);
-        var dam = File.Exists(data.DayAheadFile)
-            ? DayAheadPriceReader.Read(data.DayAheadFile).SeriesByPoint.Where(kv => points.Contains(kv.Key)).ToDictionary()
+        var dam = data.DayAheadFiles.Count > 0
+            ? DayAheadPriceReader.Read(data.DayAheadFiles).SeriesByPoint.Where(kv => points.Contains(kv.Key)).ToDictionary()
             : [];
         var sced = File.Exists(data.ScedFile)
             ? ScedLmpReader.Read(data.ScedFile).SeriesByPoint.Where(kv => points.Contains(kv.Key)).ToDictionary()
             : [];
-        var load = File.Exists(data.NativeLoadFile) ? Curtail.Ercot.Load.NativeLoadReader.Read(data.NativeLoadFile).Series.ToPriceSeries() : null;
+        var load = data.ReadNativeLoad();
         return new ErcotEmulatorData(rt, dam, sced, load);
     }
 

@@ -11,6 +11,12 @@ public sealed record ErcotReport(string EmilId, string Endpoint, string FromPara
     /// <summary>NP6-788-CD: SCED LMPs, about every 5 minutes.</summary>
     public static readonly ErcotReport ScedLmp = new("np6-788-cd", "lmp_node_zone_hub", "SCEDTimestampFrom", "SCEDTimestampTo", "SCED LMP");
 
+    /// <summary>
+    /// NP6-970-CD: RTD indicative LMPs, posted with every RTD run (about every 5 minutes) for the next 12 five-minute
+    /// intervals. Read by <see cref="ErcotRtd"/> (a row is a run and an interval, not one price per interval).
+    /// </summary>
+    public static readonly ErcotReport RtdLmp = new("np6-970-cd", "rtd_lmp_node_zone_hub", "RTDTimestampFrom", "RTDTimestampTo", "RTD indicative LMP");
+
     /// <summary>NP4-190-CD: day-ahead hourly settlement point prices.</summary>
     public static readonly ErcotReport DayAheadSpp = new("np4-190-cd", "dam_stlmnt_pnt_prices", "deliveryDateFrom", "deliveryDateTo", "DAM SPP hourly");
 

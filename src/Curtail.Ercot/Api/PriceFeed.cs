@@ -9,6 +9,8 @@ public sealed record FetchSummary(int GapsFound, int RowsReceived, int RowsStore
 /// </summary>
 public sealed class PriceFeed(ErcotApiClient client, SqlitePriceStore store, TimeProvider time)
 {
+    public ErcotApiClient Client => client;
+
     public async Task<FetchSummary> FetchAsync(ErcotReport report, string point, DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken ct)
     {
         var tolerance = report == ErcotReport.ScedLmp ? TimeSpan.FromMinutes(10) : TimeSpan.Zero;
@@ -22,5 +24,22 @@ public sealed class PriceFeed(ErcotApiClient client, SqlitePriceStore store, Tim
         }
         store.RecordFetch(report.EmilId, point, time.GetUtcNow());
         return new FetchSummary(gaps.Count, received, stored, store.Gaps(report.EmilId, point, fromUtc, toUtc, tolerance));
+    }
+
+    /// <summary>
+    /// Asks for what started from the newest stored price in [fromUtc, toUtc) on (all of it when none is stored), gap
+    /// or not: a feed polled for its latest value (SCED, a run about every 5 minutes) needs each new row as it appears.
+    /// The newest stored row is asked for again so that a SCED run's end is cut to the start of the run after it.
+    /// Returns the rows new or changed.
+    /// </summary>
+    public async Task<int> FetchNewerAsync(ErcotReport report, string point, DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken ct)
+    {
+        var stored = store.Read(report.EmilId, point, fromUtc, toUtc);
+        var after = stored.Count > 0 ? new DateTimeOffset(stored.StartTicks[^1], TimeSpan.Zero) : fromUtc;
+        if (after >= toUtc) return 0;
+        var rows = await client.GetPricesAsync(report, point, after, toUtc, ct);
+        var count = store.Upsert(report.EmilId, rows, time.GetUtcNow());
+        store.RecordFetch(report.EmilId, point, time.GetUtcNow());
+        return count;
     }
 }

@@ -18,14 +18,14 @@ public static class MarketData
     public static MarketHistory Load(ShippedData data, string settlementPoint)
     {
         var realTime = PriceLoader.Load([data.ErcotDirectory], settlementPoint).Series;
-        PriceSeries? dayAhead = File.Exists(data.DayAheadFile) ? DayAheadPriceReader.Read(data.DayAheadFile).For(settlementPoint) : null;
+        PriceSeries? dayAhead = data.DayAheadFiles.Count > 0 ? DayAheadPriceReader.Read(data.DayAheadFiles).For(settlementPoint) : null;
         PriceSeries? sced = null;
         if (File.Exists(data.ScedFile))
         {
             var scedAll = ScedLmpReader.Read(data.ScedFile);
             scedAll.SeriesByPoint.TryGetValue(settlementPoint, out sced);
         }
-        var load = File.Exists(data.NativeLoadFile) ? NativeLoadReader.Read(data.NativeLoadFile).Series.ToPriceSeries() : null;
+        var load = data.ReadNativeLoad();
         var hashprice = File.Exists(data.HashpriceFile) ? HashpriceCsvReader.Read(data.HashpriceFile) : null;
         return new MarketHistory(realTime, dayAhead, sced, load, hashprice);
     }

@@ -35,8 +35,9 @@ async function json(url) { const r = await fetch(url, { cache: 'no-store' }); if
 
 async function refresh() {
   try {
-    const [s, prices, decisions, forecast] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=120'),
-      fetch('/api/forecast', { cache: 'no-store' }).then(r => r.ok ? r.json() : null).catch(() => null)]);
+    const [s, prices, decisions, forecast, sced] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=120'),
+      fetch('/api/forecast', { cache: 'no-store' }).then(r => r.ok ? r.json() : null).catch(() => null),
+      fetch('/api/prices/sced', { cache: 'no-store' }).then(r => r.ok ? r.json() : []).catch(() => [])]);
     $('site').textContent = s.site.name;
     $('clock').textContent = `${cpt(s.time)} CPT · ${s.cycles} cycles`;
     $('stale').hidden = !s.prices.stale;
@@ -48,6 +49,8 @@ async function refresh() {
     $('price-at').textContent = (s.prices.last_interval_start ? `interval ${cpt(s.prices.last_interval_start)}` : 'waiting for prices')
       + (s.prices.last_sced_lmp == null ? '' : ` · SCED $${fmt(s.prices.last_sced_lmp, 2)} at ${cpt(s.prices.last_sced_time).slice(-5)}`);
     const d = s.last_decision;
+    const acted = d && d.acted_on;
+    if (acted) $('price-at').textContent += ` · acting on ${acted.source === 'sced' ? 'SCED' : 'settled'} $${fmt(acted.price, 2)}`;
     $('target').textContent = d ? `${fmt(d.target_kw)} kW` : '–';
     $('limited').textContent = d ? `limited by ${d.limited_by}` : '';
     $('load').textContent = s.site_load_kw == null ? '–' : `${fmt(s.site_load_kw)} kW`;
@@ -62,6 +65,8 @@ async function refresh() {
 
     const fc = forecast ? forecast.intervals : [];
     const priceSeries = [{ name: 'settled price', color: '#1d4ed8', step: true, points: prices.map(p => [Date.parse(p.start), p.price]) }];
+    // The 5-minute SCED LMPs beside the settled prices: each run holds until the next.
+    if (sced.length) priceSeries.push({ name: 'SCED LMP (5-min)', color: '#ea580c', step: true, width: 1.2, points: sced.map(p => [Date.parse(p.time), p.lmp]) });
     if (fc.length) priceSeries.push({ name: 'forecast P50 (band P10-P90)', color: '#7c3aed', dash: true, points: fc.map(i => [Date.parse(i.start), i.p50]) });
     lineChart($('price-chart'), priceSeries,
       [{ name: 'curtail above', value: t.curtail_above_usd_per_mwh, color: '#dc2626' }, { name: 'resume below', value: t.resume_below_usd_per_mwh, color: '#16a34a' }], '$/MWh',

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Curtail.Controller.Config;
+using Curtail.Controller.Hosting;
+using Curtail.Core.Time;
+using Curtail.Emulators.Ercot;
+using Curtail.Ercot;
+using Curtail.Ercot.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace Curtail.Controller.Tests;
+
+/// <summary>
+/// The controller on ERCOT's 5-minute SCED clock, against the ERCOT emulator replaying the HB_WEST spike of 2024-05-08:
+/// the 17:05:15 CDT SCED run ($1,731.50) is the first above the $1,000 strike, while the last settled interval (16:45,
+/// $282.53) is far below it and the 17:00 interval settles only after 17:15.
+/// </summary>
+public sealed class ScedDecisionHostTests
+{
+    private static readonly TimeSpan Cdt = TimeSpan.FromHours(-5);
+    private static readonly DateTimeOffset FirstAboveStrike = new(2024, 5, 8, 17, 5, 15, Cdt);
+
+    [Fact]
+    public async Task TheSitecutsWithinSecondsOfTheScedPollThatBringsTheFirstLmpAboveTheStrike()
+    {
+        await using var site = await Site.StartAsync(new DateTimeOffset(2024, 5, 8, 17, 2, 0, Cdt), confirm: 1);
+        var before = await site.PollAsync("price-poll", "price:settled");
+        Assert.Equal(1000, before.GetProperty("target_kw").GetDouble());
+        Assert.Equal("settled", Acted(before).Source);
+        Assert.Equal(282.53, Acted(before).Price, 2);
+
+        // 17:06: the 17:05:15 run is published; the SCED poll brings it and a cycle follows at once.
+        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt) - site.Time.GetUtcNow());
+        var clock = Stopwatch.StartNew();
+        var cut = await site.PollAsync("sced-poll", "price:sced");
+        var elapsed = clock.Elapsed;
+        Assert.True(elapsed < TimeSpan.FromSeconds(10), $"the cycle came {elapsed.TotalSeconds:F1} s after the poll");
+        Assert.Equal(0, cut.GetProperty("target_kw").GetDouble());
+        Assert.Equal("price", cut.GetProperty("limited_by").GetString());
+        var acted = Acted(cut);
+        Assert.Equal(("sced", FirstAboveStrike, 1731.5), (acted.Source, acted.Time, acted.Price));
+        Assert.Contains("AboveStrike", cut.GetProperty("limits").GetRawText());
+        // Decided on SCED, not on a settled price: the last settled interval is still the 16:45 one, below the strike.
+        var record = await site.RecordAsync(cut);
+        Assert.Equal(new DateTimeOffset(2024, 5, 8, 16, 45, 0, Cdt), record.GetProperty("inputs").GetProperty("lastSettledIntervalStart").GetDateTimeOffset());
+        Assert.True(record.GetProperty("inputs").GetProperty("settled_prices_tail").EnumerateArray().Last().GetDouble() < 1000);
+
+        // /api/status says which price the site acts on, and carries the RTD look-ahead of the run.
+        var status = JsonDocument.Parse(await site.Http.GetStringAsync("/api/status")).RootElement;
+        Assert.Equal(1731.5, status.GetProperty("last_decision").GetProperty("acted_on").GetProperty("price").GetDouble());
+        Assert.Equal("sced", status.GetProperty("last_decision").GetProperty("acted_on").GetProperty("source").GetString());
+        JsonElement rtd = default;
+        for (var i = 0; i < 100 && rtd.ValueKind != JsonValueKind.Array; i++)
+        {
+            rtd = JsonDocument.Parse(await site.Http.GetStringAsync("/api/status")).RootElement.GetProperty("prices").GetProperty("rtd");
+            if (rtd.ValueKind != JsonValueKind.Array) await Task.Delay(50);
+        }
+        Assert.Equal(12, rtd.GetArrayLength());
+        Assert.Equal(new DateTimeOffset(2024, 5, 8, 17, 10, 0, Cdt), rtd[0].GetProperty("start").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task ConfirmationCountsScedRuns()
+    {
+        await using var site = await Site.StartAsync(new DateTimeOffset(2024, 5, 8, 17, 2, 0, Cdt), confirm: 2);
+        await site.PollAsync("price-poll", "price:settled");
+
+        // One run above the strike is not yet confirmed...
+        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt) - site.Time.GetUtcNow());
+        var first = await site.PollAsync("sced-poll", "price:sced");
+        Assert.Equal(1000, first.GetProperty("target_kw").GetDouble());
+        Assert.Contains("AwaitingConfirmation", first.GetProperty("limits").GetRawText());
+
+        // ...the next run (17:10:10, $1,731.30) is the second in a row: curtail, still before 17:00 has settled.
+        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 11, 0, Cdt) - site.Time.GetUtcNow());
+        var second = await site.PollAsync("sced-poll", "price:sced", after: first);
+        Assert.Equal(0, second.GetProperty("target_kw").GetDouble());
+        Assert.Equal(new DateTimeOffset(2024, 5, 8, 17, 10, 10, Cdt), Acted(second).Time);
+        Assert.Contains("AboveStrike", second.GetProperty("limits").GetRawText());
+    }
+
+    private static (string Source, DateTimeOffset Time, double Price) Acted(JsonElement decision)
+    {
+        var a = decision.GetProperty("acted_on");
+        return (a.GetProperty("source").GetString()!, a.GetProperty("time").GetDateTimeOffset(), a.GetProperty("price").GetDouble());
+    }
+
+    /// <summary>A price-only site (no miners: the target is the decision) on the emulator, its jobs run on demand.</summary>
+    private sealed class Site : IAsyncDisposable
+    {
+        private Site(ManualTimeProvider time, ErcotApiEmulator ercot, WebApplication app, HttpClient http)
+        {
+            Time = time;
+            Ercot = ercot;
+            App = app;
+            Http = http;
+        }
+
+        public ManualTimeProvider Time { get; }
+        public ErcotApiEmulator Ercot { get; }
+        public WebApplication App { get; }
+        public HttpClient Http { get; }
+
+        public static async Task<Site> StartAsync(DateTimeOffset start, int confirm)
+        {
+            var time = new ManualTimeProvider(start);
+            var ercot = new ErcotApiEmulator(ErcotEmulatorData.Load(ShippedData.Locate(), ["HB_WEST"]),
+                new ErcotEmulatorOptions { StartUtc = start, RequestsPerMinute = 1000 }, time);
+            ercot.Start();
+            var dir = Path.Combine(Path.GetTempPath(), "curtail-sced-host-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            var file = Path.Combine(dir, "site.yaml");
+            await File.WriteAllTextAsync(file, $$$"""
+                name: SCED site
+                settlement_point: HB_WEST
+                economics: {hashprice: {usd_per_th_day: 0.05}}
+                fleet: [{group: a, count: 10, hashrate_th: 100, power_w: 100000}]
+                policy: {kind: threshold, curtail_above_usd_per_mwh: 1000, resume_below_usd_per_mwh: 300, confirm_intervals: {{{confirm}}} }
+                constraints: {min_on_minutes: 0, min_off_minutes: 0}
+                controller:
+                  listen: http://127.0.0.1:0
+                  storage: {sqlite: state.db}
+                  cycle_minutes: 60
+                  prices: {base_url: "{{{ercot.BaseUrl}}}"}
+                """);
+            var app = ControllerHost.Build(ControllerConfigParser.Load(file), new ControllerHostOptions
+            {
+                Time = time, ErcotCredentials = new ErcotApiCredentials("emulator", "emulator", "emulator-key"),
+            });
+            await app.StartAsync();
+            return new Site(time, ercot, app, new HttpClient { BaseAddress = new Uri(app.Urls.First()) });
+        }
+
+        /// <summary>Runs a poll job now, as its schedule would, and returns the decision of the cycle it started.</summary>
+        public async Task<JsonElement> PollAsync(string job, string trigger, JsonElement after = default)
+        {
+            var known = after.ValueKind == JsonValueKind.Object ? after.GetProperty("id").GetString() : null;
+            var recorded = (await Decisions()).Where(d => d.GetProperty("trigger").GetString() == trigger).Select(d => d.GetProperty("id").GetString()).ToHashSet();
+            var scheduler = await App.Services.GetRequiredService<ISchedulerFactory>().LookupScheduler(App.Services.GetRequiredService<SchedulerName>().Value);
+            await scheduler!.TriggerJob(new JobKey(job));
+            for (var i = 0; i < 400; i++)
+            {
+                var fresh = (await Decisions()).FirstOrDefault(d => d.GetProperty("trigger").GetString() == trigger
+                    && !recorded.Contains(d.GetProperty("id").GetString()) && d.GetProperty("id").GetString() != known);
+                if (fresh.ValueKind == JsonValueKind.Object) return fresh;
+                await Task.Delay(25);
+            }
+            throw new Xunit.Sdk.XunitException($"no '{trigger}' cycle after the {job} job ran");
+        }
+
+        public async Task<JsonElement> RecordAsync(JsonElement decision) =>
+            JsonDocument.Parse(await Http.GetStringAsync($"/api/decisions/{decision.GetProperty("id").GetString()}")).RootElement;
+
+        private async Task<List<JsonElement>> Decisions() =>
+            JsonDocument.Parse(await Http.GetStringAsync("/api/decisions?limit=50")).RootElement.EnumerateArray().ToList();
+
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await App.StopAsync();
+            await App.DisposeAsync();
+            await Ercot.DisposeAsync();
+        }
+    }
+}
