@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Curtail.Core;
 using Curtail.Core.Time;
 using Curtail.Forecasting;
-using Curtail.Forecasting.Learning;
 using Curtail.Forecasting.Models;
 using Curtail.Forecasting.Training;
 
@@ -21,10 +20,10 @@ public sealed class TrainCommand : ICliCommand
         var point = ForecastOptions.Point();
         var data = ForecastOptions.Data();
         var strike = new Option<double>("--strike") { Description = "Spike strike in $/MWh for the spike probability.", DefaultValueFactory = _ => 100 };
-        var trees = new Option<int>("--trees") { Description = "Trees per ensemble.", DefaultValueFactory = _ => 120 };
+        var trees = new Option<int>("--trees") { Description = "Boosting rounds (trees) per model.", DefaultValueFactory = _ => 120 };
         var seed = new Option<int>("--seed") { Description = "Seed for row sampling (training is deterministic for a seed).", DefaultValueFactory = _ => 42 };
         var export = new Option<string?>("--export-csv") { Description = "Also write the training and held-out feature rows to this CSV (for tools/xgboost_compare.py)." };
-        var command = new Command("train", "Train the gradient-boosted price forecaster (P10/P50/P90, mean, spike probability) and write its model card.");
+        var command = new Command("train", "Train the LightGBM price forecaster (P10/P50/P90, mean, spike probability) and write its model card.");
         foreach (var o in new Option[] { from, to, holdoutTo, outPath, point, data, strike, trees, seed, export }) command.Options.Add(o);
         command.SetAction(p =>
         {
