@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Curtail.Core;
 using Curtail.Core.Policies;
+using Curtail.Core.Sites;
 using Curtail.Core.Time;
 using Curtail.Forecasting.Evaluation;
 using Curtail.Forecasting.FourCp;
@@ -90,14 +91,15 @@ public sealed class ForecastEvalCommand : ICliCommand
             var reference = SimulationRunner.Run(inputs, keepIntervals: true);
             var options = new ForecastPolicyOptions { RiskWeight = p.GetValue(risk) };
             List<IntervalRecord> Records() => new(inputs.IntervalCount);
-            var (forecastRecords, tunedRecords, fixedRecords) = (Records(), Records(), Records());
-            BacktestTotals? forecastTotals = null, tunedTotals = null, fixedTotals = null;
+            var (forecastRecords, tunedRecords, fixedRecords, breakevenRecords) = (Records(), Records(), Records(), Records());
+            BacktestTotals? forecastTotals = null, tunedTotals = null, fixedTotals = null, breakevenTotals = null;
             Parallel.Invoke(
                 () => forecastTotals = Backtester.Run(inputs, new ForecastPolicy(forecaster, () => history, siteDef, options), forecastRecords),
                 () =>
                 {
                     tunedTotals = Backtester.Run(inputs, tuned.Rule.Policy(), tunedRecords);
                     fixedTotals = Backtester.Run(inputs, ReactiveRule.Fixed6255.Policy(), fixedRecords);
+                    breakevenTotals = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Breakeven), breakevenRecords);
                 });
             var rows = new List<(string Policy, BacktestTotals Totals, FourCpReport? FourCp)>
             {
@@ -105,16 +107,19 @@ public sealed class ForecastEvalCommand : ICliCommand
                 ("forecast", forecastTotals!, null),
                 ($"{tuned.Rule.Name} (tuned)", tunedTotals!, null),
                 (ReactiveRule.Fixed6255.Name, fixedTotals!, null),
+                ("breakeven (reactive, per group)", breakevenTotals!, null),
             };
             var monthly = (
                 Forecast: ReactiveBaselines.MonthlyProfit(forecastRecords), Tuned: ReactiveBaselines.MonthlyProfit(tunedRecords),
-                Fixed: ReactiveBaselines.MonthlyProfit(fixedRecords), AlwaysOn: ReactiveBaselines.MonthlyProfit(reference.AlwaysOnIntervals!),
+                Fixed: ReactiveBaselines.MonthlyProfit(fixedRecords), Breakeven: ReactiveBaselines.MonthlyProfit(breakevenRecords),
+                AlwaysOn: ReactiveBaselines.MonthlyProfit(reference.AlwaysOnIntervals!),
                 Oracle: ReactiveBaselines.MonthlyProfit(reference.OracleIntervals!));
             var n = p.GetValue(resamples);
             var gains = new (string Comparison, GainInterval Interval)[]
             {
                 ("forecast − tuned reactive", GainBootstrap.Interval(ReactiveBaselines.Blocks(monthly.Forecast, monthly.Tuned, monthly.AlwaysOn, monthly.Oracle), resamples: n)),
                 ("forecast − 62/55", GainBootstrap.Interval(ReactiveBaselines.Blocks(monthly.Forecast, monthly.Fixed, monthly.AlwaysOn, monthly.Oracle), resamples: n)),
+                ("forecast − breakeven", GainBootstrap.Interval(ReactiveBaselines.Blocks(monthly.Forecast, monthly.Breakeven, monthly.AlwaysOn, monthly.Oracle), resamples: n)),
                 ("tuned reactive − 62/55", GainBootstrap.Interval(ReactiveBaselines.Blocks(monthly.Tuned, monthly.Fixed, monthly.AlwaysOn, monthly.Oracle), resamples: n)),
             };
 

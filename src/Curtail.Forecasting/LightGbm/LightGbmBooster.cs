@@ -28,6 +28,7 @@ public sealed class LightGbmBooster : IDisposable
     /// <summary>Loads a model from LightGBM's text format; a text LightGBM refuses is a <see cref="LightGbmException"/>.</summary>
     public static LightGbmBooster FromText(string text)
     {
+        LightGbmNative.EnsureInitialised();
         LightGbmNative.Check(LightGbmNative.LGBM_BoosterLoadModelFromString(text, out var iterations, out var raw), "LoadModelFromString");
         var handle = new BoosterHandle(raw);
         LightGbmNative.Check(LightGbmNative.LGBM_BoosterGetNumFeature(raw, out var features), "GetNumFeature");
@@ -120,6 +121,7 @@ public sealed class LightGbmDataset : IDisposable
     public LightGbmDataset(double[] x, int columns, string parameters)
     {
         if (columns < 1 || x.Length % columns != 0 || x.Length == 0) throw new ArgumentException("feature matrix is empty or ragged");
+        LightGbmNative.EnsureInitialised();
         Rows = x.Length / columns;
         Columns = columns;
         LightGbmNative.Check(LightGbmNative.LGBM_DatasetCreateFromMat(x, LightGbmNative.DtypeFloat64, Rows, columns, 1, parameters, IntPtr.Zero, out var raw), "DatasetCreateFromMat");

@@ -16,6 +16,25 @@ internal static class LightGbmNative
     public const int PredictNormal = 0;
     public const int ImportanceSplit = 0;
 
+    [DllImport("libc.so.6", EntryPoint = "setenv")]
+    private static extern int SetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+
+    private static readonly Lazy<bool> Initialised = new(() =>
+    {
+        // LightGBM's OpenMP threads spin while they wait by default: on a machine shared with other work a spinning
+        // thread holds a core the thread it waits for needs. Passive waiting, unless the user chose otherwise; set
+        // before lib_lightgbm (and so libgomp) is loaded, which reads it once.
+        if (OperatingSystem.IsLinux())
+        {
+            try { SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0); }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException) { }
+        }
+        return true;
+    });
+
+    /// <summary>Call before the first LightGBM call.</summary>
+    public static void EnsureInitialised() => _ = Initialised.Value;
+
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     private static extern IntPtr LGBM_GetLastError();
 
