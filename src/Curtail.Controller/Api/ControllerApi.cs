@@ -75,10 +75,12 @@ public static class ControllerApi
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock, DemandResponse.FourCpWatch watch)
+    private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock, DemandResponse.FourCpWatch watch, Safety.ControllerAlarms alarms,
+        ControllerHostOptions options)
     {
         var v = rt.Snapshot();
         var now = clock.Time.GetUtcNow();
+        var ages = Safety.InputAges.At(v, now, (options.DeviceTime ?? clock.Time).GetUtcNow());
         var p = v.Prices;
         var lastSettled = -1;
         if (p is not null)
@@ -92,7 +94,11 @@ public static class ControllerApi
             {
                 last_settled = lastSettled >= 0 ? p!.Prices[lastSettled] : (double?)null,
                 last_interval_start = lastSettled >= 0 ? p![lastSettled].StartUtc : (DateTimeOffset?)null,
-                stale = v.PricesStale,
+                // From the age now, not from the last poll's outcome: a hung feed ages without failing.
+                stale = ages.PricesStale,
+                age_seconds = ages.SettledPrice?.TotalSeconds,
+                sced_stale = ages.ScedStale,
+                sced_age_seconds = ages.Sced?.TotalSeconds,
                 last_sced_lmp = v.Sced is { Count: > 0 } sced ? sced.Prices[^1] : (double?)null,
                 last_sced_time = v.Sced is { Count: > 0 } sced2 ? sced2[sced2.Count - 1].StartUtc : (DateTimeOffset?)null,
             },
@@ -102,6 +108,10 @@ public static class ControllerApi
             site_load_kw = v.Miners.Count > 0 ? v.Miners.Sum(m => m.PowerW) / 1000 : v.Genset?.ActivePowerKw,
             genset = v.Genset,
             genset_link_problem = v.GensetLinkProblem,
+            genset_reading_age_seconds = ages.GensetReading?.TotalSeconds,
+            genset_stale = ages.GensetStale,
+            miners_unreadable = ages.MinersUnreadable,
+            alarms = alarms.Active.Select(a => new { name = a.Name, detail = a.Detail, since = a.Since }),
             miners_by_state = v.Miners.GroupBy(m => m.Mode).ToDictionary(g => g.Key, g => g.Count()),
             miners = v.Miners,
             active_events = v.Events.Where(e => e.ActiveAt(now)),

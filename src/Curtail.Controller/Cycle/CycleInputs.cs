@@ -32,6 +32,21 @@ public sealed record CycleInputs
     public string? GensetLinkProblem { get; init; }
     public required double SiteLoadKw { get; init; }
     public bool PricesStale { get; init; }
+
+    /// <summary>
+    /// Why the price policy must not wake miners this cycle (no fresh settled price, a failed cycle), or null. It may
+    /// still curtail; every other limit (override, events, 4CP, genset) applies as usual.
+    /// </summary>
+    public string? HoldReason { get; init; }
+
+    /// <summary>
+    /// The most a held price target may be: what the miners were measured to draw, when the cycle reads them (without a
+    /// fleet to measure, the held group states' nameplate share is the bound).
+    /// </summary>
+    public double? HoldAtKw { get; init; }
+
+    /// <summary>How old each input was at the decision.</summary>
+    public Safety.InputAges? Ages { get; init; }
 }
 
 /// <summary>One thing that limits the site target this cycle, in the order they were applied.</summary>

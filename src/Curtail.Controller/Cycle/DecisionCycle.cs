@@ -1,20 +1,35 @@
-using System.Diagnostics;
-using System.Text.Json;
+using Curtail.Controller.DemandResponse;
 using Curtail.Controller.Hosting;
+using Curtail.Controller.Safety;
 using Curtail.Controller.Storage;
 using Curtail.Controller.Telemetry;
 using Curtail.Core.Decisions;
-using Curtail.Core.Time;
+using Curtail.Miners;
 using Curtail.Miners.Fleet;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Curtail.Controller.Cycle;
 
+/// <summary>How a cycle learns the miners' state and what it may decide.</summary>
+public enum CycleMode
+{
+    /// <summary>Reads every miner, then decides.</summary>
+    Normal,
+
+    /// <summary>A fail-safe: decides at once from what is known (the last read and the commands since), without reading.</summary>
+    Preempt,
+
+    /// <summary>After a failed cycle: decides from what is known and holds the price policy where it is.</summary>
+    Safe,
+}
+
 /// <summary>
 /// One decision cycle: snapshot the inputs (prices, genset, miners re-read from the devices, trader settings, events),
-/// decide the site target with the shared engine, allocate and dispatch to the miners in one batch, and record it all.
-/// Cycles never overlap; a cycle that finds nothing changed still re-applies the target, so a miner that woke by
-/// itself or a missed cycle is corrected on the next one.
+/// decide the site target with the shared engine, record the decision, dispatch to the miners in one batch from the
+/// cycle's own read, and record the outcome. Cycles never overlap, except that a fail-safe (<see cref="PreemptAsync"/>)
+/// cancels the one in flight and decides from what is known. A fault in any one input costs that input only; a cycle
+/// that fails all the same is followed by a safe action and a retry, never by silence.
 /// </summary>
 public sealed class DecisionCycle(
     ControllerRuntime runtime,
@@ -25,25 +40,51 @@ public sealed class DecisionCycle(
     TimeProvider time,
     ILogger<DecisionCycle> log,
     TimeProvider? deviceTime = null,
-    DemandResponse.FourCpWatch? fourCpWatch = null)
+    FourCpWatch? fourCpWatch = null,
+    ControllerAlarms? alarms = null,
+    PriceService? prices = null) : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Core.Economics.IntervalEconomics _economics = new(planner.Site);
-    private DateTimeOffset? _lastCycle;
+    /// <summary>How long a fail-safe waits for the cancelled cycle to let go before it acts alongside it.</summary>
+    public static readonly TimeSpan PreemptWait = TimeSpan.FromSeconds(1);
 
-    public async Task<CycleRecord> RunAsync(string trigger, CancellationToken ct)
+    /// <summary>When a failed cycle is tried again (service clock).</summary>
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most a start-up price poll may delay the first decision (stored prices are read first).</summary>
+    public static readonly TimeSpan StartupPollTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most a fail-safe waits for the 4CP watch (which reads its own store); beyond it, the last answer stands.</summary>
+    private static readonly TimeSpan PreemptWatchWait = TimeSpan.FromMilliseconds(200);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _flightLock = new();
+    private readonly ControllerAlarms _alarms = alarms ?? new ControllerAlarms(NullLogger<ControllerAlarms>.Instance);
+    private readonly KnownFleet _known = new();
+    private readonly DecisionCycleRecorder _recorder = new(planner.Site, store, runtime, telemetry);
+    private CancellationTokenSource? _inFlight;
+    private GroupState[]? _groups;
+    private FourCpHour? _lastWatchHour;
+    private bool _startupPricesLoaded;
+    private DateTimeOffset? _retryAt;
+    private ChangeAlarm? _changes;
+
+    public ControllerAlarms Alarms => _alarms;
+
+    /// <summary>The next change the cycle will act on by itself (an override's end, a release, a deadline, a retry).</summary>
+    public ScheduledChange? NextScheduledChange => _changes?.Next;
+
+    /// <summary>How a scheduled change asks for its cycle (set by the host: urgent ones preempt, others queue).</summary>
+    public Action<ScheduledChange>? RequestCycle
+    {
+        set => _changes = value is null ? null : new ChangeAlarm(time, value);
+    }
+
+    public async Task<CycleRecord?> RunAsync(string trigger, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            return await RunLockedAsync(trigger, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A failed cycle is logged with its reason; the next one starts again from a fresh read of everything.
-            log.LogError(ex, "cycle {Trigger} failed: {Reason}", trigger, ex.Message);
-            throw;
+            return await RunGuardedAsync(trigger, CycleMode.Normal, ct);
         }
         finally
         {
@@ -51,28 +92,88 @@ public sealed class DecisionCycle(
         }
     }
 
-    private async Task<CycleRecord> RunLockedAsync(string trigger, CancellationToken ct)
+    /// <summary>
+    /// The fail-safe's entry (genset link loss, overload, under-frequency, a dispatch or its deadline): cancels the cycle
+    /// in flight, waits at most <see cref="PreemptWait"/> for it to let go, and decides from what is known, without
+    /// queueing behind it.
+    /// </summary>
+    public async Task<CycleRecord?> PreemptAsync(string trigger, CancellationToken ct = default)
+    {
+        lock (_flightLock) _inFlight?.Cancel();
+        var entered = await _gate.WaitAsync(PreemptWait, ct);
+        if (!entered) log.LogWarning("fail-safe {Trigger}: the running cycle did not stop within {Wait} s; acting alongside it", trigger, PreemptWait.TotalSeconds);
+        try
+        {
+            return await RunGuardedAsync(trigger, CycleMode.Preempt, ct);
+        }
+        finally
+        {
+            if (entered) _gate.Release();
+        }
+    }
+
+    private async Task<CycleRecord?> RunGuardedAsync(string trigger, CycleMode mode, CancellationToken ct)
+    {
+        using var flight = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        lock (_flightLock) _inFlight = flight;
+        try
+        {
+            var record = await RunCoreAsync(trigger, mode, flight.Token);
+            _alarms.Clear(ControllerAlarms.CycleFailed);
+            _retryAt = null;
+            return record;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("cycle {Trigger} preempted by a fail-safe", trigger);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogError(ex, "cycle {Trigger} failed: {Reason}; holding the site from what is known", trigger, ex.Message);
+            telemetry.CycleFailures.Add(1);
+            var now = time.GetUtcNow();
+            _alarms.Raise(ControllerAlarms.CycleFailed, $"{trigger}: {ex.Message}", now);
+            _retryAt = now + RetryAfterFailure;
+            if (mode == CycleMode.Safe) return null;
+            try
+            {
+                return await RunCoreAsync($"safe:{trigger}", CycleMode.Safe, flight.Token);
+            }
+            catch (Exception safeEx) when (safeEx is not OperationCanceledException)
+            {
+                log.LogCritical(safeEx, "the safe action after cycle {Trigger} failed too: {Reason}", trigger, safeEx.Message);
+                return null;
+            }
+        }
+        finally
+        {
+            lock (_flightLock) if (_inFlight == flight) _inFlight = null;
+            ScheduleChanges();
+        }
+    }
+
+    private async Task<CycleRecord> RunCoreAsync(string trigger, CycleMode mode, CancellationToken ct)
     {
         using var activity = CurtailTelemetry.Traces.StartActivity("decision_cycle");
         activity?.SetTag("curtail.trigger", trigger);
         var site = planner.Site;
+        await LoadStartupPricesAsync(ct);
 
-        // 1. Snapshot: re-read the miners so the decision starts from what is really running.
-        IReadOnlyList<MinerSnapshot> miners = [];
-        if (actuator is not null)
-        {
-            var reads = await actuator.ReadAllAsync(ct);
-            miners = reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList();
-            runtime.SetMiners(miners);
-        }
+        // 1. Snapshot: re-read the miners so the decision starts from what is really running; a fail-safe uses what is known.
+        var reads = await ReadMinersAsync(mode, ct);
+        var miners = reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList();
+        if (actuator is not null) runtime.SetMiners(miners);
         var view = runtime.Snapshot();
         var now = time.GetUtcNow();
+        var deviceNow = (deviceTime ?? time).GetUtcNow();
+        var ages = InputAges.At(view, now, deviceNow);
+        _alarms.Update(ages, now);
         var measuredKw = actuator is not null ? miners.Sum(m => m.PowerW) / 1000 : view.Genset?.ActivePowerKw ?? 0;
         var (settled, lastStart) = SettledPrices(view, now);
-        var stored = store.LoadGroupStates();
-        var groups = site.Fleet.Select(g => stored.TryGetValue(g.Name, out var s) ? s : GroupState.RunningLongSince).ToArray();
+        var groups = GroupStates(site, now);
         var inConfiguredWindow = InFourCpWindow(view.Config.FourCp, now);
-        var watchHour = fourCpWatch is null ? null : await fourCpWatch.EvaluateAsync(now, ct);
+        var watchHour = await WatchHourAsync(now, mode, ct);
         var inputs = new CycleInputs
         {
             Now = now,
@@ -86,57 +187,170 @@ public sealed class DecisionCycle(
             InFourCpWindow = inConfiguredWindow || watchHour is { Curtail: true },
             FourCpReason = watchHour is { Curtail: true } ? $"4CP watch: {watchHour.Reason}" : inConfiguredWindow ? "configured 4CP window (controller.four_cp)" : null,
             GensetConfigured = view.Config.Genset is not null,
-            DeviceNow = (deviceTime ?? time).GetUtcNow(),
+            DeviceNow = deviceNow,
             Genset = view.Genset,
             GensetLinkProblem = view.GensetLinkProblem,
             SiteLoadKw = measuredKw,
-            PricesStale = view.PricesStale,
+            PricesStale = ages.PricesStale,
+            HoldReason = HoldReason(mode, ages, trigger),
+            HoldAtKw = actuator is not null ? measuredKw : null,
+            Ages = ages,
         };
 
-        // 2. Decide.
-        var decision = planner.Decide(inputs);
+        // 2. Decide. A policy that throws holds the site rather than failing the cycle (the limits still apply).
+        var decision = Decide(inputs);
         activity?.SetTag("curtail.target_kw", decision.TargetKw);
         activity?.SetTag("curtail.limited_by", decision.LimitedBy);
 
-        // 3. Dispatch in one batch, confirmed by read-back.
+        // 3. Record the decision before the first command, so a crash mid-dispatch restarts from it.
+        _groups = decision.NextGroups;
+        var pending = _recorder.Decided(trigger, inputs, decision, measuredKw, watchHour);
+        TryStore(() => _recorder.SaveDecided(pending, decision), "recording the decision", now);
+
+        // 4. Dispatch in one batch from this cycle's snapshot (no second read), confirmed by read-back.
         ActuationReport? report = null;
         if (actuator is not null)
         {
             using var dispatch = CurtailTelemetry.Traces.StartActivity("dispatch");
             if (inputs.ActiveEvents.Count > 0 || decision.LimitedBy is "demand_response" or "4cp") actuator.BeginEvent();
             else if (actuator.InEvent) actuator.EndEvent();
-            report = await actuator.ApplyTargetAsync(decision.TargetKw * 1000, ct);
+            _known.BeginDispatch();
+            report = await actuator.ApplyTargetAsync(decision.TargetKw * 1000, reads, ct);
+            _known.Completed(report);
             dispatch?.SetTag("curtail.commands", report.Results.Count);
-            foreach (var r in report.Results)
-            {
-                telemetry.Commands.Add(1);
-                if (r.Outcome != DispatchOutcome.Confirmed) telemetry.CommandFailures.Add(1);
-                else telemetry.CommandLatencyMs.Record((r.ConfirmLatency ?? r.CommandLatency).TotalMilliseconds);
-            }
+            _recorder.CountCommands(report);
+            // The status shows what the dispatch confirmed, not the read before it.
+            runtime.SetMiners(_known.Reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList());
         }
 
-        // 4. Record.
-        store.SaveGroupStates(site.Fleet.Select(g => g.Name).ToList(), decision.NextGroups);
-        var record = new CycleRecord(Guid.NewGuid().ToString("N"), now, trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy,
-            measuredKw, report is null ? null : report.ExpectedLoadW / 1000,
-            JsonSerializer.Serialize(new { inputs.Now, settled_prices_tail = settled.TakeLast(8), inputs.LastSettledIntervalStart, inputs.HashpriceUsdPerThDay,
-                groups = groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
-                inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, inputs.FourCpReason, four_cp_probability = watchHour?.Probability, genset = inputs.Genset,
-                inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale }, Json),
-            JsonSerializer.Serialize(new { decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
-                groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
-                genset = decision.Genset?.ToString() }, Json),
-            JsonSerializer.Serialize(report?.Results.Select(r => new { miner = r.MinerId, action = r.Action.ToString(), outcome = r.Outcome.ToString(), command_ms = r.CommandLatency.TotalMilliseconds, confirm_ms = r.ConfirmLatency?.TotalMilliseconds, r.Error })
-                ?? [], Json));
-        store.SaveCycle(record);
-        RecordEvents(inputs, measuredKw, now);
-        UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
-        runtime.SetLastDecision(new { record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits,
-            expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false } });
+        // 5. Record the outcome.
+        var record = pending with { ExpectedLoadKw = report is null ? null : report.ExpectedLoadW / 1000, MinerResultsJson = DecisionCycleRecorder.ResultsJson(report) };
+        TryStore(() => store.SaveCycle(record), "recording the dispatch", now);
+        TryStore(() => _recorder.RecordEvents(inputs, measuredKw, now), "recording demand-response intervals", now);
+        _recorder.UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
+        runtime.SetLastDecision(DecisionCycleRecorder.Summary(record, decision, measuredKw, report));
         log.LogInformation("cycle {Trigger}: target {Target:F0} kW (limited by {Limiter}), measured {Measured:F0} kW, {Commands} commands",
             trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);
-        _lastCycle = now;
         return record;
+    }
+
+    private async Task<IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)>> ReadMinersAsync(CycleMode mode, CancellationToken ct)
+    {
+        if (actuator is null) return [];
+        if (mode != CycleMode.Normal && _known.HasRead) return _known.ForFailSafe();
+        var reads = await actuator.ReadAllAsync(ct);
+        _known.Read(reads);
+        return reads;
+    }
+
+    private CycleDecision Decide(CycleInputs inputs)
+    {
+        try
+        {
+            return planner.Decide(inputs);
+        }
+        catch (Exception ex) when (inputs.HoldReason is null)
+        {
+            log.LogError(ex, "price policy failed: {Reason}; holding the miners as they are", ex.Message);
+            return planner.Decide(inputs with { HoldReason = $"price policy failed: {ex.Message}" });
+        }
+    }
+
+    private static string? HoldReason(CycleMode mode, InputAges ages, string trigger) =>
+        mode == CycleMode.Safe ? $"after a failed cycle ({trigger})"
+        : ages.PricesStale ? (ages.SettledPrice is { } age ? $"no fresh settled price (last ended {age.TotalMinutes:0} min ago)" : "no settled price yet")
+        : null;
+
+    /// <summary>
+    /// The price policy's group states: this process's own copy, else the stored ones (a restart), else inferred from the
+    /// miners, conservatively: a group whose miners are mostly asleep is curtailed as of now, so its minimum off time
+    /// holds it through whatever made it sleep.
+    /// </summary>
+    private GroupState[] GroupStates(Core.Sites.SiteDefinition site, DateTimeOffset now)
+    {
+        if (_groups is { } known && known.Length == site.Fleet.Count) return known;
+        IReadOnlyDictionary<string, GroupState> stored;
+        try
+        {
+            stored = store.LoadGroupStates();
+        }
+        catch (Exception ex)
+        {
+            _alarms.Raise(ControllerAlarms.StoreFailed, $"reading group states: {ex.Message}", now);
+            stored = new Dictionary<string, GroupState>();
+        }
+        var inferred = _known.HasRead ? _known.InferGroups(site, now) : null;
+        return site.Fleet.Select((g, i) => stored.TryGetValue(g.Name, out var s) ? s : inferred?[i] ?? GroupState.RunningLongSince).ToArray();
+    }
+
+    private async Task<FourCpHour?> WatchHourAsync(DateTimeOffset now, CycleMode mode, CancellationToken ct)
+    {
+        if (fourCpWatch is null) return null;
+        try
+        {
+            if (mode == CycleMode.Normal) return _lastWatchHour = await fourCpWatch.EvaluateAsync(now, ct);
+            // A fail-safe does not wait on the watch's feeds: its stored answer for the hour, or the last one.
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bounded.CancelAfter(PreemptWatchWait);
+            return _lastWatchHour = await fourCpWatch.EvaluateAsync(now, bounded.Token);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            _alarms.Raise(ControllerAlarms.FourCpWatchFailed, ex.Message, now);
+            return _lastWatchHour;
+        }
+    }
+
+    /// <summary>
+    /// Before the first decision after a start: the stored prices, then one bounded poll, so that a restart never
+    /// decides on an empty price history (which would read as "no price" and, before, woke a curtailed site).
+    /// </summary>
+    private async Task LoadStartupPricesAsync(CancellationToken ct)
+    {
+        if (_startupPricesLoaded || prices is null) return;
+        _startupPricesLoaded = true;
+        try
+        {
+            prices.LoadStored();
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bounded.CancelAfter(StartupPollTimeout);
+            await prices.PollAsync(bounded.Token);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("start-up price load: {Reason}; deciding on what is stored", ex.Message);
+        }
+    }
+
+    private void TryStore(Action write, string what, DateTimeOffset now)
+    {
+        try
+        {
+            write();
+            _alarms.Clear(ControllerAlarms.StoreFailed);
+        }
+        catch (Exception ex)
+        {
+            // The store failing must not stop a curtailment: the dispatch goes on and the alarm says what was not kept.
+            log.LogError(ex, "store: {What} failed: {Reason}", what, ex.Message);
+            _alarms.Raise(ControllerAlarms.StoreFailed, $"{what}: {ex.Message}", now);
+        }
+    }
+
+    private void ScheduleChanges()
+    {
+        if (_changes is null) return;
+        var view = runtime.Snapshot();
+        var now = time.GetUtcNow();
+        var changes = new List<ScheduledChange>();
+        if (view.Override is { } o) changes.Add(new(o.Until, "override:end", false));
+        foreach (var e in view.Events.Where(e => e.ActiveAt(now)))
+        {
+            if (e.ReleaseAt is { } release) changes.Add(new(release, $"release:{e.Id}", false));
+            if (e.TargetMetAt is null) changes.Add(new(e.Deadline, $"deadline:{e.Id}", true));
+        }
+        if (_retryAt is { } retry) changes.Add(new(retry, "retry", false));
+        _changes.Schedule(changes, now);
     }
 
     /// <summary>Prices of intervals that ended by now, most recent last (at most two days: the policies look back hours).</summary>
@@ -159,49 +373,13 @@ public sealed class DecisionCycle(
     private static bool InFourCpWindow(Config.FourCpConfig? fourCp, DateTimeOffset now)
     {
         if (fourCp is null) return false;
-        var local = CentralPrevailingTime.ToLocal(now);
+        var local = Core.Time.CentralPrevailingTime.ToLocal(now);
         return fourCp.Months.Contains(local.Month) && fourCp.Hours.Contains(local.Hour);
     }
 
-    private void RecordEvents(CycleInputs inputs, double measuredKw, DateTimeOffset now)
+    public void Dispose()
     {
-        foreach (var e in inputs.ActiveEvents)
-        {
-            var intervalStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.FromMinutes(15).Ticks, TimeSpan.Zero);
-            store.SaveEventInterval(new DemandResponse.EventIntervalRecord(e.Id, intervalStart, measuredKw / 1000, e.CeilingMw, e.BaselineMw));
-            if (e.TargetMetAt is null && measuredKw / 1000 <= e.CeilingMw + 1e-6)
-            {
-                var met = runtime.UpdateEvent(e.Id, x => x with { TargetMetAt = now });
-                if (met is not null) store.SaveEvent(met);
-            }
-        }
+        _changes?.Dispose();
+        _gate.Dispose();
     }
-
-    private void UpdateTelemetry(CycleInputs inputs, CycleDecision decision, double measuredKw, IReadOnlyList<MinerSnapshot> miners, DateTimeOffset now, ControllerRuntime.View view)
-    {
-        telemetry.Cycles.Add(1);
-        if (_lastCycle is { } previous && now > previous)
-        {
-            // Energy and money since the previous cycle, at the measured load and last settled price.
-            var hours = Math.Min((now - previous).TotalHours, 1);
-            var site = planner.Site;
-            telemetry.CurtailedMwh.Add(Math.Max(0, site.FullPowerMw - measuredKw / 1000) * hours);
-            if (inputs.SettledPrices.Length > 0)
-            {
-                var fullKw = site.FullPowerMw * 1000;
-                var share = fullKw > 0 ? Math.Clamp(measuredKw / fullKw, 0, 1) : 0;
-                // The backtest's money model, at the measured share of nameplate.
-                var revenuePerHourAtFull = Enumerable.Range(0, site.Fleet.Count).Sum(g => _economics.RevenuePerHourAtFull(g, inputs.HashpriceUsdPerThDay));
-                var revenue = revenuePerHourAtFull * share * hours;
-                var cost = measuredKw / 1000 * hours * (inputs.SettledPrices[^1] + _economics.AdderUsdPerMwh);
-                telemetry.ProfitUsd.Add(revenue - cost);
-            }
-        }
-        telemetry.SetGauges(new CurtailTelemetry.Gauges(
-            inputs.SettledPrices.Length > 0 ? inputs.SettledPrices[^1] : double.NaN, decision.TargetKw, measuredKw,
-            view.Genset?.AvailablePowerKw ?? double.NaN,
-            miners.GroupBy(m => m.Mode).ToDictionary(g => g.Key, g => g.Count())));
-    }
-
-    private static string TicksText(long ticks) => ticks <= GroupState.LongAgoTicks ? "long ago" : new DateTimeOffset(ticks, TimeSpan.Zero).ToString("u");
 }

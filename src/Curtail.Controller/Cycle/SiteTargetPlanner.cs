@@ -35,14 +35,30 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
             IntervalIndex = -1,
         }, inputs.Groups, next, reasons);
 
+        if (inputs.HoldReason is not null)
+        {
+            // Without a fresh input the price policy may still curtail (the safe direction) but never wakes: a restart
+            // mid-spike must not read "no price" as "run", nor a hung feed's last low price as a reason to resume.
+            for (var g = 0; g < next.Length; g++)
+                if (next[g].IsRunning && !inputs.Groups[g].IsRunning)
+                {
+                    next[g] = inputs.Groups[g];
+                    reasons[g] = DecisionReason.HeldWithoutFreshInput;
+                }
+        }
         var fullKw = site.FullPowerMw * 1000;
-        var priceKw = 0.0;
-        for (var g = 0; g < next.Length; g++)
-            if (next[g].IsRunning) priceKw += site.Fleet[g].FullPowerMw * 1000 * next[g].PowerFraction;
+        var priceKw = HeldKw(next);
+        var priceDetail = $"{policy.Name}: {string.Join(", ", site.Fleet.Select((g, i) => $"{g.Name} {(next[i].IsRunning ? "run" : "curtail")} ({reasons[i]})"))}";
+        if (inputs.HoldReason is { } hold)
+        {
+            // Nor does it wake a miner the groups' states do not know is asleep: at most the load measured now.
+            if (inputs.HoldAtKw is { } measured && measured < priceKw) priceKw = Math.Max(0, measured);
+            priceDetail = $"no waking, at most {priceKw:0.#} kW ({hold}); {priceDetail}";
+        }
 
         var limits = new List<TargetLimit>
         {
-            new("price", priceKw, $"{policy.Name}: {string.Join(", ", site.Fleet.Select((g, i) => $"{g.Name} {(next[i].IsRunning ? "run" : "curtail")} ({reasons[i]})"))}"
+            new("price", priceKw, priceDetail
                 + (inputs.SettledPrices.Length > 0 ? $"; last settled {inputs.SettledPrices[^1]:0.00} $/MWh" : "; no settled price yet")
                 + (inputs.PricesStale ? "; PRICES STALE" : "")),
         };
@@ -78,6 +94,14 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         }
         target = Math.Max(0, target);
         return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset);
+    }
+
+    private double HeldKw(GroupState[] groups)
+    {
+        var kw = 0.0;
+        for (var g = 0; g < groups.Length; g++)
+            if (groups[g].IsRunning) kw += site.Fleet[g].FullPowerMw * 1000 * groups[g].PowerFraction;
+        return kw;
     }
 
     private static ICurtailmentPolicy DefaultPolicy(SiteDefinition s) => s.Policy.Kind switch

@@ -64,22 +64,33 @@ public static class ControllerHost
         builder.WebHost.UseUrls(config.Listen);
         var s = builder.Services;
         s.AddSingleton(new ServiceClock(time));
+        s.AddSingleton(options);
         s.AddSingleton(config);
         var hashprice = SiteFiles.LoadHashprice(new LoadedSite(config.Site, config.Source, Path.GetDirectoryName(Path.GetFullPath(config.Source))));
         s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
         s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db"));
         s.AddSingleton<CurtailTelemetry>();
-        s.AddSingleton<CycleTrigger>();
+        s.AddSingleton<Safety.ControllerAlarms>();
+        s.AddSingleton(sp => new CycleTrigger(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<SchedulerName>(), sp.GetRequiredService<DecisionCycle>));
         s.AddSingleton<ForecastService>();
         s.AddSingleton(sp => new DemandResponse.FourCpWatch(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ILogger<DemandResponse.FourCpWatch>>(),
             config.Prices is null ? null : sp.GetRequiredService<DemandResponse.SystemLoadFeed>()));
         s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null,
             config.Site.Policy.Kind == Core.Sites.PolicyKind.Forecast ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
         s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
-        s.AddSingleton(sp => new DecisionCycle(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<SiteTargetPlanner>(),
-            config.FleetFile is null ? null : sp.GetRequiredService<FleetActuator>(), sp.GetRequiredService<ControllerStore>(),
-            sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime,
-            sp.GetRequiredService<DemandResponse.FourCpWatch>()));
+        s.AddSingleton(sp =>
+        {
+            var alarms = sp.GetRequiredService<Safety.ControllerAlarms>();
+            sp.GetRequiredService<CurtailTelemetry>().ActiveAlarms = () => alarms.Active.Select(a => a.Name).ToList();
+            var cycle = new DecisionCycle(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<SiteTargetPlanner>(),
+                config.FleetFile is null ? null : sp.GetRequiredService<FleetActuator>(), sp.GetRequiredService<ControllerStore>(),
+                sp.GetRequiredService<CurtailTelemetry>(), time, sp.GetRequiredService<ILogger<DecisionCycle>>(), deviceTime,
+                sp.GetRequiredService<DemandResponse.FourCpWatch>(), alarms, config.Prices is null ? null : sp.GetRequiredService<PriceService>());
+            // Overrides that end, events released or due, a retry after a failure: each asks for its cycle at its moment.
+            var trigger = new Lazy<CycleTrigger>(sp.GetRequiredService<CycleTrigger>);
+            cycle.RequestCycle = change => _ = trigger.Value.RunNowAsync(change.Reason, CancellationToken.None);
+            return cycle;
+        });
         if (config.Prices is { } prices)
         {
             s.AddSingleton(_ => BuildErcotClient(prices, config, options));

@@ -18,6 +18,7 @@ public sealed class GensetService(GensetReader reader, ControllerRuntime runtime
     private DateTimeOffset? _lastGood;
     private bool _alarmRaised;
     private ITimer? _failSafeTimer;
+    private bool _linkDown;
 
     public async Task PollAsync(CancellationToken ct)
     {
@@ -26,15 +27,24 @@ public sealed class GensetService(GensetReader reader, ControllerRuntime runtime
         {
             var reading = await reader.ReadAsync(ct);
             runtime.SetGenset(reading, null);
+            bool restored;
             lock (_lock)
             {
                 _lastGood = deviceTime.GetUtcNow();
                 _failSafeTimer?.Dispose();
                 _failSafeTimer = null;
+                restored = _linkDown;
+                _linkDown = false;
             }
             try
             {
                 await RaiseIfUrgentAsync(reading, settings, ct);
+                // A recovered link is acted on at once, not at the next scheduled cycle (the shed it caused can end).
+                if (restored && !_alarmRaised)
+                {
+                    log.LogInformation("genset: link restored; deciding now");
+                    await trigger.RunNowAsync("link:restored", ct);
+                }
             }
             finally
             {
@@ -45,6 +55,7 @@ public sealed class GensetService(GensetReader reader, ControllerRuntime runtime
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             runtime.SetGenset(null, ex.Message);
+            lock (_lock) _linkDown = true;
             trace?.Flush();
             ArmFailSafe(settings, ex.Message);
         }

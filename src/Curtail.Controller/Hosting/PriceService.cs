@@ -11,8 +11,32 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
 {
     public static readonly TimeSpan Lookback = TimeSpan.FromDays(2);
 
+    /// <summary>
+    /// The most one poll may take: a feed that hangs (accepts and never answers) must not hold the poll job, which
+    /// would keep every later poll from running. The prices' age, not this poll's error, makes them stale.
+    /// </summary>
+    public static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Hands the stored prices of the lookback window to the runtime without asking ERCOT (the first step after a start).</summary>
+    public void LoadStored()
+    {
+        var point = runtime.Config.Site.SettlementPoint;
+        var now = time.GetUtcNow();
+        var stale = runtime.Config.Prices?.StaleAfter ?? TimeSpan.FromMinutes(20);
+        var series = store.Read(ErcotReport.RealTimeSpp.EmilId, point, now - Lookback, now);
+        runtime.SetPrices(series, store.Status(ErcotReport.RealTimeSpp.EmilId, point, now, stale).IsStale);
+        runtime.SetSced(store.Read(ErcotReport.ScedLmp.EmilId, point, now - ScedLookback, now));
+    }
+
     /// <summary>Returns true when a newer settled interval arrived.</summary>
     public async Task<bool> PollAsync(CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(PollTimeout);
+        return await PollBoundedAsync(bounded.Token, ct);
+    }
+
+    private async Task<bool> PollBoundedAsync(CancellationToken bounded, CancellationToken ct)
     {
         var point = runtime.Config.Site.SettlementPoint;
         var stale = runtime.Config.Prices?.StaleAfter ?? TimeSpan.FromMinutes(20);
@@ -24,14 +48,14 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         var before = runtime.Snapshot().Prices is { Count: > 0 } p ? p.End : (DateTimeOffset?)null;
         try
         {
-            var summary = await feed.FetchAsync(ErcotReport.RealTimeSpp, point, from, settledEnd, ct);
+            var summary = await feed.FetchAsync(ErcotReport.RealTimeSpp, point, from, settledEnd, bounded);
             // The newest interval is often not published yet when polled; only older holes are worth a warning.
             if (summary.StillMissing.Any(g => g.ToUtc < settledEnd - TimeSpan.FromMinutes(15)))
                 log.LogWarning("prices: {Count} gap(s) still missing for {Point}, first from {From:u}", summary.StillMissing.Count, point, summary.StillMissing[0].FromUtc);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            log.LogWarning("prices: fetch failed, keeping stored prices: {Reason}", ex.Message);
+            log.LogWarning("prices: fetch failed, keeping stored prices: {Reason}", ex is OperationCanceledException ? $"no answer within {PollTimeout.TotalSeconds:0} s" : ex.Message);
         }
         var series = store.Read(ErcotReport.RealTimeSpp.EmilId, point, from, settledEnd);
         var status = store.Status(ErcotReport.RealTimeSpp.EmilId, point, now, stale);
@@ -55,11 +79,13 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         var before = runtime.Snapshot().Sced is { Count: > 0 } s ? s.End : (DateTimeOffset?)null;
         try
         {
-            await feed.FetchAsync(ErcotReport.ScedLmp, point, from, now, ct);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bounded.CancelAfter(PollTimeout);
+            await feed.FetchAsync(ErcotReport.ScedLmp, point, from, now, bounded.Token);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            log.LogWarning("SCED: fetch failed, keeping stored LMPs: {Reason}", ex.Message);
+            log.LogWarning("SCED: fetch failed, keeping stored LMPs: {Reason}", ex is OperationCanceledException ? $"no answer within {PollTimeout.TotalSeconds:0} s" : ex.Message);
         }
         var series = store.Read(ErcotReport.ScedLmp.EmilId, point, from, now);
         runtime.SetSced(series);

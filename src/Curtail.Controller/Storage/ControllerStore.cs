@@ -80,7 +80,9 @@ public sealed partial class ControllerStore : IDisposable
     }
 
     public void SaveCycle(CycleRecord r) => Execute(
-        "INSERT INTO cycles VALUES (@id, @time, @trigger, @target, @price, @limited, @measured, @expected, @inputs, @decision, @miners)",
+        "INSERT INTO cycles VALUES (@id, @time, @trigger, @target, @price, @limited, @measured, @expected, @inputs, @decision, @miners) " +
+        // A cycle is written as decided, before its commands, and again with their outcome.
+        "ON CONFLICT (id) DO UPDATE SET expected_kw = @expected, miner_results = @miners",
         ("id", r.Id), ("time", Iso(r.Time)), ("trigger", r.Trigger), ("target", r.TargetKw), ("price", r.PriceTargetKw), ("limited", r.LimitedBy),
         ("measured", r.MeasuredLoadKw), ("expected", r.ExpectedLoadKw), ("inputs", r.InputsJson), ("decision", r.DecisionJson), ("miners", r.MinerResultsJson));
 

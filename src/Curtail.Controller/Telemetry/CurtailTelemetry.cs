@@ -24,18 +24,29 @@ public sealed class CurtailTelemetry : IDisposable
     public Counter<double> CurtailedMwh { get; }
     public Counter<double> ProfitUsd { get; }
     public Counter<long> Cycles { get; }
+    public Counter<long> CycleFailures { get; }
     public Counter<long> CommandFailures { get; }
     public Counter<long> Commands { get; }
     public Histogram<double> CommandLatencyMs { get; }
 
     public sealed record Gauges(double PriceUsdPerMwh = double.NaN, double TargetKw = 0, double ActualKw = 0, double GensetAvailableKw = double.NaN,
-        IReadOnlyDictionary<string, int>? MinersByState = null);
+        IReadOnlyDictionary<string, int>? MinersByState = null)
+    {
+        public double PriceAgeSeconds { get; init; } = double.NaN;
+        public double ScedAgeSeconds { get; init; } = double.NaN;
+        public double GensetReadingAgeSeconds { get; init; } = double.NaN;
+        public int MinersUnreadable { get; init; }
+    }
+
+    /// <summary>The controller's active alarms, read when the gauges are observed.</summary>
+    public Func<IReadOnlyList<string>>? ActiveAlarms { get; set; }
 
     public CurtailTelemetry()
     {
         CurtailedMwh = _meter.CreateCounter<double>("curtail.curtailed_energy", "MWh", "Energy not drawn against the site's nameplate load");
         ProfitUsd = _meter.CreateCounter<double>("curtail.profit", "USD", "Hash revenue minus energy cost, accumulated per cycle");
         Cycles = _meter.CreateCounter<long>("curtail.decision_cycles", "{cycle}", "Decision cycles run");
+        CycleFailures = _meter.CreateCounter<long>("curtail.decision_cycle_failures", "{cycle}", "Decision cycles that failed and were followed by a safe action");
         Commands = _meter.CreateCounter<long>("curtail.miner_commands", "{command}", "Commands sent to miners");
         CommandFailures = _meter.CreateCounter<long>("curtail.miner_command_failures", "{command}", "Miner commands that failed or were not confirmed");
         CommandLatencyMs = _meter.CreateHistogram<double>("curtail.miner_command_latency", "ms", "Time from sending a command to its confirmation");
@@ -45,6 +56,15 @@ public sealed class CurtailTelemetry : IDisposable
         _meter.CreateObservableGauge("curtail.genset_available", () => _gauges.GensetAvailableKw, "kW", "Power the genset can deliver");
         _meter.CreateObservableGauge("curtail.miners", () => (_gauges.MinersByState ?? new Dictionary<string, int>())
             .Select(kv => new Measurement<int>(kv.Value, new KeyValuePair<string, object?>("state", kv.Key))), "{miner}", "Miners by state");
+        _meter.CreateObservableGauge("curtail.input_age", () => new[]
+        {
+            new Measurement<double>(_gauges.PriceAgeSeconds, new KeyValuePair<string, object?>("input", "settled_price")),
+            new Measurement<double>(_gauges.ScedAgeSeconds, new KeyValuePair<string, object?>("input", "sced")),
+            new Measurement<double>(_gauges.GensetReadingAgeSeconds, new KeyValuePair<string, object?>("input", "genset")),
+        }.Where(m => !double.IsNaN(m.Value)), "s", "Age of each input at the last decision");
+        _meter.CreateObservableGauge("curtail.miners_unreadable", () => _gauges.MinersUnreadable, "{miner}", "Miners that did not answer the last read");
+        _meter.CreateObservableGauge("curtail.alarms", () => (ActiveAlarms?.Invoke() ?? [])
+            .Select(a => new Measurement<int>(1, new KeyValuePair<string, object?>("alarm", a))), "{alarm}", "Active controller alarms (stale inputs, failing miners, failed cycles)");
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {

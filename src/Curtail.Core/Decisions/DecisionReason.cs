@@ -32,4 +32,7 @@ public enum DecisionReason
 
     /// <summary>4CP watch: curtailed through an hour likely to be the month's ERCOT system peak.</summary>
     FourCpWindow,
+
+    /// <summary>Live control: kept curtailed because the decision has no fresh input to wake on (stale prices, a failed cycle).</summary>
+    HeldWithoutFreshInput,
 }

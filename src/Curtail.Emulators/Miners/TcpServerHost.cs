@@ -18,7 +18,10 @@ public sealed class TcpServerHost : IAsyncDisposable
     {
         _handler = handler;
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // Plain SO_REUSEADDR, as the Modbus server does: .NET's ReuseAddress also sets SO_REUSEPORT on Linux, and two
+        // emulators (two test runs, a 30,000-miner fleet from port 20000) would then share a port and split its clients.
+        if (OperatingSystem.IsLinux()) _listener.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        else if (!OperatingSystem.IsWindows()) _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Bind(new IPEndPoint(address, port));
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
     }
