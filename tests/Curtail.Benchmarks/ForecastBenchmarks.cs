@@ -55,10 +55,18 @@ public class ForecastLatencyBenchmarks
     public void Setup()
     {
         var data = ShippedData.Locate();
-        _model = ModelFile.Load(Path.Combine(Path.GetDirectoryName(data.Root)!, "models", "hb_west_2021_2024" + ModelFile.Extension));
+        _model = ModelFile.Load(Path.Combine(ModelsDirectory(), "hb_west_2021_2024" + ModelFile.Extension));
         _history = MarketData.Load(data, "HB_WEST");
         _at = _history.RealTime.End.AddDays(-2);
         PriceFeatures.Fill(_history, _at, _history.SettledCount(_at), 1, _row);
+    }
+
+    /// <summary>The repository's models/ folder, found above the benchmark binary.</summary>
+    private static string ModelsDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "models", "hb_west_2021_2024" + ModelFile.Extension))) return Path.Combine(dir.FullName, "models");
+        throw new InvalidOperationException("models/hb_west_2021_2024 not found above " + AppContext.BaseDirectory);
     }
 
     [Benchmark(Description = "live forecast, 24 intervals x 5 models")]

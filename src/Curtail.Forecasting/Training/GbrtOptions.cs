@@ -9,7 +9,7 @@ public sealed record GbrtOptions
     public int Trees { get; init; } = 120;
     public int MaxDepth { get; init; } = 6;
     /// <summary>Leaves per tree at most (LightGBM grows leaf-wise, within <see cref="MaxDepth"/>).</summary>
-    public int Leaves { get; init; } = 48;
+    public int Leaves { get; init; } = 64;
     public double LearningRate { get; init; } = 0.1;
     public int MinRowsPerLeaf { get; init; } = 40;
     /// <summary>L2 penalty on leaf weights.</summary>
