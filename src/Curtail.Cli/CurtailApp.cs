@@ -9,6 +9,9 @@ public static class CurtailApp
     public const int ExitFailure = 1;
     public const int ExitBadInput = 2;
 
+    /// <summary>The command ran and listed everything, but some items (miners) failed: each is named in the output.</summary>
+    public const int ExitPartial = 3;
+
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("Curtail: grid-aware load curtailment for Bitcoin mining sites in ERCOT");

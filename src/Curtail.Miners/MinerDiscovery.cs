@@ -70,6 +70,9 @@ public static class MinerDiscovery
         return null;
     }
 
+    /// <summary>Anything but cancelling the scan: a host that answers nonsense is simply not identified.</summary>
+    private static bool IsProbeFailure(Exception ex, CancellationToken ct) => !(ex is OperationCanceledException && ct.IsCancellationRequested);
+
     private static bool Contains(string text, string marker) => text.Contains(marker, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A field anywhere in the version reply (VERSION[0] or a Whatsminer Msg object).</summary>
@@ -97,7 +100,7 @@ public static class MinerDiscovery
             var reply = TolerantJson.ParseObject(text, "version");
             return reply["STATUS"] is null ? null : reply.ToJsonString();
         }
-        catch (Exception ex) when (ex is MinerException or FormatException)
+        catch (Exception ex) when (IsProbeFailure(ex, ct))
         {
             return null;
         }
@@ -112,7 +115,7 @@ public static class MinerDiscovery
             var reply = await client.CommandAsync("devdetails", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
             return TolerantJson.Text(TolerantJson.First(reply, "DEVDETAILS")?["Model"]);
         }
-        catch (MinerException)
+        catch (Exception ex) when (IsProbeFailure(ex, ct))
         {
             return null;
         }
@@ -128,7 +131,7 @@ public static class MinerDiscovery
             var info = TolerantJson.ParseObject(reply.Body, "info");
             return (TolerantJson.Text(info["miner"]), TolerantJson.Text(info["fw_version"]) is { } v ? "Vnish " + v : null);
         }
-        catch (Exception ex) when (ex is MinerException or FormatException)
+        catch (Exception ex) when (IsProbeFailure(ex, ct))
         {
             return null;
         }
@@ -149,7 +152,7 @@ public static class MinerDiscovery
             if (Contains(reply.Body, "AnthillOS") || Contains(reply.Body, "Vnish")) return (MinerFamily.Vnish, "web title AnthillOS");
             return (null, "");
         }
-        catch (MinerException)
+        catch (Exception ex) when (IsProbeFailure(ex, ct))
         {
             return (null, "");
         }
@@ -165,7 +168,7 @@ public static class MinerDiscovery
             var fw = TolerantJson.Text(reply["msg"]?["system"]?["fwversion"]);
             return fw is null ? null : (fw, TolerantJson.Text(reply["msg"]?["miner"]?["type"]));
         }
-        catch (MinerException)
+        catch (Exception ex) when (IsProbeFailure(ex, ct))
         {
             return null;
         }

@@ -30,6 +30,20 @@ public class MinerException : Exception
         Reason = reason;
     }
 
+    /// <summary>
+    /// Any failure of one command on one miner as that miner's <see cref="MinerException"/>: a MinerException as it
+    /// is, a timeout or lost connection by its kind, anything else (a reply the driver could not make sense of:
+    /// duplicate keys, 1e999, a wrong type, a driver bug) as a protocol failure naming the command and the problem.
+    /// Callers let cancellation of the whole batch through before calling this.
+    /// </summary>
+    public static MinerException Contain(string minerId, string command, Exception failure) => failure switch
+    {
+        MinerException known => known,
+        TimeoutException or OperationCanceledException => new(minerId, MinerFailureKind.Timeout, $"{command}: {failure.Message}", failure),
+        IOException or System.Net.Sockets.SocketException => new(minerId, MinerFailureKind.Connection, $"{command}: {failure.Message}", failure),
+        _ => new(minerId, MinerFailureKind.Protocol, $"{command}: unexpected reply ({failure.GetType().Name}: {failure.Message})", failure),
+    };
+
     /// <summary>Worth retrying: the same command may succeed a moment later.</summary>
     public bool IsTransient => Kind is MinerFailureKind.Connection or MinerFailureKind.Timeout or MinerFailureKind.Busy
         or MinerFailureKind.Protocol;

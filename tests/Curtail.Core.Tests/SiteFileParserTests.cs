@@ -57,6 +57,17 @@ public class SiteFileParserTests
     [InlineData("  pool_fee: 0.02", "  pool_fee: 1.2", "site.yaml:8: economics.pool_fee: is a fraction in [0, 1), got 1.2")]
     [InlineData("confirm_intervals: 2", "confirm_intervals: 0", "site.yaml:16: policy.confirm_intervals: must be at least 1, got 0")]
     [InlineData("group: s21,", "group: s19jpro,", "fleet[1].group: duplicate group name 's19jpro'")]
+    [InlineData("hashrate_th: 100,", "hashrate_th: NaN,", "site.yaml:10: fleet[0].hashrate_th: must be a finite number, got 'NaN'")]
+    [InlineData("power_w: 3500", "power_w: 1e400", "site.yaml:11: fleet[1].power_w: must be a finite number, got '1e400'")]
+    [InlineData("power_w: 3500", "power_w: 3500000", "site.yaml:11: fleet[1].power_w: must be positive and at most 100000, got 3500000")]
+    [InlineData("count: 400,", "count: 4000000,", "site.yaml:11: fleet[1].count: must be at most 1000000, got 4000000")]
+    [InlineData("curtail_above_usd_per_mwh: 90", "curtail_above_usd_per_mwh: -Infinity", "site.yaml:14: policy.curtail_above_usd_per_mwh: must be a finite number, got '-Infinity'")]
+    [InlineData("curtail_above_usd_per_mwh: 90", "curtail_above_usd_per_mwh: 90000", "site.yaml:14: policy.curtail_above_usd_per_mwh: must be within [-251, 10000], got 90000")]
+    [InlineData("hard_cap_usd_per_mwh: 1000", "hard_cap_usd_per_mwh: nan", "site.yaml:17: policy.hard_cap_usd_per_mwh: must be a finite number, got 'nan'")]
+    [InlineData("adder_usd_per_mwh: 4.5", "adder_usd_per_mwh: 4500", "site.yaml:4: energy.adder_usd_per_mwh: must be within [-1000, 1000], got 4500")]
+    [InlineData("confirm_intervals: 2", "confirm_intervals: 97", "site.yaml:16: policy.confirm_intervals: must be at most 96 (a day of intervals), got 97")]
+    [InlineData("sleep_seconds: 5,", "sleep_seconds: 86400,", "site.yaml:18: constraints.sleep_seconds: must be at most 3600, got 86400")]
+    [InlineData("group: s21,", "group: s21xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,", "site.yaml:11: fleet[1].group: must be at most 200 characters, got 201")]
     public void BadInputNamesTheKeyAndLine(string from, string to, string expected)
     {
         var yaml = Valid.Replace(from, to);

@@ -54,6 +54,11 @@ public class FleetFileTests
     [InlineData("miners:\n  - { address: 10.0.0.1, family: luxos, model: S19 }\n  - { address: 10.0.0.1, family: luxos, model: S19 }\n", 3, "listed twice")]
     [InlineData("groups:\n  g: { prefer: maybe }\nminers: []\n", 2, "prefer must be sleep or throttle")]
     [InlineData("miners:\n  - { address: 10.0.0.1, family: [luxos }\n", 2, "not valid YAML")]
+    [InlineData("groups:\n  g: { min_power_fraction: NaN }\nminers: []\n", 2, "'min_power_fraction' must be a finite number, got 'NaN'")]
+    [InlineData("groups:\n  g: { min_on_minutes: Infinity }\nminers: []\n", 2, "'min_on_minutes' must be a finite number, got 'Infinity'")]
+    [InlineData("groups:\n  g: { min_off_minutes: -5 }\nminers: []\n", 2, "group 'g': min_off_minutes must be within [0, 1440], got -5")]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: luxos, model: S19, aux_port: 70000 }\n", 2, "aux_port must be within [1, 65535], got 70000")]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: luxos, model: S19, aux_port: 4028.5 }\n", 2, "aux_port must be a whole number, got 4028.5")]
     public void Bad_input_names_file_line_and_problem(string yaml, int line, string message)
     {
         var ex = Assert.Throws<InvalidInputException>(() => FleetFile.Parse(yaml, "site.yaml", environment: Env));

@@ -109,6 +109,45 @@ public class RecordedReplyTests
         Assert.Contains("lux-odd", ex.Message);
     }
 
+    private const string LuxOsStatusCommand = "summary+power+config+devs+stats+version";
+
+    /// <summary>A LuxOS status reply in the shape the firmware sends (summary, power, config sections), with one field swapped in.</summary>
+    private static string LuxOsStatus(string ghs = "98765.4", string power = "\"Watts\":3050") =>
+        "{\"summary\":[{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":11}],\"SUMMARY\":[{\"GHS 5s\":" + ghs + "}],\"id\":1}],"
+        + "\"power\":[{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":330}],\"POWER\":[{" + power + "}],\"id\":1}],"
+        + "\"config\":[{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":33}],\"CONFIG\":[{\"Profile\":\"default\"}],\"id\":1}],\"id\":1}";
+
+    [Theory]
+    [InlineData("98765.4", "\"Watts\":3050,\"Watts\":0", "Duplicate property 'Watts'")]
+    [InlineData("1e999", "\"Watts\":3050", "out of range")]
+    [InlineData("98765.4", "\"Watts\":{\"value\":3050}", "expected a number")]
+    [InlineData("[98765.4]", "\"Watts\":3050", "expected a number")]
+    public async Task LuxOs_status_with_a_duplicate_key_an_overflowing_number_or_a_wrong_type_is_that_miners_protocol_error(
+        string ghs, string power, string problem)
+    {
+        var dialect = new ReplayDialect(new Dictionary<string, string> { [LuxOsStatusCommand] = LuxOsStatus(ghs, power) });
+        var (host, endpoint) = await ServeAsync(dialect);
+        await using var _ = host;
+        var miner = new LuxOsMiner("lux-bad", endpoint, ModelCatalog.AntminerS19jPro, TimeProvider.System);
+
+        var ex = await Assert.ThrowsAsync<MinerException>(() => miner.ReadStatusAsync());
+        Assert.Equal(MinerFailureKind.Protocol, ex.Kind);
+        Assert.Contains("miner lux-bad", ex.Message);
+        Assert.Contains(problem, ex.Message);
+    }
+
+    [Fact]
+    public async Task LuxOs_status_in_the_recorded_shape_reads()
+    {
+        // The baseline of the malformed cases above: the same reply with sound fields reads.
+        var dialect = new ReplayDialect(new Dictionary<string, string> { [LuxOsStatusCommand] = LuxOsStatus() });
+        var (host, endpoint) = await ServeAsync(dialect);
+        await using var _ = host;
+        var status = await new LuxOsMiner("lux-ok", endpoint, ModelCatalog.AntminerS19jPro, TimeProvider.System).ReadStatusAsync();
+        Assert.Equal(3050, status.PowerW);
+        Assert.Equal(98.7654, status.HashrateThs, 6);
+    }
+
     [Theory]
     [InlineData("braiins/v25_05_version.json", "boser-buildroot 0.1.0-45f356ea")]
     [InlineData("braiins/v24_09_version.json", "boser-buildroot 0.1.0-75912fc7")]

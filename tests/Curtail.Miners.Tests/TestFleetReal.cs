@@ -7,12 +7,15 @@ public static class TestFleetReal
 {
     private static int _nextPort = 26000 + Environment.ProcessId % 20 * 250; // below the ephemeral range (32768+)
 
-    public static MinerFleetEmulator Start(MinerFamily family, int count, double speed, FaultInjection? faults = null)
+    public static MinerFleetEmulator Start(MinerFamily family, int count, double speed, FaultInjection? faults = null) =>
+        Start([(family, 1)], count, speed, faults);
+
+    public static MinerFleetEmulator Start(IReadOnlyList<(MinerFamily Family, double Weight)> mix, int count, double speed, FaultInjection? faults = null)
     {
         var basePort = Interlocked.Add(ref _nextPort, 2 * count) - 2 * count;
         var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
         {
-            Count = count, Mix = [(family, 1)], BasePort = basePort, Seed = 7,
+            Count = count, Mix = mix, BasePort = basePort, Seed = 7,
             Timing = new EmulatorTiming { SpeedFactor = speed }, Faults = faults ?? FaultInjection.None,
         }, TimeProvider.System);
         fleet.Start();

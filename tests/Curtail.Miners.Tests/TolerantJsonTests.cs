@@ -34,4 +34,40 @@ public class TolerantJsonTests
         Assert.Equal(12.5, TolerantJson.Number(json["b"]));
         Assert.Null(TolerantJson.Number(json["c"]));
     }
+
+    [Fact]
+    public void A_key_stated_twice_is_a_format_error_naming_the_key()
+    {
+        var ex = Assert.Throws<FormatException>(() =>
+            TolerantJson.ParseObject("{\"POWER\":[{\"Watts\":3200,\"Watts\":0}],\"id\":1}", "'power' reply"));
+        Assert.Contains("'power' reply", ex.Message);
+        Assert.Contains("Watts", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"w\":1e999}")]
+    [InlineData("{\"w\":-1e999}")]
+    [InlineData("{\"w\":\"1e999\"}")]
+    public void A_number_beyond_a_double_is_a_format_error_not_infinity(string reply)
+    {
+        var json = TolerantJson.ParseObject(reply, "t");
+        var ex = Assert.Throws<FormatException>(() => TolerantJson.Number(json["w"]));
+        Assert.Contains("$.w", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"w\":{\"watt\":5}}", "Object")]
+    [InlineData("{\"w\":[5]}", "Array")]
+    public void An_object_or_array_where_a_number_belongs_is_a_format_error(string reply, string kind)
+    {
+        var json = TolerantJson.ParseObject(reply, "t");
+        Assert.Contains(kind, Assert.Throws<FormatException>(() => TolerantJson.Number(json["w"])).Message);
+    }
+
+    [Fact]
+    public void A_truncated_reply_is_a_format_error_with_the_parser_reason()
+    {
+        var ex = Assert.Throws<FormatException>(() => TolerantJson.ParseObject("{\"STATUS\":[{\"STATUS\":\"S\",\"When\":17", "'summary' reply"));
+        Assert.Contains("'summary' reply is not JSON", ex.Message);
+    }
 }

@@ -29,12 +29,23 @@ public sealed class EmulateMinersCommand : ICliCommand
         var seed = new Option<int>("--seed") { Description = "Seed for models, families and faults", DefaultValueFactory = _ => 1 };
         var speed = new Option<double>("--speed") { Description = "Firmware timing speed-up (1 = real: 20 s Antminer replies, 1-10 min wake ramps)", DefaultValueFactory = _ => 1 };
         var faults = new Option<string?>("--faults") { Description = "Fault probabilities per request, e.g. timeout=0.01,reset=0.01,malformed=0.05,session=0.01" };
+        var fault = new Option<string[]>("--fault")
+        {
+            Description = "Switch a fault on one miner from the start, ID=NAME (ID: index or host:port; NAME: "
+                          + string.Join(", ", FaultSwitches.Names.Keys) + "); repeatable. Flip them at runtime through --control-port",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var controlPort = new Option<int?>("--control-port")
+        {
+            Description = "Serve the control endpoint on 127.0.0.1:PORT: GET /miners, /miners/ID, /power; PUT /miners/ID/fault/NAME; "
+                          + "DELETE /miners/ID/fault, /faults (see docs/miners.md)",
+        };
         var writeFleet = new Option<string?>("--write-fleet") { Description = "Write a fleet file (YAML) for these miners" };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
         var quiet = new Option<bool>("--quiet") { Description = "Print a summary instead of one line per miner" };
         var command = new Command("miners", "Host N emulated miners (Antminer stock, LuxOS, Whatsminer v2/v3, Braiins OS, Vnish) on 127.0.0.1")
         {
-            count, mix, basePort, seed, speed, faults, writeFleet, duration, quiet,
+            count, mix, basePort, seed, speed, faults, fault, controlPort, writeFleet, duration, quiet,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -53,7 +64,11 @@ public sealed class EmulateMinersCommand : ICliCommand
             if (highest >= 32768)
                 parse.InvocationConfiguration.Error.WriteLine($"warning: ports up to {highest} reach the kernel's ephemeral range (32768+, see "
                     + "/proc/sys/net/ipv4/ip_local_port_range); a client connection may hold a port before its listener binds");
+            await using var control = parse.GetValue(controlPort) is { } cp ? new FleetControlServer(fleet, options.Address, cp) : null;
+            foreach (var (miner, switchTo) in ParseFaultSwitches(parse.GetValue(fault), fleet))
+                miner.Fault = switchTo;
             fleet.Start();
+            control?.Start();
             if (parse.GetValue(quiet))
             {
                 foreach (var g in fleet.Miners.GroupBy(m => m.Family))
@@ -73,6 +88,9 @@ public sealed class EmulateMinersCommand : ICliCommand
                     await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, passwordFile), secret.Password + "\n", ct);
                 output.WriteLine($"fleet file: {path}");
             }
+            foreach (var m in fleet.Miners.Where(m => m.Fault != MinerFaultSwitch.None))
+                output.WriteLine($"fault: miner {m.Index} ({m.Endpoint.Host}:{m.Endpoint.Port}) plays {FaultSwitches.Name(m.Fault)}");
+            if (control is not null) output.WriteLine($"control: http://{options.Address}:{control.Port}/miners");
             output.WriteLine($"{fleet.Miners.Count} miners listening on {options.Address}; total power {fleet.TotalPowerW / 1000:0.0} kW. Ctrl+C stops.");
             var limit = parse.GetValue(duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan;
             try
@@ -90,6 +108,28 @@ public sealed class EmulateMinersCommand : ICliCommand
 
     private static double Positive(double value, string option) =>
         value > 0 ? value : throw new InvalidInputException(option, null, $"must be positive, got {value}");
+
+    /// <summary>Parses `--fault ID=NAME` items against the fleet; an unknown miner or fault is bad input naming it.</summary>
+    public static IEnumerable<(EmulatedMiner Miner, MinerFaultSwitch Fault)> ParseFaultSwitches(string[]? items, MinerFleetEmulator fleet)
+    {
+        var result = new List<(EmulatedMiner, MinerFaultSwitch)>();
+        foreach (var item in (items ?? []).SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var eq = item.LastIndexOf('=');
+            if (eq <= 0) throw new InvalidInputException("--fault", null, $"'{item}' must be ID=NAME");
+            EmulatedMiner miner;
+            try
+            {
+                miner = fleet.Find(item[..eq]);
+            }
+            catch (KeyNotFoundException ex)
+            {
+                throw new InvalidInputException("--fault", null, ex.Message);
+            }
+            result.Add((miner, FaultSwitches.Parse(item[(eq + 1)..], "--fault")));
+        }
+        return result;
+    }
 
     public static FaultInjection ParseFaults(string? text)
     {

@@ -71,7 +71,13 @@ public sealed class MinersStatusCommand : ICliCommand
         var select = MinersCli.Select();
         var json = MinersCli.Json();
         var concurrency = MinersCli.Concurrency();
-        var command = new Command("status", "Read every selected miner: mode, power (measured or estimated), hashrate, target") { fleet, select, json, concurrency };
+        var command = new Command("status",
+            "Read every selected miner: mode, power (measured or estimated), hashrate, target. A miner that cannot be read "
+            + "is listed with its error and the rest are still read. Exit 0 when every miner was read, 3 when the listing "
+            + "worked but some miners failed, 1 when nothing could be read at all, 2 for bad input")
+        {
+            fleet, select, json, concurrency,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -83,20 +89,22 @@ public sealed class MinersStatusCommand : ICliCommand
                 output.WriteLine(JsonSerializer.Serialize(reads.Select(r => new
                 {
                     miner = r.Member.Miner.Id, family = r.Member.Miner.Family, group = r.Member.Group,
-                    model = r.Status?.Model ?? r.Member.Miner.Model.Name, mode = r.Status?.Mode,
+                    model = r.Status?.Model ?? r.Member.Miner.Model.Name, live = r.IsLive, mode = r.Status?.Mode,
                     power_w = r.Status?.PowerW, power_source = r.Status?.PowerSource, hashrate_ths = r.Status?.HashrateThs,
                     power_target_w = r.Status?.PowerTargetW, temperatures_c = r.Status?.TemperaturesC, firmware = r.Status?.Firmware,
-                    error = r.Error,
+                    last_seen = r.LastSeen, error = r.Error,
                 }), MinersCli.JsonOptions));
             }
             else
             {
                 output.WriteLine($"{"miner",-22} {"family",-13} {"model",-20} {"mode",-10} {"power W",10} {"TH/s",8} {"target W",9}");
-                foreach (var (member, s, error) in reads)
+                foreach (var r in reads)
                 {
+                    var (member, s, error) = r;
                     if (s is null)
                     {
-                        output.WriteLine($"{member.Miner.Id,-22} {member.Miner.Family,-13} unreachable: {error}");
+                        var seen = r.LastSeen is { } t ? $" (last seen {t:u})" : "";
+                        output.WriteLine($"{member.Miner.Id,-22} {member.Miner.Family,-13} failed: {error}{seen}");
                         continue;
                     }
                     var power = s.PowerW.ToString("0", CultureInfo.InvariantCulture) + (s.PowerSource == PowerSource.Estimated ? "~" : "");
@@ -106,7 +114,8 @@ public sealed class MinersStatusCommand : ICliCommand
                 output.WriteLine($"{ok.Count}/{reads.Count} read; total {ok.Sum(r => r.Status!.PowerW) / 1000:0.0} kW, "
                                  + $"{ok.Sum(r => r.Status!.HashrateThs) / 1000:0.00} PH/s (~ = estimated from hashrate)");
             }
-            return reads.All(r => r.Status is not null) ? CurtailApp.ExitOk : CurtailApp.ExitFailure;
+            var failed = reads.Count(r => r.Status is null);
+            return failed == 0 ? CurtailApp.ExitOk : failed < reads.Count ? CurtailApp.ExitPartial : CurtailApp.ExitFailure;
         });
         return command;
     }

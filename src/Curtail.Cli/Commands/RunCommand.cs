@@ -17,7 +17,8 @@ public sealed class RunCommand : ICliCommand
         {
             var cfg = ControllerConfigParser.Load(p.GetValue(config)!);
             var time = cfg.Time is { } t ? new AcceleratedTimeProvider(t.Start, t.Speed) : TimeProvider.System;
-            await using var app = ControllerHost.Build(cfg, new ControllerHostOptions { Time = time });
+            // In a replay the market runs fast, but a real genset still answers in real seconds: its link is judged on the real clock.
+            await using var app = ControllerHost.Build(cfg, new ControllerHostOptions { Time = time, DeviceTime = cfg.Time is null ? null : TimeProvider.System });
             await app.StartAsync(ct);
             p.InvocationConfiguration.Output.WriteLine($"Curtail controller for {cfg.Site.Name}: dashboard and API at {string.Join(", ", app.Urls)}");
             await app.WaitForShutdownAsync(ct);

@@ -39,17 +39,17 @@ public static class ControllerApi
             ? Results.Json(new { issued_at = last.IssuedAt, intervals = last.Intervals.Select(i => new { start = i.StartUtc, end = i.EndUtc, p10 = i.P10, p50 = i.P50, p90 = i.P90, mean = i.Mean, spike_probability = i.SpikeProbability }) }, JsonOut)
             : Results.Json(new { error = f.Available ? "no forecast yet" : "no forecaster: the model could not be loaded" }, statusCode: 404))
             .WithSummary("The latest price forecast: P10/P50/P90 and spike probability for the next 24 intervals");
-        api.MapGet("/decisions", (ControllerStore store, int? limit) => Results.Json(store.RecentCycles(limit ?? 50).Select(Summary), JsonOut))
+        api.MapGet("/decisions", (ControllerStore store, int? limit) => Results.Json(store.RecentCycles(Math.Clamp(limit ?? 50, 1, 10_000)).Select(Summary), JsonOut))
             .WithSummary("Recent decision cycles with their target, limiter and reasons");
         api.MapGet("/decisions/{id}", (ControllerStore store, string id) => store.Cycle(id) is { } c
             ? Results.Json(new { summary = Summary(c), inputs = Raw(c.InputsJson), decision = Raw(c.DecisionJson), miners = Raw(c.MinerResultsJson) }, JsonOut)
-            : Results.Json(new { error = $"no decision '{id}'" }, statusCode: 404)).WithSummary("One decision: its inputs, decision and per-miner results");
-        api.MapGet("/audit", (ControllerStore store, int? limit) => Results.Json(store.AuditLog(limit ?? 100), JsonOut)).WithSummary("Audit log of every change");
+            : Results.Json(new { error = $"no decision '{ApiLimits.Shorten(id)}'" }, statusCode: 404)).WithSummary("One decision: its inputs, decision and per-miner results");
+        api.MapGet("/audit", (ControllerStore store, int? limit) => Results.Json(store.AuditLog(Math.Clamp(limit ?? 100, 1, 10_000)), JsonOut)).WithSummary("Audit log of every change");
         api.MapGet("/events", (ControllerStore store) => Results.Json(store.Events().Select(e => new { @event = e, intervals = store.EventIntervals(e.Id) }), JsonOut))
             .WithSummary("Demand-response events with their records");
         api.MapGet("/events/{id}/trace", (ControllerStore store, string id) => store.Event(id) is { } e
             ? Results.Json(new { @event = e, minutes = store.LoadTrace(id).Select(m => new { m.MinuteStart, m.LoadMw, m.Samples, m.Source }) }, JsonOut)
-            : Results.Json(new { error = $"no event '{id}'" }, statusCode: 404))
+            : Results.Json(new { error = $"no event '{ApiLimits.Shorten(id)}'" }, statusCode: 404))
             .WithSummary("An event's 1-minute site load trace: mean load, readings and their source per minute of the event");
         api.MapGet("/metrics", (CurtailTelemetry t) => Results.Json(t.Snapshot(), JsonOut)).WithSummary("Current values of the controller's metrics");
 
@@ -58,6 +58,7 @@ public static class ControllerApi
         api.MapDelete("/overrides", ClearOverride).WithSummary("Clear the override (trader)");
         api.MapPost("/events", AddEvent).WithSummary("Receive a demand-response dispatch: target MW or reduction, deadline, release (operator)");
         api.MapPost("/events/{id}/release", ReleaseEvent).WithSummary("Release a demand-response event (operator)");
+        api.MapPost("/events/release", ReleaseEventById).WithSummary("Release a demand-response event named in the body, for ids that cannot sit in a path (operator)");
         api.MapPost("/config/reload", ReloadConfig).WithSummary("Reload the config file without restarting (operator)");
         api.MapPost("/cycle", async (HttpContext http, ControllerRuntime rt, CycleTrigger trigger) =>
         {
@@ -137,13 +138,16 @@ public static class ControllerApi
         };
     }
 
+    // Every write below validates the whole request first, then writes the change with its audit row in one
+    // transaction, and only then applies it to the live state: a refused or failed request changes nothing.
+
     private static async Task<IResult> SetTrading(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
         if (denied is not null) return denied;
         return await Guarded(async () =>
         {
-            var body = await Body<TradingRequest>(http);
+            var body = await ApiBody.ReadAsync<TradingRequest>(http);
             var old = rt.Snapshot().Trading;
             var next = (old with
             {
@@ -152,9 +156,9 @@ public static class ControllerApi
                 ConfirmIntervals = body.ConfirmIntervals ?? old.ConfirmIntervals,
                 HardCapUsdPerMwh = body.ClearHardCap == true ? null : body.HardCapUsdPerMwh ?? old.HardCapUsdPerMwh,
             }).Validated();
+            store.SaveSettingAudited("trading", next, Audit(token!, clock, "set_trading", Json(old), Json(next)));
             rt.SetTrading(next);
-            store.SaveSetting("trading", next);
-            await AuditAndDecideAsync(store, trigger, token!, clock.Time.GetUtcNow(), "set_trading", Json(old), Json(next), $"trading:{token!.Name}", http.RequestAborted);
+            await trigger.RunNowAsync($"trading:{token!.Name}", http.RequestAborted);
             return Results.Json(next, JsonOut);
         });
     }
@@ -165,21 +169,25 @@ public static class ControllerApi
         if (denied is not null) return denied;
         return await Guarded(async () =>
         {
-            var body = await Body<OverrideRequest>(http);
+            var body = await ApiBody.ReadAsync<OverrideRequest>(http);
             var now = clock.Time.GetUtcNow();
             var mode = body.Mode switch
             {
                 "force_run" => OverrideMode.ForceRun,
                 "force_curtail" => OverrideMode.ForceCurtail,
-                _ => throw new InvalidInputException("mode", null, $"must be force_run or force_curtail, got '{body.Mode}'"),
+                null => throw new InvalidInputException("mode", null, "is required: force_run or force_curtail"),
+                _ => throw new InvalidInputException("mode", null, $"must be force_run or force_curtail, got '{ApiLimits.Shorten(body.Mode)}'"),
             };
-            var until = body.Until ?? (body.Minutes is { } m ? now.AddMinutes(m) : throw new InvalidInputException("until", null, "give until (a time) or minutes"));
+            var reason = ApiLimits.Text(body.Reason, "reason", ApiLimits.MaxReasonLength);
+            var minutes = ApiLimits.InRange(body.Minutes, "minutes", double.MinValue, ApiLimits.MaxOverrideMinutes);
+            var until = body.Until ?? (minutes is { } m ? now.AddMinutes(m) : throw new InvalidInputException("until", null, "give until (a time) or minutes"));
             if (until <= now) throw new InvalidInputException("until", null, $"{until:u} is not in the future (now {now:u})");
             if (until > now.AddDays(7)) throw new InvalidInputException("until", null, "an override may last at most 7 days");
-            var next = new TradingOverride(mode, until, token!.Name, body.Reason);
-            var old = rt.SetOverride(next);
-            store.SaveSetting("override", next);
-            await AuditAndDecideAsync(store, trigger, token!, now, "set_override", Json(old), Json(next), $"override:{token!.Name}", http.RequestAborted);
+            var next = new TradingOverride(mode, until, token!.Name, reason);
+            var old = rt.Snapshot().Override;
+            store.SaveSettingAudited("override", next, Audit(token!, clock, "set_override", Json(old), Json(next)));
+            rt.SetOverride(next);
+            await trigger.RunNowAsync($"override:{token!.Name}", http.RequestAborted);
             return Results.Json(next, JsonOut);
         });
     }
@@ -188,9 +196,10 @@ public static class ControllerApi
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Trader);
         if (denied is not null) return denied;
-        var old = rt.SetOverride(null);
-        store.SaveSetting<TradingOverride?>("override", null);
-        await AuditAndDecideAsync(store, trigger, token!, clock.Time.GetUtcNow(), "clear_override", Json(old), null, $"override:{token!.Name}", http.RequestAborted);
+        var old = rt.Snapshot().Override;
+        store.SaveSettingAudited<TradingOverride?>("override", null, Audit(token!, clock, "clear_override", Json(old), null));
+        rt.SetOverride(null);
+        await trigger.RunNowAsync($"override:{token!.Name}", http.RequestAborted);
         return Results.NoContent();
     }
 
@@ -200,56 +209,56 @@ public static class ControllerApi
         if (denied is not null) return denied;
         return await Guarded(async () =>
         {
-            var body = await Body<EventRequest>(http);
+            var body = await ApiBody.ReadAsync<EventRequest>(http);
             var now = clock.Time.GetUtcNow();
-            if (body.Program is null) throw new InvalidInputException("program", null, "is required: ers-10, ers-30, ecrs, rrs or manual");
-            var program = body.Program.ToLowerInvariant() switch
-            {
-                "ers-10" or "ers10" => DemandResponseProgram.Ers10,
-                "ers-30" or "ers30" => DemandResponseProgram.Ers30,
-                "ecrs" => DemandResponseProgram.Ecrs,
-                "rrs" => DemandResponseProgram.Rrs,
-                "manual" => DemandResponseProgram.Manual,
-                _ => throw new InvalidInputException("program", null, $"must be ers-10, ers-30, ecrs, rrs or manual, got '{body.Program}'"),
-            };
-            if ((body.TargetMw is null) == (body.ReductionMw is null)) throw new InvalidInputException("target_mw", null, "give exactly one of target_mw or reduction_mw");
-            if (body.TargetMw < 0 || body.ReductionMw < 0) throw new InvalidInputException("target_mw", null, "must not be negative");
-            // ERCOT's deadlines: ERS-10 ten minutes, ERS-30 thirty, ECRS ten, RRS (load resource) immediate; docs/demand-response.md.
-            var deadlineMinutes = body.DeadlineMinutes ?? program switch
-            {
-                DemandResponseProgram.Ers10 or DemandResponseProgram.Ecrs => 10,
-                DemandResponseProgram.Ers30 => 30,
-                _ => 0,
-            };
             var view = rt.Snapshot();
-            var baseline = view.Miners.Count > 0 ? view.Miners.Sum(m => m.PowerW) / 1e6 : (view.Genset?.ActivePowerKw ?? 0) / 1000;
-            var e = new DispatchEvent
-            {
-                Id = body.Id ?? $"{program.ToString().ToLowerInvariant()}-{now:yyyyMMddHHmmss}",
-                Program = program, ReceivedAt = now, AcknowledgedAt = now, Deadline = now.AddMinutes(deadlineMinutes),
-                ReleaseAt = body.ReleaseAt, TargetMw = body.TargetMw, ReductionMw = body.ReductionMw, BaselineMw = baseline, IssuedBy = token!.Name,
-                Test = body.Test ?? false,
-            };
-            if (view.Events.Any(x => x.Id == e.Id)) throw new InvalidInputException("id", null, $"event '{e.Id}' already exists");
+            var e = DispatchRequest.ToEvent(body, view, token!.Name, now);
+            // The store too: an event released before a restart is no longer live, and saving would overwrite its record.
+            if (view.Events.Any(x => x.Id == e.Id) || store.Event(e.Id) is not null)
+                throw new InvalidInputException("id", null, $"event '{e.Id}' already exists");
+            store.SaveEventAudited(e, Audit(token!, clock, "dispatch_received", null, Json(e)));
             rt.AddEvent(e);
-            store.SaveEvent(e);
-            await AuditAndDecideAsync(store, trigger, token!, now, "dispatch_received", null, Json(e), $"dispatch:{e.Id}", http.RequestAborted);
+            await trigger.RunNowAsync($"dispatch:{e.Id}", http.RequestAborted);
             return Results.Json(e, JsonOut, statusCode: 201);
         });
     }
 
+    /// <summary>
+    /// Releases by the id in the path, or (<c>POST /api/events/release</c> with <c>{"id": …}</c>) by one that cannot sit
+    /// in a path: events stored by versions that accepted any id must still be releasable.
+    /// </summary>
     private static async Task<IResult> ReleaseEvent(HttpContext http, string id, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock,
         LoadTraceRecorder trace)
     {
         var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
         if (denied is not null) return denied;
+        return await Release(http, id, token!, rt, store, trigger, clock, trace);
+    }
+
+    private static async Task<IResult> ReleaseEventById(HttpContext http, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger, ServiceClock clock,
+        LoadTraceRecorder trace)
+    {
+        var (token, denied) = ApiAuth.Require(http, rt, ApiRole.Operator);
+        if (denied is not null) return denied;
+        return await Guarded(async () =>
+        {
+            var body = await ApiBody.ReadAsync<ReleaseRequest>(http);
+            return await Release(http, body.Id ?? throw new InvalidInputException("id", null, "is required"), token!, rt, store, trigger, clock, trace);
+        });
+    }
+
+    private static async Task<IResult> Release(HttpContext http, string id, ApiToken token, ControllerRuntime rt, ControllerStore store, CycleTrigger trigger,
+        ServiceClock clock, LoadTraceRecorder trace)
+    {
         var now = clock.Time.GetUtcNow();
-        var released = rt.UpdateEvent(id, e => e with { ReleasedAt = now });
-        if (released is null) return Results.Json(new { error = $"no event '{id}'" }, statusCode: 404);
-        store.SaveEvent(released);
+        if (rt.Snapshot().Events.FirstOrDefault(e => e.Id == id) is not { } open)
+            return Results.Json(new { error = $"no event '{ApiLimits.Shorten(id)}'", field = "id" }, statusCode: 404);
+        var released = open with { ReleasedAt = now };
+        store.SaveEventAudited(released, Audit(token, clock, "dispatch_released", id, Json(released)));
+        rt.UpdateEvent(id, _ => released);
         // The trace's last, partial minute is on record when the release is answered, not a second later.
         trace.Flush();
-        await AuditAndDecideAsync(store, trigger, token!, now, "dispatch_released", id, Json(released), $"release:{id}", http.RequestAborted);
+        await trigger.RunNowAsync($"release:{id}", http.RequestAborted);
         return Results.Json(released, JsonOut);
     }
 
@@ -263,20 +272,18 @@ public static class ControllerApi
             var next = ControllerConfigParser.Load(old.Source);
             if (next.Site.Fleet.Count != old.Site.Fleet.Count || next.Site.SettlementPoint != old.Site.SettlementPoint)
                 throw new InvalidInputException(old.Source, null, "fleet groups and settlement point cannot change on reload; restart the controller");
+            var trading = TradingSettings.From(next.Site.Policy);
+            store.Audit(Audit(token!, clock, "reload_config", Json(TradingSettings.From(old.Site.Policy)), Json(trading)));
             rt.Reload(next);
-            rt.SetTrading(TradingSettings.From(next.Site.Policy));
-            await AuditAndDecideAsync(store, trigger, token!, clock.Time.GetUtcNow(), "reload_config", Json(TradingSettings.From(old.Site.Policy)), Json(TradingSettings.From(next.Site.Policy)), $"reload:{token!.Name}", http.RequestAborted);
+            rt.SetTrading(trading);
+            await trigger.RunNowAsync($"reload:{token!.Name}", http.RequestAborted);
             return Results.Json(new { reloaded = old.Source }, JsonOut);
         });
     }
 
-    /// <summary>Every change is audited (who, when, old, new) and then decided on at once.</summary>
-    private static async Task AuditAndDecideAsync(ControllerStore store, CycleTrigger trigger, ApiToken token, DateTimeOffset time, string action,
-        string? oldValue, string? newValue, string reason, CancellationToken ct)
-    {
-        store.Audit(new AuditEntry(time, token.Name, token.Role.ToString(), action, oldValue, newValue));
-        await trigger.RunNowAsync(reason, ct);
-    }
+    /// <summary>Every change is audited: who, when, old, new.</summary>
+    private static AuditEntry Audit(ApiToken token, ServiceClock clock, string action, string? oldValue, string? newValue) =>
+        new(clock.Time.GetUtcNow(), token.Name, token.Role.ToString(), action, oldValue, newValue);
 
     private static object Summary(CycleRecord c)
     {
@@ -295,28 +302,6 @@ public static class ControllerApi
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOut);
 
-    private static async Task<T> Body<T>(HttpContext http)
-    {
-        JsonElement root;
-        try
-        {
-            using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidInputException("body", (int?)ex.LineNumber + 1, $"not valid JSON for this request: {ex.Message}");
-        }
-        try
-        {
-            return root.Deserialize<T>(JsonOut) ?? throw new InvalidInputException("body", null, "the request needs a JSON body");
-        }
-        catch (JsonException ex)
-        {
-            throw ApiFieldError.From<T>(ex, root);
-        }
-    }
-
     private static async Task<IResult> Guarded(Func<Task<IResult>> action)
     {
         try
@@ -325,7 +310,16 @@ public static class ControllerApi
         }
         catch (InvalidInputException ex)
         {
-            return Results.Json(new { error = ex.Message }, statusCode: 400);
+            return ApiError(ex);
         }
+    }
+
+    /// <summary>A refused request: 400 (413 for an oversized body) with the whole message, the field and the problem on their own.</summary>
+    public static IResult ApiError(InvalidInputException ex)
+    {
+        var prefix = ex.Location is null ? "" : ex.Line is { } line ? $"{ex.Location}:{line}: " : $"{ex.Location}: ";
+        var problem = ex.Message.StartsWith(prefix, StringComparison.Ordinal) ? ex.Message[prefix.Length..] : ex.Message;
+        var status = ex is RequestBodyTooLargeException ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
+        return Results.Json(new { error = ex.Message, field = ex.Location, problem }, statusCode: status);
     }
 }

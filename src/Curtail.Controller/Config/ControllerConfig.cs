@@ -12,8 +12,23 @@ public enum ApiRole
 
 public sealed record ApiToken(string Name, ApiRole Role, string Secret)
 {
+    /// <summary>When the token stops being accepted (`expires:` in the config); null = never.</summary>
+    public DateTimeOffset? Expires { get; init; }
+
     public override string ToString() => $"{Name} ({Role}, token hidden)";
 }
+
+/// <summary>After <see cref="MaxFailures"/> failed authentications within <see cref="Window"/>, an address is refused for <see cref="Lockout"/>.</summary>
+public sealed record AuthLimits(int MaxFailures, TimeSpan Window, TimeSpan Lockout)
+{
+    public static readonly AuthLimits Default = new(10, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
+}
+
+/// <summary>
+/// HTTPS for the API: a PEM certificate with its PEM key (<see cref="KeyPath"/>), or a PKCS#12 file whose password (if
+/// any) is in the environment variable <see cref="PasswordEnv"/>.
+/// </summary>
+public sealed record TlsConfig(string CertificatePath, string? KeyPath, string? PasswordEnv);
 
 public sealed record GensetConfig(string Host, int Port, string Map, byte Unit, TimeSpan PollInterval, LoadFollowingSettings LoadFollowing);
 
@@ -34,6 +49,10 @@ public sealed record ControllerConfig
     public string? SqlitePath { get; init; } = "curtail.db";
     public string? PostgresConnectionString { get; init; }
     public IReadOnlyList<ApiToken> Tokens { get; init; } = [];
+    public AuthLimits AuthLimits { get; init; } = AuthLimits.Default;
+
+    /// <summary>Required when <see cref="Listen"/> is an https URL.</summary>
+    public TlsConfig? Tls { get; init; }
     public PriceFeedConfig? Prices { get; init; }
     public GensetConfig? Genset { get; init; }
     public string? FleetFile { get; init; }

@@ -9,7 +9,7 @@ namespace Curtail.Controller.Config;
 /// <summary>Parses a site file with its `controller:` section (docs/controller.md); errors name the key and line.</summary>
 public static class ControllerConfigParser
 {
-    private static readonly string[] Keys = ["listen", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days"];
+    private static readonly string[] Keys = ["listen", "tls", "auth", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days"];
 
     public static ControllerConfig Load(string path, Func<string, string?>? environment = null)
     {
@@ -29,10 +29,17 @@ public static class ControllerConfigParser
         if (r.Optional(map, "listen") is { } listen)
         {
             var url = r.String(listen, "controller.listen");
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
-                throw r.Error(listen, "controller.listen", $"expected an http URL such as http://127.0.0.1:8080, got '{url}'");
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw r.Error(listen, "controller.listen", $"expected an http or https URL such as http://127.0.0.1:8080, got '{url}'");
             config = config with { Listen = url };
         }
+        if (r.Optional(map, "tls") is { } tls) config = config with { Tls = ParseTls(r, tls, environment, Path) };
+        var https = config.Listen.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
+        if (https && config.Tls is null)
+            throw r.Error(r.Optional(map, "listen")!, "controller.listen", "an https URL needs controller.tls: {certificate: FILE, key: FILE}");
+        if (!https && config.Tls is not null)
+            throw r.Error(r.Optional(map, "tls")!, "controller.tls", $"needs an https listen URL, got '{config.Listen}'");
+        if (r.Optional(map, "auth") is { } auth) config = config with { AuthLimits = ParseAuthLimits(r, auth) };
         if (r.Optional(map, "storage") is { } storage)
         {
             var s = r.Mapping(storage, "controller.storage", "sqlite", "postgres", "postgres_env");
@@ -52,7 +59,7 @@ public static class ControllerConfigParser
             config = config with
             {
                 Prices = new PriceFeedConfig(baseUrl, r.Optional(p, "token_url") is { } t ? r.String(t, "controller.prices.token_url") : null,
-                    TimeSpan.FromMinutes(r.NonNegative(p, "controller.prices", "stale_after_minutes", 20))),
+                    TimeSpan.FromMinutes(Bounded(r, p, "controller.prices", "stale_after_minutes", 1, 1440) ?? 20)),
             };
         }
         if (r.Optional(map, "genset") is { } genset) config = config with { Genset = ParseGenset(r, genset) };
@@ -66,7 +73,7 @@ public static class ControllerConfigParser
         if (r.Optional(map, "retention_days") is { } retention)
         {
             var days = r.Number(retention, "controller.retention_days");
-            if (days < 1) throw r.Error(retention, "controller.retention_days", $"must be at least 1, got {days}");
+            if (days is < 1 or > 36_500) throw r.Error(retention, "controller.retention_days", $"must be 1..36500, got {days}");
             config = config with { DecisionRetention = TimeSpan.FromDays(days) };
         }
         if (r.Optional(map, "four_cp") is { } fourCp)
@@ -112,8 +119,10 @@ public static class ControllerConfigParser
         for (var i = 0; i < seq.Children.Count; i++)
         {
             var at = $"controller.tokens[{i}]";
-            var t = r.Mapping(seq.Children[i], at, "name", "role", "token_env", "token_file");
-            var name = r.String(r.Required(t, at, "name"), $"{at}.name");
+            var t = r.Mapping(seq.Children[i], at, "name", "role", "token_env", "token_file", "expires");
+            var nameNode = r.Required(t, at, "name");
+            var name = r.String(nameNode, $"{at}.name");
+            if (name.Length > 64) throw r.Error(nameNode, $"{at}.name", $"must be at most 64 characters, got {name.Length}");
             var roleNode = r.Required(t, at, "role");
             var role = r.String(roleNode, $"{at}.role") switch
             {
@@ -133,7 +142,7 @@ public static class ControllerConfigParser
             }
             else throw r.Error(t, at, "give token_env or token_file");
             if (secret.Length < 16) throw r.Error(t, at, "the token must be at least 16 characters");
-            result.Add(new ApiToken(name, role, secret));
+            result.Add(new ApiToken(name, role, secret) { Expires = r.Optional(t, "expires") is { } e ? IsoTime(r, e, $"{at}.expires") : null });
         }
         return result;
     }
@@ -149,7 +158,9 @@ public static class ControllerConfigParser
         var mapName = r.Optional(g, "map") is { } m ? r.String(m, "controller.genset.map") : "default";
         var unit = r.Optional(g, "unit") is { } u ? r.Integer(u, "controller.genset.unit") : 1;
         if (unit is < 0 or > 255) throw r.Error(g, "controller.genset.unit", $"must be 0..255, got {unit}");
-        var poll = TimeSpan.FromMilliseconds(r.Optional(g, "poll_ms") is { } pm ? r.Integer(pm, "controller.genset.poll_ms") : 1000);
+        var pollMs = r.Optional(g, "poll_ms") is { } pm ? r.Integer(pm, "controller.genset.poll_ms") : 1000;
+        if (pollMs is < 50 or > 60_000) throw r.Error(r.Optional(g, "poll_ms")!, "controller.genset.poll_ms", $"must be 50..60000, got {pollMs}");
+        var poll = TimeSpan.FromMilliseconds(pollMs);
         var lf = new LoadFollowingSettings();
         if (r.Optional(g, "load_following") is { } lfNode)
         {
@@ -192,6 +203,63 @@ public static class ControllerConfigParser
         if (r.OptionalNumber(l, at, "safe_load_kw") is { } safe) lf = lf with { SafeLoadKw = safe };
         if (r.OptionalNumber(l, at, "link_loss_seconds") is { } loss) lf = lf with { LinkLossTimeout = TimeSpan.FromSeconds(loss) };
         return lf;
+    }
+
+    private static TlsConfig ParseTls(YamlNodeReader r, YamlNode node, Func<string, string?> environment, Func<string, string> path)
+    {
+        var t = r.Mapping(node, "controller.tls", "certificate", "key", "password_env");
+        var certificateNode = r.Required(t, "controller.tls", "certificate");
+        var certificate = ExistingFile(r, certificateNode, "controller.tls.certificate", path);
+        var key = r.Optional(t, "key") is { } k ? ExistingFile(r, k, "controller.tls.key", path) : null;
+        var passwordEnv = r.Optional(t, "password_env") is { } pe ? r.String(pe, "controller.tls.password_env") : null;
+        if (passwordEnv is not null && environment(passwordEnv) is null)
+            throw r.Error(r.Optional(t, "password_env")!, "controller.tls.password_env", $"environment variable '{passwordEnv}' is not set");
+        var tls = new TlsConfig(certificate, key, passwordEnv);
+        // Loaded once here so that a wrong file, key or password is reported with its key and line, not at startup.
+        try
+        {
+            using var loaded = TlsCertificate.Load(tls, environment);
+        }
+        catch (InvalidInputException ex)
+        {
+            throw r.Error(certificateNode, "controller.tls.certificate", ex.Message);
+        }
+        return tls;
+    }
+
+    private static string ExistingFile(YamlNodeReader r, YamlNode node, string at, Func<string, string> path)
+    {
+        var file = path(r.String(node, at));
+        return File.Exists(file) ? file : throw r.Error(node, at, $"file not found: {file}");
+    }
+
+    private static AuthLimits ParseAuthLimits(YamlNodeReader r, YamlNode node)
+    {
+        const string at = "controller.auth";
+        var a = r.Mapping(node, at, "max_failures", "window_seconds", "lockout_seconds");
+        var d = AuthLimits.Default;
+        var maxFailures = r.Optional(a, "max_failures") is { } mf ? r.Integer(mf, $"{at}.max_failures") : d.MaxFailures;
+        if (maxFailures is < 1 or > 1000) throw r.Error(r.Optional(a, "max_failures")!, $"{at}.max_failures", $"must be 1..1000, got {maxFailures}");
+        return new AuthLimits(maxFailures,
+            Bounded(r, a, at, "window_seconds", 1, 86_400) is { } w ? TimeSpan.FromSeconds(w) : d.Window,
+            Bounded(r, a, at, "lockout_seconds", 1, 86_400) is { } l ? TimeSpan.FromSeconds(l) : d.Lockout);
+    }
+
+    /// <summary>An optional finite number within [min, max].</summary>
+    private static double? Bounded(YamlNodeReader r, YamlMappingNode map, string path, string key, double min, double max)
+    {
+        if (r.OptionalNumber(map, path, key) is not { } v) return null;
+        return v >= min && v <= max ? v : throw r.Error(r.Optional(map, key)!, YamlNodeReader.Join(path, key), $"must be {min}..{max}, got {v}");
+    }
+
+    /// <summary>An ISO-8601 time with its offset: a time without one would depend on the machine's zone.</summary>
+    private static DateTimeOffset IsoTime(YamlNodeReader r, YamlNode node, string at)
+    {
+        var text = r.String(node, at);
+        var hasOffset = text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
+        if (!hasOffset || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+            throw r.Error(node, at, $"expected an ISO-8601 time with offset, e.g. 2027-01-01T00:00:00Z, got '{text}'");
+        return time;
     }
 
     private static int[] Integers(YamlNodeReader r, YamlNode node, string path, int min, int max)

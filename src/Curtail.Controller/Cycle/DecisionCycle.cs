@@ -162,14 +162,16 @@ public sealed class DecisionCycle(
 
         // 1. Snapshot: re-read the miners so the decision starts from what is really running; a fail-safe uses what is known.
         var reads = await ReadMinersAsync(mode, ct);
-        var miners = reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList();
+        var miners = reads.Select(ControllerRuntime.Describe).ToList();
         if (actuator is not null) runtime.SetMiners(miners);
         var view = runtime.Snapshot();
         var now = time.GetUtcNow();
         var deviceNow = (deviceTime ?? time).GetUtcNow();
         var ages = InputAges.At(view, now, deviceNow);
         _alarms.Update(ages, now);
-        var measuredKw = actuator is not null ? miners.Sum(m => m.PowerW) / 1000 : view.Genset?.ActivePowerKw ?? 0;
+        // A miner that does not answer counts at the worst case for a shed (its last reading or nameplate), so a
+        // silent miner never makes a demand-response ceiling look met.
+        var measuredKw = actuator is not null ? reads.Sum(r => r.PlanningPowerW) / 1000 : view.Genset?.ActivePowerKw ?? 0;
         var (settled, lastStart) = SettledPrices(view, now);
         var groups = GroupStates(site, now);
         var inConfiguredWindow = InFourCpWindow(view.Config.FourCp, now);
@@ -220,7 +222,7 @@ public sealed class DecisionCycle(
             dispatch?.SetTag("curtail.commands", report.Results.Count);
             _recorder.CountCommands(report);
             // The status shows what the dispatch confirmed, not the read before it.
-            runtime.SetMiners(_known.Reads.Select(r => ControllerRuntime.Describe(r.Member, r.Status, r.Error)).ToList());
+            runtime.SetMiners(_known.Reads.Select(ControllerRuntime.Describe).ToList());
         }
 
         // 5. Record the outcome.
@@ -234,7 +236,7 @@ public sealed class DecisionCycle(
         return record;
     }
 
-    private async Task<IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)>> ReadMinersAsync(CycleMode mode, CancellationToken ct)
+    private async Task<IReadOnlyList<MinerReading>> ReadMinersAsync(CycleMode mode, CancellationToken ct)
     {
         if (actuator is null) return [];
         if (mode != CycleMode.Normal && _known.HasRead) return _known.ForFailSafe();

@@ -14,14 +14,14 @@ namespace Curtail.Controller.Cycle;
 internal sealed class KnownFleet
 {
     private readonly Lock _lock = new();
-    private (FleetMember Member, MinerStatus? Status, string? Error)[] _reads = [];
+    private MinerReading[] _reads = [];
     private bool _dispatchInterrupted;
 
     public bool HasRead { get { lock (_lock) return _reads.Length > 0; } }
 
-    public IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)> Reads { get { lock (_lock) return _reads.ToArray(); } }
+    public IReadOnlyList<MinerReading> Reads { get { lock (_lock) return _reads.ToArray(); } }
 
-    public void Read(IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)> reads)
+    public void Read(IReadOnlyList<MinerReading> reads)
     {
         lock (_lock) _reads = reads.ToArray();
     }
@@ -40,17 +40,17 @@ internal sealed class KnownFleet
         {
             _dispatchInterrupted = false;
             for (var i = 0; i < _reads.Length; i++)
-                if (latest.TryGetValue(_reads[i].Member.Miner.Id, out var s)) _reads[i] = (_reads[i].Member, s, null);
+                if (latest.TryGetValue(_reads[i].Member.Miner.Id, out var s)) _reads[i] = _reads[i] with { Status = s, Error = null, LastGood = s, LastSeen = s.ReadAt };
         }
     }
 
-    public IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)> ForFailSafe()
+    public IReadOnlyList<MinerReading> ForFailSafe()
     {
         lock (_lock)
         {
             if (!_dispatchInterrupted) return _reads.ToArray();
             return _reads.Select(r => r.Status is { Mode: MinerMode.Sleeping or MinerMode.Throttled or MinerMode.Ramping } s
-                ? (r.Member, s with { Mode = MinerMode.Running, PowerW = r.Member.Miner.Model.NominalW, PowerTargetW = null }, r.Error)
+                ? r with { Status = s with { Mode = MinerMode.Running, PowerW = r.Member.Miner.Model.NominalW, PowerTargetW = null } }
                 : r).ToArray();
         }
     }

@@ -15,6 +15,7 @@ using Curtail.Modbus.Client;
 using Curtail.Modbus.Gensets;
 using Curtail.Modbus.Maps;
 using Curtail.Simulation.Setup;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,9 @@ public sealed record ControllerHostOptions
     public TimeProvider? DeviceTime { get; init; }
     public ErcotApiCredentials? ErcotCredentials { get; init; }
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Further log providers besides the console (tests read the host's log through one).</summary>
+    public IReadOnlyList<ILoggerProvider> LogProviders { get; init; } = [];
 }
 
 /// <summary>Builds the `curtail run` service: an ASP.NET Core host with the API, the dashboard and a Quartz scheduler.</summary>
@@ -62,6 +66,8 @@ public static class ControllerHost
         builder.Logging.AddFilter("Quartz", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.UseUrls(config.Listen);
+        ConfigureKestrel(builder, config);
+        foreach (var provider in options.LogProviders) builder.Logging.AddProvider(provider);
         var s = builder.Services;
         s.AddSingleton(new ServiceClock(time));
         s.AddSingleton(options);
@@ -72,6 +78,7 @@ public static class ControllerHost
         s.AddSingleton<CurtailTelemetry>();
         s.AddSingleton<Safety.ControllerAlarms>();
         s.AddSingleton(sp => new CycleTrigger(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<SchedulerName>(), sp.GetRequiredService<DecisionCycle>));
+        s.AddSingleton(sp => new AuthFailures(deviceTime, sp.GetRequiredService<ILogger<AuthFailures>>()));
         s.AddSingleton<ForecastService>();
         s.AddSingleton(sp => new DemandResponse.FourCpWatch(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ILogger<DemandResponse.FourCpWatch>>(),
             config.Prices is null ? null : sp.GetRequiredService<DemandResponse.SystemLoadFeed>()));
@@ -170,6 +177,23 @@ public static class ControllerHost
         return app;
     }
 
+    /// <summary>Caps every request body, and serves HTTPS with the configured certificate when the listen URL is https.</summary>
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ControllerConfig config)
+    {
+        X509Certificate2? certificate = null;
+        if (config.Tls is { } tls)
+        {
+            certificate = TlsCertificate.Load(tls, Environment.GetEnvironmentVariable);
+            // The slim builder leaves out Kestrel's HTTPS configuration; https URLs need it.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes;
+            if (certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
+        });
+    }
+
     /// <summary>
     /// Missed firings (a pause, a slow cycle) are not replayed one by one: an interval schedule moves on to its next
     /// slot and a cron schedule fires once, late; the next cycle re-reads everything anyway.
@@ -187,7 +211,7 @@ public static class ControllerHost
     {
         // Trader settings and overrides survive a restart; the site file's policy is only the starting point.
         if (store.LoadSetting<TradingSettings>("trading") is { } trading) runtime.SetTrading(trading);
-        if (store.LoadSetting<TradingOverride>("override") is { } o) runtime.SetOverride(o);
+        if (store.LoadSetting<TradingOverride>("override") is { } o) runtime.SetOverride(o with { Reason = ApiLimits.Clipped(o.Reason, ApiLimits.MaxReasonLength) });
         foreach (var e in store.Events().Where(e => e.ReleasedAt is null)) runtime.AddEvent(e);
         return runtime;
     }

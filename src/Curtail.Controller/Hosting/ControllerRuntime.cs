@@ -9,8 +9,12 @@ using Curtail.Miners.Fleet;
 
 namespace Curtail.Controller.Hosting;
 
-/// <summary>What the miners said at the last read, reduced to what status and telemetry need.</summary>
-public sealed record MinerSnapshot(string Id, string Group, string Family, string Mode, double PowerW, double HashrateTh, string? Error);
+/// <summary>
+/// What the miners said at the last read, reduced to what status and telemetry need. A miner that failed the read
+/// shows no power or hashrate (nothing stale as live) and <see cref="LastSeen"/>, when it last answered.
+/// </summary>
+public sealed record MinerSnapshot(string Id, string Group, string Family, string Mode, double PowerW, double HashrateTh, string? Error,
+    DateTimeOffset? LastSeen = null);
 
 /// <summary>
 /// The controller's live view of the world, shared by jobs, the decision cycle and the API. Inputs (prices, genset,
@@ -130,4 +134,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     public static MinerSnapshot Describe(FleetMember member, MinerStatus? status, string? error) => new(
         member.Miner.Id, member.Group, member.Miner.Family.ToString(), status?.Mode.ToString() ?? "Unreachable",
         status?.PowerW ?? 0, status?.HashrateThs ?? 0, error);
+
+    public static MinerSnapshot Describe(MinerReading reading) =>
+        Describe(reading.Member, reading.Status, reading.Error) with { LastSeen = reading.LastSeen };
 }

@@ -106,8 +106,7 @@ public sealed partial class ControllerStore : IDisposable
 
     public int CycleCount() => Query("SELECT COUNT(*) FROM cycles", r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture))[0];
 
-    public void Audit(AuditEntry e) => Execute("INSERT INTO audit VALUES (@t, @actor, @role, @action, @old, @new)",
-        ("t", Iso(e.Time)), ("actor", e.Actor), ("role", e.Role), ("action", e.Action), ("old", e.OldValue), ("new", e.NewValue));
+    public void Audit(AuditEntry e) => Execute(AuditStatement(e));
 
     public IReadOnlyList<AuditEntry> AuditLog(int limit) => Query(
         $"SELECT time, actor, role, action, old_value, new_value FROM audit ORDER BY time DESC LIMIT {Math.Clamp(limit, 1, 10000)}",
@@ -124,15 +123,12 @@ public sealed partial class ControllerStore : IDisposable
         r => (Name: r.GetString(0), State: new GroupState(Enum.Parse<GroupMode>(r.GetString(1)), r.GetInt64(2), r.GetDouble(3))))
         .ToDictionary(x => x.Name, x => x.State);
 
-    public void SaveSetting<T>(string name, T value) => Execute(
-        "INSERT INTO settings VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = @v", ("n", name), ("v", JsonSerializer.Serialize(value, Json)));
+    public void SaveSetting<T>(string name, T value) => Execute(SettingStatement(name, value));
 
     public T? LoadSetting<T>(string name) => Query("SELECT value FROM settings WHERE name = @n", r => r.GetString(0), ("n", name)) is [var v]
         ? JsonSerializer.Deserialize<T>(v, Json) : default;
 
-    public void SaveEvent(DispatchEvent e) => Execute(
-        "INSERT INTO dr_events (id, received, body, test) VALUES (@id, @r, @b, @test) ON CONFLICT (id) DO UPDATE SET body = @b, test = @test",
-        ("id", e.Id), ("r", Iso(e.ReceivedAt)), ("b", JsonSerializer.Serialize(e, Json)), ("test", e.Test));
+    public void SaveEvent(DispatchEvent e) => Execute(EventStatement(e));
 
     public IReadOnlyList<DispatchEvent> Events(int limit = 200) => Query(
         $"SELECT body, test FROM dr_events ORDER BY received DESC LIMIT {Math.Clamp(limit, 1, 10000)}", ReadEvent);

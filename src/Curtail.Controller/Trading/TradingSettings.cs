@@ -1,3 +1,4 @@
+using Curtail.Controller.Api;
 using Curtail.Core;
 using Curtail.Core.Sites;
 
@@ -16,19 +17,18 @@ public sealed record TradingSettings(double? CurtailAboveUsdPerMwh, double? Resu
         HardCapUsdPerMwh = HardCapUsdPerMwh,
     };
 
-    /// <summary>The same checks as the site file, with the field names of the API.</summary>
+    /// <summary>The same checks as the site file, with the field names of the API; every price is finite and within ERCOT's range.</summary>
     public TradingSettings Validated()
     {
-        if (CurtailAboveUsdPerMwh is { } s && (s < -251 || s > 10000))
-            throw new InvalidInputException("curtail_above_usd_per_mwh", null, $"must be within ERCOT's price range [-251, 10000], got {s}");
-        if (ResumeBelowUsdPerMwh is { } r && CurtailAboveUsdPerMwh is null)
+        ApiLimits.InRange(CurtailAboveUsdPerMwh, "curtail_above_usd_per_mwh", ApiLimits.MinPriceUsdPerMwh, ApiLimits.MaxPriceUsdPerMwh);
+        ApiLimits.InRange(ResumeBelowUsdPerMwh, "resume_below_usd_per_mwh", ApiLimits.MinPriceUsdPerMwh, ApiLimits.MaxPriceUsdPerMwh);
+        ApiLimits.InRange(HardCapUsdPerMwh, "hard_cap_usd_per_mwh", ApiLimits.MinPriceUsdPerMwh, ApiLimits.MaxPriceUsdPerMwh);
+        if (ResumeBelowUsdPerMwh is not null && CurtailAboveUsdPerMwh is null)
             throw new InvalidInputException("resume_below_usd_per_mwh", null, "needs curtail_above_usd_per_mwh");
         if (ResumeBelowUsdPerMwh > CurtailAboveUsdPerMwh)
             throw new InvalidInputException("resume_below_usd_per_mwh", null, $"resume strike {ResumeBelowUsdPerMwh} is above the curtail strike {CurtailAboveUsdPerMwh}");
-        if (ConfirmIntervals < 1)
-            throw new InvalidInputException("confirm_intervals", null, $"must be at least 1, got {ConfirmIntervals}");
-        if (HardCapUsdPerMwh is { } c && (c < -251 || c > 10000))
-            throw new InvalidInputException("hard_cap_usd_per_mwh", null, $"must be within ERCOT's price range [-251, 10000], got {c}");
+        if (ConfirmIntervals is < 1 or > ApiLimits.MaxConfirmIntervals)
+            throw new InvalidInputException("confirm_intervals", null, $"must be 1..{ApiLimits.MaxConfirmIntervals}, got {ConfirmIntervals}");
         return this;
     }
 }

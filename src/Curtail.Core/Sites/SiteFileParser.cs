@@ -8,6 +8,16 @@ namespace Curtail.Core.Sites;
 /// <summary>Parses a site file (YAML, schema in docs/site-file.md). Throws <see cref="InvalidInputException"/> naming key and line.</summary>
 public static class SiteFileParser
 {
+    // Documented ranges (docs/site-file.md): a value outside them is a typo or a unit mistake, refused with its line.
+    // Prices: ERCOT's real-time floor and system-wide offer cap, rounded out.
+    public const double MinPriceUsdPerMwh = -251;
+    public const double MaxPriceUsdPerMwh = 10_000;
+
+    /// <summary>A day of 15-minute intervals: a longer confirmation would never act on a price spike.</summary>
+    public const int MaxConfirmIntervals = 96;
+    public const int MaxMinersPerGroup = 1_000_000;
+    public const int MaxNameLength = 200;
+
     private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp"];
     private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh"];
     private static readonly string[] EconomicsKeys = ["hashprice", "pool_fee"];
@@ -44,7 +54,7 @@ public static class SiteFileParser
             .ToDictionary(x => x.k, x => x.Node!);
         reader = r;
 
-        var name = r.String(r.Required(root, "", "name"), "name");
+        var name = r.String(r.Required(root, "", "name"), "name", MaxNameLength);
         var pointNode = r.Required(root, "", "settlement_point");
         var point = r.String(pointNode, "settlement_point");
         if (!SettlementPoints.IsKnown(point))
@@ -66,7 +76,7 @@ public static class SiteFileParser
     {
         if (node is null) return new EnergySettings(0, EnergyContract.Index, null);
         var map = r.Mapping(node, "energy", EnergyKeys);
-        var adder = r.OptionalNumber(map, "energy", "adder_usd_per_mwh") ?? 0;
+        var adder = r.OptionalNumberIn(map, "energy", "adder_usd_per_mwh", -1000, 1000) ?? 0;
         var contract = EnergyContract.Index;
         if (r.Optional(map, "contract") is { } c)
         {
@@ -77,7 +87,7 @@ public static class SiteFileParser
                 var other => throw r.Error(c, "energy.contract", $"must be 'index' or 'fixed', got '{other}'"),
             };
         }
-        var fixedPrice = r.OptionalNumber(map, "energy", "fixed_price_usd_per_mwh");
+        var fixedPrice = r.OptionalNumberIn(map, "energy", "fixed_price_usd_per_mwh", MinPriceUsdPerMwh, MaxPriceUsdPerMwh);
         if (contract == EnergyContract.Fixed && fixedPrice is null)
             throw r.Error(map, "energy.fixed_price_usd_per_mwh", "is required when energy.contract is 'fixed'");
         if (contract == EnergyContract.Index && fixedPrice is not null)
@@ -94,8 +104,8 @@ public static class SiteFileParser
         var file = r.Optional(hp, "file") is { } f ? r.String(f, "economics.hashprice.file") : null;
         if ((constant is null) == (file is null))
             throw r.Error(hpNode, "economics.hashprice", "give exactly one of usd_per_th_day or file");
-        if (constant is <= 0)
-            throw r.Error(hpNode, "economics.hashprice.usd_per_th_day", $"must be positive, got {constant}");
+        if (constant is <= 0 or > 1000)
+            throw r.Error(hpNode, "economics.hashprice.usd_per_th_day", $"must be positive and at most 1000, got {constant}");
         var feeNode = r.Optional(map, "pool_fee");
         var fee = feeNode is null ? 0 : r.Number(feeNode, "economics.pool_fee");
         if (fee is < 0 or >= 1)
@@ -112,15 +122,16 @@ public static class SiteFileParser
         {
             var path = $"fleet[{i}]";
             var map = r.Mapping(seq.Children[i], path, GroupKeys);
-            var name = r.String(r.Required(map, path, "group"), $"{path}.group");
+            var name = r.String(r.Required(map, path, "group"), $"{path}.group", MaxNameLength);
             if (groups.Any(g => g.Name == name))
                 throw r.Error(map, $"{path}.group", $"duplicate group name '{name}'");
-            var model = r.Optional(map, "model") is { } m ? r.String(m, $"{path}.model") : name;
+            var model = r.Optional(map, "model") is { } m ? r.String(m, $"{path}.model", MaxNameLength) : name;
             var countNode = r.Required(map, path, "count");
             var count = r.Integer(countNode, $"{path}.count");
             if (count < 0) throw r.Error(countNode, $"{path}.count", $"must not be negative, got {count}");
-            var hashrate = Positive(r, map, path, "hashrate_th");
-            var power = Positive(r, map, path, "power_w");
+            if (count > MaxMinersPerGroup) throw r.Error(countNode, $"{path}.count", $"must be at most {MaxMinersPerGroup}, got {count}");
+            var hashrate = Positive(r, map, path, "hashrate_th", 10_000);
+            var power = Positive(r, map, path, "power_w", 100_000);
             var minFractionNode = r.Optional(map, "min_power_fraction");
             var minFraction = minFractionNode is null ? 1 : r.Number(minFractionNode, $"{path}.min_power_fraction");
             if (minFraction is <= 0 or > 1)
@@ -130,11 +141,11 @@ public static class SiteFileParser
         return groups;
     }
 
-    private static double Positive(YamlNodeReader r, YamlMappingNode map, string path, string key)
+    private static double Positive(YamlNodeReader r, YamlMappingNode map, string path, string key, double max)
     {
         var node = r.Required(map, path, key);
         var v = r.Number(node, $"{path}.{key}");
-        return v > 0 ? v : throw r.Error(node, $"{path}.{key}", $"must be positive, got {v}");
+        return v > 0 && v <= max ? v : throw r.Error(node, $"{path}.{key}", $"must be positive and at most {max}, got {v}");
     }
 
     private static PolicySettings ParsePolicy(YamlNodeReader r, YamlNode node)
@@ -143,15 +154,16 @@ public static class SiteFileParser
         var kindNode = r.Required(map, "policy", "kind");
         var kind = ParsePolicyKind(r.String(kindNode, "policy.kind"))
             ?? throw r.Error(kindNode, "policy.kind", $"unknown policy '{r.String(kindNode, "policy.kind")}' (expected one of: {string.Join(", ", PolicyKindNames)})");
-        var curtail = r.OptionalNumber(map, "policy", "curtail_above_usd_per_mwh");
-        var resume = r.OptionalNumber(map, "policy", "resume_below_usd_per_mwh");
+        var curtail = r.OptionalNumberIn(map, "policy", "curtail_above_usd_per_mwh", MinPriceUsdPerMwh, MaxPriceUsdPerMwh);
+        var resume = r.OptionalNumberIn(map, "policy", "resume_below_usd_per_mwh", MinPriceUsdPerMwh, MaxPriceUsdPerMwh);
         var confirmNode = r.Optional(map, "confirm_intervals");
         var confirm = confirmNode is null ? 1 : r.Integer(confirmNode, "policy.confirm_intervals");
         if (confirm < 1) throw r.Error(confirmNode!, "policy.confirm_intervals", $"must be at least 1, got {confirm}");
-        var hardCap = r.OptionalNumber(map, "policy", "hard_cap_usd_per_mwh");
+        if (confirm > MaxConfirmIntervals) throw r.Error(confirmNode!, "policy.confirm_intervals", $"must be at most {MaxConfirmIntervals} (a day of intervals), got {confirm}");
+        var hardCap = r.OptionalNumberIn(map, "policy", "hard_cap_usd_per_mwh", MinPriceUsdPerMwh, MaxPriceUsdPerMwh);
         var marginNode = r.Optional(map, "breakeven_margin");
         var margin = marginNode is null ? 1 : r.Number(marginNode, "policy.breakeven_margin");
-        if (margin <= 0) throw r.Error(marginNode!, "policy.breakeven_margin", $"must be positive, got {margin}");
+        if (margin is <= 0 or > 10) throw r.Error(marginNode!, "policy.breakeven_margin", $"must be positive and at most 10, got {margin}");
         if (kind == PolicyKind.Threshold && curtail is null)
             throw r.Error(map, "policy.curtail_above_usd_per_mwh", "is required for the threshold policy");
         if (resume is not null && curtail is not null && resume > curtail)
@@ -180,6 +192,7 @@ public static class SiteFileParser
         var riskNode = r.Optional(map, "risk_weight");
         var risk = riskNode is null ? d.RiskWeight : r.Number(riskNode, "policy.risk_weight");
         if (risk < 0) throw r.Error(riskNode!, "policy.risk_weight", $"must not be negative, got {risk}");
+        if (risk > 100) throw r.Error(riskNode!, "policy.risk_weight", $"must be at most 100, got {risk}");
         var expectation = d.Expectation;
         if (r.Optional(map, "expectation") is { } e)
         {
@@ -216,7 +229,7 @@ public static class SiteFileParser
         var budget = budgetNode is null ? d.MonthlyBudgetHours : r.Number(budgetNode, "four_cp.monthly_budget_hours");
         if (budget is < 0 or > 744)
             throw r.Error(budgetNode!, "four_cp.monthly_budget_hours", $"must be between 0 and 744 hours, got {budget}");
-        var rate = r.NonNegative(map, "four_cp", "rate_usd_per_kw_year", d.RateUsdPerKwYear);
+        var rate = r.NonNegative(map, "four_cp", "rate_usd_per_kw_year", d.RateUsdPerKwYear, 10_000);
         return new FourCpSiteSettings(enabled, threshold, budget, rate);
     }
 
@@ -239,9 +252,9 @@ public static class SiteFileParser
         if (node is null) return OperatingConstraints.None;
         var map = r.Mapping(node, "constraints", ConstraintKeys);
         return new OperatingConstraints(
-            r.NonNegative(map, "constraints", "sleep_seconds", 0),
-            r.NonNegative(map, "constraints", "wake_minutes", 0),
-            r.NonNegative(map, "constraints", "min_off_minutes", 0),
-            r.NonNegative(map, "constraints", "min_on_minutes", 0));
+            r.NonNegative(map, "constraints", "sleep_seconds", 0, 3600),
+            r.NonNegative(map, "constraints", "wake_minutes", 0, 1440),
+            r.NonNegative(map, "constraints", "min_off_minutes", 0, 1440),
+            r.NonNegative(map, "constraints", "min_on_minutes", 0, 1440));
     }
 }

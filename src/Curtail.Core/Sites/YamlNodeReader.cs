@@ -38,12 +38,29 @@ public sealed class YamlNodeReader(string source)
         return s;
     }
 
+    /// <summary>A non-empty text of at most <paramref name="maxLength"/> characters: names end up in every status and record.</summary>
+    public string String(YamlNode node, string path, int maxLength)
+    {
+        var s = String(node, path);
+        return s.Length <= maxLength ? s : throw Error(node, path, $"must be at most {maxLength} characters, got {s.Length}");
+    }
+
     public double Number(YamlNode node, string path)
     {
-        if (node is YamlScalarNode { Value: { } s } && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
-            return d;
+        if (node is YamlScalarNode { Value: { } s } && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+            return double.IsFinite(d) ? d : throw Error(node, path, $"must be a finite number, got '{s}'");
         throw Error(node, path, $"expected a number, got '{(node as YamlScalarNode)?.Value ?? node.NodeType.ToString()}'");
     }
+
+    /// <summary>A finite number within [min, max]; the error names the range.</summary>
+    public double NumberIn(YamlNode node, string path, double min, double max)
+    {
+        var v = Number(node, path);
+        return v >= min && v <= max ? v : throw Error(node, path, $"must be within [{min}, {max}], got {v}");
+    }
+
+    public double? OptionalNumberIn(YamlMappingNode map, string path, string key, double min, double max) =>
+        Optional(map, key) is { } n ? NumberIn(n, Join(path, key), min, max) : null;
 
     public int Integer(YamlNode node, string path)
     {
@@ -55,11 +72,12 @@ public sealed class YamlNodeReader(string source)
     public double? OptionalNumber(YamlMappingNode map, string path, string key) =>
         Optional(map, key) is { } n ? Number(n, Join(path, key)) : null;
 
-    public double NonNegative(YamlMappingNode map, string path, string key, double fallback)
+    public double NonNegative(YamlMappingNode map, string path, string key, double fallback, double max = double.MaxValue)
     {
         if (Optional(map, key) is not { } n) return fallback;
         var v = Number(n, Join(path, key));
-        return v >= 0 ? v : throw Error(n, Join(path, key), $"must not be negative, got {v}");
+        if (v < 0) throw Error(n, Join(path, key), $"must not be negative, got {v}");
+        return v <= max ? v : throw Error(n, Join(path, key), $"must be at most {max}, got {v}");
     }
 
     public static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";

@@ -44,6 +44,18 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
     public int Port { get; private set; }
     public string BaseUrl => $"http://127.0.0.1:{Port}{ApiPrefix}";
     public int RequestsServed { get; private set; }
+
+    /// <summary>
+    /// Fault switch: while on, every request is accepted and left unanswered, as a feed that hangs rather than refuses
+    /// (held requests are answered once it is switched off).
+    /// </summary>
+    public bool Hung
+    {
+        get => Volatile.Read(ref _hung);
+        set => Volatile.Write(ref _hung, value);
+    }
+
+    private bool _hung;
     public int RateLimited { get; private set; }
 
     /// <summary>The emulated wall clock.</summary>
@@ -72,7 +84,11 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
             HttpListenerContext context;
             try { context = await _listener.GetContextAsync(); }
             catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            _ = Task.Run(() => Serve(context), ct);
+            _ = Task.Run(async () =>
+            {
+                while (Hung && !ct.IsCancellationRequested) await Task.Delay(50, CancellationToken.None);
+                Serve(context);
+            }, ct);
         }
     }
 

@@ -29,10 +29,12 @@ public sealed class CgminerApiServer
 
     public async Task HandleAsync(Socket socket, CancellationToken ct)
     {
+        if (await FaultSwitches.PlayBeforeRequestAsync(_miner, socket, ct).ConfigureAwait(false)) return;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         idle.CancelAfter(TimeSpan.FromSeconds(10)); // btminer closes idle connections after 10 s
         var text = await ReadRequestAsync(socket, idle.Token).ConfigureAwait(false);
         if (text is null) return;
+        if (await FaultSwitches.PlayBeforeReplyAsync(_miner, socket, ct).ConfigureAwait(false)) return;
         var fault = _miner.NextFault();
         if (fault == InjectedFault.Reset)
         {
@@ -51,6 +53,7 @@ public sealed class CgminerApiServer
             return;
         }
         if (fault == InjectedFault.Malformed) reply = Malform(reply, _miner.NextRandom(4));
+        reply = FaultSwitches.Corrupt(_miner.Fault, reply);
         var bytes = Encoding.UTF8.GetBytes(reply + "\0");
         await socket.SendAsync(bytes, SocketFlags.None, ct).ConfigureAwait(false);
         socket.Shutdown(SocketShutdown.Both);

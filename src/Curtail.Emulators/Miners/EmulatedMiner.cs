@@ -53,6 +53,35 @@ public sealed class EmulatedMiner
     /// <summary>Per-request fault probabilities; tests may replace them on one miner.</summary>
     public FaultInjection Faults { get; set; }
 
+    /// <summary>
+    /// The fault this miner plays on every exchange until switched back to None (<see cref="MinerFaultSwitch"/>).
+    /// <see cref="MinerFaultSwitch.PowerOff"/> also takes its power to 0 W; leaving it reboots the miner awake.
+    /// </summary>
+    public MinerFaultSwitch Fault
+    {
+        get => _fault;
+        set
+        {
+            lock (_gate)
+            {
+                if (_fault == MinerFaultSwitch.PowerOff && value != MinerFaultSwitch.PowerOff)
+                {
+                    // Power back: the firmware boots and ramps to its target from idle, its sleep state forgotten.
+                    _asleep = false;
+                    _fromW = Model.SleepW;
+                    _toW = _targetW;
+                    _rampStart = _time.GetUtcNow();
+                    _rampDuration = Timing.WakeRamp(Family);
+                }
+                _fault = value;
+            }
+        }
+    }
+
+    private volatile MinerFaultSwitch _fault;
+
+    public bool PoweredOff => _fault == MinerFaultSwitch.PowerOff;
+
     /// <summary>Firmware drift (S21+ FW Feb 2025): writes answer success and change nothing.</summary>
     public bool IgnoreWrites { get; set; }
 
@@ -65,9 +94,10 @@ public sealed class EmulatedMiner
 
     public DateTimeOffset Now => _time.GetUtcNow();
 
+    /// <summary>What the miner really draws now (0 W while powered off): the ground truth of fault tests.</summary>
     public double PowerW
     {
-        get { lock (_gate) return PowerAt(_time.GetUtcNow()); }
+        get { lock (_gate) return PoweredOff ? 0 : PowerAt(_time.GetUtcNow()); }
     }
 
     public double HashrateThs
@@ -76,6 +106,7 @@ public sealed class EmulatedMiner
         {
             lock (_gate)
             {
+                if (PoweredOff) return 0;
                 var p = PowerAt(_time.GetUtcNow());
                 return _asleep && p <= Model.SleepW + 1 ? 0 : Model.HashrateAt(p);
             }
@@ -119,7 +150,7 @@ public sealed class EmulatedMiner
     {
         get
         {
-            var rise = 45 * PowerW / Model.NominalW;
+            var rise = 45 * PowerW / Model.NominalW; // a powered-off miner cools to ambient
             return [25 + rise, 26 + rise, 25.5 + rise];
         }
     }

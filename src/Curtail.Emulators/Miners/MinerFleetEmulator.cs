@@ -50,7 +50,7 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
 
     /// <summary>Per-miner state at this instant (for the site emulator and dashboards).</summary>
     public IReadOnlyList<EmulatedMinerState> Snapshot() => _miners.Select(m => new EmulatedMinerState(
-        m.Index, m.Family, m.Model.Name, m.Endpoint, m.Mode, m.PowerW, m.HashrateThs, m.TargetW)).ToList();
+        m.Index, m.Family, m.Model.Name, m.Endpoint, m.Mode, m.PowerW, m.HashrateThs, m.TargetW, m.Fault)).ToList();
 
     /// <summary>Binds every port and starts serving. Throws naming the port if one is taken.</summary>
     public void Start()
@@ -90,6 +90,14 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
 
     public ValueTask DisposeAsync() => StopAsync();
 
+    /// <summary>A miner by index or by "host:port" (the id `--write-fleet` gives it); KeyNotFoundException naming the id otherwise.</summary>
+    public EmulatedMiner Find(string id)
+    {
+        if (int.TryParse(id, System.Globalization.CultureInfo.InvariantCulture, out var index) && index >= 0 && index < _miners.Count) return _miners[index];
+        return _miners.FirstOrDefault(m => $"{m.Endpoint.Host}:{m.Endpoint.Port}" == id)
+               ?? throw new KeyNotFoundException($"no miner '{id}' (an index 0..{_miners.Count - 1} or host:port)");
+    }
+
     /// <summary>One line per miner: index, family, model, ports.</summary>
     public IEnumerable<string> Describe() => _miners.Select(m =>
         $"{m.Index,5} {m.Family,-14} {m.Model.Name,-20} {m.Endpoint.Host}:{m.Endpoint.Port}"
@@ -97,4 +105,4 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
 }
 
 public sealed record EmulatedMinerState(int Index, MinerFamily Family, string Model, MinerEndpoint Endpoint, MinerMode Mode,
-    double PowerW, double HashrateThs, double TargetW);
+    double PowerW, double HashrateThs, double TargetW, MinerFaultSwitch Fault = MinerFaultSwitch.None);

@@ -17,14 +17,15 @@ public sealed record HttpResponseLite(int Status, string Body, string ContentTyp
 /// <summary>
 /// A small HTTP/1.1 server for the emulated web APIs (Antminer CGI, Braiins REST, Vnish): one request per
 /// connection (Connection: close), Content-Length bodies. Thousands of miners need no web framework per port.
-/// Faults apply per request: reset, silence, or a malformed body.
+/// Faults apply per request: reset, silence, or a malformed body. Without a miner (the fleet's control endpoint)
+/// it serves the handler alone, with no faults.
 /// </summary>
 public sealed class MiniHttpServer
 {
-    private readonly EmulatedMiner _miner;
+    private readonly EmulatedMiner? _miner;
     private readonly Func<HttpRequestLite, CancellationToken, Task<HttpResponseLite>> _handler;
 
-    public MiniHttpServer(EmulatedMiner miner, Func<HttpRequestLite, CancellationToken, Task<HttpResponseLite>> handler)
+    public MiniHttpServer(EmulatedMiner? miner, Func<HttpRequestLite, CancellationToken, Task<HttpResponseLite>> handler)
     {
         _miner = miner;
         _handler = handler;
@@ -32,17 +33,20 @@ public sealed class MiniHttpServer
 
     public async Task HandleAsync(Socket socket, CancellationToken ct)
     {
+        if (_miner is not null && await FaultSwitches.PlayBeforeRequestAsync(_miner, socket, ct).ConfigureAwait(false)) return;
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         idle.CancelAfter(TimeSpan.FromSeconds(10));
         var request = await ReadRequestAsync(stream, idle.Token).ConfigureAwait(false);
         if (request is null) return;
-        var fault = _miner.NextFault();
+        if (_miner is not null && await FaultSwitches.PlayBeforeReplyAsync(_miner, socket, ct).ConfigureAwait(false)) return;
+        var fault = _miner?.NextFault() ?? InjectedFault.None;
         if (await TcpServerHost.PlayTransportFaultAsync(fault, socket, ct).ConfigureAwait(false)) return;
         var response = await _handler(request, ct).ConfigureAwait(false);
         if (response.Delay > TimeSpan.Zero) await Task.Delay(response.Delay, ct).ConfigureAwait(false);
         var body = response.Body;
         if (fault == InjectedFault.Malformed && response.ContentType == "application/json") body = CgminerApiServer.Malform(body, 0);
+        if (_miner is not null && response.ContentType == "application/json") body = FaultSwitches.Corrupt(_miner.Fault, body);
         var bytes = Encoding.UTF8.GetBytes(body);
         var head = new StringBuilder()
             .Append("HTTP/1.1 ").Append(response.Status).Append(' ').Append(Reason(response.Status)).Append("\r\n")
@@ -59,7 +63,7 @@ public sealed class MiniHttpServer
 
     private static string Reason(int status) => status switch
     {
-        200 => "OK", 400 => "Bad Request", 401 => "Unauthorized", 404 => "Not Found", 405 => "Method Not Allowed",
+        200 => "OK", 204 => "No Content", 400 => "Bad Request", 401 => "Unauthorized", 404 => "Not Found", 405 => "Method Not Allowed",
         _ => "Status",
     };
 

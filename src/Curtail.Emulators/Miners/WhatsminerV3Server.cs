@@ -27,6 +27,7 @@ public sealed class WhatsminerV3Server
 
     public async Task HandleAsync(Socket socket, CancellationToken ct)
     {
+        if (await FaultSwitches.PlayBeforeRequestAsync(_miner, socket, ct).ConfigureAwait(false)) return;
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         while (!ct.IsCancellationRequested)
         {
@@ -43,10 +44,12 @@ public sealed class WhatsminerV3Server
                     return;
                 }
             }
+            if (await FaultSwitches.PlayBeforeReplyAsync(_miner, socket, ct).ConfigureAwait(false)) return;
             var fault = _miner.NextFault();
             if (await TcpServerHost.PlayTransportFaultAsync(fault, socket, ct).ConfigureAwait(false)) return;
             var reply = Handle(text);
             if (fault == InjectedFault.Malformed) reply = CgminerApiServer.Malform(reply, 0);
+            reply = FaultSwitches.Corrupt(_miner.Fault, reply);
             await FramedJsonClient.WriteFrameAsync(stream, reply, ct).ConfigureAwait(false);
         }
     }

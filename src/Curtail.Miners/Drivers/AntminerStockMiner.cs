@@ -116,7 +116,7 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
     {
         try
         {
-            return TolerantJson.ParseObject(text, $"miner {Id} {what}");
+            return TolerantJson.ParseObject(text, $"{what} reply");
         }
         catch (FormatException ex)
         {

@@ -23,20 +23,25 @@ public abstract class MinerDriver : IMiner
     protected DriverOptions Options { get; }
 
     /// <summary>
-    /// Reads the miner. A reply whose shape the parser does not expect (a number where an object should be, a
-    /// missing section) is a <see cref="MinerFailureKind.Protocol"/> failure naming the miner, never a crash.
+    /// Reads the miner. Whatever goes wrong in one miner's reply (a shape the parser does not expect, a duplicate
+    /// key, a number out of range, a value that is not finite) is a <see cref="MinerException"/> naming the miner,
+    /// never another exception type: callers read whole fleets and must lose only this miner.
     /// </summary>
     public async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
     {
+        MinerStatus status;
         try
         {
-            return await ReadStatusCoreAsync(cancellationToken).ConfigureAwait(false);
+            status = await ReadStatusCoreAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or KeyNotFoundException
-                                       or System.Text.Json.JsonException or InvalidCastException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is not MinerException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            throw new MinerException(Id, MinerFailureKind.Protocol, $"unexpected status reply: {ex.Message}", ex);
+            throw MinerException.Contain(Id, "status read", ex);
         }
+        // A reading the planner would add up must be a real number: NaN or infinity would poison the fleet's sum.
+        if (!double.IsFinite(status.PowerW) || status.PowerW < 0 || !double.IsFinite(status.HashrateThs))
+            throw Protocol($"status read: implausible reading ({status.PowerW} W, {status.HashrateThs} TH/s)");
+        return status;
     }
 
     protected abstract Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken);

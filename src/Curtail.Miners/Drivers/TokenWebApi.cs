@@ -44,8 +44,8 @@ internal sealed class TokenWebApi
             {
                 var trimmed = reply.Body.TrimStart();
                 return trimmed.StartsWith('[')
-                    ? JsonNode.Parse(trimmed) ?? new JsonArray()
-                    : TolerantJson.ParseObject(reply.Body, $"miner {_minerId} {path}");
+                    ? JsonNode.Parse(trimmed, documentOptions: new System.Text.Json.JsonDocumentOptions { AllowDuplicateProperties = false }) ?? new JsonArray()
+                    : TolerantJson.ParseObject(reply.Body, $"{method} {path} reply");
             }
             catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
             {
@@ -71,7 +71,7 @@ internal sealed class TokenWebApi
             JsonObject json;
             try
             {
-                json = TolerantJson.ParseObject(reply.Body, $"miner {_minerId} {path}");
+                json = TolerantJson.ParseObject(reply.Body, $"login {path} reply");
             }
             catch (FormatException ex)
             {

@@ -118,7 +118,7 @@ public sealed class WhatsminerV2Miner : MinerDriver, ISleepable, IPowerTargetabl
     {
         try
         {
-            return TolerantJson.ParseObject(text, $"miner {Id}");
+            return TolerantJson.ParseObject(text, "privileged reply");
         }
         catch (FormatException ex)
         {

@@ -35,6 +35,7 @@ public sealed class FleetActuator
     private readonly int _readConcurrency;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastTransition = new(StringComparer.Ordinal);
     private readonly HashSet<string> _heldAsleep = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MinerStatus> _lastGood = new(StringComparer.Ordinal);
 
     public FleetActuator(IReadOnlyList<FleetMember> members, FleetDispatcher dispatcher, TimeProvider time, int readConcurrency = 256)
     {
@@ -68,27 +69,38 @@ public sealed class FleetActuator
         lock (_heldAsleep) _heldAsleep.Clear();
     }
 
-    /// <summary>Reads every miner with bounded concurrency; an unreachable miner is reported, not fatal.</summary>
-    public async Task<IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)>> ReadAllAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Reads every miner with bounded concurrency. Never fails because of a miner: any exception from one driver
+    /// (a malformed reply, a driver bug) becomes that miner's error; only cancelling <paramref name="ct"/> stops the
+    /// read. A miner that fails keeps its last good reading and time, marked as not live.
+    /// </summary>
+    public async Task<IReadOnlyList<MinerReading>> ReadAllAsync(CancellationToken ct = default)
     {
         using var slots = new SemaphoreSlim(_readConcurrency);
-        var tasks = _members.Select(async m =>
-        {
-            await slots.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                return (m, (MinerStatus?)await m.Miner.ReadStatusAsync(ct).ConfigureAwait(false), (string?)null);
-            }
-            catch (MinerException ex)
-            {
-                return (m, null, ex.Message);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        });
+        var tasks = new Task<MinerReading>[_members.Count];
+        for (var i = 0; i < tasks.Length; i++) tasks[i] = ReadOneAsync(_members[i], slots, ct);
         return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private async Task<MinerReading> ReadOneAsync(FleetMember member, SemaphoreSlim slots, CancellationToken ct)
+    {
+        await slots.WaitAsync(ct).ConfigureAwait(false);
+        var id = member.Miner.Id;
+        try
+        {
+            var status = await member.Miner.ReadStatusAsync(ct).ConfigureAwait(false);
+            _lastGood[id] = status;
+            return new MinerReading(member, status, null) { LastSeen = status.ReadAt, LastGood = status };
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
+        {
+            var last = _lastGood.TryGetValue(id, out var s) ? s : null;
+            return new MinerReading(member, null, MinerException.Contain(id, "status read", ex).Message) { LastSeen = last?.ReadAt, LastGood = last };
+        }
+        finally
+        {
+            slots.Release();
+        }
     }
 
     /// <summary>Reads the fleet, then plans and dispatches (see the class summary).</summary>
@@ -104,11 +116,11 @@ public sealed class FleetActuator
     /// cycle's own read), so a dispatch starts commanding without a second full read.
     /// </summary>
     public Task<ActuationReport> ApplyTargetAsync(double targetW,
-        IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)> snapshot, CancellationToken ct = default) =>
+        IReadOnlyList<MinerReading> snapshot, CancellationToken ct = default) =>
         ApplyCoreAsync(targetW, snapshot, _time.GetTimestamp(), TimeSpan.Zero, ct);
 
     private async Task<ActuationReport> ApplyCoreAsync(double targetW,
-        IReadOnlyList<(FleetMember Member, MinerStatus? Status, string? Error)> reads, long start, TimeSpan readElapsed, CancellationToken ct)
+        IReadOnlyList<MinerReading> reads, long start, TimeSpan readElapsed, CancellationToken ct)
     {
         var states = new List<MinerState>(reads.Count);
         var limitsTasks = reads.Select(r => r.Member.Miner is IPowerTargetable p && r.Status is not null
@@ -118,9 +130,9 @@ public sealed class FleetActuator
         {
             var (member, status, _) = reads[i];
             var miner = member.Miner;
-            // An unreachable miner is assumed to draw its nominal power: the worst case for a shed.
+            // An unreadable miner cannot be commanded and counts at its worst case for a shed (see PlanningPowerW).
             states.Add(new MinerState(miner.Id, member.Group, miner.Family, status?.Mode ?? MinerMode.Unknown,
-                status?.PowerW ?? miner.Model.NominalW, status?.PowerTargetW, miner.Model, miner is ISleepable, limits[i],
+                reads[i].PlanningPowerW, status?.PowerTargetW, miner.Model, miner is ISleepable, limits[i],
                 _lastTransition.TryGetValue(miner.Id, out var t) ? t : null, status is not null));
         }
         var before = states.Sum(s => s.PowerW);
@@ -183,8 +195,9 @@ public sealed class FleetActuator
         {
             return await miner.GetPowerLimitsAsync(ct).ConfigureAwait(false);
         }
-        catch (MinerException)
+        catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
         {
+            // Without limits the miner is still sleepable; the planner simply does not throttle it.
             return null;
         }
     }

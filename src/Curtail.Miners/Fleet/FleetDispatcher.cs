@@ -24,11 +24,12 @@ public sealed class FleetDispatcher
         _time = time;
         _commandSlots = new SemaphoreSlim(options.MaxConcurrentCommands);
         _readSlots = new SemaphoreSlim(options.MaxConcurrentReads);
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+        // One attempt means no retry strategy: Polly refuses a retry with zero retries.
+        _retry = options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<MinerException>(e => e.IsTransient),
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
@@ -74,7 +75,7 @@ public sealed class FleetDispatcher
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // A reply the driver could not make sense of: one miner's failure, not the dispatch's.
-                return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, $"unexpected reply: {ex.Message}",
+                return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, MinerException.Contain(miner.Id, Verb(action), ex).Reason,
                     _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
             }
             finally
@@ -103,6 +104,12 @@ public sealed class FleetDispatcher
         _ => Task.CompletedTask,
     };
 
+    private static string Verb(MinerAction action) => action.Kind switch
+    {
+        MinerActionKind.SetTarget => $"set power target {action.TargetW:0} W",
+        _ => action.Kind.ToString().ToLowerInvariant(),
+    };
+
     private static MinerException Unsupported(IMiner miner, string what) =>
         new(miner.Id, MinerFailureKind.Rejected, $"{miner.Family} firmware does not support {what}");
 
@@ -123,10 +130,11 @@ public sealed class FleetDispatcher
                 lastError = null;
                 if (Shows(action, last, miner.Model)) return (true, last, null);
             }
-            catch (MinerException ex)
+            catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
-                // The Antminer CGI restarts the miner process: a read right after a write may fail.
-                lastError = ex.Reason;
+                // The Antminer CGI restarts the miner process: a read right after a write may fail. A reply the
+                // driver cannot make sense of leaves this miner unconfirmed, never the whole dispatch failed.
+                lastError = MinerException.Contain(miner.Id, "read-back", ex).Reason;
             }
             finally
             {

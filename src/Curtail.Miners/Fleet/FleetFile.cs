@@ -105,7 +105,15 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
             if (text is null) return null;
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
                 throw Error(Child(map, key)!, $"'{key}' must be a number, got '{text}'");
+            // NaN would slip past every range check below ("NaN < 0" is false) and reach the dispatcher.
+            if (!double.IsFinite(v)) throw Error(Child(map, key)!, $"'{key}' must be a finite number, got '{text}'");
             return v;
+        }
+
+        private double? NumberIn(YamlMappingNode map, string key, double min, double max, string where)
+        {
+            var v = Number(map, key);
+            return v is null || (v >= min && v <= max) ? v : throw Error(Child(map, key)!, $"{where}: {key} must be within [{min}, {max}], got {v}");
         }
 
         public MinerCredentials Credentials(YamlNode node, string name, string baseDirectory, Func<string, string?> environment)
@@ -140,8 +148,8 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
                 "throttle" => PowerPreference.Throttle,
                 var other => throw Error(map, $"group '{name}': prefer must be sleep or throttle, got '{other}'"),
             };
-            return new GroupConstraints(name, fraction, TimeSpan.FromMinutes(Number(map, "min_on_minutes") ?? 0),
-                TimeSpan.FromMinutes(Number(map, "min_off_minutes") ?? 0), prefer);
+            return new GroupConstraints(name, fraction, TimeSpan.FromMinutes(NumberIn(map, "min_on_minutes", 0, 1440, $"group '{name}'") ?? 0),
+                TimeSpan.FromMinutes(NumberIn(map, "min_off_minutes", 0, 1440, $"group '{name}'") ?? 0), prefer);
         }
 
         public IEnumerable<MinerSpec> Entry(YamlNode node, IReadOnlyDictionary<string, MinerCredentials> credentials,
@@ -162,7 +170,9 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
             var group = Text(map, "group") ?? "default";
             if (group != "default" && !groups.ContainsKey(group)) throw Error(map, $"group '{group}' is not defined under 'groups:'");
             var address = Text(map, "address") ?? throw Error(map, "miner entry lacks 'address'");
-            var auxStart = Number(map, "aux_port") is { } a ? (int)a : (int?)null;
+            var auxStart = NumberIn(map, "aux_port", 1, 65535, "miner entry") is { } a
+                ? a == Math.Floor(a) ? (int)a : throw Error(Child(map, "aux_port")!, $"miner entry: aux_port must be a whole number, got {a}")
+                : (int?)null;
             var name = Text(map, "name");
             var index = 0;
             foreach (var (host, port) in ExpandAddress(address, family, map))

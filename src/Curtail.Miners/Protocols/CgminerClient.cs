@@ -35,17 +35,25 @@ public sealed class CgminerClient
     {
         var request = new JsonObject { ["command"] = command };
         if (parameter is not null) request["parameter"] = parameter;
-        var reply = await SendRawAsync(request.ToJsonString(), cancellationToken).ConfigureAwait(false);
-        if (checkStatus) EnsureSuccess(reply, command);
+        var reply = await SendRawAsync(request.ToJsonString(), cancellationToken, $"'{command}' reply").ConfigureAwait(false);
+        try
+        {
+            if (checkStatus) EnsureSuccess(reply, command);
+        }
+        catch (FormatException ex)
+        {
+            throw new MinerException(_minerId, MinerFailureKind.Protocol, $"'{command}' reply: {ex.Message}", ex);
+        }
         return reply;
     }
 
-    public async Task<JsonObject> SendRawAsync(string requestJson, CancellationToken cancellationToken = default)
+    /// <param name="what">What the reply answers, for error messages.</param>
+    public async Task<JsonObject> SendRawAsync(string requestJson, CancellationToken cancellationToken = default, string what = "reply")
     {
         var text = await ExchangeAsync(requestJson, expectReply: true, cancellationToken).ConfigureAwait(false);
         try
         {
-            return TolerantJson.ParseObject(text, $"miner {_minerId}");
+            return TolerantJson.ParseObject(text, what);
         }
         catch (FormatException ex)
         {

@@ -37,7 +37,7 @@ public sealed class FramedJsonClient
                 var text = await ReadFrameAsync(stream, ct).ConfigureAwait(false);
                 try
                 {
-                    reply = TolerantJson.ParseObject(text, $"miner {_minerId}");
+                    reply = TolerantJson.ParseObject(text, $"'{TolerantJson.Text(request["cmd"]) ?? "?"}' reply");
                 }
                 catch (FormatException ex)
                 {

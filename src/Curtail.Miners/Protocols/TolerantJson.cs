@@ -8,33 +8,43 @@ namespace Curtail.Miners.Protocols;
 /// Parses the JSON that miner firmwares really emit. Repairs, in order, the quirks pyasic's _load_api_data
 /// handles: trailing NULs, embedded newlines, a leading comma, "}{" between objects, "[,{", ",}" and ",]",
 /// a missing comma between a string value and the next key (""temp0), and bare inf/nan numbers.
+/// What it does not repair, it refuses: a key stated twice in one object (the reply says two things about one field,
+/// e.g. two "Watts", and control must not guess which one the firmware meant; Python tools would silently keep the
+/// last) and numbers that overflow a double (1e999) or are not numbers at all where one is read. Each refusal is a
+/// <see cref="FormatException"/> that the drivers turn into that miner's protocol failure.
 /// </summary>
 public static class TolerantJson
 {
+    private static readonly JsonDocumentOptions Strict = new() { AllowTrailingCommas = true, AllowDuplicateProperties = false };
+
+    /// <param name="source">What the reply answers, for the error message (e.g. "'summary' reply").</param>
     public static JsonObject ParseObject(string text, string source)
     {
         var cleaned = text.TrimEnd('\0', ' ', '\r', '\n', '\t').TrimStart('\0', ' ', '\r', '\n', '\t');
-        if (TryParse(cleaned, out var node)) return node;
+        if (TryParse(cleaned, out var node, out _)) return node;
         var repaired = Repair(cleaned);
-        if (TryParse(repaired, out node)) return node;
+        if (TryParse(repaired, out node, out var problem)) return node;
         var preview = cleaned.Length > 120 ? cleaned[..120] + "…" : cleaned;
-        throw new FormatException($"{source}: reply is not JSON even after repair: {preview}");
+        throw new FormatException($"{source} is not JSON even after repair ({problem}): {preview}");
     }
 
-    private static bool TryParse(string text, out JsonObject node)
+    private static bool TryParse(string text, out JsonObject node, out string problem)
     {
         node = null!;
+        problem = "empty";
         if (text.Length == 0) return false;
         try
         {
-            if (JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true }) is JsonObject o)
+            if (JsonNode.Parse(text, documentOptions: Strict) is JsonObject o)
             {
                 node = o;
                 return true;
             }
+            problem = "not an object";
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
+            problem = ex.Message;
         }
         return false;
     }
@@ -109,20 +119,31 @@ public static class TolerantJson
         && (i + word.Length >= s.Length || !char.IsLetterOrDigit(s[i + word.Length]))
         && (i == 0 || !char.IsLetterOrDigit(s[i - 1]));
 
-    // Small typed accessors: firmwares mix numbers and numeric strings for the same field.
+    /// <summary>
+    /// A number that firmwares send as a number or a numeric string ("3250 W"); null when absent or a non-numeric
+    /// string ("", "N/A"). A value that overflows a double (1e999 parses as infinity), or an object or array where a
+    /// number belongs, is a <see cref="FormatException"/>: read as 0 or null it would pass for a sleeping miner.
+    /// </summary>
     public static double? Number(JsonNode? node)
     {
-        if (node is not JsonValue v) return null;
-        if (v.TryGetValue<double>(out var d)) return d;
+        if (node is null) return null;
+        if (node is not JsonValue v) throw new FormatException($"expected a number at {node.GetPath()}, got {node.GetValueKind()}");
+        if (v.TryGetValue<double>(out var d)) return Finite(d, v);
         if (v.TryGetValue<long>(out var l)) return l;
         if (v.TryGetValue<string>(out var s))
         {
             var digits = new string(s.TakeWhile(ch => char.IsDigit(ch) || ch is '.' or '-' or '+' or 'e' or 'E').ToArray());
-            if (double.TryParse(digits, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out d)) return d;
+            if (double.TryParse(digits, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out d)) return Finite(d, v);
         }
         if (v.TryGetValue<bool>(out var b)) return b ? 1 : 0;
         return null;
     }
+
+    private static double Finite(double value, JsonValue node) => double.IsFinite(value)
+        ? value
+        : throw new FormatException($"number {Preview(node.ToJsonString())} at {node.GetPath()} is out of range");
+
+    private static string Preview(string s) => s.Length > 40 ? s[..40] + "…" : s;
 
     public static string? Text(JsonNode? node) => node switch
     {
