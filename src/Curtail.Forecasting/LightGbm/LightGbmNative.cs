@@ -32,8 +32,28 @@ internal static class LightGbmNative
         return true;
     });
 
-    /// <summary>Call before the first LightGBM call.</summary>
-    public static void EnsureInitialised() => _ = Initialised.Value;
+    private static readonly Lazy<bool> Loaded = new(() =>
+    {
+        try
+        {
+            // Any cheap call: loads lib_lightgbm and its libgomp dependency, or says why not.
+            _ = LGBM_GetLastError();
+            return true;
+        }
+        catch (DllNotFoundException ex)
+        {
+            throw new LightGbmUnavailableException(
+                $"LightGBM's native library (lib_lightgbm, from the Microsoft.ML.LightGbm package) could not be loaded: {ex.Message}. " +
+                "It needs GCC's OpenMP runtime: apt-get install -y libgomp1");
+        }
+    });
+
+    /// <summary>Call before the first LightGBM call; a missing native library is a <see cref="LightGbmUnavailableException"/>.</summary>
+    public static void EnsureInitialised()
+    {
+        _ = Initialised.Value;
+        _ = Loaded.Value;
+    }
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
     private static extern IntPtr LGBM_GetLastError();
@@ -85,3 +105,6 @@ internal static class LightGbmNative
 
 /// <summary>A LightGBM call failed; the message is LightGBM's.</summary>
 public sealed class LightGbmException(string message) : Exception(message);
+
+/// <summary>The LightGBM native library cannot be loaded on this machine; the message says what to install.</summary>
+public sealed class LightGbmUnavailableException(string message) : Exception(message);
