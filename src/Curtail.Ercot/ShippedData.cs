@@ -16,9 +16,30 @@ public sealed class ShippedData
     public string Root { get; }
     public string ErcotDirectory => Path.Combine(Root, "ercot");
     public string HashpriceFile => Path.Combine(Root, "bitcoin", "hashprice_daily.csv.gz");
+
+    /// <summary>The 2021–2023 day-ahead file; <see cref="DayAheadFiles"/> lists every year shipped (2024 is a file of its own).</summary>
     public string DayAheadFile => Path.Combine(ErcotDirectory, "dam_spp_hourly_2021_2023.csv.gz");
+
+    /// <summary>The 2021–2023 native load file; <see cref="NativeLoadFiles"/> lists every year shipped (2024 is a file of its own).</summary>
     public string NativeLoadFile => Path.Combine(ErcotDirectory, "native_load_hourly_2021_2023.csv.gz");
-    public string ScedFile => Path.Combine(ErcotDirectory, "sced_lmp_5min_hubs_2024-01.csv.gz");
+
+    /// <summary>SCED LMPs of the whole of 2024, one row per SCED run, 5 hubs.</summary>
+    public string ScedFile => Path.Combine(ErcotDirectory, "sced_lmp_5min_hubs_2024.csv.gz");
+
+    /// <summary>Every shipped day-ahead file (dam_spp_hourly_*.csv.gz: 2021_2023, 2024), oldest first.</summary>
+    public IReadOnlyList<string> DayAheadFiles => Existing("dam_spp_hourly_*.csv.gz");
+
+    /// <summary>Every shipped native load file (native_load_hourly_*.csv.gz: 2021_2023, 2024), oldest first.</summary>
+    public IReadOnlyList<string> NativeLoadFiles => Existing("native_load_hourly_*.csv.gz");
+
+    /// <summary>Every shipped SCED LMP file (sced_lmp_5min_hubs_*.csv.gz), oldest first.</summary>
+    public IReadOnlyList<string> ScedFiles => Existing("sced_lmp_5min_hubs_*.csv.gz");
+
+    private List<string> Existing(string pattern) =>
+        Directory.Exists(ErcotDirectory)
+            ? Directory.GetFiles(ErcotDirectory, pattern).Order(StringComparer.Ordinal).ToList()
+            : [];
+
     public string RealTimeHubsFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_hubs_15min_{year}.csv.gz");
     public string RealTimeLoadZonesFile(int year) => Path.Combine(ErcotDirectory, $"rtm_spp_loadzones_15min_{year}.csv.gz");
 

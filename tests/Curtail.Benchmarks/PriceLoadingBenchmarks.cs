@@ -50,7 +50,7 @@ public class PriceLoadingBenchmarks
     [Benchmark]
     public int DayAheadAllPointsThreeYears() => DayAheadPriceReader.Read(_data.DayAheadFile).SeriesByPoint.Count;
 
-    /// <summary>For the forecaster: one month of SCED runs, 5 hubs.</summary>
+    /// <summary>For the forecaster and the SCED-cadence backtest: a year of SCED runs, 5 hubs.</summary>
     [Benchmark]
-    public int ScedAllPointsOneMonth() => ScedLmpReader.Read(_data.ScedFile).SeriesByPoint.Count;
+    public int ScedAllPointsOneYear() => ScedLmpReader.Read(_data.ScedFile).SeriesByPoint.Count;
 }

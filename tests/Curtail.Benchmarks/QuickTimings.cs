@@ -29,6 +29,21 @@ public static class QuickTimings
         Report("oracle plan, 1 year, with constraints", 10, () => PolicyFactory.PlanOracle(year));
         Report("threshold, 4 years (140,256 intervals)", 20, () => Backtester.Run(four, ThresholdPolicy.From(four.Site.Policy), table: fourTable));
         Report("sweep 281 strikes, 4 years, all cores", 3, () => SweepRunner.Run(four, [SweepParameter.Parse("policy.curtail_above_usd_per_mwh=20:300:1")]));
+
+        // Issue 10: a year on ERCOT's SCED clock (2024, 105,408 five-minute decisions), after loading.
+        sw.Restart();
+        var sced = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2024, 1, 1), ToCptExclusive: new DateOnly(2025, 1, 1))
+        {
+            ScedFiles = [BacktestRequest.ShippedSced],
+        }).Inputs;
+        Console.WriteLine($"load 2024 HB_WEST with a year of SCED runs (includes JIT): {sw.Elapsed.TotalMilliseconds:F1} ms, {sced.DecisionCount:N0} decisions");
+        var scedTable = Backtester.TableFor(sced);
+        Report("SCED clock: economics table, 1 year", 10, () => Backtester.TableFor(sced));
+        Report("SCED clock: threshold, 1 year, economics shared", 30, () => Backtester.Run(sced, ThresholdPolicy.From(sced.Site.Policy), table: scedTable));
+        Report("SCED clock: threshold, 1 year, every decision", 10, () => Backtester.Run(sced, ThresholdPolicy.From(sced.Site.Policy), records: [], table: scedTable));
+        Report("SCED clock: breakeven, 1 year", 20, () => Backtester.Run(sced, BreakevenPolicy.From(sced.Site), table: scedTable));
+        Report("SCED clock: oracle plan, 1 year", 10, () => PolicyFactory.PlanOracle(sced));
+        Report("SCED clock: simulate (policy, always-on, oracle)", 10, () => SimulationRunner.Run(sced));
     }
 
     private static void Report(string name, int repeats, Action action)

@@ -29,6 +29,16 @@ public class DayAheadAndScedReaderTests : IDisposable
     }
 
     [Fact]
+    public void ShippedDayAheadFilesOf2021To2024JoinIntoOneSeries()
+    {
+        Assert.Equal(["dam_spp_hourly_2021_2023.csv.gz", "dam_spp_hourly_2024.csv.gz"], Shipped.DayAheadFiles.Select(f => Path.GetFileName(f)).ToArray());
+        var west = DayAheadPriceReader.Read(Shipped.DayAheadFiles).For("HB_WEST");
+        Assert.Equal(3 * 365 * 24 + 366 * 24, west.Count);
+        Assert.Equal(TimeSpan.FromHours(1), west.UniformStep());
+        Assert.Equal(TestFiles.Utc("2025-01-01T06:00Z"), west.End);
+    }
+
+    [Fact]
     public void Np4190CdFixtureMatchesTheTidyFileIncludingTheRepeatedHour()
     {
         var ercot = DayAheadPriceReader.Read(TestFiles.Fixture("np4-190-cd_2021-11-07_sample.csv"));
@@ -77,12 +87,13 @@ public class DayAheadAndScedReaderTests : IDisposable
         var result = ScedLmpReader.Read(Shipped.ScedFile);
         Assert.Equal(["HB_HOUSTON", "HB_NORTH", "HB_PAN", "HB_SOUTH", "HB_WEST"], result.SeriesByPoint.Keys.Order().ToArray());
         var west = result.For("HB_WEST");
-        Assert.Equal(8981, west.Count);
+        Assert.Equal(107_031, west.Count);
         Assert.Equal(TestFiles.Utc("2024-01-01T06:00:27Z"), west.Start);
         for (var i = 0; i + 1 < west.Count; i++) Assert.Equal(west.StartTicks[i + 1], west.EndTicks[i]);
-        Assert.Equal(TestFiles.Utc("2024-02-01T06:00:18Z"), west.End);
-        Assert.Equal(11.28, west.Prices[^1]);
-        Assert.Equal(11.28, west.PriceAt(TestFiles.Utc("2024-02-01T05:59:00Z")));
+        // The last run of the year (2024-12-31 23:55:09 CST) holds for SCED's nominal 5 minutes.
+        Assert.Equal(TestFiles.Utc("2025-01-01T06:00:09Z"), west.End);
+        Assert.Equal(18.87, west.Prices[^1]);
+        Assert.Equal(18.87, west.PriceAt(TestFiles.Utc("2025-01-01T05:59:00Z")));
     }
 
     [Fact]

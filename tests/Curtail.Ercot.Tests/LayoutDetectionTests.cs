@@ -6,7 +6,7 @@ public class LayoutDetectionTests
     [InlineData("ercot/rtm_spp_hubs_15min_2020.csv.gz", ErcotFileLayout.TidyRealTimeHubs)]
     [InlineData("ercot/rtm_spp_loadzones_15min_2023.csv.gz", ErcotFileLayout.TidyRealTimeLoadZones)]
     [InlineData("ercot/dam_spp_hourly_2021_2023.csv.gz", ErcotFileLayout.TidyDayAhead)]
-    [InlineData("ercot/sced_lmp_5min_hubs_2024-01.csv.gz", ErcotFileLayout.TidySced)]
+    [InlineData("ercot/sced_lmp_5min_hubs_2024.csv.gz", ErcotFileLayout.TidySced)]
     [InlineData("ercot/native_load_hourly_2021_2023.csv.gz", ErcotFileLayout.TidyNativeLoad)]
     [InlineData("bitcoin/hashprice_daily.csv.gz", ErcotFileLayout.HashpriceDaily)]
     public void ShippedFilesAreRecognised(string relativePath, ErcotFileLayout expected) =>

@@ -74,7 +74,7 @@ public class PriceLoaderTests : IDisposable
     {
         var result = PriceLoader.Load([Shipped.ErcotDirectory], "HB_NORTH", new DateOnly(2023, 12, 1), new DateOnly(2024, 1, 1));
         Assert.Equal(31 * 96, result.Series.Count);
-        Assert.Equal(4, result.FilesRead.Count);
+        Assert.Equal(5, result.FilesRead.Count); // the hub files of 2020-2024
         Assert.All(result.FilesRead, f => Assert.Contains("rtm_spp_hubs_15min_", f));
         var zone = PriceLoader.Load([Shipped.ErcotDirectory], "LZ_WEST", new DateOnly(2020, 2, 1), new DateOnly(2020, 2, 2));
         Assert.Equal(96, zone.Series.Count);

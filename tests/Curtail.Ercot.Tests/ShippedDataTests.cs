@@ -16,7 +16,11 @@ public class ShippedDataTests : IDisposable
         Assert.True(File.Exists(data.DayAheadFile));
         Assert.True(File.Exists(data.NativeLoadFile));
         Assert.True(File.Exists(data.ScedFile));
-        foreach (var year in new[] { 2020, 2021, 2022, 2023 })
+        Assert.Equal(2, data.DayAheadFiles.Count);
+        Assert.Equal(2, data.NativeLoadFiles.Count);
+        Assert.Equal([data.ScedFile], data.ScedFiles);
+        Assert.All(data.DayAheadFiles.Concat(data.NativeLoadFiles), f => Assert.True(File.Exists(f)));
+        foreach (var year in new[] { 2020, 2021, 2022, 2023, 2024 })
         {
             Assert.True(File.Exists(data.RealTimeHubsFile(year)));
             Assert.True(File.Exists(data.RealTimeLoadZonesFile(year)));

@@ -54,6 +54,8 @@ public sealed class SimulateCommand : ICliCommand
     private static void PrintTable(IAnsiConsole console, SimulationSummary s, SimulationResult r, int skipped)
     {
         console.MarkupLine($"[bold]{Markup.Escape(s.Site)}[/]  {s.SettlementPoint}  {s.FromCpt:yyyy-MM-dd} to {s.ToCptExclusive:yyyy-MM-dd} (CPT, exclusive)  {s.Intervals:N0} intervals");
+        if (s.DecisionCadenceMinutes == 5)
+            console.MarkupLine($"decisions every 5 minutes on SCED LMPs ({s.Decisions:N0} decisions, {s.ScedMissingRuns:N0} sub-intervals without a SCED run carried the last LMP forward); energy settled at the 15-minute SPP");
         if (skipped > 0) console.MarkupLine($"[yellow]skipped {skipped} bad price rows (--skip-bad-rows)[/]");
         var table = new Table().AddColumns("policy", "hash revenue", "energy cost", "profit", "energy MWh", "curtailed MWh", "uptime", "transitions");
         foreach (var t in new[] { r.Policy, r.AlwaysOn, r.Oracle })

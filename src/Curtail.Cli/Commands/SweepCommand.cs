@@ -42,14 +42,14 @@ public sealed class SweepCommand : ICliCommand
             }
             else result = SweepRunner.Run(prepared.Inputs, parameters);
 
-            if (json) output.WriteLine(JsonOutput.Serialize(ToJson(result)));
+            if (json) output.WriteLine(JsonOutput.Serialize(ToJson(result, prepared)));
             else PrintTable(Terminal.On(output), prepared, result);
 
             if (p.GetValue(options.Out) is { } outDir)
             {
                 Directory.CreateDirectory(outDir);
                 File.WriteAllText(Path.Combine(outDir, "sweep.html"), HtmlReport.Sweep(prepared.Site.Site, result, prepared.FromCpt, prepared.ToCptExclusive));
-                File.WriteAllText(Path.Combine(outDir, "sweep.json"), JsonOutput.Serialize(ToJson(result)));
+                File.WriteAllText(Path.Combine(outDir, "sweep.json"), JsonOutput.Serialize(ToJson(result, prepared)));
                 (json ? p.InvocationConfiguration.Error : output).WriteLine($"wrote {Path.Combine(outDir, "sweep.html")} and sweep.json");
             }
             return CurtailApp.ExitOk;
@@ -57,7 +57,7 @@ public sealed class SweepCommand : ICliCommand
         return command;
     }
 
-    private static object ToJson(SweepResult r)
+    private static object ToJson(SweepResult r, PreparedBacktest prepared)
     {
         Dictionary<string, object?> Row(SweepPoint p)
         {
@@ -76,14 +76,20 @@ public sealed class SweepCommand : ICliCommand
             row["intervals"] = p.Totals.Intervals;
             return row;
         }
-        return new Dictionary<string, object> { ["results"] = r.Points.Select(Row).ToList(), ["best"] = Row(r.Best) };
+        return new Dictionary<string, object?>
+        {
+            ["decision_cadence_minutes"] = prepared.DecisionCadenceMinutes,
+            ["sced_missing_runs"] = prepared.Inputs.Sced?.MissingRuns,
+            ["results"] = r.Points.Select(Row).ToList(),
+            ["best"] = Row(r.Best),
+        };
     }
 
     private static void PrintTable(IAnsiConsole console, PreparedBacktest prepared, SweepResult r)
     {
         var inv = CultureInfo.InvariantCulture;
         var site = prepared.Site.Site;
-        console.MarkupLine($"[bold]{Markup.Escape(site.Name)}[/]  {site.SettlementPoint}  {prepared.FromCpt:yyyy-MM-dd} to {prepared.ToCptExclusive:yyyy-MM-dd}  policy {SiteFileParser.PolicyKindName(site.Policy.Kind)}  {r.Points.Count} settings");
+        console.MarkupLine($"[bold]{Markup.Escape(site.Name)}[/]  {site.SettlementPoint}  {prepared.FromCpt:yyyy-MM-dd} to {prepared.ToCptExclusive:yyyy-MM-dd}  decisions every {prepared.DecisionCadenceMinutes} min  policy {SiteFileParser.PolicyKindName(site.Policy.Kind)}  {r.Points.Count} settings");
         var table = new Table();
         foreach (var q in r.Parameters) table.AddColumn(q.Key);
         table.AddColumns("profit", "capture ratio", "curtailed MWh", "uptime", "transitions");

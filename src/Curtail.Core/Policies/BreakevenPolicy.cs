@@ -48,6 +48,6 @@ public sealed class BreakevenPolicy : ICurtailmentPolicy
             _strikesHashprice = inputs.HashpriceUsdPerThDay;
         }
         for (var g = 0; g < groups.Length; g++)
-            intents[g] = StrikeRule.Apply(inputs.SettledPrices, groups[g].IsRunning, _strikes[g], _strikes[g], _confirm, _hardCap);
+            intents[g] = StrikeRule.Apply(inputs.DecisionPrices, groups[g].IsRunning, _strikes[g], _strikes[g], _confirm, _hardCap);
     }
 }

@@ -74,6 +74,14 @@ public static class OraclePlanner
         var minFraction = economics.Fleet[g].MinPowerFraction;
         for (var i = 0; i < n; i++)
         {
+            if (i > 0 && prices[i] == prices[i - 1] && hashprices[i] == hashprices[i - 1])
+            {
+                // Same price and hashprice as the interval before (always so inside an interval on the SCED clock): same figures.
+                bestFraction[i] = bestFraction[i - 1];
+                runValuePerHour[i] = runValuePerHour[i - 1];
+                costPerHour[i] = costPerHour[i - 1];
+                continue;
+            }
             var r = economics.RevenuePerHourAtFull(g, hashprices[i]);
             var cost = economics.CostPerHourAtFull(g, prices[i]);
             var f = PowerHashrateModel.BestPowerFraction(r, cost, minFraction);

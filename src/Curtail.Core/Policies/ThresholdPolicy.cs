@@ -3,7 +3,12 @@ using Curtail.Core.Sites;
 
 namespace Curtail.Core.Policies;
 
-/// <summary>One site-wide strike on settled prices, with confirmation, hard cap and hysteresis.</summary>
+/// <summary>
+/// One site-wide strike on the latest prices (<see cref="DecisionInputs.DecisionPrices"/>), with confirmation, hard cap
+/// and hysteresis. On the 15-minute clock confirmation counts settled intervals; on ERCOT's SCED clock it counts SCED
+/// runs (5 minutes each), and a 5-minute rule needs a confirmation of at least 2 runs or it chatters on single-run
+/// spikes (docs/economics.md).
+/// </summary>
 public sealed class ThresholdPolicy : ICurtailmentPolicy, ISteadyStretches
 {
     private readonly double _strike;
@@ -35,8 +40,8 @@ public sealed class ThresholdPolicy : ICurtailmentPolicy, ISteadyStretches
         for (var g = 0; g < groups.Length; g++)
         {
             intents[g] = groups[g].IsRunning
-                ? whenRunning ??= StrikeRule.Apply(inputs.SettledPrices, true, _strike, _resume, _confirm, _hardCap)
-                : whenCurtailed ??= StrikeRule.Apply(inputs.SettledPrices, false, _strike, _resume, _confirm, _hardCap);
+                ? whenRunning ??= StrikeRule.Apply(inputs.DecisionPrices, true, _strike, _resume, _confirm, _hardCap)
+                : whenCurtailed ??= StrikeRule.Apply(inputs.DecisionPrices, false, _strike, _resume, _confirm, _hardCap);
         }
     }
 

@@ -26,4 +26,28 @@ public sealed record BacktestInputs(SiteDefinition Site, PriceSeries Prices, Has
     public BacktestInputs WithForecasting() => Forecasting is null ? this with { Forecasting = ForecastingOrShipped() } : this;
 
     public BacktestInputs WithSite(SiteDefinition site) => this with { Site = site };
+
+    /// <summary>
+    /// When set, the backtest decides on ERCOT's SCED clock: every 5 minutes on the SCED LMPs, settling each 15-minute
+    /// interval at its SPP (<see cref="ScedCadence"/>); the oracle plans on the same 5-minute sub-intervals. Null:
+    /// one decision per settled 15-minute interval.
+    /// </summary>
+    public ScedCadence? Sced { get; init; }
+
+    /// <summary>Minutes between decisions: 5 on the SCED clock, else the settlement interval's length (15 for ERCOT).</summary>
+    public int DecisionCadenceMinutes => Sced is not null
+        ? ScedCadence.DecisionCadenceMinutes
+        : (int)Math.Round(TimeSpan.FromTicks(Prices.EndTicks[FromIndex] - Prices.StartTicks[FromIndex]).TotalMinutes);
+
+    /// <summary>Number of decisions the backtest takes: 5-minute sub-intervals on the SCED clock, else intervals.</summary>
+    public int DecisionCount => Sced?.Count ?? IntervalCount;
+
+    /// <summary>
+    /// These inputs decided on ERCOT's SCED clock with the LMPs of <paramref name="scedRuns"/> (one interval per
+    /// SCED run of the site's settlement point, as <c>ScedLmpReader</c> reads NP6-788-CD or the tidy SCED layout).
+    /// This is the whole API of a SCED-cadence backtest: pass the result to <see cref="SimulationRunner.Run"/>,
+    /// <see cref="Backtester.Run"/> or <c>SweepRunner.Run</c>.
+    /// </summary>
+    public BacktestInputs OnSced(PriceSeries scedRuns, string source = "SCED LMPs") =>
+        this with { Sced = ScedCadence.Build(Prices, FromIndex, ToIndex, scedRuns, source) };
 }

@@ -10,6 +10,10 @@ namespace Curtail.Simulation.Backtest;
 /// the policy can tell that it will keep every group as it is (<see cref="ISteadyStretches"/>), the stretch is booked
 /// at once from the economics table's running sums: the same totals, without the per-interval work a sweep of
 /// hundreds of strikes would repeat.
+/// <para>
+/// With <see cref="BacktestInputs.Sced"/> set, the same loop runs on ERCOT's SCED clock: one decision per 5-minute
+/// sub-interval on the SCED LMPs seen so far, each sub-interval's energy settled at its 15-minute interval's SPP.
+/// </para>
 /// </summary>
 public static class Backtester
 {
@@ -28,49 +32,66 @@ public static class Backtester
         var reasons = new DecisionReason[groups];
         Array.Fill(states, GroupState.RunningLongSince);
 
+        // Rows are the decision points: settlement intervals, or 5-minute sub-intervals on the SCED clock. Row r is
+        // decided on decisionPrices[..(r + offset)] and steady stretches are read off the same prices.
+        var sced = inputs.Sced;
         var prices = inputs.Prices.Prices;
-        var starts = inputs.Prices.StartTicks;
-        var ends = inputs.Prices.EndTicks;
+        var starts = sced is null ? inputs.Prices.StartTicks[inputs.FromIndex..inputs.ToIndex] : sced.StartTicks;
+        var ends = sced is null ? inputs.Prices.EndTicks[inputs.FromIndex..inputs.ToIndex] : sced.EndTicks;
+        var settlement = sced is null ? prices[inputs.FromIndex..inputs.ToIndex] : sced.SettlementPrices;
+        var decisionPrices = sced is null ? prices : sced.Lmps;
+        var offset = sced is null ? inputs.FromIndex : 0;
+        var rows = starts.Length;
         var fullPowerMw = site.FullPowerMw;
         double energy = 0, fullEnergy = 0, revenue = 0, cost = 0, runningMwh = 0;
         var transitions = 0;
         // Stretches in which the policy keeps every group as it is are booked at once; records need every interval.
         var steady = records is null ? policy as ISteadyStretches : null;
 
-        for (var i = inputs.FromIndex; i < inputs.ToIndex; i++)
+        for (var row = 0; row < rows; row++)
         {
-            if (steady is not null && SettledMode(states, starts[i], wakeTicks, sleepTicks) is { } mode)
+            if (steady is not null && SettledMode(states, starts[row], wakeTicks, sleepTicks) is { } mode)
             {
-                var until = steady.SteadyUntil(prices, i, inputs.ToIndex, mode);
-                if (until > i)
+                var until = steady.SteadyUntil(decisionPrices, row + offset, rows + offset, mode) - offset;
+                if (until > row)
                 {
-                    var (revenueAtFull, costAtFull, contractCost, stretchHours) = table.Stretch(i - inputs.FromIndex, until - inputs.FromIndex);
+                    var (revenueAtFull, costAtFull, contractCost, stretchHours) = table.Stretch(row, until);
                     var running = mode == GroupMode.Running;
                     energy += running ? fullPowerMw * stretchHours : 0;
                     revenue += running ? revenueAtFull : 0;
                     cost += contractCost + (running ? costAtFull : 0);
                     fullEnergy += fullPowerMw * stretchHours;
                     runningMwh += running ? fullPowerMw * stretchHours : 0;
-                    i = until - 1;
+                    row = until - 1;
                     continue;
                 }
             }
-            var start = starts[i];
-            var end = ends[i];
-            var row = i - inputs.FromIndex;
+            var start = starts[row];
+            var end = ends[row];
             var hashprice = table.Hashprice[row];
-            var decisionInputs = new DecisionInputs
-            {
-                IntervalStartTicks = start,
-                IntervalEndTicks = end,
-                SettledPrices = prices[..i],
-                HashpriceUsdPerThDay = hashprice,
-                IntervalIndex = i - inputs.FromIndex,
-            };
+            var decisionInputs = sced is null
+                ? new DecisionInputs
+                {
+                    IntervalStartTicks = start,
+                    IntervalEndTicks = end,
+                    SettledPrices = prices[..(row + offset)],
+                    HashpriceUsdPerThDay = hashprice,
+                    IntervalIndex = row,
+                }
+                : new DecisionInputs
+                {
+                    IntervalStartTicks = start,
+                    IntervalEndTicks = end,
+                    SettledPrices = prices[..sced.IntervalIndex[row]],
+                    ScedPrices = decisionPrices[..row],
+                    DecidesOnSced = true,
+                    HashpriceUsdPerThDay = hashprice,
+                    IntervalIndex = row,
+                };
             engine.Decide(decisionInputs, states, next, reasons);
 
             var hours = (end - start) / (double)TimeSpan.TicksPerHour;
-            var price = prices[i];
+            var price = settlement[row];
             double intervalEnergy = 0, intervalRevenue = 0, intervalCost = table.ContractCostUsd[row], runningMw = 0;
             for (var g = 0; g < groups; g++)
             {
@@ -132,6 +153,8 @@ public static class Backtester
     /// <summary>The policy-independent economics of the backtest window; share it across runs over the same economics.</summary>
     public static EconomicsTable TableFor(BacktestInputs inputs, IntervalEconomics? economics = null)
     {
+        if (inputs.Sced is { } sced)
+            return new EconomicsTable(economics ?? new IntervalEconomics(inputs.Site), sced.StartTicks, sced.EndTicks, sced.SettlementPrices, inputs.Hashprice);
         var range = new Range(inputs.FromIndex, inputs.ToIndex);
         return new EconomicsTable(economics ?? new IntervalEconomics(inputs.Site), inputs.Prices.StartTicks[range],
             inputs.Prices.EndTicks[range], inputs.Prices.Prices[range], inputs.Hashprice);

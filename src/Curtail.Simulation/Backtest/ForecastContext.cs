@@ -4,6 +4,8 @@ using Curtail.Core.Prices;
 using Curtail.Core.Sites;
 using Curtail.Core.Time;
 using Curtail.Ercot;
+using Curtail.Ercot.Load;
+using Curtail.Ercot.Prices;
 using Curtail.Forecasting;
 using Curtail.Forecasting.Data;
 using Curtail.Forecasting.FourCp;
@@ -35,9 +37,23 @@ public sealed class ForecastContext
         _history = new Lazy<MarketHistory>(history, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>The shipped market history of a settlement point (data/ folder; CURTAIL_DATA overrides).</summary>
-    public static ForecastContext Shipped(string siteSource, string? siteDirectory, string settlementPoint) =>
-        new(siteSource, siteDirectory, () => MarketData.Load(ShippedData.Locate(), settlementPoint));
+    /// <summary>
+    /// The shipped market history of a settlement point (data/ folder; CURTAIL_DATA overrides), with the day-ahead
+    /// prices and native load of every shipped year (2021–2023 and 2024 are separate files), or the given series
+    /// instead (<c>--dam</c>, <c>--load</c>).
+    /// </summary>
+    public static ForecastContext Shipped(string siteSource, string? siteDirectory, string settlementPoint,
+        PriceSeries? dayAhead = null, PriceSeries? systemLoad = null) =>
+        new(siteSource, siteDirectory, () =>
+        {
+            var data = ShippedData.Locate();
+            var shipped = MarketData.Load(data, settlementPoint);
+            dayAhead ??= data.DayAheadFiles.Count > 1 ? DayAheadPriceReader.Read(data.DayAheadFiles).For(settlementPoint) : shipped.DayAhead;
+            systemLoad ??= data.NativeLoadFiles.Count > 1
+                ? PriceSeries.Concat(data.NativeLoadFiles.Select(f => NativeLoadReader.Read(f).Series.ToPriceSeries()))
+                : shipped.SystemLoad;
+            return new MarketHistory(shipped.RealTime, dayAhead, shipped.Sced, systemLoad, shipped.Hashprice);
+        });
 
     public MarketHistory History => _history.Value;
 

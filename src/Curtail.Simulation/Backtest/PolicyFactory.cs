@@ -54,8 +54,16 @@ public static class PolicyFactory
         return new ForecastPolicy(model, () => history, inputs.Site, options);
     }
 
+    /// <summary>
+    /// The oracle's plan over the window, on the backtest's decision clock: per settlement interval, or on the SCED
+    /// clock per 5-minute sub-interval with perfect foresight of the SPP each sub-interval settles at (the best a
+    /// controller deciding every SCED run can do).
+    /// </summary>
     public static OraclePlan PlanOracle(BacktestInputs inputs)
     {
+        if (inputs.Sced is { } sced)
+            return OraclePlanner.Plan(new IntervalEconomics(inputs.Site), inputs.Site.Constraints,
+                sced.StartTicks, sced.EndTicks, sced.SettlementPrices, inputs.Hashprice);
         var range = new Range(inputs.FromIndex, inputs.ToIndex);
         return OraclePlanner.Plan(new IntervalEconomics(inputs.Site), inputs.Site.Constraints,
             inputs.Prices.StartTicks[range], inputs.Prices.EndTicks[range], inputs.Prices.Prices[range], inputs.Hashprice);

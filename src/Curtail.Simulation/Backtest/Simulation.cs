@@ -18,6 +18,15 @@ public sealed record SimulationResult(
     /// <summary>The site's load at each actual 4CP hour of the window and the charge avoided; null unless <c>four_cp.enabled</c>.</summary>
     public FourCpReport? FourCp { get; init; }
 
+    /// <summary>Minutes between decisions of all three runs: 5 on ERCOT's SCED clock, else 15.</summary>
+    public int DecisionCadenceMinutes { get; init; } = 15;
+
+    /// <summary>Decisions each run took (5-minute sub-intervals on the SCED clock, else settlement intervals).</summary>
+    public int Decisions { get; init; }
+
+    /// <summary>On the SCED clock, the 5-minute sub-intervals without a SCED run of their own (last LMP carried forward); null otherwise.</summary>
+    public int? ScedMissingRuns { get; init; }
+
     public static double? CaptureRatioOf(double profit, double alwaysOn, double oracle)
     {
         var room = oracle - alwaysOn;
@@ -29,7 +38,8 @@ public static class SimulationRunner
 {
     /// <summary>
     /// Runs the site's policy (or <paramref name="kind"/>), inside the 4CP watch when the site turns it on, next to
-    /// always-on and the oracle over the same inputs.
+    /// always-on and the oracle over the same inputs, all on the same decision clock (ERCOT's 5-minute SCED clock
+    /// when <see cref="BacktestInputs.Sced"/> is set: see <see cref="BacktestInputs.OnSced"/>).
     /// </summary>
     public static SimulationResult Run(BacktestInputs inputs, PolicyKind? kind = null, bool keepIntervals = false)
     {
@@ -40,10 +50,12 @@ public static class SimulationRunner
         List<IntervalRecord>? P(bool keep) => keep ? new List<IntervalRecord>(inputs.IntervalCount) : null;
         var (policyRecords, alwaysRecords, oracleRecords) = (P(keepIntervals || sitePolicy.FourCp is not null), P(keepIntervals), P(keepIntervals));
         BacktestTotals? policy = null, alwaysOn = null, oracle = null;
+        // The economics of the window do not depend on the policy: one table for the three runs.
+        var table = Backtester.TableFor(inputs);
         Parallel.Invoke(
-            () => policy = Backtester.Run(inputs, sitePolicy.Policy, policyRecords),
-            () => alwaysOn = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.AlwaysOn), alwaysRecords),
-            () => oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle), oracleRecords));
+            () => policy = Backtester.Run(inputs, sitePolicy.Policy, policyRecords, table),
+            () => alwaysOn = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.AlwaysOn), alwaysRecords, table),
+            () => oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle), oracleRecords, table));
         FourCpReport? fourCp = null;
         if (sitePolicy.FourCp is { } watch)
         {
@@ -52,6 +64,12 @@ public static class SimulationRunner
                 policyRecords!.Select(r => r.StartTicks).ToArray(), policyRecords!.Select(r => r.SitePowerMw).ToArray(),
                 inputs.Site.FullPowerMw, f.RateUsdPerKwYear, watch.UsedHours.Values.Sum());
         }
-        return new SimulationResult(policy!, alwaysOn!, oracle!, keepIntervals ? policyRecords : null, alwaysRecords, oracleRecords) { FourCp = fourCp };
+        return new SimulationResult(policy!, alwaysOn!, oracle!, keepIntervals ? policyRecords : null, alwaysRecords, oracleRecords)
+        {
+            FourCp = fourCp,
+            DecisionCadenceMinutes = inputs.DecisionCadenceMinutes,
+            Decisions = inputs.DecisionCount,
+            ScedMissingRuns = inputs.Sced?.MissingRuns,
+        };
     }
 }

@@ -31,7 +31,7 @@ public static class HtmlReport
         var policy = r.PolicyIntervals ?? throw new ArgumentException("the simulation kept no intervals");
         var ticks = policy.Select(x => x.StartTicks).ToArray();
         var html = Begin($"Backtest: {site.Name}");
-        html.Append(Inv, $"<h1>Backtest: {E(site.Name)}</h1><p class=\"sub\">{E(site.SettlementPoint)} real-time prices, {s.FromCpt:yyyy-MM-dd} to {s.ToCptExclusive:yyyy-MM-dd} (CPT, end exclusive), {s.Intervals:N0} intervals, policy <b>{E(s.Policy)}</b></p>");
+        html.Append(Inv, $"<h1>Backtest: {E(site.Name)}</h1><p class=\"sub\">{E(site.SettlementPoint)} real-time prices, {s.FromCpt:yyyy-MM-dd} to {s.ToCptExclusive:yyyy-MM-dd} (CPT, end exclusive), {s.Intervals:N0} intervals, decisions every {s.DecisionCadenceMinutes} minutes{(s.DecisionCadenceMinutes == 5 ? " on SCED LMPs, settled at the 15-minute SPP" : "")}, policy <b>{E(s.Policy)}</b></p>");
         html.Append(Inv, $"<div><span class=\"kpi\">profit<b>{Usd(s.ProfitUsd)}</b></span><span class=\"kpi\">vs always on<b>{Usd(s.ProfitUsd - s.AlwaysOnProfitUsd)}</b></span><span class=\"kpi\">oracle<b>{Usd(s.OracleProfitUsd)}</b></span><span class=\"kpi\">capture ratio<b>{(s.CaptureRatio is { } c ? c.ToString("P1", Inv) : "n/a")}</b></span><span class=\"kpi\">uptime<b>{s.UptimeFraction.ToString("P1", Inv)}</b></span></div>");
         html.Append(TotalsTable(r));
         if (s.FourCp is { } fourCp) html.Append(FourCpTable(fourCp));

@@ -27,6 +27,15 @@ public sealed record SimulationSummary(
     /// <summary>The 4CP watch's figures; null unless the site has <c>four_cp.enabled</c>.</summary>
     public FourCpSummary? FourCp { get; init; }
 
+    /// <summary>Minutes between decisions: 5 when deciding on ERCOT's SCED clock (<c>--sced</c>), else 15.</summary>
+    public int DecisionCadenceMinutes { get; init; } = 15;
+
+    /// <summary>Decisions each policy took: 5-minute sub-intervals on the SCED clock, else the intervals.</summary>
+    public int Decisions { get; init; }
+
+    /// <summary>On the SCED clock, the 5-minute sub-intervals without a SCED run of their own (last LMP carried forward); null otherwise.</summary>
+    public int? ScedMissingRuns { get; init; }
+
     public static SimulationSummary From(SiteDefinition site, DateOnly from, DateOnly to, SimulationResult r) => new(
         site.Name, site.SettlementPoint, r.Policy.Policy, from, to, r.Policy.Intervals,
         r.Policy.EnergyMwh, r.Policy.CurtailedMwh, r.Policy.UptimeFraction, r.Policy.Transitions,
@@ -34,6 +43,9 @@ public sealed record SimulationSummary(
         r.AlwaysOn.ProfitUsd, r.Oracle.ProfitUsd, r.CaptureRatio)
     {
         FourCp = r.FourCp is { } f && site.FourCp is { } settings ? FourCpSummary.From(settings, f) : null,
+        DecisionCadenceMinutes = r.DecisionCadenceMinutes,
+        Decisions = r.Decisions,
+        ScedMissingRuns = r.ScedMissingRuns,
     };
 }
 

@@ -1,6 +1,8 @@
 using Curtail.Core;
 using Curtail.Core.Time;
+using Curtail.Core.Prices;
 using Curtail.Ercot;
+using Curtail.Ercot.Load;
 using Curtail.Ercot.Prices;
 using Curtail.Ercot.Reading;
 using Curtail.Simulation.Backtest;
@@ -13,10 +15,31 @@ public sealed record BacktestRequest(
     IReadOnlyList<string>? PriceFiles = null,
     DateOnly? FromCpt = null,
     DateOnly? ToCptExclusive = null,
-    bool SkipBadRows = false);
+    bool SkipBadRows = false)
+{
+    /// <summary>
+    /// Null: decide once per settled 15-minute interval. Otherwise decide on ERCOT's SCED clock with the LMPs of these
+    /// files (NP6-788-CD or tidy SCED, gzip or plain, directories allowed); empty or <see cref="ShippedSced"/> means
+    /// the shipped SCED data.
+    /// </summary>
+    public IReadOnlyList<string>? ScedFiles { get; init; }
+
+    /// <summary>Day-ahead price files for the forecast policy and the 4CP watch instead of the shipped ones; they must cover the window.</summary>
+    public IReadOnlyList<string>? DayAheadFiles { get; init; }
+
+    /// <summary>ERCOT native load files for the forecast policy and the 4CP watch instead of the shipped ones; they must cover the window.</summary>
+    public IReadOnlyList<string>? LoadFiles { get; init; }
+
+    /// <summary>The value of <c>--sced</c> that names the shipped SCED data explicitly (as does <c>--sced</c> alone).</summary>
+    public const string ShippedSced = "shipped";
+}
 
 /// <summary>Everything a backtest needs, loaded and checked, with the window it covers.</summary>
-public sealed record PreparedBacktest(LoadedSite Site, BacktestInputs Inputs, DateOnly FromCpt, DateOnly ToCptExclusive, int SkippedRows);
+public sealed record PreparedBacktest(LoadedSite Site, BacktestInputs Inputs, DateOnly FromCpt, DateOnly ToCptExclusive, int SkippedRows)
+{
+    /// <summary>Minutes between decisions: 5 on the SCED clock, 15 otherwise.</summary>
+    public int DecisionCadenceMinutes => Inputs.DecisionCadenceMinutes;
+}
 
 public static class BacktestSetup
 {
@@ -61,11 +84,55 @@ public static class BacktestSetup
                 throw new InvalidInputException(site.Source, null,
                     $"economics.hashprice: the series covers {hashprice.FirstDate:yyyy-MM-dd}..{hashprice.LastDate:yyyy-MM-dd} but the backtest needs {first:yyyy-MM-dd}..{last:yyyy-MM-dd} (UTC)");
         }
+        var windowStart = series.StartTicks[fromIndex];
+        var windowEnd = series.EndTicks[toIndex - 1];
+        var readOptions = new PriceReadOptions { SkipBadRows = request.SkipBadRows, IgnoreUnknownPoints = true };
+        var skipped = loaded.SkippedRows;
+        PriceSeries? dayAhead = null, systemLoad = null;
+        if (request.DayAheadFiles is { Count: > 0 } damFiles)
+        {
+            var dam = DayAheadPriceReader.Read(damFiles, readOptions);
+            skipped += dam.SkippedRows;
+            dayAhead = dam.For(site.Site.SettlementPoint);
+            InputCoverage.Require(dayAhead, windowStart, windowEnd, "--dam", $"{site.Site.SettlementPoint} day-ahead prices", damFiles);
+        }
+        if (request.LoadFiles is { Count: > 0 } loadFiles)
+        {
+            systemLoad = ReadLoad(loadFiles, readOptions);
+            InputCoverage.Require(systemLoad, windowStart, windowEnd, "--load", "ERCOT native load", loadFiles);
+        }
         var inputs = new BacktestInputs(site.Site, series, hashprice, fromIndex, toIndex)
         {
             // Loaded only if the forecast policy or the 4CP watch runs; model paths resolve against the site file.
-            Forecasting = ForecastContext.Shipped(site.Source, site.Directory, site.Site.SettlementPoint),
+            Forecasting = ForecastContext.Shipped(site.Source, site.Directory, site.Site.SettlementPoint, dayAhead, systemLoad),
         };
-        return new PreparedBacktest(site, inputs, fromDate, toDate, loaded.SkippedRows);
+        if (request.ScedFiles is { } scedRequest)
+        {
+            var shippedSced = scedRequest.Count == 0 || scedRequest is [BacktestRequest.ShippedSced];
+            var scedFiles = shippedSced ? ShippedData.Locate().ScedFiles : scedRequest;
+            if (scedFiles.Count == 0)
+                throw new InvalidInputException("--sced", null, $"no shipped SCED files (sced_lmp_5min_hubs_*.csv.gz) in {ShippedData.Locate().ErcotDirectory}");
+            var sced = ScedLmpReader.Read(scedFiles, readOptions);
+            skipped += sced.SkippedRows;
+            var source = string.Join(", ", sced.FilesRead);
+            inputs = inputs.OnSced(sced.For(site.Site.SettlementPoint), source);
+        }
+        return new PreparedBacktest(site, inputs, fromDate, toDate, skipped);
+    }
+
+    /// <summary>ERCOT native load from files, or the native load files directly inside directories, joined in time order.</summary>
+    public static PriceSeries ReadLoad(IReadOnlyList<string> filesOrDirectories, PriceReadOptions? options = null)
+    {
+        var files = new List<string>();
+        foreach (var path in filesOrDirectories)
+        {
+            if (Directory.Exists(path))
+                files.AddRange(Directory.GetFiles(path).Order(StringComparer.Ordinal).Where(f => ErcotFileLayouts.Detect(f) == ErcotFileLayout.TidyNativeLoad));
+            else if (File.Exists(path)) files.Add(path);
+            else throw new InvalidInputException(path, null, "load file not found");
+        }
+        if (files.Count == 0)
+            throw new InvalidInputException(string.Join(", ", filesOrDirectories), null, "no ERCOT native load files (interval_start_utc, ercot_mw columns)");
+        return PriceSeries.Concat(files.Select(f => NativeLoadReader.Read(f, options).Series.ToPriceSeries()).OrderBy(s => s.Count == 0 ? long.MaxValue : s.StartTicks[0]));
     }
 }

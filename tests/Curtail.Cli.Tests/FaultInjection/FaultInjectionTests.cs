@@ -90,6 +90,44 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task BadRepliesFromSomeMinersCostThoseMinersOnlyAndADispatchIsStillMet()
+    {
+        // A duplicate JSON key, a 1e999 and a silent power-off, each in one miner's replies: before, one such reply
+        // failed every cycle and an ERS dispatch was accepted and never carried out.
+        await using var site = FaultSite.Start(new FaultSiteOptions { Start = new DateTimeOffset(2023, 8, 17, 11, 0, 0, Cpt), Miners = 12, Mix = "luxos:50,braiins:50" });
+        var faulted = new Dictionary<int, Curtail.Emulators.Miners.MinerFaultSwitch>
+        {
+            [1] = Curtail.Emulators.Miners.MinerFaultSwitch.DuplicateKey,
+            [4] = Curtail.Emulators.Miners.MinerFaultSwitch.NonFinite,
+            [7] = Curtail.Emulators.Miners.MinerFaultSwitch.PowerOff,
+        };
+        var controller = await site.StartControllerAsync();
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)), "the site runs");
+        foreach (var (index, fault) in faulted) site.Fleet.Miners[index].Fault = fault;
+
+        var dispatch = await controller.SendAsync(HttpMethod.Post, "/api/events", new { id = "ers-bad-replies", program = "ers-10", target_mw = 0 });
+        Assert.Equal(HttpStatusCode.Created, dispatch.StatusCode);
+        var healthy = site.Fleet.Miners.Where(m => !faulted.ContainsKey(m.Index)).ToList();
+        Assert.True(await FaultSite.WaitForAsync(() => healthy.All(m => m.Asleep), TimeSpan.FromSeconds(30)),
+            $"healthy miners not shed: {Describe(site)}\n{controller.Output}");
+
+        // The cycles go on, and the status names each failing miner's problem.
+        var before = (await controller.GetAsync("/api/decisions?limit=500")).GetArrayLength();
+        Assert.Equal(HttpStatusCode.Accepted, (await controller.SendAsync(HttpMethod.Post, "/api/cycle")).StatusCode);
+        Assert.True(await FaultSite.WaitForAsync(() => controller.GetAsync("/api/decisions?limit=500").GetAwaiter().GetResult().GetArrayLength() > before,
+            TimeSpan.FromSeconds(30)), $"no cycle after the faults:\n{controller.Output}");
+        var miners = (await controller.GetAsync("/api/status")).GetProperty("miners").EnumerateArray().ToList();
+        foreach (var index in faulted.Keys)
+        {
+            var id = $"{site.Fleet.Miners[index].Endpoint.Host}:{site.Fleet.Miners[index].Endpoint.Port}";
+            var m = Assert.Single(miners, x => x.GetProperty("id").GetString() == id);
+            Assert.Equal(JsonValueKind.String, m.GetProperty("error").ValueKind);
+        }
+        Assert.Equal(0, miners.Count(m => m.GetProperty("error").ValueKind == JsonValueKind.String
+            && !faulted.Keys.Select(i => $"{site.Fleet.Miners[i].Endpoint.Host}:{site.Fleet.Miners[i].Endpoint.Port}").Contains(m.GetProperty("id").GetString())));
+    }
+
+    [Fact]
     public async Task AHungFeedIsFlaggedStaleByAgeAndWakesNothing()
     {
         // 11:00 CPT, low prices, 60x: twenty replay minutes pass in twenty real seconds.
