@@ -37,6 +37,7 @@ public class ForecastEvalCommandTests
     [Theory]
     [InlineData("--cadence", "1h", "--cadence")]
     [InlineData("--tune-to", "2023-09-01", "--tune-to")]
+    [InlineData("--cadence", "sced", "SCED LMPs over the whole window")]
     public async Task BadInputIsRefusedWithExitCode2NamingTheOption(string option, string value, string named)
     {
         var r = await CliRunner.Run("forecast-eval", "--model", RepoModel, "--from", "2023-08-01", "--to", "2023-09-01", option, value);
