@@ -1,7 +1,6 @@
 using Curtail.Core.Decisions;
 using Curtail.Core.Fleet;
 using Curtail.Core.Sites;
-using Curtail.Forecasting.Learning;
 using Curtail.Forecasting.Policies;
 using Curtail.Forecasting.Training;
 

@@ -2,7 +2,6 @@ using Curtail.Core;
 using Curtail.Core.Prices;
 using Curtail.Forecasting.Baselines;
 using Curtail.Forecasting.Features;
-using Curtail.Forecasting.Learning;
 using Curtail.Forecasting.Models;
 using Curtail.Forecasting.Training;
 
@@ -86,10 +85,10 @@ public class ForecasterTests
         var prices = Synthetic.Prices(60, 4, spikeChance: 0.004);
         var history = new MarketHistory(prices);
         var result = ForecastTrainer.Train(history, Plan(Synthetic.Start.AddDays(45), Synthetic.Start.AddDays(60)));
-        var gbrt = result.HoldoutMetrics.Single(m => m.Forecaster == "gbrt");
+        var model = result.HoldoutMetrics.Single(m => m.Forecaster == "lightgbm");
         var persistence = result.HoldoutMetrics.Single(m => m.Forecaster == "persistence");
-        Assert.True(gbrt.Mae < persistence.Mae, $"gbrt MAE {gbrt.Mae:F2}, persistence {persistence.Mae:F2}");
-        Assert.True(gbrt.Pinball < persistence.Pinball);
+        Assert.True(model.Mae < persistence.Mae, $"lightgbm MAE {model.Mae:F2}, persistence {persistence.Mae:F2}");
+        Assert.True(model.Pinball < persistence.Pinball);
 
         var path = Path.Combine(Path.GetTempPath(), $"curtail-test-{Guid.NewGuid():N}{ModelFile.Extension}");
         try

@@ -32,6 +32,21 @@ public class ShippedModelTests
             Assert.True(f.P10 <= f.P50 && f.P50 <= f.P90);
     }
 
+    [Theory]
+    [InlineData("hb_west_2021_2022", 2023)]
+    [InlineData("hb_west_2021_2023", 2024)]
+    [InlineData("hb_west_2021_2024", 2025)]
+    public void Every_shipped_model_loads_from_its_file_and_forecasts_ordered_quantiles(string name, int trainedBefore)
+    {
+        var model = ModelFile.Load(Path.Combine(Path.GetDirectoryName(Data.Root)!, "models", name + ModelFile.Extension));
+        Assert.Equal(name, model.Provenance.Name);
+        Assert.Equal(CentralPrevailingTime.StartOfDayUtc(new DateOnly(trainedBefore, 1, 1)), model.Provenance.TrainTo);
+        var history = MarketData.Load(Data, "HB_WEST");
+        var forecast = model.Forecast(history, history.RealTime.End.AddDays(-3), 24);
+        Assert.Equal(24, forecast.Intervals.Count);
+        Assert.All(forecast.Intervals, f => Assert.True(f.P10 <= f.P50 && f.P50 <= f.P90 && f.SpikeProbability is >= 0 and <= 1));
+    }
+
     [Fact]
     public void The_4cp_model_fitted_on_2021_2022_ranks_the_2023_peak_hours_above_ordinary_summer_hours()
     {

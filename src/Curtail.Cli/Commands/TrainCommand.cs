@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Curtail.Core;
 using Curtail.Core.Time;
 using Curtail.Forecasting;
-using Curtail.Forecasting.Learning;
 using Curtail.Forecasting.Models;
 using Curtail.Forecasting.Training;
 
@@ -21,11 +20,15 @@ public sealed class TrainCommand : ICliCommand
         var point = ForecastOptions.Point();
         var data = ForecastOptions.Data();
         var strike = new Option<double>("--strike") { Description = "Spike strike in $/MWh for the spike probability.", DefaultValueFactory = _ => 100 };
-        var trees = new Option<int>("--trees") { Description = "Trees per ensemble.", DefaultValueFactory = _ => 120 };
+        var trees = new Option<int>("--trees") { Description = "Boosting rounds (trees) per model.", DefaultValueFactory = _ => 120 };
+        var leaves = new Option<int>("--leaves") { Description = "Leaves per tree at most.", DefaultValueFactory = _ => new GbrtOptions().Leaves };
+        var depth = new Option<int>("--depth") { Description = "Tree depth at most.", DefaultValueFactory = _ => new GbrtOptions().MaxDepth };
+        var rate = new Option<double>("--learning-rate") { Description = "Shrinkage per round.", DefaultValueFactory = _ => new GbrtOptions().LearningRate };
+        var threads = new Option<int>("--threads") { Description = "LightGBM threads.", DefaultValueFactory = _ => new GbrtOptions().Threads };
         var seed = new Option<int>("--seed") { Description = "Seed for row sampling (training is deterministic for a seed).", DefaultValueFactory = _ => 42 };
         var export = new Option<string?>("--export-csv") { Description = "Also write the training and held-out feature rows to this CSV (for tools/xgboost_compare.py)." };
-        var command = new Command("train", "Train the gradient-boosted price forecaster (P10/P50/P90, mean, spike probability) and write its model card.");
-        foreach (var o in new Option[] { from, to, holdoutTo, outPath, point, data, strike, trees, seed, export }) command.Options.Add(o);
+        var command = new Command("train", "Train the LightGBM price forecaster (P10/P50/P90, mean, spike probability) and write its model card.");
+        foreach (var o in new Option[] { from, to, holdoutTo, outPath, point, data, strike, trees, leaves, depth, rate, threads, seed, export }) command.Options.Add(o);
         command.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
@@ -33,6 +36,8 @@ public sealed class TrainCommand : ICliCommand
             var toDate = ForecastOptions.Date(p.GetValue(to), "--to");
             if (fromDate >= toDate) throw new InvalidInputException("--from/--to", null, $"--from {fromDate:yyyy-MM-dd} is not before --to {toDate:yyyy-MM-dd}");
             if (p.GetValue(trees) < 1) throw new InvalidInputException("--trees", null, "must be at least 1");
+            try { new GbrtOptions { Leaves = p.GetValue(leaves), MaxDepth = p.GetValue(depth), LearningRate = p.GetValue(rate), Threads = p.GetValue(threads) }.Validate(); }
+            catch (ArgumentOutOfRangeException ex) { throw new InvalidInputException("--leaves/--depth/--learning-rate/--threads", null, ex.Message); }
             var history = ForecastOptions.LoadHistory(p.GetValue(data), p.GetValue(point)!);
             var trainFrom = CentralPrevailingTime.StartOfDayUtc(fromDate);
             var trainTo = CentralPrevailingTime.StartOfDayUtc(toDate);
@@ -50,7 +55,11 @@ public sealed class TrainCommand : ICliCommand
                 HoldoutFrom = holdoutEnd > trainTo ? trainTo : null,
                 HoldoutTo = holdoutEnd > trainTo ? holdoutEnd : null,
                 StrikePrice = p.GetValue(strike),
-                Gbrt = new GbrtOptions { Trees = p.GetValue(trees), Seed = p.GetValue(seed) },
+                Gbrt = new GbrtOptions
+                {
+                    Trees = p.GetValue(trees), Leaves = p.GetValue(leaves), MaxDepth = p.GetValue(depth), LearningRate = p.GetValue(rate),
+                    Threads = p.GetValue(threads), Seed = p.GetValue(seed),
+                },
             };
             var clock = Stopwatch.StartNew();
             var result = ForecastTrainer.Train(history, plan, output);

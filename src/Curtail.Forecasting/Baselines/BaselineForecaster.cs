@@ -1,4 +1,4 @@
-using Curtail.Forecasting.Learning;
+using Curtail.Forecasting.Training;
 
 namespace Curtail.Forecasting.Baselines;
 
@@ -46,9 +46,9 @@ public abstract class BaselineForecaster : IPriceForecaster
             }
         }
         if (residuals[0].Count == 0) throw new ArgumentException($"no calibration data for {Name} between {from:u} and {to:u}");
-        _p10Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.1)).ToArray();
+        _p10Offset = residuals.Select(r => Quantiles.Quantile(r.ToArray(), 0.1)).ToArray();
         _meanOffset = residuals.Select(r => r.Average()).ToArray();
-        _p90Offset = residuals.Select(r => QuantileLoss.Quantile(r.ToArray(), 0.9)).ToArray();
+        _p90Offset = residuals.Select(r => Quantiles.Quantile(r.ToArray(), 0.9)).ToArray();
         _spikeGivenPointAbove = above == 0 ? 1 : (double)aboveSpikes / above;
         _spikeGivenPointBelow = below == 0 ? 0 : (double)belowSpikes / below;
     }

@@ -1,5 +1,5 @@
 using Curtail.Forecasting.Features;
-using Curtail.Forecasting.Learning;
+using Curtail.Forecasting.LightGbm;
 
 namespace Curtail.Forecasting.Models;
 
@@ -9,27 +9,29 @@ public sealed record ModelProvenance(
     IReadOnlyList<string> InputsUsed);
 
 /// <summary>
-/// The gradient-boosted forecaster: three quantile ensembles (P10, P50, P90), a least-squares ensemble for the mean, and a logistic ensemble for the
-/// probability that the price exceeds the strike, all on <see cref="PriceFeatures"/>.
+/// The trained forecaster: five LightGBM gradient-boosted tree models on <see cref="PriceFeatures"/>: three with
+/// LightGBM's quantile objective (P10, P50, P90), one least-squares model for the mean, and one binary model for the
+/// probability that the price exceeds the strike.
 /// </summary>
 public sealed class GbrtPriceForecaster : IPriceForecaster
 {
-    public GradientBoostedModel P10 { get; }
-    public GradientBoostedModel P50 { get; }
-    public GradientBoostedModel P90 { get; }
-    public GradientBoostedModel Mean { get; }
-    public GradientBoostedModel Spike { get; }
+    public LightGbmBooster P10 { get; }
+    public LightGbmBooster P50 { get; }
+    public LightGbmBooster P90 { get; }
+    public LightGbmBooster Mean { get; }
+    public LightGbmBooster Spike { get; }
     public double StrikePrice { get; }
     public int Horizon { get; }
     public ModelProvenance Provenance { get; }
-    public string Name => "gbrt";
+    public string Name => "lightgbm";
 
-    public GbrtPriceForecaster(GradientBoostedModel p10, GradientBoostedModel p50, GradientBoostedModel p90,
-        GradientBoostedModel mean, GradientBoostedModel spike, double strikePrice, int horizon, ModelProvenance provenance)
+    public GbrtPriceForecaster(LightGbmBooster p10, LightGbmBooster p50, LightGbmBooster p90,
+        LightGbmBooster mean, LightGbmBooster spike, double strikePrice, int horizon, ModelProvenance provenance)
     {
         foreach (var m in new[] { p10, p50, p90, mean, spike })
             if (m.FeatureCount != PriceFeatures.Count)
                 throw new ArgumentException($"model has {m.FeatureCount} features, this build uses {PriceFeatures.Count}");
+        if (horizon < 1) throw new ArgumentOutOfRangeException(nameof(horizon));
         P10 = p10;
         P50 = p50;
         P90 = p90;
@@ -40,28 +42,47 @@ public sealed class GbrtPriceForecaster : IPriceForecaster
         Provenance = provenance;
     }
 
+    public IEnumerable<LightGbmBooster> Models => [P10, P50, P90, Mean, Spike];
+
     public PriceForecast Forecast(MarketHistory history, DateTimeOffset decisionTime, int intervals)
     {
         if (intervals < 1) throw new ArgumentOutOfRangeException(nameof(intervals));
         var t = MarketHistory.FloorToInterval(decisionTime);
         var settled = history.SettledCount(t);
-        var row = new double[PriceFeatures.Count];
-        var result = new IntervalForecast[intervals];
+        var columns = PriceFeatures.Count;
+        var x = new double[intervals * columns];
         for (var h = 1; h <= intervals; h++)
-        {
             // Beyond the trained horizon the last trained horizon's relationship is reused.
-            PriceFeatures.Fill(history, t, settled, Math.Min(h, Horizon), row);
-            var start = t + MarketHistory.Interval * (h - 1);
-            result[h - 1] = Predict(row, start);
-        }
+            PriceFeatures.Fill(history, t, settled, Math.Min(h, Horizon), x.AsSpan((h - 1) * columns, columns));
+        var outputs = PredictRows(x, intervals);
+        var result = new IntervalForecast[intervals];
+        for (var h = 0; h < intervals; h++)
+            result[h] = Assemble(outputs, h, t + MarketHistory.Interval * h);
         return new PriceForecast(t, result);
     }
 
     /// <summary>Predicts one feature row; quantiles are sorted so they never cross.</summary>
-    public IntervalForecast Predict(ReadOnlySpan<double> row, DateTimeOffset start)
+    public IntervalForecast Predict(ReadOnlySpan<double> row, DateTimeOffset start) =>
+        Assemble(PredictRows(row, 1), 0, start);
+
+    /// <summary>The five models' outputs for <paramref name="rows"/> row-major feature rows, model by model.</summary>
+    private double[][] PredictRows(ReadOnlySpan<double> x, int rows)
     {
-        Span<double> q = [P10.Predict(row), P50.Predict(row), P90.Predict(row)];
+        var outputs = new double[5][];
+        var i = 0;
+        foreach (var m in Models)
+        {
+            outputs[i] = new double[rows];
+            m.Predict(x, rows, outputs[i]);
+            i++;
+        }
+        return outputs;
+    }
+
+    private static IntervalForecast Assemble(double[][] o, int r, DateTimeOffset start)
+    {
+        Span<double> q = [o[0][r], o[1][r], o[2][r]];
         q.Sort();
-        return new IntervalForecast(start, start + MarketHistory.Interval, q[0], q[1], q[2], Mean.Predict(row), Spike.Predict(row));
+        return new IntervalForecast(start, start + MarketHistory.Interval, q[0], q[1], q[2], o[3][r], Math.Clamp(o[4][r], 0, 1));
     }
 }

@@ -3,18 +3,21 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Curtail.Core;
 using Curtail.Forecasting.Features;
-using Curtail.Forecasting.Learning;
+using Curtail.Forecasting.LightGbm;
 
 namespace Curtail.Forecasting.Models;
 
 /// <summary>
 /// Reads and writes <see cref="GbrtPriceForecaster"/> as gzip-compressed JSON: a format tag and version, the
-/// feature names (checked against this build's), provenance, and each ensemble's trees as flat arrays.
+/// feature names (checked against this build's), provenance, and each of the five models in LightGBM's own text
+/// model format (loadable by any LightGBM 4.x: <c>lightgbm.Booster(model_str=...)</c>).
 /// </summary>
 public static class ModelFile
 {
     public const string Format = "curtail-price-forecaster";
-    public const int Version = 1;
+    /// <summary>Version 2: LightGBM text models (version 1 held Curtail's own trees, no longer read).</summary>
+    public const int Version = 2;
+    public const string Learner = "lightgbm";
     public const string Extension = ".model.json.gz";
 
     private static readonly JsonSerializerOptions Json = new()
@@ -24,21 +27,17 @@ public static class ModelFile
         WriteIndented = false,
     };
 
-    public sealed record TreeDto(int[] Feature, double[] Threshold, int[] Left, int[] Right, bool[] MissingLeft, double[] Value);
-
-    public sealed record EnsembleDto(string Loss, double Parameter, double InitialScore, TreeDto[] Trees);
-
     public sealed record FileDto(
-        string Format, int Version, string Name, string SettlementPoint, DateTimeOffset TrainFrom, DateTimeOffset TrainTo,
+        string Format, int Version, string Learner, string Name, string SettlementPoint, DateTimeOffset TrainFrom, DateTimeOffset TrainTo,
         int Seed, int TrainingRows, string[] InputsUsed, double StrikePrice, int Horizon, int IntervalMinutes,
-        string[] Features, EnsembleDto P10, EnsembleDto P50, EnsembleDto P90, EnsembleDto Mean, EnsembleDto Spike);
+        string[] Features, string P10, string P50, string P90, string Mean, string Spike);
 
     public static void Save(GbrtPriceForecaster model, string path)
     {
         var p = model.Provenance;
-        var dto = new FileDto(Format, Version, p.Name, p.SettlementPoint, p.TrainFrom, p.TrainTo, p.Seed, p.TrainingRows,
+        var dto = new FileDto(Format, Version, Learner, p.Name, p.SettlementPoint, p.TrainFrom, p.TrainTo, p.Seed, p.TrainingRows,
             p.InputsUsed.ToArray(), model.StrikePrice, model.Horizon, (int)MarketHistory.Interval.TotalMinutes,
-            PriceFeatures.Names.ToArray(), ToDto(model.P10), ToDto(model.P50), ToDto(model.P90), ToDto(model.Mean), ToDto(model.Spike));
+            PriceFeatures.Names.ToArray(), model.P10.ModelText, model.P50.ModelText, model.P90.ModelText, model.Mean.ModelText, model.Spike.ModelText);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         var tmp = path + ".tmp";
@@ -64,25 +63,32 @@ public static class ModelFile
         }
         if (dto is null) throw new InvalidInputException(path, null, "model file is empty");
         if (dto.Format != Format) throw new InvalidInputException(path, null, $"format is '{dto.Format}', expected '{Format}'");
-        if (dto.Version != Version) throw new InvalidInputException(path, null, $"model file version {dto.Version} is not supported (this build reads {Version})");
+        if (dto.Version != Version)
+            throw new InvalidInputException(path, null, $"model file version {dto.Version} is not supported (this build reads {Version}, LightGBM models); retrain it with `curtail train`");
+        if (dto.Learner != Learner) throw new InvalidInputException(path, null, $"learner is '{dto.Learner}', expected '{Learner}'");
         if (dto.Features is null || !dto.Features.SequenceEqual(PriceFeatures.Names))
             throw new InvalidInputException(path, null, "the model's features differ from this build's; retrain it with `curtail train`");
+        var boosters = new List<LightGbmBooster>();
         try
         {
-            var provenance = new ModelProvenance(dto.Name, dto.SettlementPoint, dto.TrainFrom, dto.TrainTo, dto.Seed, dto.TrainingRows, dto.InputsUsed);
-            return new GbrtPriceForecaster(FromDto(dto.P10), FromDto(dto.P50), FromDto(dto.P90), FromDto(dto.Mean), FromDto(dto.Spike),
-                dto.StrikePrice, dto.Horizon, provenance);
+            foreach (var (name, text) in new[] { ("p10", dto.P10), ("p50", dto.P50), ("p90", dto.P90), ("mean", dto.Mean), ("spike", dto.Spike) })
+            {
+                if (string.IsNullOrEmpty(text)) throw new InvalidInputException(path, null, $"model '{name}' is missing");
+                try { boosters.Add(LightGbmBooster.FromText(text)); }
+                catch (LightGbmException ex) { throw new InvalidInputException(path, null, $"model '{name}' is not a LightGBM model: {ex.Message}"); }
+            }
+            var provenance = new ModelProvenance(dto.Name, dto.SettlementPoint, dto.TrainFrom, dto.TrainTo, dto.Seed, dto.TrainingRows, dto.InputsUsed ?? []);
+            return new GbrtPriceForecaster(boosters[0], boosters[1], boosters[2], boosters[3], boosters[4], dto.StrikePrice, dto.Horizon, provenance);
         }
         catch (Exception ex) when (ex is ArgumentException or NullReferenceException)
         {
+            foreach (var b in boosters) b.Dispose();
             throw new InvalidInputException(path, null, $"model file is inconsistent: {ex.Message}");
         }
+        catch
+        {
+            foreach (var b in boosters) b.Dispose();
+            throw;
+        }
     }
-
-    private static EnsembleDto ToDto(GradientBoostedModel m) => new(m.Loss.Name, m.Loss.Parameter, m.InitialScore,
-        m.Trees.Select(t => new TreeDto(t.Feature, t.Threshold, t.Left, t.Right, t.MissingLeft, t.Value)).ToArray());
-
-    private static GradientBoostedModel FromDto(EnsembleDto e) => new(Loss.FromName(e.Loss, e.Parameter), e.InitialScore,
-        e.Trees.Select(t => new RegressionTree(t.Feature, t.Threshold, t.Left, t.Right, t.MissingLeft, t.Value)).ToArray(),
-        PriceFeatures.Count);
 }

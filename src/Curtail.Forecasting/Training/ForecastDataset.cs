@@ -1,6 +1,5 @@
 using System.Globalization;
 using Curtail.Forecasting.Features;
-using Curtail.Forecasting.Learning;
 
 namespace Curtail.Forecasting.Training;
 

@@ -1,4 +1,3 @@
-using Curtail.Forecasting.Learning;
 
 namespace Curtail.Forecasting.Training;
 
@@ -20,9 +19,9 @@ public sealed record ForecastMetrics(
             var f = forecasts[i];
             var y = actuals[i];
             mae += Math.Abs(y - f.P50);
-            p10 += QuantileLoss.Pinball(y, f.P10, 0.1);
-            p50 += QuantileLoss.Pinball(y, f.P50, 0.5);
-            p90 += QuantileLoss.Pinball(y, f.P90, 0.9);
+            p10 += Quantiles.Pinball(y, f.P10, 0.1);
+            p50 += Quantiles.Pinball(y, f.P50, 0.5);
+            p90 += Quantiles.Pinball(y, f.P90, 0.9);
             var spike = y > strike ? 1.0 : 0.0;
             spikes += spike;
             brier += (f.SpikeProbability - spike) * (f.SpikeProbability - spike);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Curtail.Forecasting.Baselines;
-using Curtail.Forecasting.Learning;
+using Curtail.Forecasting.LightGbm;
 using Curtail.Forecasting.Models;
 
 namespace Curtail.Forecasting.Training;
@@ -26,7 +26,7 @@ public sealed record TrainingResult(
     GbrtPriceForecaster Model, TrainingPlan Plan, int TrainingRows, TimeSpan TrainingTime,
     IReadOnlyList<ForecastMetrics> HoldoutMetrics, IReadOnlyList<(string Feature, int Splits)> FeatureUse);
 
-/// <summary>Trains the four ensembles of a <see cref="GbrtPriceForecaster"/> and scores it against the baselines.</summary>
+/// <summary>Trains the five LightGBM models of a <see cref="GbrtPriceForecaster"/> and scores it against the baselines.</summary>
 public static class ForecastTrainer
 {
     public static TrainingResult Train(MarketHistory history, TrainingPlan plan, TextWriter? log = null)
@@ -38,22 +38,11 @@ public static class ForecastTrainer
             plan.HorizonsPerDecision, plan.Gbrt.Seed);
         log?.WriteLine($"training rows: {data.Rows:N0}, features: {data.X.Columns}");
 
+        plan.Gbrt.Validate();
         var clock = Stopwatch.StartNew();
-        var binner = FeatureBinner.Fit(data.X, plan.Gbrt.MaxBins);
-        var bins = binner.BinAll(data.X);
-        var spikeTargets = data.Y.Select(y => y > plan.StrikePrice ? 1.0 : 0.0).ToArray();
-        var jobs = new (Loss Loss, double[] Y)[]
-        {
-            (new QuantileLoss(0.1), data.Y), (new QuantileLoss(0.5), data.Y), (new QuantileLoss(0.9), data.Y),
-            (new SquaredLoss(), data.Y),
-            (new LogisticLoss(), spikeTargets),
-        };
-        var models = new GradientBoostedModel[jobs.Length];
-        var trainer = new GradientBoostingTrainer(plan.Gbrt);
-        Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 },
-            i => models[i] = trainer.Fit(data.X, binner, bins, jobs[i].Y, jobs[i].Loss));
+        var models = TrainModels(data.X, data.Y, plan.StrikePrice, plan.Gbrt);
         clock.Stop();
-        log?.WriteLine($"trained 5 ensembles in {clock.Elapsed.TotalSeconds:F1} s");
+        log?.WriteLine($"trained 5 LightGBM models in {clock.Elapsed.TotalSeconds:F1} s");
 
         var inputs = new List<string> { "rtm_spp" };
         if (history.DayAhead is not null) inputs.Add("dam_spp");
@@ -81,13 +70,32 @@ public static class ForecastTrainer
         return new TrainingResult(model, plan, data.Rows, clock.Elapsed, metrics, FeatureUse(model));
     }
 
+    /// <summary>
+    /// Trains P10, P50, P90 (LightGBM's quantile objective), the mean (least squares) and the spike probability
+    /// (binary at <paramref name="strike"/>) on one binned dataset, one model after another, each on
+    /// <see cref="GbrtOptions.Threads"/> threads.
+    /// </summary>
+    public static LightGbmBooster[] TrainModels(FeatureMatrix x, double[] y, double strike, GbrtOptions o)
+    {
+        using var dataset = new LightGbmDataset(x.Values, x.Columns, o.DatasetParameters());
+        var labels = y.Select(v => (float)v).ToArray();
+        var spikes = y.Select(v => v > strike ? 1f : 0f).ToArray();
+        var jobs = new (string Objective, float[] Labels)[]
+        {
+            ("quantile alpha=0.1", labels), ("quantile alpha=0.5", labels), ("quantile alpha=0.9", labels),
+            ("regression", labels), ("binary", spikes),
+        };
+        return jobs.Select(j => LightGbmBooster.Train(dataset, j.Labels, o.BoosterParameters(j.Objective), o.Trees)).ToArray();
+    }
+
     private static IReadOnlyList<(string, int)> FeatureUse(GbrtPriceForecaster model)
     {
         var counts = new int[Features.PriceFeatures.Count];
-        foreach (var m in new[] { model.P10, model.P50, model.P90, model.Mean, model.Spike })
-            foreach (var t in m.Trees)
-                foreach (var f in t.Feature)
-                    if (f >= 0) counts[f]++;
+        foreach (var m in model.Models)
+        {
+            var c = m.SplitCounts();
+            for (var i = 0; i < counts.Length; i++) counts[i] += c[i];
+        }
         return Features.PriceFeatures.Names.Select((n, i) => (n, counts[i])).OrderByDescending(x => x.Item2).ToList();
     }
 }

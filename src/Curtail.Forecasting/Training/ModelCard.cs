@@ -20,9 +20,9 @@ public static class ModelCard
         if (p.HoldoutFrom is { } hf && p.HoldoutTo is { } ht)
             sb.AppendLine(inv, $"- Held out: {hf:yyyy-MM-dd HH:mm}Z to {ht:yyyy-MM-dd HH:mm}Z, scored every {p.EvaluationStrideIntervals} intervals at all {p.Horizon} horizons");
         sb.AppendLine(inv, $"- Outputs: P10, P50, P90 and mean of the price of each of the next {p.Horizon} intervals; probability that it exceeds ${p.StrikePrice:F0}/MWh");
-        sb.AppendLine(inv, $"- Learner: Curtail's gradient-boosted regression trees (histogram splits, ≤255 bins), quantile loss for P10/P50/P90, squared loss for the mean, logistic loss for the spike probability");
-        sb.AppendLine(inv, $"- Hyper-parameters: {p.Gbrt.Trees} trees, depth {p.Gbrt.MaxDepth}, learning rate {p.Gbrt.LearningRate}, ≥{p.Gbrt.MinRowsPerLeaf} rows per leaf, L2 {p.Gbrt.L2}, row sample {p.Gbrt.RowSample}, seed {p.Gbrt.Seed}");
-        sb.AppendLine(inv, $"- Training time: {result.TrainingTime.TotalSeconds:F1} s for the five ensembles (2 threads)");
+        sb.AppendLine(inv, $"- Learner: LightGBM 4.6 (native, from the Microsoft.ML.LightGbm 6.0.0 package) through its C API: objective `quantile` (alpha 0.1/0.5/0.9) for P10/P50/P90, `regression` (least squares) for the mean, `binary` for the spike probability");
+        sb.AppendLine(inv, $"- Hyper-parameters: {p.Gbrt.Trees} rounds, ≤{p.Gbrt.Leaves} leaves, depth ≤{p.Gbrt.MaxDepth}, learning rate {p.Gbrt.LearningRate}, ≥{p.Gbrt.MinRowsPerLeaf} rows per leaf, L2 {p.Gbrt.L2}, bagging {p.Gbrt.RowSample}, ≤{p.Gbrt.MaxBins} bins, seed {p.Gbrt.Seed}, deterministic");
+        sb.AppendLine(inv, $"- Training time: {result.TrainingTime.TotalSeconds:F1} s for the five models ({p.Gbrt.Threads} threads)");
         sb.AppendLine(inv, $"- Inputs present in training: {string.Join(", ", m.Provenance.InputsUsed)}");
         sb.AppendLine();
         sb.AppendLine("## Features (known at decision time)");
@@ -35,7 +35,9 @@ public static class ModelCard
         sb.AppendLine("- `load_target_hour` and `load_current_hour` are ERCOT's *actual* hourly native load, standing in for ERCOT's");
         sb.AppendLine("  load forecast, which is not in the shipped history. Live, feed the forecast; in backtests this is optimistic.");
         if (!m.Provenance.InputsUsed.Contains("sced_lmp"))
-            sb.AppendLine("- SCED LMP history covers only January 2024, so this model was trained without SCED: `sced_last` and `sced_mean_15m` were missing in every row and no tree splits on them. Live SCED values are accepted and ignored until a model is trained on SCED history.");
+            sb.AppendLine("- SCED LMP history starts in 2024, after this model's training period, so it was trained without SCED: `sced_last` and `sced_mean_15m` were missing in every row. Live SCED values are accepted and routed as missing values were in training.");
+        else
+            sb.AppendLine("- SCED LMP history covers 2024 only, so `sced_last` and `sced_mean_15m` are present in the 2024 rows and missing in the earlier ones. RTD indicative LMPs (NP6-970-CD) have no history here: not a feature yet (live only).");
         sb.AppendLine("- The DAM price of the target hour is published the day before, so it is known for every horizon up to 24 intervals.");
         sb.AppendLine("- Hashprice is the previous UTC day's value.");
         if (result.HoldoutMetrics.Count > 0)

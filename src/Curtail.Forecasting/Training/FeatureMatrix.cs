@@ -1,4 +1,4 @@
-namespace Curtail.Forecasting.Learning;
+namespace Curtail.Forecasting.Training;
 
 /// <summary>A dense row-major matrix of features; NaN marks a missing value.</summary>
 public sealed class FeatureMatrix
@@ -23,6 +23,9 @@ public sealed class FeatureMatrix
         Columns = columns;
         _values = rowMajor;
     }
+
+    /// <summary>The values, row-major.</summary>
+    public double[] Values => _values;
 
     public double this[int row, int column]
     {
