@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Xunit.Abstractions;
 
 namespace Curtail.Cli.Tests.FaultInjection;
 
@@ -8,7 +9,7 @@ namespace Curtail.Cli.Tests.FaultInjection;
 /// kills the controller, and judges the site by the emulators' own readings, never by what the controller says.
 /// </summary>
 [Collection(FaultInjectionCollection.Name)]
-public sealed class FaultInjectionTests
+public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Cpt = TimeSpan.FromHours(-5);
 
@@ -90,17 +91,23 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
-    public async Task BadRepliesFromSomeMinersCostThoseMinersOnlyAndADispatchIsStillMet()
+    public async Task EveryMinerFaultCostsThatMinerOnlyAndADispatchIsStillMet()
     {
-        // A duplicate JSON key, a 1e999 and a silent power-off, each in one miner's replies: before, one such reply
-        // failed every cycle and an ERS dispatch was accepted and never carried out.
-        await using var site = FaultSite.Start(new FaultSiteOptions { Start = new DateTimeOffset(2023, 8, 17, 11, 0, 0, Cpt), Miners = 12, Mix = "luxos:50,braiins:50" });
-        var faulted = new Dictionary<int, Curtail.Emulators.Miners.MinerFaultSwitch>
+        // Every switch the miner emulators have, each in one miner: a duplicate JSON key, a 1e999, a wrong type, a
+        // reply cut short, silence (timeouts), a reset, a silent power-off and a hung HTTP server. Before, one such
+        // reply failed every cycle and an ERS dispatch was accepted and never carried out.
+        await using var site = FaultSite.Start(new FaultSiteOptions { Start = new DateTimeOffset(2023, 8, 17, 11, 0, 0, Cpt), Miners = 20, Mix = "luxos:50,braiins:50" });
+        var switches = new[]
         {
-            [1] = Curtail.Emulators.Miners.MinerFaultSwitch.DuplicateKey,
-            [4] = Curtail.Emulators.Miners.MinerFaultSwitch.NonFinite,
-            [7] = Curtail.Emulators.Miners.MinerFaultSwitch.PowerOff,
+            Curtail.Emulators.Miners.MinerFaultSwitch.DuplicateKey, Curtail.Emulators.Miners.MinerFaultSwitch.NonFinite,
+            Curtail.Emulators.Miners.MinerFaultSwitch.WrongType, Curtail.Emulators.Miners.MinerFaultSwitch.Malformed,
+            Curtail.Emulators.Miners.MinerFaultSwitch.Silence, Curtail.Emulators.Miners.MinerFaultSwitch.Reset,
+            Curtail.Emulators.Miners.MinerFaultSwitch.PowerOff,
         };
+        var faulted = new Dictionary<int, Curtail.Emulators.Miners.MinerFaultSwitch>();
+        for (var k = 0; k < switches.Length; k++) faulted[1 + 2 * k] = switches[k];
+        // Braiins OS speaks HTTP: one of them accepts connections and never answers.
+        faulted[site.Fleet.Miners.First(m => m.Family == Curtail.Miners.MinerFamily.BraiinsOs && !faulted.ContainsKey(m.Index)).Index] = Curtail.Emulators.Miners.MinerFaultSwitch.HungHttp;
         var controller = await site.StartControllerAsync();
         Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)), "the site runs");
         foreach (var (index, fault) in faulted) site.Fleet.Miners[index].Fault = fault;
@@ -150,10 +157,33 @@ public sealed class FaultInjectionTests
         var silent = System.Diagnostics.Stopwatch.StartNew();
         Assert.True(await FaultSite.WaitForAsync(() => luxos.All(m => m.Asleep), TimeSpan.FromSeconds(20)), $"no fail-safe shed: {Describe(site)}\n{controller.Output}");
         var shedAfter = silent.Elapsed;
+        output.WriteLine($"LuxOS miners asleep {shedAfter.TotalSeconds:F2} s after the genset went silent");
         Assert.True(shedAfter < TimeSpan.FromSeconds(4.5), $"the fail-safe shed came {shedAfter.TotalSeconds:F1} s after the link went silent:\n{controller.Output}");
         // The fail-safe cycle logs once its dispatch is confirmed.
         Assert.True(await FaultSite.WaitForAsync(() => controller.Output.Contains("cycle genset:link_lost", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
             $"the shed was not the link-loss fail-safe:\n{controller.Output}");
+    }
+
+    [Fact]
+    public async Task AnOverrideEndsAtItsMomentNotAtTheNextScheduledCycle()
+    {
+        // Cycles run every 5 replayed minutes; an override of 7 minutes ends between two of them.
+        await using var site = FaultSite.Start(new FaultSiteOptions { Start = new DateTimeOffset(2023, 8, 17, 11, 0, 0, Cpt), Miners = 6, Mix = "luxos:100" });
+        var controller = await site.StartControllerAsync();
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)), "the site runs");
+        var set = await controller.SendAsync(HttpMethod.Post, "/api/overrides", new { mode = "force_curtail", minutes = 7 });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var until = JsonDocument.Parse(await set.Content.ReadAsStringAsync()).RootElement.GetProperty("until").GetDateTimeOffset();
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == site.Fleet.Miners.Count, TimeSpan.FromSeconds(30)), $"the override did not curtail:\n{controller.Output}");
+
+        // The site wakes right after the end (the miners' own readings), on a cycle the end itself asked for.
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0, TimeSpan.FromSeconds(40)), $"the site did not wake after the override:\n{controller.Output}");
+        var ended = (await controller.GetAsync("/api/decisions?limit=100")).EnumerateArray()
+            .Where(d => d.GetProperty("trigger").GetString() == "override:end").ToList();
+        var cycle = Assert.Single(ended);
+        var late = cycle.GetProperty("time").GetDateTimeOffset() - until;
+        Assert.True(late >= TimeSpan.Zero && late < TimeSpan.FromMinutes(1), $"the override ended at {until:u}; its cycle ran {late.TotalSeconds:F0} replayed s later");
+        Assert.True(cycle.GetProperty("target_kw").GetDouble() > 0);
     }
 
     [Fact]
