@@ -37,9 +37,11 @@ public sealed class ForecastEvalCommand : ICliCommand
         var budget = new Option<double>("--4cp-budget-hours") { Description = "4CP curtailment hours per month, at most.", DefaultValueFactory = _ => new FourCpSettings().MonthlyBudgetHours };
         var rate = new Option<double>("--4cp-rate") { Description = "Transmission charge, $/kW-year, for the avoided-charge figure.", DefaultValueFactory = _ => FourCpReport.DefaultRateUsdPerKwYear };
         var risk = new Option<double>("--risk-weight") { Description = "Extra weight on P90 − P50 in the planned price (0 = risk-neutral)." };
+        var excess = new Option<double>("--excess-weight") { Description = "Extra weight on each group's expected excess above its breakeven in the planned price (0 = the distribution's mean; above −1).", DefaultValueFactory = _ => ForecastPolicyOptions.DefaultExcessWeight };
+        var scedConfirm = new Option<int>("--sced-confirm") { Description = "SCED runs on one side of a group's breakeven that override the forecast within the interval (0 = off; SCED cadence only).", DefaultValueFactory = _ => new ForecastPolicyOptions().ScedConfirmRuns };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of tables." };
         var command = new Command("forecast-eval", "Backtest the forecast policy (and the 4cp setting) against the site's policy on the same prices.");
-        foreach (var o in new Option[] { model, site, from, to, tuneFrom, tuneTo, cadence, resamples, data, fourCp, threshold, budget, rate, risk, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, site, from, to, tuneFrom, tuneTo, cadence, resamples, data, fourCp, threshold, budget, rate, risk, excess, scedConfirm, json }) command.Options.Add(o);
         command.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
@@ -96,7 +98,9 @@ public sealed class ForecastEvalCommand : ICliCommand
             var tuned = ReactiveBaselines.Tune(new BacktestInputs(siteDef, prices, hashprice, tuneFromIndex, tuneToIndex));
 
             var reference = SimulationRunner.Run(inputs, keepIntervals: true);
-            var options = new ForecastPolicyOptions { RiskWeight = p.GetValue(risk) };
+            if (p.GetValue(excess) <= -1) throw new InvalidInputException("--excess-weight", null, "must be above -1");
+            if (p.GetValue(scedConfirm) < 0) throw new InvalidInputException("--sced-confirm", null, "must be 0 or more");
+            var options = new ForecastPolicyOptions { RiskWeight = p.GetValue(risk), ExcessWeight = p.GetValue(excess), ScedConfirmRuns = p.GetValue(scedConfirm) };
             List<IntervalRecord> Records() => new(inputs.IntervalCount);
             var (forecastRecords, tunedRecords, fixedRecords, breakevenRecords) = (Records(), Records(), Records(), Records());
             BacktestTotals? forecastTotals = null, tunedTotals = null, fixedTotals = null, breakevenTotals = null;

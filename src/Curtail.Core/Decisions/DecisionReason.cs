@@ -35,4 +35,10 @@ public enum DecisionReason
 
     /// <summary>Live control: kept curtailed because the decision has no fresh input to wake on (stale prices, a failed cycle).</summary>
     HeldWithoutFreshInput,
+
+    /// <summary>Forecast policy on the SCED clock: the last SCED runs are all above the group's breakeven, so it stops within the interval.</summary>
+    ForecastScedCurtail,
+
+    /// <summary>Forecast policy on the SCED clock: the last SCED runs are all below the group's breakeven and running repays, so it runs within the interval.</summary>
+    ForecastScedRun,
 }
