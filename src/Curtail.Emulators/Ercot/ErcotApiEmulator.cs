@@ -311,15 +311,17 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         return rows.OrderBy(r => r.Item1).Select(r => r.Item2).ToList();
     }
 
+    /// <summary>A query parameter in Central Prevailing Time wall-clock seconds (the SCED and RTD reports' filters), as UTC ticks.</summary>
+    private static long LocalTimeParam(System.Collections.Specialized.NameValueCollection q, string name, long fallback)
+    {
+        if (!DateTime.TryParse(q[name], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return fallback;
+        return CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, false, local.Second).UtcTicks;
+    }
+
     private List<object[]> ScedRows(System.Collections.Specialized.NameValueCollection q)
     {
-        long Param(string name, long fallback)
-        {
-            if (!DateTime.TryParse(q[name], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return fallback;
-            return CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, false, local.Second).UtcTicks;
-        }
-        var from = Param("SCEDTimestampFrom", long.MinValue);
-        var to = Math.Min(Param("SCEDTimestampTo", long.MaxValue), EmulatedNow.UtcTicks + 1);
+        var from = LocalTimeParam(q, "SCEDTimestampFrom", long.MinValue);
+        var to = Math.Min(LocalTimeParam(q, "SCEDTimestampTo", long.MaxValue), EmulatedNow.UtcTicks + 1);
         var rows = new List<(long, object[])>();
         foreach (var (point, series) in Points(_data.Sced, q["settlementPoint"]))
             for (var i = series.FirstStartingAtOrAfter(from); i < series.Count && series.StartTicks[i] < to; i++)
@@ -341,13 +343,8 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
     /// </summary>
     private List<object[]> RtdRows(System.Collections.Specialized.NameValueCollection q)
     {
-        long Param(string name, long fallback)
-        {
-            if (!DateTime.TryParse(q[name], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)) return fallback;
-            return CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, false, local.Second).UtcTicks;
-        }
-        var from = Param("RTDTimestampFrom", long.MinValue);
-        var to = Math.Min(Param("RTDTimestampTo", long.MaxValue), EmulatedNow.UtcTicks + 1);
+        var from = LocalTimeParam(q, "RTDTimestampFrom", long.MinValue);
+        var to = Math.Min(LocalTimeParam(q, "RTDTimestampTo", long.MaxValue), EmulatedNow.UtcTicks + 1);
         var step = TimeSpan.FromMinutes(5).Ticks;
         var rows = new List<object[]>();
         foreach (var (point, series) in Points(_data.Sced, q["settlementPoint"]))

@@ -13,6 +13,20 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Cpt = TimeSpan.FromHours(-5);
 
+    /// <summary>Watches the emulated miners for a while: which of those asleep at the start woke up at any moment.</summary>
+    private static async Task<HashSet<int>> WokenWithinAsync(FaultSite site, HashSet<int> asleep, TimeSpan duration)
+    {
+        var woken = new HashSet<int>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < duration)
+        {
+            foreach (var m in site.Fleet.Miners)
+                if (asleep.Contains(m.Index) && !m.Asleep) woken.Add(m.Index);
+            await Task.Delay(50);
+        }
+        return woken;
+    }
+
     private static string Describe(FaultSite site) =>
         string.Join(", ", site.Fleet.Miners.Select(m => $"{m.Index} {m.Family} {(m.Asleep ? "asleep" : "awake")} {m.PowerW:F0} W"));
 
@@ -35,14 +49,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         site.Ercot.Hung = true;
         var asleepAtKill = site.Fleet.Miners.Where(m => m.Asleep).Select(m => m.Index).ToHashSet();
         var second = await site.StartControllerAsync();
-        var woken = new HashSet<int>();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(25))
-        {
-            foreach (var m in site.Fleet.Miners)
-                if (asleepAtKill.Contains(m.Index) && !m.Asleep) woken.Add(m.Index);
-            await Task.Delay(50);
-        }
+        var woken = await WokenWithinAsync(site, asleepAtKill, TimeSpan.FromSeconds(25));
         Assert.True(woken.Count == 0, $"miners {string.Join(", ", woken)} woke during the spike at {site.LocalNow:HH:mm} CPT:\n{second.Output}");
         Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == count, TimeSpan.FromSeconds(30)),
             $"{site.Asleep}/{count} asleep after the restart:\n{second.Output}");
@@ -68,14 +75,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
         var asleepAtKill = site.Fleet.Miners.Where(m => m.Asleep).Select(m => m.Index).ToHashSet();
         var second = await site.StartControllerAsync();
-        var woken = new HashSet<int>();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            foreach (var m in site.Fleet.Miners)
-                if (asleepAtKill.Contains(m.Index) && !m.Asleep) woken.Add(m.Index);
-            await Task.Delay(50);
-        }
+        var woken = await WokenWithinAsync(site, asleepAtKill, TimeSpan.FromSeconds(15));
         Assert.True(woken.Count == 0, $"miners {string.Join(", ", woken)} woke during the event:\n{second.Output}");
         Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == count, TimeSpan.FromSeconds(30)), $"{site.Asleep}/{count} asleep:\n{second.Output}");
 
