@@ -158,7 +158,7 @@ public sealed class DecisionCycle(
         using var activity = CurtailTelemetry.Traces.StartActivity("decision_cycle");
         activity?.SetTag("curtail.trigger", trigger);
         var site = planner.Site;
-        await LoadStartupPricesAsync(ct);
+        await LoadStartupPricesAsync(poll: mode == CycleMode.Normal, ct);
 
         // 1. Snapshot: re-read the miners so the decision starts from what is really running; a fail-safe uses what is known.
         var reads = await ReadMinersAsync(mode, ct);
@@ -306,16 +306,18 @@ public sealed class DecisionCycle(
     }
 
     /// <summary>
-    /// Before the first decision after a start: the stored prices, then one bounded poll, so that a restart never
-    /// decides on an empty price history (which would read as "no price" and, before, woke a curtailed site).
+    /// Before the first decision after a start: the stored prices, then one bounded poll (not for a fail-safe), so that a
+    /// restart never decides on an empty price history (which would read as "no price" and, before, woke a curtailed site).
     /// </summary>
-    private async Task LoadStartupPricesAsync(CancellationToken ct)
+    private async Task LoadStartupPricesAsync(bool poll, CancellationToken ct)
     {
         if (_startupPricesLoaded || prices is null) return;
-        _startupPricesLoaded = true;
+        // A fail-safe as the first cycle reads the store only: it must not wait on the feed. The next cycle polls.
+        if (poll) _startupPricesLoaded = true;
         try
         {
             prices.LoadStored();
+            if (!poll) return;
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
             bounded.CancelAfter(StartupPollTimeout);
             await prices.PollAsync(bounded.Token);
