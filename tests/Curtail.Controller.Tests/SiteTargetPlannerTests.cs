@@ -56,7 +56,7 @@ public class SiteTargetPlannerTests
         Assert.Equal(650, onSettled.TargetKw, 6);
 
         var run = Now.AddMinutes(-2);
-        var onSced = planner.Decide(settled with { ScedRuns = [new ScedRun(Now.AddMinutes(-7), 60), new ScedRun(run, 250)] });
+        var onSced = planner.Decide(settled with { Sced = [new ScedRun(Now.AddMinutes(-7), 60), new ScedRun(run, 250)] });
         Assert.Equal(new ActedPrice(ActedPrice.Sced, run, 250), onSced.ActedOn);
         Assert.Equal(0, onSced.TargetKw);
         Assert.All(onSced.GroupReasons, r => Assert.Equal(DecisionReason.AboveStrike, r));

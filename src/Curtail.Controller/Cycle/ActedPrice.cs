@@ -16,7 +16,7 @@ public sealed record ActedPrice(string Source, DateTimeOffset Time, double Price
     public const string Settled = "settled";
 
     public static ActedPrice? From(CycleInputs inputs) =>
-        inputs.ScedRuns.Count > 0 ? new(Sced, inputs.ScedRuns[^1].Time, inputs.ScedRuns[^1].Lmp)
+        inputs.ScedRuns is { Count: > 0 } runs ? new(Sced, runs[^1].Time, runs[^1].Lmp)
         : inputs.SettledPrices.Length > 0 && inputs.LastSettledIntervalStart is { } start ? new(Settled, start, inputs.SettledPrices[^1])
         : null;
 
@@ -31,26 +31,27 @@ public static class ScedSoFar
     /// <summary>How far back runs count when there is no settled price at all: one settlement interval.</summary>
     public static readonly TimeSpan WithoutSettled = TimeSpan.FromMinutes(15);
 
-    /// <summary>
-    /// The runs that ran after the last settled interval ended (<paramref name="settledEnd"/>; without one, in the last
-    /// 15 minutes) and by <paramref name="now"/>, oldest first: the SCED prices newer than every settled price.
-    /// </summary>
-    public static IReadOnlyList<ScedRun> Runs(PriceSeries? sced, DateTimeOffset? settledEnd, DateTimeOffset now)
+    /// <summary>Every run held up to <paramref name="now"/>, oldest first.</summary>
+    public static IReadOnlyList<ScedRun> Held(PriceSeries? sced, DateTimeOffset now)
     {
         if (sced is not { Count: > 0 }) return [];
-        var from = (settledEnd ?? now - WithoutSettled).UtcTicks;
-        var runs = new List<ScedRun>();
-        for (var i = sced.FirstStartingAtOrAfter(from); i < sced.Count && sced.StartTicks[i] <= now.UtcTicks; i++)
+        var runs = new List<ScedRun>(sced.Count);
+        for (var i = 0; i < sced.Count && sced.StartTicks[i] <= now.UtcTicks; i++)
             runs.Add(new ScedRun(new DateTimeOffset(sced.StartTicks[i], TimeSpan.Zero), sced.Prices[i]));
         return runs;
     }
 
-    /// <summary>The LMP of every run held up to <paramref name="now"/>, oldest first.</summary>
-    public static double[] History(PriceSeries? sced, DateTimeOffset now)
+    /// <summary>
+    /// Of <paramref name="held"/> (oldest first), the runs that ran after the last settled interval ended
+    /// (<paramref name="settledEnd"/>; without one, in the last 15 minutes) and by <paramref name="now"/>: the SCED
+    /// prices newer than every settled price.
+    /// </summary>
+    public static IReadOnlyList<ScedRun> After(IReadOnlyList<ScedRun> held, DateTimeOffset? settledEnd, DateTimeOffset now)
     {
-        if (sced is not { Count: > 0 }) return [];
-        var list = new List<double>(sced.Count);
-        for (var i = 0; i < sced.Count && sced.StartTicks[i] <= now.UtcTicks; i++) list.Add(sced.Prices[i]);
-        return list.ToArray();
+        var from = settledEnd ?? now - WithoutSettled;
+        return held.Where(r => r.Time >= from && r.Time <= now).ToList();
     }
+
+    /// <summary>The runs of <paramref name="sced"/> after the last settled interval, as <see cref="After"/>.</summary>
+    public static IReadOnlyList<ScedRun> Runs(PriceSeries? sced, DateTimeOffset? settledEnd, DateTimeOffset now) => After(Held(sced, now), settledEnd, now);
 }

@@ -16,11 +16,11 @@ public sealed record CycleInputs
     public required double[] SettledPrices { get; init; }
     public DateTimeOffset? LastSettledIntervalStart { get; init; }
 
-    /// <summary>SCED runs after the last settled interval ended, oldest first (see <see cref="ScedSoFar"/>); the policy acts on the latest.</summary>
-    public IReadOnlyList<ScedRun> ScedRuns { get; init; } = [];
+    /// <summary>Every SCED run the controller holds up to now (the last two hours), oldest first: what confirmation counts on the SCED clock.</summary>
+    public IReadOnlyList<ScedRun> Sced { get; init; } = [];
 
-    /// <summary>The LMPs of every SCED run the controller holds up to now (the last two hours), oldest first: what confirmation counts on the SCED clock.</summary>
-    public double[] ScedHistory { get; init; } = [];
+    /// <summary>The SCED runs after the last settled interval ended (see <see cref="ScedSoFar.After"/>); the policy acts on the latest.</summary>
+    public IReadOnlyList<ScedRun> ScedRuns => ScedSoFar.After(Sced, LastSettledIntervalStart + TimeSpan.FromMinutes(15), Now);
     public required double HashpriceUsdPerThDay { get; init; }
     public required GroupState[] Groups { get; init; }
     public required TradingSettings Trading { get; init; }

@@ -34,8 +34,8 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
             SettledPrices = inputs.SettledPrices,
             // On the SCED clock exactly as the backtest decides on it: the SCED LMPs so far, newest last, so that
             // confirmation counts SCED runs; only when a run is newer than the last settled price.
-            DecidesOnSced = inputs.ScedRuns.Count > 0,
-            ScedPrices = inputs.ScedRuns.Count == 0 ? [] : inputs.ScedHistory.Length > 0 ? inputs.ScedHistory : inputs.ScedRuns.Select(r => r.Lmp).ToArray(),
+            DecidesOnSced = acted?.Source == ActedPrice.Sced,
+            ScedPrices = acted?.Source == ActedPrice.Sced ? inputs.Sced.Select(r => r.Lmp).ToArray() : [],
             HashpriceUsdPerThDay = inputs.HashpriceUsdPerThDay,
             IntervalIndex = -1,
         }, inputs.Groups, next, reasons);
