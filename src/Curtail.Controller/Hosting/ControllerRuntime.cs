@@ -29,7 +29,6 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     private TradingOverride? _override;
     private readonly List<DispatchEvent> _events = [];
     private PriceSeries? _prices;
-    private bool _pricesStale = true;
     private GensetReading? _genset;
     private string? _gensetLinkProblem;
     private IReadOnlyList<MinerSnapshot> _miners = [];
@@ -42,7 +41,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     public ControllerConfig Config { get { lock (_lock) return _config; } }
 
     public sealed record View(ControllerConfig Config, TradingSettings Trading, TradingOverride? Override, IReadOnlyList<DispatchEvent> Events,
-        PriceSeries? Prices, bool PricesStale, GensetReading? Genset, string? GensetLinkProblem, IReadOnlyList<MinerSnapshot> Miners, object? LastDecision)
+        PriceSeries? Prices, GensetReading? Genset, string? GensetLinkProblem, IReadOnlyList<MinerSnapshot> Miners, object? LastDecision)
     {
         /// <summary>Recent SCED LMPs of the site's point (about every 5 minutes; each holds until the next run).</summary>
         public PriceSeries? Sced { get; init; }
@@ -53,7 +52,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
 
     public View Snapshot()
     {
-        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _pricesStale, _genset, _gensetLinkProblem, _miners, _lastDecision) { Sced = _sced, Rtd = _rtd };
+        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _genset, _gensetLinkProblem, _miners, _lastDecision) { Sced = _sced, Rtd = _rtd };
     }
 
     public void Reload(ControllerConfig config)
@@ -97,13 +96,9 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
         }
     }
 
-    public void SetPrices(PriceSeries prices, bool stale)
+    public void SetPrices(PriceSeries prices)
     {
-        lock (_lock)
-        {
-            _prices = prices;
-            _pricesStale = stale;
-        }
+        lock (_lock) _prices = prices;
     }
 
     public void SetSced(PriceSeries sced)
@@ -114,11 +109,6 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     public void SetRtd(PriceSeries rtd)
     {
         lock (_lock) _rtd = rtd;
-    }
-
-    public void MarkPricesStale()
-    {
-        lock (_lock) _pricesStale = true;
     }
 
     public void SetGenset(GensetReading? reading, string? linkProblem)

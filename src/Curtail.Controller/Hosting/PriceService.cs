@@ -5,7 +5,7 @@ namespace Curtail.Controller.Hosting;
 
 /// <summary>
 /// Keeps the site's settlement point prices current: fetches what is new (and backfills gaps after a restart) into the
-/// price store, then hands the recent series to the runtime. A failed fetch keeps what is stored and marks it stale.
+/// price store, then hands the recent series to the runtime. A failed fetch keeps what is stored; whether it is stale is judged from its age at each decision (InputAges).
 /// </summary>
 public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, ControllerRuntime runtime, TimeProvider time, ILogger<PriceService> log) : IDisposable
 {
@@ -22,9 +22,7 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
     {
         var point = runtime.Config.Site.SettlementPoint;
         var now = time.GetUtcNow();
-        var stale = runtime.Config.Prices?.StaleAfter ?? TimeSpan.FromMinutes(20);
-        var series = store.Read(ErcotReport.RealTimeSpp.EmilId, point, now - Lookback, now);
-        runtime.SetPrices(series, store.Status(ErcotReport.RealTimeSpp.EmilId, point, now, stale).IsStale);
+        runtime.SetPrices(store.Read(ErcotReport.RealTimeSpp.EmilId, point, now - Lookback, now));
         runtime.SetSced(store.Read(ErcotReport.ScedLmp.EmilId, point, now - ScedLookback, now));
     }
 
@@ -39,7 +37,6 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
     private async Task<bool> PollBoundedAsync(CancellationToken bounded, CancellationToken ct)
     {
         var point = runtime.Config.Site.SettlementPoint;
-        var stale = runtime.Config.Prices?.StaleAfter ?? TimeSpan.FromMinutes(20);
         // Whole 15-minute intervals only, so the first and the unsettled current interval never read as gaps.
         var now = time.GetUtcNow();
         var step = TimeSpan.FromMinutes(15).Ticks;
@@ -58,8 +55,7 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
             log.LogWarning("prices: fetch failed, keeping stored prices: {Reason}", ex is OperationCanceledException ? $"no answer within {PollTimeout.TotalSeconds:0} s" : ex.Message);
         }
         var series = store.Read(ErcotReport.RealTimeSpp.EmilId, point, from, settledEnd);
-        var status = store.Status(ErcotReport.RealTimeSpp.EmilId, point, now, stale);
-        runtime.SetPrices(series, status.IsStale);
+        runtime.SetPrices(series);
         return series.Count > 0 && (before is null || series.End > before);
     }
 
