@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Curtail.Controller.Demo;
+using Curtail.Demo;
 using Curtail.Core;
 
 namespace Curtail.Cli.Commands;

@@ -1,13 +1,13 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Curtail.Controller.Demo;
+using Curtail.Demo;
 using Curtail.Core.Time;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
-namespace Curtail.Controller.Tests;
+namespace Curtail.Demo.Tests;
 
 /// <summary>
 /// `curtail demo` end to end, over loopback: the ERCOT emulator replays 2024-05-08 from 16:50 CDT at 120x (the demo's

@@ -15,7 +15,7 @@ using Curtail.Miners.Fleet;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
-namespace Curtail.Controller.Demo;
+namespace Curtail.Demo;
 
 /// <summary>What `curtail demo` runs: the day, the speed, the size of the emulated fleet.</summary>
 public sealed record DemoOptions
