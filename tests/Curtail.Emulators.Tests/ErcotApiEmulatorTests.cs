@@ -74,6 +74,28 @@ public sealed class ErcotApiEmulatorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_client_reads_the_post_RTC_B_layout_to_the_same_prices_as_the_old_one()
+    {
+        var emulator = new ErcotApiEmulator(Data, new ErcotEmulatorOptions { StartUtc = DataStart.AddDays(4), RequestsPerMinute = 1000, RtcBLayout = true }, _clock);
+        emulator.Start();
+        _started.Add(emulator);
+        var client = Client(emulator);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var (fields, _) in client.QueryAsync(ErcotReport.RealTimeSpp, new Dictionary<string, string> { ["settlementPoint"] = "HB_WEST" }, cts.Token))
+        {
+            Assert.Contains("RepeatedHourFlag", fields);
+            Assert.DoesNotContain("DSTFlag", fields);
+            break;
+        }
+        // Through the fall-back day's repeated hour: the renamed flag is read with the old one's meaning.
+        var rt = await client.GetPricesAsync(ErcotReport.RealTimeSpp, "HB_WEST", DataStart, DataStart.AddMinutes(15 * Intervals), cts.Token);
+        Assert.Equal(Data.RealTime["HB_WEST"].StartTicks.ToArray(), rt.Select(r => r.StartUtc.UtcTicks));
+        Assert.Equal(Data.RealTime["HB_WEST"].Prices.ToArray(), rt.Select(r => r.Price));
+        var dam = await client.GetPricesAsync(ErcotReport.DayAheadSpp, "HB_WEST", DataStart, DataStart.AddHours(Intervals / 4), cts.Token);
+        Assert.Equal(Data.DayAhead["HB_WEST"].StartTicks.ToArray(), dam.Select(r => r.StartUtc.UtcTicks));
+    }
+
+    [Fact]
     public async Task Rtd_runs_are_derived_from_the_sced_history_and_read_back_by_the_client()
     {
         // Emulated now: 2 h 1 min into the SCED history, whose runs come at :00:20, :05:20, ... (50 + 0.25 per run).
