@@ -19,7 +19,7 @@ namespace Curtail.Emulators.Ercot;
 /// the injected clock, and only data published by then is served: a 15-minute price once its interval has
 /// ended, a SCED run once it has run, day-ahead prices from 13:30 CPT the day before.
 /// </summary>
-public sealed class ErcotApiEmulator : IAsyncDisposable
+public sealed partial class ErcotApiEmulator : IAsyncDisposable
 {
     public const string ApiPrefix = "/api/public-reports";
     public const string TokenPath = "/b2c/token";
@@ -41,6 +41,7 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         _data = data;
         _options = options;
         _time = time;
+        _mcpc = LoadMcpc(options.McpcFile);
     }
 
     public int Port { get; private set; }
@@ -145,6 +146,8 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
             "/np6-345-cd/act_sys_load_by_wzn" => Report("np6-345-cd", "ACT_SYS_LOAD_BY_WZN", ActualLoadFields, ActualLoadRows(q), q),
             "/archive/np6-905-cd" when q["download"] is { } id => Download(id),
             "/archive/np6-905-cd" => ArchiveList(q),
+            "/archive/np6-332-cd" when q["download"] is { } id => McpcDownload(id),
+            "/archive/np6-332-cd" => McpcArchiveList(q),
             _ => Json(404, new { statusCode = 404, message = "Resource not found" }),
         };
     }

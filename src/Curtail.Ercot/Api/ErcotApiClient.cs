@@ -18,7 +18,7 @@ public readonly record struct ApiPrice(string SettlementPoint, DateTimeOffset St
 /// 5xx (honouring Retry-After), and the archive endpoint for real-time prices older than the row store keeps.
 /// A 200 with no rows is returned as no rows: the caller (the price store) treats the range as a gap.
 /// </summary>
-public sealed class ErcotApiClient
+public sealed partial class ErcotApiClient
 {
     private readonly HttpClient _http;
     private readonly ErcotApiCredentials _credentials;
