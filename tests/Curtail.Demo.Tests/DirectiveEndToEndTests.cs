@@ -16,6 +16,7 @@ namespace Curtail.Demo.Tests;
 /// the hash chain with the operator's notes, and released; a run-on-backup directive is confirmed on the genset; the
 /// chain verifies, and a row changed in the SQLite file afterwards is found and named.
 /// </summary>
+[Collection(DemoSiteCollection.Name)]
 public sealed class DirectiveEndToEndTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Cpt = TimeSpan.FromHours(-5);
@@ -26,7 +27,7 @@ public sealed class DirectiveEndToEndTests(ITestOutputHelper output)
         await using var demo = await Task.Run(() => DemoSite.StartAsync(new DemoOptions
         {
             Start = new DateTimeOffset(2024, 5, 8, 15, 0, 0, Cpt), Speed = 60, Miners = 12, Port = 0,
-            MinerBasePort = 22000 + Random.Shared.Next(0, 80) * 100, LogLevel = LogLevel.Warning,
+            MinerBasePort = 50000 + Random.Shared.Next(0, 90) * 100, LogLevel = LogLevel.Warning,
         }));
         using var http = new HttpClient { BaseAddress = new Uri(demo.DashboardUrl) };
         var fullW = demo.Fleet.Miners.Sum(m => m.Model.NominalW);
@@ -75,7 +76,7 @@ public sealed class DirectiveEndToEndTests(ITestOutputHelper output)
         Assert.Equal("ERCOT shift engineer call, ref EEA2-0508", Body(chain[0]).GetProperty("data").GetProperty("note").GetString());
         // Whole minutes after the confirmation and before the release are at or below the level (the fleet's own power).
         var held = chain.Where(x => x.GetProperty("kind").GetString() == "load_minute").Select(x => Body(x).GetProperty("data"))
-            .Where(d => d.GetProperty("minute_start").GetDateTimeOffset() > metAt && d.GetProperty("samples").GetInt32() > 1).ToList();
+            .Where(d => d.GetProperty("minute_start").GetDateTimeOffset() > metAt).ToList();
         Assert.NotEmpty(held);
         Assert.All(held, d => Assert.True(d.GetProperty("load_mw").GetDouble() <= levelMw * 1.02, $"minute {d.GetProperty("minute_start")}: {d.GetProperty("load_mw")} MW"));
 
@@ -142,4 +143,14 @@ public sealed class DirectiveEndToEndTests(ITestOutputHelper output)
         }
         throw new Xunit.Sdk.XunitException("timed out waiting for " + what);
     }
+}
+
+/// <summary>
+/// The demo-site tests run one at a time: each drives a whole site in accelerated time, and two at once on a loaded
+/// two-core machine slow each other's cycles past the deadlines they check.
+/// </summary>
+[CollectionDefinition(DemoSiteCollection.Name, DisableParallelization = true)]
+public sealed class DemoSiteCollection
+{
+    public const string Name = "demo site";
 }
