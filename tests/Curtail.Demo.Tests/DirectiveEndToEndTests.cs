@@ -27,7 +27,7 @@ public sealed class DirectiveEndToEndTests(ITestOutputHelper output)
         await using var demo = await Task.Run(() => DemoSite.StartAsync(new DemoOptions
         {
             Start = new DateTimeOffset(2024, 5, 8, 15, 0, 0, Cpt), Speed = 60, Miners = 12, Port = 0,
-            MinerBasePort = 50000 + Random.Shared.Next(0, 90) * 100, LogLevel = LogLevel.Warning,
+            MinerBasePort = 20000 + Random.Shared.Next(0, 50) * 100, LogLevel = LogLevel.Warning,
         }));
         using var http = new HttpClient { BaseAddress = new Uri(demo.DashboardUrl) };
         var fullW = demo.Fleet.Miners.Sum(m => m.Model.NominalW);
