@@ -66,6 +66,7 @@ public sealed partial class ControllerStore : IDisposable
         // Databases created before events carried the test flag have dr_events without it; every event in them was
         // recorded as real, which the default keeps. New databases get the column the same way, so there is one path.
         AddColumnIfMissing("dr_events", "test", "BOOLEAN NOT NULL DEFAULT FALSE");
+        MigrateCluster();
     }
 
     private void AddColumnIfMissing(string table, string column, string definition)
@@ -79,12 +80,19 @@ public sealed partial class ControllerStore : IDisposable
         Execute($"ALTER TABLE {table} ADD COLUMN {(_postgres ? "IF NOT EXISTS " : "")}{column} {definition}");
     }
 
-    public void SaveCycle(CycleRecord r) => Execute(
-        "INSERT INTO cycles VALUES (@id, @time, @trigger, @target, @price, @limited, @measured, @expected, @inputs, @decision, @miners) " +
-        // A cycle is written as decided, before its commands, and again with their outcome.
-        "ON CONFLICT (id) DO UPDATE SET expected_kw = @expected, miner_results = @miners",
+    // A cycle is written as decided, before its commands, and again with their outcome: an upsert by cycle id.
+    private const string CycleSql = "INSERT INTO cycles VALUES (@id, @time, @trigger, @target, @price, @limited, @measured, @expected, @inputs, @decision, @miners) " +
+        "ON CONFLICT (id) DO UPDATE SET expected_kw = @expected, miner_results = @miners";
+
+    private const string GroupStateSql = "INSERT INTO group_states VALUES (@g, @m, @s, @f) ON CONFLICT (group_name) DO UPDATE SET mode = @m, since_ticks = @s, fraction = @f";
+
+    private static (string, object?)[] CycleParameters(CycleRecord r) =>
+    [
         ("id", r.Id), ("time", Iso(r.Time)), ("trigger", r.Trigger), ("target", r.TargetKw), ("price", r.PriceTargetKw), ("limited", r.LimitedBy),
-        ("measured", r.MeasuredLoadKw), ("expected", r.ExpectedLoadKw), ("inputs", r.InputsJson), ("decision", r.DecisionJson), ("miners", r.MinerResultsJson));
+        ("measured", r.MeasuredLoadKw), ("expected", r.ExpectedLoadKw), ("inputs", r.InputsJson), ("decision", r.DecisionJson), ("miners", r.MinerResultsJson),
+    ];
+
+    public void SaveCycle(CycleRecord r) => Execute(CycleSql, CycleParameters(r));
 
     public IReadOnlyList<CycleRecord> RecentCycles(int limit) => Query(
         $"SELECT id, time, trigger_name, target_kw, price_target_kw, limited_by, measured_kw, expected_kw, inputs, decision, miner_results FROM cycles ORDER BY time DESC LIMIT {Math.Clamp(limit, 1, 10000)}",
@@ -115,8 +123,7 @@ public sealed partial class ControllerStore : IDisposable
     public void SaveGroupStates(IReadOnlyList<string> names, IReadOnlyList<GroupState> states)
     {
         for (var i = 0; i < names.Count; i++)
-            Execute("INSERT INTO group_states VALUES (@g, @m, @s, @f) ON CONFLICT (group_name) DO UPDATE SET mode = @m, since_ticks = @s, fraction = @f",
-                ("g", names[i]), ("m", states[i].Mode.ToString()), ("s", states[i].SinceTicks), ("f", states[i].PowerFraction));
+            Execute(GroupStateSql, ("g", names[i]), ("m", states[i].Mode.ToString()), ("s", states[i].SinceTicks), ("f", states[i].PowerFraction));
     }
 
     public Dictionary<string, GroupState> LoadGroupStates() => Query("SELECT group_name, mode, since_ticks, fraction FROM group_states",
