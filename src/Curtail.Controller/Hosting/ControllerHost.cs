@@ -75,7 +75,7 @@ public static class ControllerHost
         s.AddSingleton(config);
         var hashprice = SiteFiles.LoadHashprice(new LoadedSite(config.Site, config.Source, Path.GetDirectoryName(Path.GetFullPath(config.Source))));
         s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
-        s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db"));
+        s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg, config.SiteId) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db", config.SiteId));
         s.AddSingleton<CurtailTelemetry>();
         s.AddSingleton<Safety.ControllerAlarms>();
         s.AddSingleton(sp => new CycleTrigger(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<SchedulerName>(), sp.GetRequiredService<DecisionCycle>)

@@ -24,15 +24,12 @@ public sealed partial class ControllerStore
 {
     public bool IsPostgres => _postgres;
 
-    private void MigrateCluster()
+    private static void MigrateCluster(DbConnection c, DbTransaction tx)
     {
-        if (!_postgres) return;
-        Execute("""
-        CREATE TABLE IF NOT EXISTS leases (site TEXT PRIMARY KEY, epoch BIGINT NOT NULL, holder TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL);
-        CREATE TABLE IF NOT EXISTS cluster_instances (site TEXT NOT NULL, instance_id TEXT NOT NULL, last_checkin TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (site, instance_id));
-        CREATE TABLE IF NOT EXISTS site_status (site TEXT PRIMARY KEY, leader TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL, body TEXT NOT NULL)
-        """);
+        Run(c, tx, "CREATE TABLE IF NOT EXISTS leases (site TEXT PRIMARY KEY, epoch BIGINT NOT NULL, holder TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)");
+        Run(c, tx, "CREATE TABLE IF NOT EXISTS cluster_instances (site TEXT NOT NULL, instance_id TEXT NOT NULL, last_checkin TIMESTAMPTZ NOT NULL, " +
+            "PRIMARY KEY (site, instance_id))");
+        Run(c, tx, "CREATE TABLE IF NOT EXISTS site_status (site TEXT PRIMARY KEY, leader TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL, body TEXT NOT NULL)");
     }
 
     /// <summary>
@@ -66,8 +63,8 @@ public sealed partial class ControllerStore
             if (lease.Epoch != epoch || lease.Holder != instance || !lease.Live)
                 throw new LeaseLostException($"lease of site '{site}' is epoch {lease.Epoch} held by '{lease.Holder}'{(lease.Live ? "" : " (expired)")}, not epoch {epoch} of '{instance}'");
             for (var i = 0; i < groups.Count; i++)
-                Run(c, tx, GroupStateSql, ("g", groups[i]), ("m", states[i].Mode.ToString()), ("s", states[i].SinceTicks), ("f", states[i].PowerFraction));
-            Run(c, tx, CycleSql, CycleParameters(record));
+                Run(c, tx, GroupStateSql, ("site", site), ("g", groups[i]), ("m", states[i].Mode.ToString()), ("s", states[i].SinceTicks), ("f", states[i].PowerFraction));
+            Run(c, tx, CycleSql, [.. CycleParameters(record), ("site", site)]);
             return null;
         });
 
