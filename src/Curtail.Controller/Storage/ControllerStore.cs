@@ -53,6 +53,10 @@ public sealed partial class ControllerStore : IDisposable
         return store;
     }
 
+    /// <summary>A PostgreSQL store opened only to read what the sites' controllers wrote (`curtail sites status`): no migration.</summary>
+    public static ControllerStore PostgresForReading(string connectionString) =>
+        new(() => new NpgsqlConnection(connectionString), postgres: true, DefaultSite) { Description = "postgres" };
+
     /// <summary>
     /// Every table, keyed by site: (name, columns after <c>site</c>, primary key). A database from before sites had the
     /// same tables without the column; <see cref="Migrate"/> rebuilds those with the configured site in every row.
