@@ -75,7 +75,7 @@ public sealed class ControllerClientCommandTests : IAsyncLifetime
         Assert.Contains("no minutes recorded yet", table.Out);
         // Minutes as the controller's recorder writes them, into the controller's own store file.
         var minute = new DateTimeOffset(2026, 7, 1, 18, 5, 0, TimeSpan.Zero);
-        using (var store = Curtail.Controller.Storage.ControllerStore.Sqlite(Path.Combine(_dir, "state.db")))
+        using (var store = Curtail.Controller.Storage.ControllerStore.Sqlite(Path.Combine(_dir, "state.db"), "cli-client-test"))
             store.SaveTraceMinute(new Curtail.Controller.DemandResponse.LoadTraceMinute("cli-drill", minute, 0.4567, 58, Curtail.Controller.DemandResponse.LoadTraceSource.Genset));
         var rows = await CliRunner.Run("events", "trace", "cli-drill", "--url", _url);
         Assert.Matches(@"2026-07-01 18:05\s*│\s*13:05\s*│\s*0\.457\s*│\s*58\s*│\s*genset", rows.Out);

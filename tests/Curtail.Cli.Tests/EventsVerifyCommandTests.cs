@@ -23,9 +23,13 @@ public sealed class EventsVerifyCommandTests
             store.AppendDirectiveEntry(e.Id, t0, "acknowledged", new Dictionary<string, object?> { ["acknowledged_at"] = t0 });
             store.AppendDirectiveEntry(e.Id, t0.AddMinutes(1), "load_minute", new Dictionary<string, object?> { ["load_mw"] = 2.9 });
         }
+        // A second site in the same store keeps its own chain, numbered from 1.
+        using (var other = ControllerStore.Sqlite(path, "west-ranch"))
+            other.AppendDirectiveEntry("sb6-west", t0, "note", new Dictionary<string, object?> { ["note"] = "gas pressure low" });
         var ok = await CliRunner.Run("events", "verify", "--store", "sqlite:" + path);
         Assert.Equal(0, ok.ExitCode);
-        Assert.Contains("directive chain intact: 3 entries", ok.Out);
+        Assert.Contains("site default: directive chain intact: 3 entries", ok.Out);
+        Assert.Contains("site west-ranch: directive chain intact: 1 entries", ok.Out);
 
         using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
         {
@@ -36,7 +40,9 @@ public sealed class EventsVerifyCommandTests
         }
         var broken = await CliRunner.Run("events", "verify", "--store", path);
         Assert.Equal(1, broken.ExitCode);
-        Assert.Contains("BROKEN at entry 3 (load_minute of directive sb6-cli", broken.Out);
+        Assert.Contains("site default: directive chain BROKEN at entry 3 (load_minute of directive sb6-cli", broken.Out);
+        var westOnly = await CliRunner.Run("events", "verify", "--store", path, "--site", "west-ranch");
+        Assert.Equal(0, westOnly.ExitCode);
 
         var missing = await CliRunner.Run("events", "verify", "--store", "sqlite:" + path + ".nope");
         Assert.Equal(2, missing.ExitCode);

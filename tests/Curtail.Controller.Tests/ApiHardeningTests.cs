@@ -77,7 +77,7 @@ public sealed class ApiHardeningTests : IAsyncLifetime
         await StopAsync();
         if (whileStopped is not null)
         {
-            using var store = ControllerStore.Sqlite(Path.Combine(_dir, "state.db"));
+            using var store = ControllerStore.Sqlite(Path.Combine(_dir, "state.db"), "hardening-test-site");
             whileStopped(store);
         }
         await StartAsync();

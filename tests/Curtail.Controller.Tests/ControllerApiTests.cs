@@ -168,7 +168,7 @@ public sealed class ControllerApiTests : IAsyncLifetime
         Assert.Empty((await Json("/api/events/rrs-1/trace")).GetProperty("minutes").EnumerateArray());
         // The host's own store file, opened a second time as another process would: the endpoint reads what is on record.
         var minute = new DateTimeOffset(2026, 7, 1, 18, 5, 0, TimeSpan.Zero);
-        using (var store = Storage.ControllerStore.Sqlite(Path.Combine(_dir, "state.db")))
+        using (var store = Storage.ControllerStore.Sqlite(Path.Combine(_dir, "state.db"), "api-test-site"))
         {
             store.SaveTraceMinute(new DemandResponse.LoadTraceMinute("rrs-1", minute.AddMinutes(1), 0.25, 57, DemandResponse.LoadTraceSource.Miners));
             store.SaveTraceMinute(new DemandResponse.LoadTraceMinute("rrs-1", minute, 0.5, 60, DemandResponse.LoadTraceSource.Genset));

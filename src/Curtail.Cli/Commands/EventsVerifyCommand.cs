@@ -21,20 +21,28 @@ public sealed class EventsVerifyCommand : ICliCommand
         {
             Description = "The controller's store: sqlite:PATH (or a path to the SQLite file), or postgres:CONNECTION_STRING.", Required = true,
         };
+        var site = new Option<string?>("--site") { Description = "Check only this site's chain (default: every site's chain in the store)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var c = new Command("verify", "Check the hash chain of SB 6 directive records; report the first broken entry.");
         c.Options.Add(store);
+        c.Options.Add(site);
         c.Options.Add(json);
         c.SetAction(p =>
         {
             using var db = Open(p.GetValue(store)!);
-            var result = db.VerifyDirectiveChain();
+            var sites = p.GetValue(site) is { } one ? [one] : db.DirectiveChainSites();
+            var results = sites.Select(s => (Site: s, Result: db.VerifyDirectiveChain(s))).ToList();
             var output = p.InvocationConfiguration.Output;
-            if (p.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(result, ControllerApi.JsonOut));
-            else if (result.Intact)
-                output.WriteLine(result.Entries == 0 ? "directive chain: no entries" : $"directive chain intact: {result.Entries} entries, head {result.HeadHash}");
-            else output.WriteLine($"directive chain BROKEN at {result.Problem}");
-            return result.Intact ? CurtailApp.ExitOk : CurtailApp.ExitFailure;
+            if (p.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(results.Select(r => new { site = r.Site, r.Result.Entries, r.Result.HeadHash, r.Result.BrokenAt, r.Result.BrokenDirective, r.Result.Problem, r.Result.Intact }), ControllerApi.JsonOut));
+            else if (results.Count == 0) output.WriteLine("directive chain: no entries");
+            foreach (var (name, result) in p.GetValue(json) ? [] : results)
+            {
+                if (result.Intact)
+                    output.WriteLine(result.Entries == 0 ? $"site {name}: directive chain has no entries" : $"site {name}: directive chain intact: {result.Entries} entries, head {result.HeadHash}");
+                else output.WriteLine($"site {name}: directive chain BROKEN at {result.Problem}");
+            }
+            return results.All(r => r.Result.Intact) ? CurtailApp.ExitOk : CurtailApp.ExitFailure;
         });
         return c;
     }

@@ -69,4 +69,41 @@ public sealed record ControllerConfig
 
     /// <summary>How long decision records are kept (audit and demand-response records are kept for good).</summary>
     public TimeSpan DecisionRetention { get; init; } = TimeSpan.FromDays(400);
+
+    /// <summary>The key of this site's rows in a store that serves several sites (`controller.site_id`, else from the name).</summary>
+    public string SiteId
+    {
+        get => _siteId ?? SiteIdFromName(Site.Name);
+        init => _siteId = value;
+    }
+
+    private readonly string? _siteId;
+
+    /// <summary>Two or more controllers of this site on one PostgreSQL (`controller.cluster`); null = a single controller.</summary>
+    public ClusterConfig? Cluster { get; init; }
+
+    public static bool IsValidSiteId(string id) => id.Length is > 0 and <= 64 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_');
+
+    /// <summary>"Fault-injection site" → "fault-injection-site": lower-case letters and digits, runs of anything else as one '-'.</summary>
+    public static string SiteIdFromName(string name)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var c in name.ToLowerInvariant())
+        {
+            if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9')) sb.Append(c);
+            else if (sb.Length > 0 && sb[^1] != '-') sb.Append('-');
+        }
+        var id = sb.ToString().Trim('-');
+        return id.Length == 0 ? "site" : id[..Math.Min(64, id.Length)];
+    }
+}
+
+/// <summary>
+/// One instance of a clustered site controller: its name among the site's instances, how often it checks in (Quartz's
+/// cluster check-in and the lease renewal) and how long its lease lasts unrenewed before a standby may take over.
+/// </summary>
+public sealed record ClusterConfig(string InstanceId, TimeSpan Checkin, TimeSpan Lease)
+{
+    /// <summary>Host name and process id: unique among the processes of one host, readable in `/api/cluster`.</summary>
+    public static string DefaultInstanceId() => $"{Environment.MachineName}-{Environment.ProcessId}";
 }

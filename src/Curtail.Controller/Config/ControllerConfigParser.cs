@@ -9,7 +9,7 @@ namespace Curtail.Controller.Config;
 /// <summary>Parses a site file with its `controller:` section (docs/controller.md); errors name the key and line.</summary>
 public static class ControllerConfigParser
 {
-    private static readonly string[] Keys = ["listen", "tls", "auth", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days"];
+    private static readonly string[] Keys = ["listen", "tls", "auth", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days", "site_id", "cluster"];
 
     public static ControllerConfig Load(string path, Func<string, string?>? environment = null)
     {
@@ -49,6 +49,19 @@ public static class ControllerConfigParser
                     ?? throw r.Error(pe, "controller.storage.postgres_env", $"environment variable '{r.String(pe, "")}' is not set") : null;
             if ((sqlite is null) == (pg is null)) throw r.Error(storage, "controller.storage", "give exactly one of sqlite, postgres or postgres_env");
             config = config with { SqlitePath = sqlite, PostgresConnectionString = pg };
+        }
+        if (r.Optional(map, "site_id") is { } siteId)
+        {
+            var id = r.String(siteId, "controller.site_id");
+            if (!ControllerConfig.IsValidSiteId(id))
+                throw r.Error(siteId, "controller.site_id", $"expected 1..64 of a-z, 0-9, '-' and '_', got '{id}'");
+            config = config with { SiteId = id };
+        }
+        if (r.Optional(map, "cluster") is { } cluster)
+        {
+            if (config.PostgresConnectionString is null)
+                throw r.Error(cluster, "controller.cluster", "needs controller.storage: {postgres: ...} or {postgres_env: VAR}: the instances share that database");
+            config = config with { Cluster = ParseCluster(r, cluster) };
         }
         if (r.Optional(map, "tokens") is { } tokens) config = config with { Tokens = ParseTokens(r, tokens, environment, Path) };
         if (r.Optional(map, "prices") is { } prices)
@@ -110,6 +123,19 @@ public static class ControllerConfigParser
             config = config with { Time = new TimeConfig(start, speed) };
         }
         return config;
+    }
+
+    private static ClusterConfig ParseCluster(YamlNodeReader r, YamlNode node)
+    {
+        var c = r.Mapping(node, "controller.cluster", "instance_id", "checkin_seconds", "lease_seconds");
+        var id = r.Optional(c, "instance_id") is { } i ? r.String(i, "controller.cluster.instance_id") : ClusterConfig.DefaultInstanceId();
+        if (id.Length is 0 or > 80) throw r.Error(c, "controller.cluster.instance_id", $"must be 1..80 characters, got {id.Length}");
+        var checkin = r.OptionalNumber(c, "controller.cluster", "checkin_seconds") ?? 5;
+        if (checkin is < 1 or > 60) throw r.Error(c, "controller.cluster.checkin_seconds", $"must be 1..60, got {checkin}");
+        var lease = r.OptionalNumber(c, "controller.cluster", "lease_seconds") ?? 3 * checkin;
+        if (lease < 2 * checkin || lease > 600)
+            throw r.Error(c, "controller.cluster.lease_seconds", $"must be at least twice checkin_seconds ({2 * checkin}) and at most 600, got {lease}");
+        return new ClusterConfig(id, TimeSpan.FromSeconds(checkin), TimeSpan.FromSeconds(lease));
     }
 
     private static List<ApiToken> ParseTokens(YamlNodeReader r, YamlNode node, Func<string, string?> environment, Func<string, string> path)

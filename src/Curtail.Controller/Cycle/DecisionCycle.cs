@@ -1,3 +1,4 @@
+using Curtail.Controller.Cluster;
 using Curtail.Controller.DemandResponse;
 using Curtail.Controller.Hosting;
 using Curtail.Controller.Safety;
@@ -70,8 +71,19 @@ public sealed class DecisionCycle(
 
     public ControllerAlarms Alarms => _alarms;
 
+    /// <summary>
+    /// Set on a clustered site: each cycle takes or renews the site's lease, starts from the stored state, and records
+    /// its decision under the lease's epoch before any command goes out (docs/controller.md, High availability).
+    /// </summary>
+    public ClusterCoordinator? Cluster { get; set; }
+
+    private long? _lastEpoch;
+
     /// <summary>The next change the cycle will act on by itself (an override's end, a release, a deadline, a retry).</summary>
     public ScheduledChange? NextScheduledChange => _changes?.Next;
+
+    /// <summary>Told when a cycle found another instance leading the site (the host hands the cycle over).</summary>
+    public Action<string>? NotLeader { get; set; }
 
     /// <summary>How a scheduled change asks for its cycle (set by the host: urgent ones preempt, others queue).</summary>
     public Action<ScheduledChange>? RequestCycle
@@ -128,6 +140,13 @@ public sealed class DecisionCycle(
             log.LogWarning("cycle {Trigger} preempted by a fail-safe", trigger);
             return null;
         }
+        catch (NotLeaderException notLeader)
+        {
+            // Not a failure: another instance leads the site and runs its cycles; this one sends nothing.
+            log.LogWarning("cycle {Trigger}: not the leader, nothing sent: {Reason}", trigger, notLeader.Message);
+            NotLeader?.Invoke(trigger);
+            return null;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             log.LogError(ex, "cycle {Trigger} failed: {Reason}; holding the site from what is known", trigger, ex.Message);
@@ -158,6 +177,7 @@ public sealed class DecisionCycle(
         using var activity = CurtailTelemetry.Traces.StartActivity("decision_cycle");
         activity?.SetTag("curtail.trigger", trigger);
         var site = planner.Site;
+        var epoch = BeginClusteredCycle();
         await LoadStartupPricesAsync(poll: mode == CycleMode.Normal, ct);
 
         // 1. Snapshot: re-read the miners so the decision starts from what is really running; a fail-safe uses what is known.
@@ -208,7 +228,8 @@ public sealed class DecisionCycle(
         // 3. Record the decision before the first command, so a crash mid-dispatch restarts from it.
         _groups = decision.NextGroups;
         var pending = _recorder.Decided(trigger, inputs, decision, measuredKw, watchHour);
-        TryStore(() => _recorder.SaveDecided(pending, decision), "recording the decision", now);
+        if (epoch is { } fence) RecordFenced(fence, pending, decision, now);
+        else TryStore(() => _recorder.SaveDecided(pending, decision), "recording the decision", now);
 
         // 4. Dispatch in one batch from this cycle's snapshot (no second read), confirmed by read-back.
         ActuationReport? report = null;
@@ -232,9 +253,46 @@ public sealed class DecisionCycle(
         TryStore(() => _recorder.RecordEvents(inputs, measuredKw, now), "recording demand-response intervals", now);
         _recorder.UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
         runtime.SetLastDecision(DecisionCycleRecorder.Summary(record, decision, measuredKw, report));
+        if (store.IsPostgres) TryStore(() => SiteStatusReport.Save(store, runtime, Cluster, record, decision, measuredKw, _alarms), "recording the site status", now);
         log.LogInformation("cycle {Trigger}: target {Target:F0} kW (limited by {Limiter}), measured {Measured:F0} kW, {Commands} commands",
             trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);
         return record;
+    }
+
+    /// <summary>
+    /// On a clustered site: takes or renews the lease (throws <see cref="NotLeaderException"/> when another
+    /// instance holds it) and brings the live state up to the store; a new epoch also drops this process's own copy of
+    /// the group states, so a new leader resumes from the stored ones.
+    /// </summary>
+    private long? BeginClusteredCycle()
+    {
+        if (Cluster is not { } cluster) return null;
+        var epoch = cluster.BeginCycle();
+        if (epoch != _lastEpoch) _groups = null;
+        _lastEpoch = epoch;
+        try
+        {
+            ClusterSync.Refresh(runtime, store);
+        }
+        catch (Exception ex)
+        {
+            _alarms.Raise(ControllerAlarms.StoreFailed, $"reading the stored state: {ex.Message}", time.GetUtcNow());
+        }
+        return epoch;
+    }
+
+    private void RecordFenced(long epoch, CycleRecord pending, CycleDecision decision, DateTimeOffset now)
+    {
+        try
+        {
+            Cluster!.RecordDecided(epoch, planner.Site.Fleet.Select(g => g.Name).ToList(), decision.NextGroups, pending);
+            _alarms.Clear(ControllerAlarms.StoreFailed);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            log.LogError("store: recording the decision failed: {Reason}; the lease still holds, dispatching", ex.Message);
+            _alarms.Raise(ControllerAlarms.StoreFailed, $"recording the decision: {ex.Message}", now);
+        }
     }
 
     private async Task<IReadOnlyList<MinerReading>> ReadMinersAsync(CycleMode mode, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Curtail.Controller.Api;
+using Curtail.Controller.Cluster;
 using Curtail.Controller.Config;
 using Curtail.Controller.Cycle;
 using Curtail.Controller.Dashboard;
@@ -74,10 +75,14 @@ public static class ControllerHost
         s.AddSingleton(config);
         var hashprice = SiteFiles.LoadHashprice(new LoadedSite(config.Site, config.Source, Path.GetDirectoryName(Path.GetFullPath(config.Source))));
         s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
-        s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db"));
+        s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg, config.SiteId) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db", config.SiteId));
         s.AddSingleton<CurtailTelemetry>();
         s.AddSingleton<Safety.ControllerAlarms>();
-        s.AddSingleton(sp => new CycleTrigger(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<SchedulerName>(), sp.GetRequiredService<DecisionCycle>));
+        s.AddSingleton(sp => new CycleTrigger(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<SchedulerName>(), sp.GetRequiredService<DecisionCycle>)
+        {
+            // On a standby a fail-safe goes to the leader through the shared scheduler (the leader's own polls see it too).
+            IsLeader = config.Cluster is null ? null : () => sp.GetRequiredService<Cluster.ClusterCoordinator>().IsLeader,
+        });
         s.AddSingleton(sp => new AuthFailures(deviceTime, sp.GetRequiredService<ILogger<AuthFailures>>()));
         s.AddSingleton<ForecastService>();
         s.AddSingleton(sp => new DemandResponse.FourCpWatch(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ILogger<DemandResponse.FourCpWatch>>(),
@@ -96,6 +101,13 @@ public static class ControllerHost
             // Overrides that end, events released or due, a retry after a failure: each asks for its cycle at its moment.
             var trigger = new Lazy<CycleTrigger>(sp.GetRequiredService<CycleTrigger>);
             cycle.RequestCycle = change => _ = trigger.Value.RunNowAsync(change.Reason, CancellationToken.None);
+            if (config.Cluster is not null)
+            {
+                var coordinator = sp.GetRequiredService<Cluster.ClusterCoordinator>();
+                coordinator.RequestCycle = (reason, ct) => trigger.Value.RunNowAsync(reason, ct);
+                cycle.Cluster = coordinator;
+                cycle.NotLeader = t => _ = coordinator.HandOverAsync(t, CancellationToken.None);
+            }
             return cycle;
         });
         if (config.Prices is { } prices)
@@ -122,28 +134,32 @@ public static class ControllerHost
         // Quartz keeps schedulers in a process-wide repository by name: each host gets its own, so hosts in one process
         // (tests, the demo) never hand each other a scheduler that was shut down.
         var schedulerName = $"curtail-{Guid.NewGuid():N}";
-        s.AddSingleton(new SchedulerName(schedulerName));
+        // A clustered site runs its cycle (and the jobs that only trigger or tidy after it) in one scheduler shared by
+        // every instance through PostgreSQL; the reads (genset, prices, load trace, forecast) run in every instance's own.
+        var clustered = config.Cluster is not null ? ClusteredJobs.Scheduler(config) : null;
+        s.AddSingleton(new SchedulerName(clustered ?? schedulerName));
         builder.AddQuartz(q =>
         {
             q.ConfigureScheduler(o => o.InstanceName = schedulerName);
             // Quartz would otherwise take the service's TimeProvider from the container. Its waits are real time, so in
             // accelerated runs it must also compute fire times in real time (the intervals are already scaled).
             q.UseTimeProvider(time is AcceleratedTimeProvider ? TimeProvider.System : time);
-            foreach (var schedule in schedules)
-            {
-                switch (schedule.Job)
-                {
-                    case "decision-cycle": q.ScheduleJob<DecisionCycleJob>(t => Configure(t, schedule), j => j.WithIdentity(DecisionCycleJob.Key)); break;
-                    case "price-poll": q.ScheduleJob<PricePollJob>(t => Configure(t, schedule), j => j.WithIdentity("price-poll")); break;
-                    case "sced-poll": q.ScheduleJob<ScedPollJob>(t => Configure(t, schedule), j => j.WithIdentity("sced-poll")); break;
-                    case "genset-poll": q.ScheduleJob<GensetPollJob>(t => Configure(t, schedule), j => j.WithIdentity("genset-poll")); break;
-                    case "load-trace": q.ScheduleJob<LoadTraceJob>(t => Configure(t, schedule), j => j.WithIdentity("load-trace")); break;
-                    case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
-                    case "housekeeping": q.ScheduleJob<HousekeepingJob>(t => Configure(t, schedule), j => j.WithIdentity("housekeeping")); break;
-                    case "forecast-refresh": q.ScheduleJob<ForecastRefreshJob>(t => Configure(t, schedule), j => j.WithIdentity("forecast-refresh")); break;
-                }
-            }
+            foreach (var schedule in schedules.Where(j => clustered is null || !ClusteredJobs.Names.Contains(j.Job))) Schedule(q, schedule);
         });
+        if (config.Cluster is { } cluster)
+        {
+            builder.AddQuartz(clustered!, q =>
+            {
+                ClusteredJobs.Configure(q, config, cluster);
+                q.UseTimeProvider(time is AcceleratedTimeProvider ? TimeProvider.System : time);
+                foreach (var schedule in schedules.Where(j => ClusteredJobs.Names.Contains(j.Job))) Schedule(q, schedule);
+            });
+            // Started by the cluster coordinator while this instance holds the site's lease, in standby otherwise.
+            builder.AddQuartzHostedService(clustered!, o => o.AutoStart = false);
+            s.AddSingleton(sp => new Cluster.ClusterCoordinator(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ISchedulerFactory>(),
+                clustered!, deviceTime, sp.GetRequiredService<ILogger<Cluster.ClusterCoordinator>>()));
+            s.AddHostedService(sp => sp.GetRequiredService<Cluster.ClusterCoordinator>());
+        }
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
         if (config.OtlpEndpoint is { } otlp)
@@ -175,6 +191,7 @@ public static class ControllerHost
         }
         app.MapOpenApi();
         ControllerApi.Map(app);
+        ClusterApi.Map(app);
         DashboardAssets.Map(app);
         return app;
     }
@@ -194,6 +211,21 @@ public static class ControllerHost
             k.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes;
             if (certificate is not null) k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
         });
+    }
+
+    private static void Schedule(IQuartzBuilder q, JobSchedule schedule)
+    {
+        switch (schedule.Job)
+        {
+            case "decision-cycle": q.ScheduleJob<DecisionCycleJob>(t => Configure(t, schedule), j => j.WithIdentity(DecisionCycleJob.Key).RequestRecovery()); break;
+            case "price-poll": q.ScheduleJob<PricePollJob>(t => Configure(t, schedule), j => j.WithIdentity("price-poll")); break;
+            case "sced-poll": q.ScheduleJob<ScedPollJob>(t => Configure(t, schedule), j => j.WithIdentity("sced-poll")); break;
+            case "genset-poll": q.ScheduleJob<GensetPollJob>(t => Configure(t, schedule), j => j.WithIdentity("genset-poll")); break;
+            case "load-trace": q.ScheduleJob<LoadTraceJob>(t => Configure(t, schedule), j => j.WithIdentity("load-trace")); break;
+            case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
+            case "housekeeping": q.ScheduleJob<HousekeepingJob>(t => Configure(t, schedule), j => j.WithIdentity("housekeeping")); break;
+            case "forecast-refresh": q.ScheduleJob<ForecastRefreshJob>(t => Configure(t, schedule), j => j.WithIdentity("forecast-refresh")); break;
+        }
     }
 
     /// <summary>

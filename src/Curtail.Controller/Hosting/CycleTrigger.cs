@@ -15,9 +15,12 @@ public sealed class CycleTrigger(ISchedulerFactory schedulers, SchedulerName nam
         reason.StartsWith("genset:", StringComparison.Ordinal) || reason.StartsWith("dispatch:", StringComparison.Ordinal)
         || reason.StartsWith("deadline:", StringComparison.Ordinal);
 
+    /// <summary>On a clustered site: whether this instance leads it (only the leader preempts; a standby hands over).</summary>
+    public Func<bool>? IsLeader { get; init; }
+
     public async Task RunNowAsync(string reason, CancellationToken ct)
     {
-        if (cycle is not null && IsFailSafe(reason))
+        if (cycle is not null && IsFailSafe(reason) && (IsLeader is null || IsLeader()))
         {
             // Not tied to the caller's token: an API request that returns must not cancel the shed it asked for.
             _ = Task.Run(() => cycle().PreemptAsync(reason, CancellationToken.None), CancellationToken.None);

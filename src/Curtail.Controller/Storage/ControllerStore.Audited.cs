@@ -17,13 +17,13 @@ public sealed partial class ControllerStore
     public void SaveEventAudited(DispatchEvent e, AuditEntry audit) => ExecuteInTransaction(EventStatement(e), AuditStatement(audit));
 
     private static Statement SettingStatement<T>(string name, T value) => new(
-        "INSERT INTO settings VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = @v", ("n", name), ("v", JsonSerializer.Serialize(value, Json)));
+        "INSERT INTO settings (site, name, value) VALUES (@site, @n, @v) ON CONFLICT (site, name) DO UPDATE SET value = @v", ("n", name), ("v", JsonSerializer.Serialize(value, Json)));
 
     private static Statement EventStatement(DispatchEvent e) => new(
-        "INSERT INTO dr_events (id, received, body, test) VALUES (@id, @r, @b, @test) ON CONFLICT (id) DO UPDATE SET body = @b, test = @test",
+        "INSERT INTO dr_events (site, id, received, body, test) VALUES (@site, @id, @r, @b, @test) ON CONFLICT (site, id) DO UPDATE SET body = @b, test = @test",
         ("id", e.Id), ("r", Iso(e.ReceivedAt)), ("b", JsonSerializer.Serialize(e, Json)), ("test", e.Test));
 
-    private static Statement AuditStatement(AuditEntry e) => new("INSERT INTO audit VALUES (@t, @actor, @role, @action, @old, @new)",
+    private static Statement AuditStatement(AuditEntry e) => new("INSERT INTO audit (site, time, actor, role, action, old_value, new_value) VALUES (@site, @t, @actor, @role, @action, @old, @new)",
         ("t", Iso(e.Time)), ("actor", e.Actor), ("role", e.Role), ("action", e.Action), ("old", e.OldValue), ("new", e.NewValue));
 
     private void Execute(Statement statement) => Execute(statement.Sql, statement.Parameters);
@@ -41,7 +41,7 @@ public sealed partial class ControllerStore
                 using var cmd = c.CreateCommand();
                 cmd.Transaction = transaction;
                 cmd.CommandText = statement.Sql;
-                Bind(cmd, statement.Parameters);
+                BindWithSite(cmd, statement.Parameters);
                 cmd.ExecuteNonQuery();
             }
             transaction.Commit();

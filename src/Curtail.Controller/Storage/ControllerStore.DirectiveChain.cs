@@ -30,12 +30,6 @@ public sealed partial class ControllerStore
 
     private static readonly JsonSerializerOptions Canonical = new() { WriteIndented = false };
 
-    private void MigrateDirectiveChain() => Execute("""
-        CREATE TABLE IF NOT EXISTS directive_chain (seq BIGINT PRIMARY KEY, directive_id TEXT NOT NULL, time TEXT NOT NULL, entry_kind TEXT NOT NULL,
-            body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS directive_chain_directive ON directive_chain (directive_id)
-        """);
-
     /// <summary>Saves the event (and its audit row, if any) and appends one chain entry recording it, in one transaction.</summary>
     public ChainEntry SaveEventChained(DispatchEvent e, AuditEntry? audit, DateTimeOffset time, string kind, IReadOnlyDictionary<string, object?> data)
     {
@@ -47,18 +41,23 @@ public sealed partial class ControllerStore
     public ChainEntry AppendDirectiveEntry(string directiveId, DateTimeOffset time, string kind, IReadOnlyDictionary<string, object?> data) =>
         AppendChained(directiveId, time, kind, data, []);
 
-    public IReadOnlyList<ChainEntry> DirectiveChain(string? directiveId = null) => Query(
-        "SELECT seq, directive_id, time, entry_kind, body, prev_hash, hash FROM directive_chain" + (directiveId is null ? "" : " WHERE directive_id = @d") + " ORDER BY seq",
-        ReadChainEntry, ("d", directiveId));
+    public IReadOnlyList<ChainEntry> DirectiveChain(string? directiveId = null) => ChainOf(_site, directiveId);
+
+    private List<ChainEntry> ChainOf(string site, string? directiveId = null) => Query(
+        "SELECT seq, directive_id, time, entry_kind, body, prev_hash, hash FROM directive_chain WHERE site = @site" + (directiveId is null ? "" : " AND directive_id = @d") + " ORDER BY seq",
+        ReadChainEntry, ("site", site), ("d", directiveId));
+
+    /// <summary>The sites that have a directive chain in this store (one chain per site).</summary>
+    public IReadOnlyList<string> DirectiveChainSites() => Query("SELECT DISTINCT site FROM directive_chain ORDER BY site", r => r.GetString(0));
 
     /// <summary>
     /// Walks the whole chain from the first entry: sequence numbers without gaps, each entry's previous hash equal to the
     /// hash of the entry before it, each hash equal to sha256(previous hash ‖ body), and the body's own sequence number,
     /// directive, kind and time equal to the row's. Stops at the first broken link and names it.
     /// </summary>
-    public ChainVerification VerifyDirectiveChain()
+    public ChainVerification VerifyDirectiveChain(string? site = null)
     {
-        var entries = DirectiveChain();
+        var entries = ChainOf(site ?? _site);
         var previous = GenesisHash;
         long expectedSeq = 1;
         foreach (var e in entries)
@@ -105,7 +104,8 @@ public sealed partial class ControllerStore
             using (var head = c.CreateCommand())
             {
                 head.Transaction = transaction;
-                head.CommandText = "SELECT seq, hash FROM directive_chain ORDER BY seq DESC LIMIT 1";
+                head.CommandText = "SELECT seq, hash FROM directive_chain WHERE site = @site ORDER BY seq DESC LIMIT 1";
+                BindWithSite(head, []);
                 using var r = head.ExecuteReader();
                 if (r.Read())
                 {
@@ -115,14 +115,14 @@ public sealed partial class ControllerStore
             }
             var body = CanonicalBody(seq, directiveId, time, kind, data);
             var entry = new ChainEntry(seq, directiveId, time, kind, body, prev, Hash(prev, body));
-            var insert = new Statement("INSERT INTO directive_chain VALUES (@s, @d, @t, @k, @b, @p, @h)",
+            var insert = new Statement("INSERT INTO directive_chain (site, seq, directive_id, time, entry_kind, body, prev_hash, hash) VALUES (@site, @s, @d, @t, @k, @b, @p, @h)",
                 ("s", entry.Seq), ("d", directiveId), ("t", Iso(time)), ("k", kind), ("b", body), ("p", prev), ("h", entry.Hash));
             foreach (var statement in alongside.Append(insert))
             {
                 using var cmd = c.CreateCommand();
                 cmd.Transaction = transaction;
                 cmd.CommandText = statement.Sql;
-                Bind(cmd, statement.Parameters);
+                BindWithSite(cmd, statement.Parameters);
                 cmd.ExecuteNonQuery();
             }
             transaction.Commit();

@@ -95,6 +95,16 @@ public sealed class EmulatedMiner
     public void CountStatusRead() => Interlocked.Increment(ref _statusReadCount);
     private int _writeCount;
 
+    /// <summary>State-changing commands by the address the client dialed (<see cref="TcpServerHost.CurrentDialedAddress"/>).</summary>
+    public IReadOnlyDictionary<string, int> WritesBySource => _writesBySource;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _writesBySource = new();
+
+    private void CountWrite()
+    {
+        Interlocked.Increment(ref _writeCount);
+        _writesBySource.AddOrUpdate(TcpServerHost.CurrentDialedAddress ?? "in-process", 1, (_, n) => n + 1);
+    }
+
     /// <summary>Raised when a protocol layer must forget its sessions/tokens (fault injection "session loss").</summary>
     public event Action? SessionsLost;
 
@@ -163,7 +173,7 @@ public sealed class EmulatedMiner
 
     public void Sleep()
     {
-        Interlocked.Increment(ref _writeCount);
+        CountWrite();
         if (IgnoreWrites) return;
         lock (_gate)
         {
@@ -175,7 +185,7 @@ public sealed class EmulatedMiner
 
     public void Wake()
     {
-        Interlocked.Increment(ref _writeCount);
+        CountWrite();
         if (IgnoreWrites) return;
         WakeCore();
     }
@@ -199,7 +209,7 @@ public sealed class EmulatedMiner
     /// </summary>
     public void SetTarget(double watts, bool restartsMining = false)
     {
-        Interlocked.Increment(ref _writeCount);
+        CountWrite();
         if (IgnoreWrites) return;
         lock (_gate)
         {

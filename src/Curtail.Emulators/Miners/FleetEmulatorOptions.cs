@@ -18,6 +18,12 @@ public sealed record FleetEmulatorOptions
 
     public IPAddress Address { get; init; } = IPAddress.Loopback;
 
+    /// <summary>
+    /// Further addresses every miner also listens on, at the same ports (e.g. 127.0.0.2 and 127.0.0.3): two controllers
+    /// given different addresses of the same miners can be told apart by <see cref="EmulatedMiner.WritesBySource"/>.
+    /// </summary>
+    public IReadOnlyList<IPAddress> AlsoListenOn { get; init; } = [];
+
     public EmulatorTiming Timing { get; init; } = new();
 
     public FaultInjection Faults { get; init; } = FaultInjection.None;

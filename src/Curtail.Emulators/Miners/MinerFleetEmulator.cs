@@ -64,9 +64,12 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
             {
                 foreach (var (port, handler) in MinerServers.Create(miner))
                 {
-                    var server = new TcpServerHost(Options.Address, port, handler);
-                    _hosts.Add(server);
-                    server.Start();
+                    foreach (var address in Options.AlsoListenOn.Prepend(Options.Address))
+                    {
+                        var server = new TcpServerHost(address, port, handler);
+                        _hosts.Add(server);
+                        server.Start();
+                    }
                 }
             }
         }

@@ -28,6 +28,14 @@ public sealed class TcpServerHost : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>
+    /// The address the client dialed on the connection being served (flows into the handler): tests that run several
+    /// controllers give each its own loopback address, so a miner can count whose commands it obeyed.
+    /// </summary>
+    public static string? CurrentDialedAddress => DialedAddress.Value;
+
+    private static readonly AsyncLocal<string?> DialedAddress = new();
+
     public void Start()
     {
         _listener.Listen(128);
@@ -65,6 +73,7 @@ public sealed class TcpServerHost : IAsyncDisposable
         try
         {
             client.NoDelay = true;
+            DialedAddress.Value = (client.LocalEndPoint as IPEndPoint)?.Address.ToString();
             await _handler(client, ct).ConfigureAwait(false);
         }
         catch (Exception)

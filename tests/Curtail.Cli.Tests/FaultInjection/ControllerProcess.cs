@@ -71,6 +71,17 @@ internal sealed class ControllerProcess : IAsyncDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>SIGSTOP / SIGCONT: a process frozen mid-whatever (a long GC pause, a hung VM) that later carries on.</summary>
+    public void Pause() => Signal("STOP");
+
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit(5000);
+    }
+
     public async Task<JsonElement> GetAsync(string path) => JsonDocument.Parse(await Http.GetStringAsync(path)).RootElement;
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null)

@@ -26,6 +26,14 @@ internal sealed record FaultSiteOptions
     public double CurtailAbove { get; init; } = 150;
     public double ResumeBelow { get; init; } = 100;
 
+    /// <summary>
+    /// A PostgreSQL connection string: the controllers store there (each test its own schema) instead of in SQLite.
+    /// </summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>Further loopback addresses the miners listen on, one per controller of a cluster test.</summary>
+    public IReadOnlyList<System.Net.IPAddress> AlsoListenOn { get; init; } = [];
+
     /// <summary>Real-time delay of the Antminer's config reply (firmware: ~20 s), to keep a dispatch in flight.</summary>
     public TimeSpan? AntminerConfReply { get; init; }
 }
@@ -73,6 +81,7 @@ internal sealed class FaultSite : IAsyncDisposable
         {
             Count = options.Miners, Mix = FleetEmulatorOptions.ParseMix(options.Mix), BasePort = FreePortBlock(options.Miners), Seed = 29,
             Timing = new EmulatorTiming { SpeedFactor = options.Speed, AntminerConfReplyOverride = options.AntminerConfReply },
+            AlsoListenOn = options.AlsoListenOn,
         }, time);
         fleet.Start();
         GensetEmulator? genset = null;
@@ -88,11 +97,17 @@ internal sealed class FaultSite : IAsyncDisposable
         return site;
     }
 
-    /// <summary>Starts `curtail run` with the replay clock at the site's present replay time.</summary>
-    public async Task<ControllerProcess> StartControllerAsync()
+    /// <summary>
+    /// Starts `curtail run` with the replay clock at the site's present replay time. A cluster instance gets its own
+    /// directory (its own price cache), <paramref name="cluster"/> as its instance id, and reaches the miners at
+    /// <paramref name="minerAddress"/>, so the miners can tell its commands from another instance's.
+    /// </summary>
+    public async Task<ControllerProcess> StartControllerAsync(string? cluster = null, string? minerAddress = null)
     {
-        WriteConfig(Time.GetUtcNow());
-        var controller = await ControllerProcess.StartAsync(Path.Combine(Directory, "site.yaml"), new Dictionary<string, string>
+        var dir = cluster is null ? Directory : Path.Combine(Directory, cluster);
+        System.IO.Directory.CreateDirectory(dir);
+        WriteConfig(Time.GetUtcNow(), dir, cluster, minerAddress);
+        var controller = await ControllerProcess.StartAsync(Path.Combine(dir, "site.yaml"), new Dictionary<string, string>
         {
             [TokenVariable] = Token,
             ["ERCOT_API_USERNAME"] = "fault-test",
@@ -118,16 +133,22 @@ internal sealed class FaultSite : IAsyncDisposable
         return condition();
     }
 
-    private void WriteFiles()
+    private void WriteFiles() => WriteFleet(Directory, null);
+
+    private void WriteFleet(string dir, string? minerAddress)
     {
-        var specs = Fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
-        File.WriteAllText(Path.Combine(Directory, "fleet.yaml"), FleetFile.Describe(specs));
+        var specs = Fleet.Miners.Select(m => m.Endpoint with { Host = minerAddress ?? m.Endpoint.Host })
+            .Select((e, i) => new MinerSpec($"{e.Host}:{e.Port}", Fleet.Miners[i].Family, e, Fleet.Miners[i].Model, Fleet.Miners[i].Credentials)).ToList();
+        File.WriteAllText(Path.Combine(dir, "fleet.yaml"), FleetFile.Describe(specs));
         var passwords = Fleet.Miners.Where(m => m.Credentials != MinerCredentials.Default(m.Family)).Select(m => m.Credentials.Password).Distinct().ToList();
-        if (passwords.Count > 0) File.WriteAllText(Path.Combine(Directory, "fleet.password"), passwords[0]);
+        if (passwords.Count > 0) File.WriteAllText(Path.Combine(dir, "fleet.password"), passwords[0]);
     }
 
-    private void WriteConfig(DateTimeOffset replayNow)
+    private void WriteConfig(DateTimeOffset replayNow, string dir, string? cluster, string? minerAddress)
     {
+        if (dir != Directory) WriteFleet(dir, minerAddress);
+        var storage = Options.Postgres is { } pg ? $"{{postgres: \"{pg}\"}}" : $"{{sqlite: {Path.Combine(Directory, "state.db")}}}";
+        var clusterLine = cluster is null ? "" : $"\n  cluster: {{instance_id: {cluster}, checkin_seconds: 2, lease_seconds: 6}}";
         var count = Fleet.Miners.Count;
         var powerW = FullPowerW / count;
         var ths = Fleet.Miners.Sum(m => m.Model.NominalThs) / count;
@@ -140,7 +161,7 @@ internal sealed class FaultSite : IAsyncDisposable
                 poll_ms: {{{F(1000 * Options.Speed)}}}
                 load_following: {fail_safe: shed, safe_load_kw: 0, max_step_load_pct: 100}
             """;
-        File.WriteAllText(Path.Combine(Directory, "site.yaml"), $$$"""
+        File.WriteAllText(Path.Combine(dir, "site.yaml"), $$$"""
             name: Fault-injection site
             settlement_point: HB_WEST
             economics: {hashprice: {usd_per_th_day: 0.05}}
@@ -148,10 +169,10 @@ internal sealed class FaultSite : IAsyncDisposable
             policy: {kind: threshold, curtail_above_usd_per_mwh: {{{F(Options.CurtailAbove)}}}, resume_below_usd_per_mwh: {{{F(Options.ResumeBelow)}}}}
             controller:
               listen: http://127.0.0.1:0
-              storage: {sqlite: {{{Path.Combine(Directory, "state.db")}}}}
+              storage: {{{storage}}}{{{clusterLine}}}
               tokens: [{name: ops, role: operator, token_env: {{{TokenVariable}}}}]
               prices: {base_url: "{{{Ercot.BaseUrl}}}"}
-              fleet: {{{Path.Combine(Directory, "fleet.yaml")}}}
+              fleet: {{{Path.Combine(dir, "fleet.yaml")}}}
               cycle_minutes: 5
               time: {start: "{{{replayNow:O}}}", speed: {{{F(Options.Speed)}}}}{{{genset}}}
             """);
