@@ -262,7 +262,7 @@ public sealed class ForecastEvalCommand : ICliCommand
                 $"gates: veto below {gateOptions.VetoBelow:0.##}, pre-curtail at {Show(gateOptions.PreCurtailAbove)}, hold at {Show(gateOptions.HoldAbove)}, early resume below {gateOptions.EarlyResumeBelow:0.##}");
             var summary = new Table().AddColumns("cadence", "forecast", "tuned reactive", "62/55", "forecast − tuned (90 %)", "forecast − 62/55 (90 %)");
             foreach (var r in results)
-                summary.AddRow(r.Cadence, Pct(r.Capture(GatedName)), Pct(r.Capture($"{tuned.Rule.Name} (tuned)")), Pct(r.Capture(ReactiveRule.Fixed6255.Name)), GainText(r.Gains[0].Interval), GainText(r.Gains[1].Interval));
+                summary.AddRow(r.Cadence, Pct(r.Capture(GatedName)), Pct(r.Capture($"{tuned.Rule.Name} (tuned)")), Pct(r.Capture(ReactiveRule.Fixed6255.Name)), Markup.Escape(GainText(r.Gains[0].Interval)), Markup.Escape(GainText(r.Gains[1].Interval)));
             console.Write(summary);
             if (scedOver15 is { } s15) console.WriteLine($"{s15.Comparison}: {GainText(s15.Interval)}");
             foreach (var r in results)
@@ -295,7 +295,14 @@ public sealed class ForecastEvalCommand : ICliCommand
     private static string Pct(double? c) => c is { } v ? ForecastOptions.F(v, "P1") : "n/a";
     private static string Show(double threshold) => threshold > 1 ? "off" : threshold.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
     private static string GainText(GainInterval g) =>
-        $"{g.Gain * 100:+0.00;-0.00} [{g.Low * 100:+0.00;-0.00}, {g.High * 100:+0.00;-0.00}] capture points ({g.Confidence:P0} month-block bootstrap, {g.Blocks} months, {g.Resamples:N0} resamples)";
+        $"{Signed(g.Gain)} [{Signed(g.Low)}, {Signed(g.High)}] capture points ({g.Confidence:P0} month-block bootstrap, {g.Blocks} months, {g.Resamples:N0} resamples)";
+
+    // In capture points with 2 decimals; a value that rounds to zero prints as +0.00, never as "-+0.00".
+    private static string Signed(double ratio)
+    {
+        var points = Math.Round(ratio * 100, 2);
+        return (points == 0 ? 0 : points).ToString("+0.00;-0.00", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private static List<IntervalRecord> RecordsOf(BacktestInputs inputs, ICurtailmentPolicy policy)
     {
