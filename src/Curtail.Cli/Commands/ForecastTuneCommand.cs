@@ -22,17 +22,19 @@ public sealed class ForecastTuneCommand : ICliCommand
         var models = new Option<string[]>("--model") { Description = "Models, one per fold, each scored on the year after its training data (e.g. models/hb_west_2021_2022).", Required = true, AllowMultipleArgumentsPerToken = true };
         var site = new Option<string?>("--site") { Description = "Site file (YAML). Default: the shipped default site." };
         var before = new Option<string?>("--before") { Description = "CPT date no fold may reach (the held-out year's start, YYYY-MM-DD); refused when a validation year would." };
+        var days = new Option<int>("--validation-days") { Description = "Length of each fold's validation window from the end of its model's training data (days).", DefaultValueFactory = _ => 365 };
         var top = new Option<int>("--top") { Description = "Settings to list, best first.", DefaultValueFactory = _ => 10 };
         var data = ForecastOptions.Data();
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
         var command = new Command("forecast-tune", "Choose the gated forecast rule's gate thresholds on validation years after each model's training data (forward chaining).");
-        foreach (var o in new Option[] { models, site, before, top, data, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { models, site, before, days, top, data, json }) command.Options.Add(o);
         command.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
             var loaded = SiteFiles.Load(p.GetValue(site));
             var siteDef = loaded.Site;
             if (p.GetValue(top) < 1) throw new InvalidInputException("--top", null, "must be at least 1");
+            if (p.GetValue(days) < 1) throw new InvalidInputException("--validation-days", null, "must be at least 1");
             var limit = p.GetValue(before) is { } b0 ? CentralPrevailingTime.StartOfDayUtc(ForecastOptions.Date(b0, "--before")) : (DateTimeOffset?)null;
             var history = ForecastOptions.LoadHistory(p.GetValue(data), siteDef.SettlementPoint);
             var prices = history.RealTime;
@@ -45,7 +47,7 @@ public sealed class ForecastTuneCommand : ICliCommand
                 if (provenance.SettlementPoint != siteDef.SettlementPoint)
                     throw new InvalidInputException("--model", null, $"{path} forecasts {provenance.SettlementPoint} but the site settles at {siteDef.SettlementPoint}");
                 var fromDate = CentralPrevailingTime.LocalDate(provenance.TrainTo);
-                var toDate = fromDate.AddYears(1);
+                var toDate = p.GetValue(days) == 365 ? fromDate.AddYears(1) : fromDate.AddDays(p.GetValue(days));
                 var start = CentralPrevailingTime.StartOfDayUtc(fromDate);
                 var end = CentralPrevailingTime.StartOfDayUtc(toDate);
                 if (limit is { } l && end > l)

@@ -169,7 +169,7 @@ public sealed record ForecastGateOptions
         if (ResumeMarginUsdPerMwh < -CurtailMarginUsdPerMwh)
             throw new ArgumentOutOfRangeException(nameof(ResumeMarginUsdPerMwh), ResumeMarginUsdPerMwh, "the resume strike must not be above the curtail strike");
         foreach (var (name, v) in new[] { (nameof(VetoBelow), VetoBelow), (nameof(PreCurtailAbove), PreCurtailAbove), (nameof(HoldAbove), HoldAbove), (nameof(EarlyResumeBelow), EarlyResumeBelow) })
-            if (v is < 0 or > Off || double.IsNaN(v)) throw new ArgumentOutOfRangeException(name, v, "a probability threshold is between 0 and 1 (or 2 for never)");
+            if (!(v is >= 0 and <= 1) && v != Off) throw new ArgumentOutOfRangeException(name, v, "a probability threshold is between 0 and 1 (or 2 for never)");
         if (PreCurtailAbove <= VetoBelow && PreCurtailAbove <= 1)
             throw new ArgumentOutOfRangeException(nameof(PreCurtailAbove), PreCurtailAbove, "the pre-curtail threshold must be above the veto threshold");
     }
