@@ -41,6 +41,20 @@ public sealed class MarketHistory
 
     public string SettlementPoint => RealTime.SettlementPoint;
 
+    /// <summary>
+    /// The same history cut at <paramref name="end"/>: every series keeps only what starts before it (hashprice is a
+    /// daily series read a day back, and is kept whole). A tuning run that must not see a later year reads this.
+    /// </summary>
+    public MarketHistory Until(DateTimeOffset end)
+    {
+        static PriceSeries? Cut(PriceSeries? s, DateTimeOffset end) =>
+            s is null ? null : s.Slice(new DateTimeOffset(s.Count == 0 ? end.UtcTicks : Math.Min(s.StartTicks[0], end.UtcTicks), TimeSpan.Zero), end);
+        return new MarketHistory(Cut(RealTime, end)!, Cut(DayAhead, end), Cut(Sced, end), Cut(SystemLoad, end), Hashprice)
+        {
+            Rtd = Cut(Rtd, end),
+        };
+    }
+
     /// <summary>Floors an instant to the 15-minute grid.</summary>
     public static DateTimeOffset FloorToInterval(DateTimeOffset t) =>
         new(t.UtcTicks - t.UtcTicks % Interval.Ticks, TimeSpan.Zero);

@@ -62,7 +62,7 @@ public class ForecastLatencyBenchmarks
     }
 
     /// <summary>The repository's models/ folder, found above the benchmark binary.</summary>
-    private static string ModelsDirectory()
+    internal static string ModelsDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "models", "hb_west_2021_2024" + ModelFile.Extension))) return Path.Combine(dir.FullName, "models");

@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using Curtail.Core.Policies;
+using Curtail.Ercot;
+using Curtail.Forecasting.Data;
+using Curtail.Forecasting.Models;
+using Curtail.Forecasting.Policies;
 using Curtail.Simulation.Backtest;
 using Curtail.Simulation.Setup;
 using Curtail.Simulation.Sweep;
@@ -44,6 +48,15 @@ public static class QuickTimings
         Report("SCED clock: breakeven, 1 year", 20, () => Backtester.Run(sced, BreakevenPolicy.From(sced.Site), table: scedTable));
         Report("SCED clock: oracle plan, 1 year", 10, () => PolicyFactory.PlanOracle(sced));
         Report("SCED clock: simulate (policy, always-on, oracle)", 10, () => SimulationRunner.Run(sced));
+
+        // The gated forecast rule on the SCED clock with the held-out model: once with every forecast computed (one per
+        // 15-minute interval), then with them remembered (what a tuning sweep or a repeated backtest pays).
+        var model = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
+        var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
+        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+        Report("SCED clock: gated forecast, 1 year, forecasts computed", 2, () => Backtester.Run(sced, new ForecastGatedPolicy(model, () => history, sced.Site, gates), table: scedTable));
+        var memo = new MemoForecaster(model);
+        Report("SCED clock: gated forecast, 1 year, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: scedTable));
     }
 
     private static void Report(string name, int repeats, Action action)

@@ -15,29 +15,65 @@ public class ForecastEvalCommandTests
         Assert.True(r.ExitCode == 0, r.Err);
         using var doc = JsonDocument.Parse(r.Out);
         var j = doc.RootElement;
-        var policies = j.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()!).ToList();
+        // No SCED LMPs in 2023: the default cadence (auto) is 15 minutes only.
+        var cadence = Assert.Single(j.GetProperty("cadences").EnumerateArray());
+        Assert.Equal("15m", cadence.GetProperty("cadence").GetString());
+        var policies = cadence.GetProperty("policies").EnumerateArray().Select(p => p.GetProperty("policy").GetString()!).ToList();
         Assert.Contains("forecast", policies);
+        Assert.Contains("forecast planner", policies);
         Assert.Contains("reactive 62/55", policies);
         Assert.Contains(policies, p => p.EndsWith("(tuned)", StringComparison.Ordinal));
         var tuned = j.GetProperty("tunedReactive");
         Assert.Equal("2022-09-01", tuned.GetProperty("tunedTo").GetString());
         Assert.True(tuned.GetProperty("rulesTried").GetInt32() > 100);
-        foreach (var g in j.GetProperty("gains").EnumerateArray())
+        var gated = j.GetProperty("forecastPolicy");
+        Assert.Equal("forecast-gated", gated.GetProperty("kind").GetString());
+        Assert.Equal("2022-09-01", gated.GetProperty("triggerTunedTo").GetString());
+        foreach (var g in cadence.GetProperty("gains").EnumerateArray())
         {
             Assert.Equal(2, g.GetProperty("months").GetInt32());
             Assert.True(g.GetProperty("low").GetDouble() <= g.GetProperty("gain").GetDouble() + 1e-12);
             Assert.True(g.GetProperty("gain").GetDouble() <= g.GetProperty("high").GetDouble() + 1e-12);
         }
-        // The gain over 62/55 is the two captures' difference.
-        double Capture(string name) => j.GetProperty("policies").EnumerateArray().Single(p => p.GetProperty("policy").GetString() == name).GetProperty("captureRatio").GetDouble();
-        var vs6255 = j.GetProperty("gains").EnumerateArray().Single(g => g.GetProperty("comparison").GetString() == "forecast − 62/55");
+        // The gain over 62/55 is the two captures' difference, and the summary repeats the table's captures.
+        double Capture(string name) => cadence.GetProperty("policies").EnumerateArray().Single(p => p.GetProperty("policy").GetString() == name).GetProperty("captureRatio").GetDouble();
+        var vs6255 = cadence.GetProperty("gains").EnumerateArray().Single(g => g.GetProperty("comparison").GetString() == "forecast − 62/55");
         Assert.Equal(Capture("forecast") - Capture("reactive 62/55"), vs6255.GetProperty("gain").GetDouble(), 9);
+        var summary = Assert.Single(j.GetProperty("summary").EnumerateArray());
+        Assert.Equal(Capture("forecast"), summary.GetProperty("forecast").GetDouble(), 12);
+        Assert.Equal(Capture("reactive 62/55"), summary.GetProperty("reactive6255").GetDouble(), 12);
+        Assert.Equal(JsonValueKind.Null, j.GetProperty("scedMinus15m").ValueKind);
+    }
+
+    [Fact]
+    public async Task BothCadencesReportTheFiveNumbersAndTheGainOfScedOverFifteenMinutes()
+    {
+        var model = Path.Combine(Path.GetDirectoryName(CliRunner.DataDir)!, "models", "hb_west_2021_2023");
+        var r = await CliRunner.Run("forecast-eval", "--model", model, "--from", "2024-08-01", "--to", "2024-09-01",
+            "--tune-from", "2023-06-01", "--tune-to", "2023-09-01", "--resamples", "200", "--cadence", "both", "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var j = doc.RootElement;
+        var summary = j.GetProperty("summary").EnumerateArray().ToList();
+        Assert.Equal(["15m", "sced"], summary.Select(s => s.GetProperty("cadence").GetString()));
+        foreach (var s in summary)
+        {
+            foreach (var field in new[] { "forecast", "forecastPlanner", "tunedReactive", "reactive6255" })
+                Assert.InRange(s.GetProperty(field).GetDouble(), -5, 1.0000001);
+            foreach (var gain in new[] { "forecastMinusTuned", "forecastMinus6255" })
+                Assert.True(s.GetProperty(gain).GetProperty("low").GetDouble() <= s.GetProperty(gain).GetProperty("high").GetDouble());
+        }
+        var sced = j.GetProperty("cadences").EnumerateArray().Single(c => c.GetProperty("cadence").GetString() == "sced");
+        Assert.Contains(sced.GetProperty("policies").EnumerateArray(), p => p.GetProperty("policy").GetString()!.Contains("SCED confirm 2", StringComparison.Ordinal));
+        Assert.Equal(summary[1].GetProperty("forecast").GetDouble() - summary[0].GetProperty("forecast").GetDouble(),
+            j.GetProperty("scedMinus15m").GetProperty("gain").GetDouble(), 2);
     }
 
     [Theory]
     [InlineData("--cadence", "1h", "--cadence")]
     [InlineData("--tune-to", "2023-09-01", "--tune-to")]
     [InlineData("--cadence", "sced", "SCED LMPs over the whole window")]
+    [InlineData("--veto-below", "1.5", "--veto-below")]
     public async Task BadInputIsRefusedWithExitCode2NamingTheOption(string option, string value, string named)
     {
         var r = await CliRunner.Run("forecast-eval", "--model", RepoModel, "--from", "2023-08-01", "--to", "2023-09-01", option, value);

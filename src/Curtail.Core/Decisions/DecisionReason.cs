@@ -41,4 +41,13 @@ public enum DecisionReason
 
     /// <summary>Forecast policy on the SCED clock: the last SCED runs are all below the group's breakeven and running repays, so it runs within the interval.</summary>
     ForecastScedRun,
+
+    /// <summary>Gated forecast rule: the reactive trigger fired but the forecast gives this interval a low chance of exceeding breakeven (a false alarm), so the group runs.</summary>
+    ForecastVeto,
+
+    /// <summary>Gated forecast rule: the price fell below the resume strike but the forecast still gives a high chance of exceeding breakeven, so the group stays down.</summary>
+    ForecastHold,
+
+    /// <summary>Gated forecast rule: the last price is still above the resume strike but the forecast gives a low chance of exceeding breakeven, so the group resumes.</summary>
+    ForecastEarlyResume,
 }

@@ -75,8 +75,15 @@ public sealed record OperatingConstraints(double SleepSeconds, double WakeMinute
 /// </summary>
 public sealed record ForecastSettings(string Model, int HorizonIntervals, double RiskWeight, ForecastExpectation Expectation)
 {
-    /// <summary>The model that ships with Curtail (HB_WEST, trained on 2021–2022).</summary>
-    public const string ShippedModel = "models:hb_west_2021_2022";
+    /// <summary>
+    /// The default model: the freshest that ships with Curtail (HB_WEST, trained on 2021–2024), what the live controller
+    /// uses. A backtest of a window it was trained on falls back to the freshest of <see cref="ShippedModels"/> trained
+    /// before the window (a model named in the site file is used as named, or refused).
+    /// </summary>
+    public const string ShippedModel = "models:hb_west_2021_2024";
+
+    /// <summary>The shipped models, freshest first.</summary>
+    public static readonly IReadOnlyList<string> ShippedModels = [ShippedModel, "models:hb_west_2021_2023", "models:hb_west_2021_2022"];
 
     public const int MaxHorizonIntervals = 24;
 

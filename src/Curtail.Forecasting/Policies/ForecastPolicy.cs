@@ -31,7 +31,7 @@ public sealed class ForecastPolicy : ICurtailmentPolicy
         _options = options ?? new ForecastPolicyOptions();
         if (_options.ExcessWeight <= -1) throw new ArgumentOutOfRangeException(nameof(options), _options.ExcessWeight, "the excess weight must be above -1");
         if (_options.ScedConfirmRuns < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.ScedConfirmRuns, "the SCED confirm runs must be 0 or more");
-        _trainedThrough = forecaster is GbrtPriceForecaster g ? g.Provenance.TrainTo : null;
+        _trainedThrough = ForecastGatedPolicy.TrainedThrough(forecaster);
     }
 
     public string Name => "forecast";

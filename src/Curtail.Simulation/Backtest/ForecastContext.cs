@@ -77,10 +77,19 @@ public sealed class ForecastContext
     public GbrtPriceForecaster Model(BacktestInputs inputs)
     {
         var settings = inputs.Site.Policy.Forecast;
+        if (settings.Model == ForecastSettings.ShippedModel)
+        {
+            // The default names the freshest model, trained on data a backtest may cover: take the freshest shipped
+            // model trained before the window; when none is, the checks below refuse the oldest, naming it.
+            var from = Window(inputs).Start;
+            var usable = ForecastSettings.ShippedModels.FirstOrDefault(m =>
+                File.Exists(ResolveModelPath(m)) && Load(ResolveModelPath(m)).Provenance is var shipped && shipped.TrainTo <= from && shipped.SettlementPoint == inputs.Site.SettlementPoint);
+            settings = settings with { Model = usable ?? ForecastSettings.ShippedModels[^1] };
+        }
         var path = ResolveModelPath(settings.Model);
         if (!File.Exists(path))
             throw new InvalidInputException(_siteSource, null, $"policy.model: '{settings.Model}' not found (looked at {path})");
-        var model = _models.GetOrAdd(path, p => new Lazy<GbrtPriceForecaster>(() => ModelFile.Load(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        var model = Load(path);
         var pv = model.Provenance;
         if (pv.SettlementPoint != inputs.Site.SettlementPoint)
             throw new InvalidInputException(_siteSource, null, $"policy.model: '{settings.Model}' forecasts {pv.SettlementPoint} but the site settles at {inputs.Site.SettlementPoint}");
@@ -94,6 +103,9 @@ public sealed class ForecastContext
                 $"{CentralPrevailingTime.LocalDate(pv.TrainTo):yyyy-MM-dd} on, or train a model on data before {CentralPrevailingTime.LocalDate(windowStart):yyyy-MM-dd} (`curtail train --to`)");
         return model;
     }
+
+    private GbrtPriceForecaster Load(string path) =>
+        _models.GetOrAdd(path, p => new Lazy<GbrtPriceForecaster>(() => ModelFile.Load(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>ERCOT hourly native load, the 4CP watch's stand-in for the load forecast.</summary>
     public PriceSeries SystemLoad => History.SystemLoad
