@@ -18,6 +18,8 @@ public sealed class EmulatedMiner
     private TimeSpan _rampDuration;
     private bool _asleep;
     private double _targetW;
+    private int _activeBoards;
+    private DateTimeOffset _restartUntil = DateTimeOffset.MinValue;
 
     public EmulatedMiner(int index, MinerFamily family, ModelSpec model, string firmware, MinerEndpoint endpoint,
         MinerCredentials credentials, TimeProvider time, EmulatorTiming timing, FaultInjection faults, int seed)
@@ -37,7 +39,48 @@ public sealed class EmulatedMiner
         _rampStart = time.GetUtcNow();
         BootedAt = _rampStart;
         Limits = model.DefaultLimits;
+        _activeBoards = Hashboards;
     }
+
+    /// <summary>Hashboards of every emulated model (the S19/S21/M50/A13 lines all carry three).</summary>
+    public int Hashboards => 3;
+
+    /// <summary>Boards enabled now; fewer after a board shed (ePIC /boardenable).</summary>
+    public int ActiveHashboards
+    {
+        get { lock (_gate) return _activeBoards; }
+    }
+
+    /// <summary>
+    /// Fans turn unless the miner has finished going to sleep: a power target or a board shed keeps them spinning,
+    /// a sleep stops them once the boards are down, and a wake spins them up with the restart.
+    /// </summary>
+    public bool FansRunning
+    {
+        get
+        {
+            lock (_gate) return !PoweredOff && !(_asleep && PowerAt(_time.GetUtcNow()) <= Model.SleepW + 1);
+        }
+    }
+
+    /// <summary>Fan speed: 0 asleep, else rising with the heat to carry (2,000 rpm idle to 6,000 at nameplate).</summary>
+    public int FanRpm => FansRunning ? (int)Math.Round(2000 + 4000 * Math.Min(1, PowerW / Model.NominalW)) : 0;
+
+    /// <summary>Time left of the restart after a wake from sleep (firmware boot, board init) before power rises.</summary>
+    public TimeSpan RestartRemaining
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var left = _restartUntil - _time.GetUtcNow();
+                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+        }
+    }
+
+    /// <summary>Whether the miner is restarting after a wake (hashing has not begun yet).</summary>
+    public bool Restarting => RestartRemaining > TimeSpan.Zero;
 
     public int Index { get; }
     public MinerFamily Family { get; }
@@ -68,6 +111,7 @@ public sealed class EmulatedMiner
                 {
                     // Power back: the firmware boots and ramps to its target from idle, its sleep state forgotten.
                     _asleep = false;
+                    _activeBoards = Hashboards;
                     _fromW = Model.SleepW;
                     _toW = _targetW;
                     _rampStart = _time.GetUtcNow();
@@ -108,7 +152,10 @@ public sealed class EmulatedMiner
             {
                 if (PoweredOff) return 0;
                 var p = PowerAt(_time.GetUtcNow());
-                return _asleep && p <= Model.SleepW + 1 ? 0 : Model.HashrateAt(p);
+                if (_asleep && p <= Model.SleepW + 1) return 0;
+                // With boards off, each remaining board runs at the per-board power of the whole target.
+                var share = (double)_activeBoards / Hashboards;
+                return share >= 1 ? Model.HashrateAt(p) : Model.HashrateAt(p / share) * share;
             }
         }
     }
@@ -140,7 +187,7 @@ public sealed class EmulatedMiner
                 var now = _time.GetUtcNow();
                 if (_asleep) return MinerMode.Sleeping;
                 if (now < _rampStart + _rampDuration && _toW > _fromW + 1) return MinerMode.Ramping;
-                return _targetW < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
+                return _targetW < Model.NominalW - 1 || _activeBoards < Hashboards ? MinerMode.Throttled : MinerMode.Running;
             }
         }
     }
@@ -183,9 +230,31 @@ public sealed class EmulatedMiner
         {
             if (!_asleep) return;
             _asleep = false;
-            StartRamp(_targetW, Timing.WakeRamp(Family));
+            StartRamp(BoardsPower(_targetW), Timing.WakeRamp(Family));
+            // The firmware restarts before hashing: power stays at the sleep level, then ramps.
+            var restart = Timing.RestartDelay(Family);
+            _rampStart += restart;
+            _restartUntil = _rampStart;
         }
     }
+
+    /// <summary>
+    /// Enables the first <paramref name="count"/> boards (1..<see cref="Hashboards"/>): power moves by the boards'
+    /// share within <see cref="EmulatorTiming.BoardSwitchDuration"/>; fans keep turning and nothing restarts.
+    /// </summary>
+    public void SetActiveHashboards(int count)
+    {
+        Interlocked.Increment(ref _writeCount);
+        if (IgnoreWrites) return;
+        lock (_gate)
+        {
+            _activeBoards = Math.Clamp(count, 1, Hashboards);
+            if (_asleep) return;
+            StartRamp(BoardsPower(_targetW), Timing.BoardSwitchDuration);
+        }
+    }
+
+    private double BoardsPower(double targetW) => targetW * _activeBoards / Hashboards;
 
     /// <summary>
     /// Sets the power target. <paramref name="restartsMining"/> models Whatsminer v2, which restarts mining after a
@@ -202,7 +271,7 @@ public sealed class EmulatedMiner
             if (restartsMining) _fromW = Model.SleepW;
             var from = restartsMining ? Model.SleepW : PowerAt(_time.GetUtcNow());
             _fromW = from;
-            _toW = _targetW;
+            _toW = BoardsPower(_targetW);
             _rampStart = _time.GetUtcNow();
             _rampDuration = Timing.RetargetDuration(Family);
         }
