@@ -18,7 +18,7 @@ public sealed class EmulateMinersCommand : ICliCommand
         var count = new Option<int>("--count") { Description = "Number of miners", DefaultValueFactory = _ => 10 };
         var mix = new Option<string>("--mix")
         {
-            Description = "Share of each family: antminer, luxos, whatsminer (API v2), whatsminer3, braiins, vnish, cgminer",
+            Description = "Share of each family: antminer, luxos, whatsminer (API v2), whatsminer3, braiins, vnish, epic, avalon, cgminer",
             DefaultValueFactory = _ => "antminer:40,luxos:30,whatsminer:20,braiins:10",
         };
         var basePort = new Option<int>("--base-port")

@@ -21,7 +21,6 @@ public sealed class AvalonDialect : ICgminerDialect
     private readonly EmulatedMiner _miner;
     private readonly object _gate = new();
     private int _workMode = AvalonMiner.WorkModeFractions.Count - 1;
-    private ITimer? _pending;
 
     public AvalonDialect(EmulatedMiner miner) => _miner = miner;
 
@@ -110,25 +109,6 @@ public sealed class AvalonDialect : ICgminerDialect
         }
     }
 
-    /// <summary>The firmware acts at the given unix time (now if it is past).</summary>
-    private void Schedule(long unixSeconds, bool off)
-    {
-        var delay = DateTimeOffset.FromUnixTimeSeconds(unixSeconds) - _miner.Now;
-        void Act()
-        {
-            if (off) _miner.Sleep();
-            else _miner.Wake();
-        }
-        lock (_gate)
-        {
-            _pending?.Dispose();
-            _pending = null;
-            if (delay <= TimeSpan.Zero)
-            {
-                Act();
-                return;
-            }
-            _pending = _miner.Time.CreateTimer(_ => Act(), null, delay, Timeout.InfiniteTimeSpan);
-        }
-    }
+    /// <summary>The firmware acts at the given unix time (at once if it is past).</summary>
+    private void Schedule(long unixSeconds, bool off) => _miner.Schedule(DateTimeOffset.FromUnixTimeSeconds(unixSeconds), sleep: off);
 }

@@ -20,6 +20,7 @@ public sealed class EmulatedMiner
     private double _targetW;
     private int _activeBoards;
     private DateTimeOffset _restartUntil = DateTimeOffset.MinValue;
+    private (DateTimeOffset At, bool Off)? _scheduled;
 
     public EmulatedMiner(int index, MinerFamily family, ModelSpec model, string firmware, MinerEndpoint endpoint,
         MinerCredentials credentials, TimeProvider time, EmulatorTiming timing, FaultInjection faults, int seed)
@@ -59,7 +60,11 @@ public sealed class EmulatedMiner
     {
         get
         {
-            lock (_gate) return !PoweredOff && !(_asleep && PowerAt(_time.GetUtcNow()) <= Model.SleepW + 1);
+            lock (_gate)
+            {
+                ApplyDue();
+                return !PoweredOff && !(_asleep && PowerAt(_time.GetUtcNow()) <= Model.SleepW + 1);
+            }
         }
     }
 
@@ -73,6 +78,7 @@ public sealed class EmulatedMiner
         {
             lock (_gate)
             {
+                ApplyDue();
                 var left = _restartUntil - _time.GetUtcNow();
                 return left > TimeSpan.Zero ? left : TimeSpan.Zero;
             }
@@ -141,7 +147,14 @@ public sealed class EmulatedMiner
     /// <summary>What the miner really draws now (0 W while powered off): the ground truth of fault tests.</summary>
     public double PowerW
     {
-        get { lock (_gate) return PoweredOff ? 0 : PowerAt(_time.GetUtcNow()); }
+        get
+        {
+            lock (_gate)
+            {
+                ApplyDue();
+                return PoweredOff ? 0 : PowerAt(_time.GetUtcNow());
+            }
+        }
     }
 
     public double HashrateThs
@@ -150,6 +163,7 @@ public sealed class EmulatedMiner
         {
             lock (_gate)
             {
+                ApplyDue();
                 if (PoweredOff) return 0;
                 var p = PowerAt(_time.GetUtcNow());
                 if (_asleep && p <= Model.SleepW + 1) return 0;
@@ -162,7 +176,14 @@ public sealed class EmulatedMiner
 
     public bool Asleep
     {
-        get { lock (_gate) return _asleep; }
+        get
+        {
+            lock (_gate)
+            {
+                ApplyDue();
+                return _asleep;
+            }
+        }
     }
 
     public double TargetW
@@ -174,7 +195,11 @@ public sealed class EmulatedMiner
     {
         get
         {
-            lock (_gate) return _time.GetUtcNow() < _rampStart + _rampDuration && Math.Abs(_toW - _fromW) > 1;
+            lock (_gate)
+            {
+                ApplyDue();
+                return _time.GetUtcNow() < _rampStart + _rampDuration && Math.Abs(_toW - _fromW) > 1;
+            }
         }
     }
 
@@ -184,6 +209,7 @@ public sealed class EmulatedMiner
         {
             lock (_gate)
             {
+                ApplyDue();
                 var now = _time.GetUtcNow();
                 if (_asleep) return MinerMode.Sleeping;
                 if (now < _rampStart + _rampDuration && _toW > _fromW + 1) return MinerMode.Ramping;
@@ -206,12 +232,7 @@ public sealed class EmulatedMiner
     {
         Interlocked.Increment(ref _writeCount);
         if (IgnoreWrites) return;
-        lock (_gate)
-        {
-            if (_asleep) return;
-            _asleep = true;
-            StartRamp(Model.SleepW, Timing.SleepDuration(Family));
-        }
+        lock (_gate) SleepAt(_time.GetUtcNow());
     }
 
     public void Wake()
@@ -226,16 +247,48 @@ public sealed class EmulatedMiner
 
     private void WakeCore()
     {
+        lock (_gate) WakeAt(_time.GetUtcNow());
+    }
+
+    private void WakeAt(DateTimeOffset at)
+    {
+        if (!_asleep) return;
+        _asleep = false;
+        StartRampAt(at, BoardsPower(_targetW), Timing.WakeRamp(Family));
+        // The firmware restarts before hashing: power stays at the sleep level, then ramps.
+        _rampStart += Timing.RestartDelay(Family);
+        _restartUntil = _rampStart;
+    }
+
+    private void SleepAt(DateTimeOffset at)
+    {
+        if (_asleep) return;
+        _asleep = true;
+        StartRampAt(at, Model.SleepW, Timing.SleepDuration(Family));
+    }
+
+    /// <summary>
+    /// A soft off or on the firmware performs at a given time (Avalon <c>ascset softoff/softon,1:&lt;time&gt;</c>);
+    /// a later schedule replaces an earlier one. It counts as one write now.
+    /// </summary>
+    public void Schedule(DateTimeOffset at, bool sleep)
+    {
+        Interlocked.Increment(ref _writeCount);
+        if (IgnoreWrites) return;
         lock (_gate)
         {
-            if (!_asleep) return;
-            _asleep = false;
-            StartRamp(BoardsPower(_targetW), Timing.WakeRamp(Family));
-            // The firmware restarts before hashing: power stays at the sleep level, then ramps.
-            var restart = Timing.RestartDelay(Family);
-            _rampStart += restart;
-            _restartUntil = _rampStart;
+            _scheduled = (at, sleep);
+            ApplyDue();
         }
+    }
+
+    /// <summary>Performs a scheduled soft off/on once its time has come (at that time, however late it is noticed).</summary>
+    private void ApplyDue()
+    {
+        if (_scheduled is not { } due || _time.GetUtcNow() < due.At) return;
+        _scheduled = null;
+        if (due.Off) SleepAt(due.At);
+        else WakeAt(due.At);
     }
 
     /// <summary>
@@ -301,12 +354,13 @@ public sealed class EmulatedMiner
 
     public long UptimeSeconds => (long)(_time.GetUtcNow() - BootedAt).TotalSeconds;
 
-    private void StartRamp(double toW, TimeSpan duration)
+    private void StartRamp(double toW, TimeSpan duration) => StartRampAt(_time.GetUtcNow(), toW, duration);
+
+    private void StartRampAt(DateTimeOffset at, double toW, TimeSpan duration)
     {
-        var now = _time.GetUtcNow();
-        _fromW = PowerAt(now);
+        _fromW = PowerAt(at);
         _toW = toW;
-        _rampStart = now;
+        _rampStart = at;
         _rampDuration = duration;
     }
 
