@@ -48,14 +48,43 @@ public static class ShedModes
 /// </summary>
 public static class ShedRule
 {
-    /// <summary>The fraction of the group's nameplate hashrate kept when it keeps <paramref name="keepFraction"/> of its power.</summary>
-    public static double KeptHashFraction(ShedMode mode, double keepFraction, double floorFraction)
+    /// <summary>
+    /// The fraction of the group's nameplate hashrate kept when the group, its miners running at
+    /// <paramref name="runningFraction"/> of nameplate, comes down to <paramref name="keepFraction"/> of its nameplate power.
+    /// </summary>
+    public static double KeptHashFraction(ShedMode mode, double keepFraction, double floorFraction, double runningFraction = 1)
     {
-        var k = Math.Clamp(keepFraction, 0, 1);
-        if (mode != ShedMode.PowerTarget || k >= 1) return k;
+        var f = Math.Clamp(runningFraction, 0, 1);
+        var k = Math.Clamp(keepFraction, 0, f);
+        if (f <= 0) return 0;
+        if (mode != ShedMode.PowerTarget || k >= f) return PowerHashrateModel.HashrateFraction(f) * k / f;
         var floor = Math.Clamp(floorFraction, 1e-6, 1);
         if (k >= floor) return PowerHashrateModel.HashrateFraction(k);
         return k / floor * PowerHashrateModel.HashrateFraction(floor);
+    }
+
+    /// <summary>
+    /// The hashrate a site loses when it must shed <paramref name="shedFraction"/> of its running power: groups give up
+    /// load least efficient first (the allocator's order), each by its own <see cref="FleetGroup.Shed"/> mode. Returns
+    /// the nameplate-TH/s-weighted hashrate fraction lost per group, in the groups' order.
+    /// </summary>
+    public static double[] HashLost(IReadOnlyList<FleetGroup> groups, ReadOnlySpan<double> runningFractions, double shedW)
+    {
+        var lost = new double[groups.Count];
+        var order = Enumerable.Range(0, groups.Count).OrderByDescending(i => groups[i].EfficiencyJPerTh).ThenBy(i => i).ToArray();
+        foreach (var g in order)
+        {
+            if (shedW <= 0) break;
+            var group = groups[g];
+            var fullW = group.Count * group.PowerW;
+            var f = Math.Clamp(runningFractions[g], 0, 1);
+            if (fullW <= 0 || f <= 0) continue;
+            var cut = Math.Min(shedW, f * fullW);
+            var keep = f - cut / fullW;
+            lost[g] = PowerHashrateModel.HashrateFraction(f) - KeptHashFraction(group.Shed, keep, group.ShedFloorFraction, f);
+            shedW -= cut;
+        }
+        return lost;
     }
 
     /// <summary>
