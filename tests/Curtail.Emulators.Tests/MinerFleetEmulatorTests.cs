@@ -43,7 +43,7 @@ public class MinerFleetEmulatorTests
     }
 
     [Theory]
-    [InlineData("avalon:10", "unknown family 'avalon'")]
+    [InlineData("bitaxe:10", "unknown family 'bitaxe'")]
     [InlineData("luxos:-1", "non-negative")]
     [InlineData("luxos:0", "no family with a positive weight")]
     public void Bad_mix_is_invalid_input(string mix, string message) =>
