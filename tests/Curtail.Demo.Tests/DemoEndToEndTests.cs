@@ -16,6 +16,7 @@ namespace Curtail.Demo.Tests;
 /// within one SCED run of the first LMP above the strike (17:05:15, $1,731.50), sleep the miners through the first
 /// leg of the HB_WEST spike and wake them when the LMP dips below the resume strike (17:45:11, $258.26).
 /// </summary>
+[Collection(DemoSiteCollection.Name)]
 public class DemoEndToEndTests(ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";

@@ -74,6 +74,59 @@ public sealed class ErcotApiEmulatorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_client_reads_the_post_RTC_B_layout_to_the_same_prices_as_the_old_one()
+    {
+        var emulator = new ErcotApiEmulator(Data, new ErcotEmulatorOptions { StartUtc = DataStart.AddDays(4), RequestsPerMinute = 1000, RtcBLayout = true }, _clock);
+        emulator.Start();
+        _started.Add(emulator);
+        var client = Client(emulator);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var (fields, _) in client.QueryAsync(ErcotReport.RealTimeSpp, new Dictionary<string, string> { ["settlementPoint"] = "HB_WEST" }, cts.Token))
+        {
+            Assert.Contains("RepeatedHourFlag", fields);
+            Assert.DoesNotContain("DSTFlag", fields);
+            break;
+        }
+        // Through the fall-back day's repeated hour: the renamed flag is read with the old one's meaning.
+        var rt = await client.GetPricesAsync(ErcotReport.RealTimeSpp, "HB_WEST", DataStart, DataStart.AddMinutes(15 * Intervals), cts.Token);
+        Assert.Equal(Data.RealTime["HB_WEST"].StartTicks.ToArray(), rt.Select(r => r.StartUtc.UtcTicks));
+        Assert.Equal(Data.RealTime["HB_WEST"].Prices.ToArray(), rt.Select(r => r.Price));
+        var dam = await client.GetPricesAsync(ErcotReport.DayAheadSpp, "HB_WEST", DataStart, DataStart.AddHours(Intervals / 4), cts.Token);
+        Assert.Equal(Data.DayAhead["HB_WEST"].StartTicks.ToArray(), dam.Select(r => r.StartUtc.UtcTicks));
+    }
+
+    [Fact]
+    public async Task Mcpc_per_sced_run_is_served_as_runs_are_published_and_read_back_into_the_store()
+    {
+        var dir = Directory.CreateTempSubdirectory("curtail-mcpc-");
+        var file = Path.Combine(dir.FullName, "np6-332-cd.csv");
+        await File.WriteAllTextAsync(file, """
+            SCEDTimestamp,RepeatedHourFlag,ASType,MCPC
+            12/07/2025 00:00:17,N,REGUP,4.75
+            12/07/2025 00:00:17,N,RRS,2
+            12/07/2025 00:05:16,N,REGUP,5.05
+            12/07/2025 00:05:16,N,RRS,2.2
+            12/07/2025 00:10:15,N,REGUP,4.9
+            12/07/2025 00:10:15,N,RRS,2.1
+            """);
+        // Emulated now 00:07 CST: the 00:10:15 run is not published yet.
+        var now = new DateTimeOffset(2025, 12, 7, 6, 7, 0, TimeSpan.Zero);
+        var emulator = new ErcotApiEmulator(Data, new ErcotEmulatorOptions { StartUtc = now, Speed = 1, RequestsPerMinute = 1000, McpcFile = file }, _clock);
+        emulator.Start();
+        _started.Add(emulator);
+        var client = Client(emulator, new FixedTime(now));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var prices = await client.GetMcpcScedAsync(now.AddHours(-1), now, cts.Token);
+        Assert.Equal([(new DateTimeOffset(2025, 12, 7, 6, 0, 17, TimeSpan.Zero), "REGUP", 4.75), (new DateTimeOffset(2025, 12, 7, 6, 0, 17, TimeSpan.Zero), "RRS", 2.0),
+            (new DateTimeOffset(2025, 12, 7, 6, 5, 16, TimeSpan.Zero), "REGUP", 5.05), (new DateTimeOffset(2025, 12, 7, 6, 5, 16, TimeSpan.Zero), "RRS", 2.2)],
+            prices.Select(p => (p.ScedUtc, p.AsType, p.Mcpc)));
+        using var store = new SqlitePriceStore(Path.Combine(dir.FullName, "prices.db"));
+        Assert.Equal(4, store.UpsertMcpc(prices, now));
+        Assert.Equal(prices, store.ReadMcpc(now.AddHours(-1), now));
+        dir.Delete(recursive: true);
+    }
+
+    [Fact]
     public async Task Rtd_runs_are_derived_from_the_sced_history_and_read_back_by_the_client()
     {
         // Emulated now: 2 h 1 min into the SCED history, whose runs come at :00:20, :05:20, ... (50 + 0.25 per run).

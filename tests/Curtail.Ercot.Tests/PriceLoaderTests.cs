@@ -86,7 +86,7 @@ public class PriceLoaderTests : IDisposable
     {
         var e = Assert.Throws<InvalidInputException>(() => PriceLoader.Load([Shipped.DayAheadFile], "HB_WEST"));
         Assert.Equal(1, e.Line);
-        Assert.Contains("found TidyDayAhead", e.Message);
+        Assert.Contains("recognised as: tidy dam_spp", e.Message);
     }
 
     [Fact]

@@ -46,6 +46,35 @@ public class FleetDispatchTests
     }
 
     [Fact]
+    public async Task A_dispatch_from_a_snapshot_sends_every_command_before_any_read()
+    {
+        var (fleet, members) = Start(MinerFamily.LuxOs, 10);
+        await using var _ = fleet;
+        // One command slot, no settle delay: without "commands first" each miner's read-back would start as soon as
+        // its own command was delivered, while the others still waited for the slot.
+        var dispatcher = new FleetDispatcher(new DispatchOptions
+        {
+            MaxConcurrentCommands = 1, MaxConcurrentReads = 8, PollInterval = TimeSpan.FromMilliseconds(50),
+            FirstReadDelay = (_, _) => TimeSpan.Zero, ConfirmDeadline = (_, _) => TimeSpan.FromSeconds(10),
+        }, TimeProvider.System);
+        var actuator = new FleetActuator(members, dispatcher, TimeProvider.System);
+        var snapshot = await actuator.ReadAllAsync();
+        var readsInSnapshot = fleet.Miners.Sum(m => m.StatusReadCount);
+        Assert.Equal(fleet.Miners.Count, readsInSnapshot);
+        var readsSeenAtEachSend = new List<int>();
+        dispatcher.CommandSent += (_, _) => { lock (readsSeenAtEachSend) readsSeenAtEachSend.Add(fleet.Miners.Sum(m => m.StatusReadCount)); };
+
+        var report = await actuator.ApplyTargetAsync(0, snapshot);
+
+        Assert.Equal(fleet.Miners.Count, report.Results.Count);
+        Assert.All(report.Results, r => Assert.Equal(DispatchOutcome.Confirmed, r.Outcome));
+        // No second read of the fleet before the commands, and no read-back while commands waited to go out. The
+        // last command's slot frees before its delivery is reported, so the last two sends may race a read-back.
+        Assert.All(readsSeenAtEachSend.Take(readsSeenAtEachSend.Count - 2), seen => Assert.Equal(readsInSnapshot, seen));
+        Assert.True(fleet.Miners.Sum(m => m.StatusReadCount) > readsInSnapshot); // and then they were confirmed by reading
+    }
+
+    [Fact]
     public async Task A_miner_that_ignores_writes_is_unconfirmed_and_others_cover_the_target()
     {
         var (fleet, members) = Start(MinerFamily.LuxOs, 6);

@@ -66,6 +66,41 @@ public class LuxOsMinerTests
         Assert.False(em.Asleep);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(10)]
+    public async Task A_burst_of_writes_to_one_miner_never_trips_the_one_session_lock(int lingerSeconds)
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);
+        var em = fleet.Miners[0];
+        var miner = new LuxOsMiner("lux-0", em.Endpoint, em.Model, time, new DriverOptions { LuxOsSessionLinger = TimeSpan.FromSeconds(lingerSeconds) });
+
+        // Many writers at once (a dispatch, an operator's command, a retry): each must find or make the session
+        // without a second logon while ours is open, and never log on while our own logoff is in flight.
+        var writes = Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? miner.SleepAsync() : miner.WakeAsync()).ToList();
+        await Task.WhenAll(writes);
+
+        Assert.Equal(40, em.WriteCount);
+        await miner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Disposing_the_driver_logs_off_its_lingering_session()
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);
+        var em = fleet.Miners[0];
+        var miner = new LuxOsMiner("lux-0", em.Endpoint, em.Model, time, new DriverOptions { LuxOsSessionLinger = TimeSpan.FromSeconds(10) });
+        var other = new Curtail.Miners.Protocols.CgminerClient("other", em.Endpoint.Host, em.Endpoint.Port, TimeSpan.FromSeconds(5));
+        await miner.SleepAsync();
+        var whileLingering = await other.CommandAsync("logon", checkStatus: false);
+        Assert.Equal(402, Curtail.Miners.Protocols.CgminerClient.ReadStatus(whileLingering).Code);
+
+        await miner.DisposeAsync(); // e.g. the controller or a benchmark exits before the linger is over
+
+        var after = await other.CommandAsync("logon", checkStatus: false);
+        Assert.Equal(316, Curtail.Miners.Protocols.CgminerClient.ReadStatus(after).Code);
+    }
+
     [Fact]
     public async Task Power_target_selects_nearest_profile_and_rejects_out_of_range()
     {

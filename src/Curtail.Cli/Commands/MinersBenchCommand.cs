@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Curtail.Core;
 using Curtail.Emulators.Miners;
 using Curtail.Miners;
@@ -32,10 +34,11 @@ public sealed class MinersBenchCommand : ICliCommand
             Description = "LuxOS: seconds a session stays open after a write before the logoff (0 = log off at once)",
             DefaultValueFactory = _ => DriverOptions.Default.LuxOsSessionLinger.TotalSeconds,
         };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (see docs/miners.md for its fields)" };
         var speed = new Option<double>("--speed") { Description = "Emulated firmware speed-up (1 = real timing)", DefaultValueFactory = _ => 1 };
         var command = new Command("miners", "Shed an emulated fleet to a target with confirmation; report latencies and memory")
         {
-            count, family, basePort, fleetFile, fraction, concurrency, speed, linger,
+            count, family, basePort, fleetFile, fraction, concurrency, speed, linger, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -63,10 +66,11 @@ public sealed class MinersBenchCommand : ICliCommand
                     emulator.Start();
                     emulatorBytes = GC.GetTotalMemory(true) - before;
                     specs = emulator.Miners.Select(m => new MinerSpec($"m{m.Index}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
-                    output.WriteLine($"emulator: {specs.Count} miners in-process, {emulatorBytes / 1e6:0} MB managed");
+                    if (!parse.GetValue(json)) output.WriteLine($"emulator: {specs.Count} miners in-process, {emulatorBytes / 1e6:0} MB managed");
                 }
 
                 var heapBefore = GC.GetTotalMemory(true);
+                var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
                 var time = TimeProvider.System;
                 var options = new DriverOptions { CommandTimeout = TimeSpan.FromSeconds(10), LuxOsSessionLinger = TimeSpan.FromSeconds(parse.GetValue(linger)) };
                 var members = specs.Select(s => new FleetMember(MinerFactory.Create(s, time, options), s.Group)).ToList();
@@ -74,48 +78,84 @@ public sealed class MinersBenchCommand : ICliCommand
                 {
                     MaxConcurrentCommands = slots, MaxConcurrentReads = slots, PollInterval = TimeSpan.FromMilliseconds(500),
                 }, time);
-                var actuator = new FleetActuator(members, dispatcher, time, slots);
+                await using var actuator = new FleetActuator(members, dispatcher, time, slots);
                 var fullW = specs.Sum(s => s.Model.NominalW);
                 var target = fullW * targetFraction;
 
+                var marks = new BenchMarks();
+                dispatcher.CommandSent += (_, _) => marks.Sent(Stopwatch.GetTimestamp());
+                dispatcher.CommandConfirmed += (_, _) => marks.Confirmed(Stopwatch.GetTimestamp());
+                // As the live cycle does: one read is the snapshot the decision is made from, and the dispatch
+                // commands from that snapshot without reading the fleet again.
                 var start = Stopwatch.GetTimestamp();
-                long firstSent = 0, lastSent = 0, sent = 0;
-                dispatcher.CommandSent += (_, _) =>
-                {
-                    var now = Stopwatch.GetTimestamp();
-                    Interlocked.CompareExchange(ref firstSent, now, 0);
-                    Interlocked.Exchange(ref lastSent, now);
-                    Interlocked.Increment(ref sent);
-                };
-                var report = await actuator.ApplyTargetAsync(target, ct);
-                var total = Stopwatch.GetElapsedTime(start);
+                var reads = await actuator.ReadAllAsync(ct);
+                var decision = Stopwatch.GetTimestamp();
+                var report = await actuator.ApplyTargetAsync(target, reads, ct);
                 var heapAfter = GC.GetTotalMemory(false);
                 var heapRetained = GC.GetTotalMemory(true) - heapBefore;
                 GC.KeepAlive(members);
-                GC.KeepAlive(report);
 
                 var results = report.Results;
                 var latencies = results.Select(r => r.CommandLatency.TotalMilliseconds).Order().ToArray();
                 var confirms = results.Where(r => r.ConfirmLatency is not null).Select(r => r.ConfirmLatency!.Value.TotalMilliseconds).Order().ToArray();
-                var dispatchStart = start + (long)(report.ReadElapsed.TotalSeconds * Stopwatch.Frequency);
-                double Ms(long ts) => ts == 0 ? double.NaN : (ts - start) * 1000.0 / Stopwatch.Frequency;
-                output.WriteLine($"fleet: {specs.Count} miners, {fullW / 1e6:0.00} MW nominal; target {target / 1e6:0.00} MW; concurrency {slots}");
-                output.WriteLine($"read fleet state:            {report.ReadElapsed.TotalMilliseconds,9:0} ms");
-                output.WriteLine($"time to first command:       {Ms(firstSent),9:0} ms from start ({Ms(firstSent) - report.ReadElapsed.TotalMilliseconds:0} ms after the read)");
-                output.WriteLine($"all commands sent:           {Ms(lastSent),9:0} ms from start ({(lastSent - dispatchStart) * 1000.0 / Stopwatch.Frequency:0} ms after the read); {sent} sent");
-                output.WriteLine($"per-miner command latency:   p50 {Pct(latencies, 0.5):0.0} ms, p99 {Pct(latencies, 0.99):0.0} ms, max {latencies.LastOrDefault():0.0} ms");
-                output.WriteLine($"confirm latency (read-back): p50 {Pct(confirms, 0.5):0} ms, p99 {Pct(confirms, 0.99):0} ms");
-                output.WriteLine($"all confirmed:               {total.TotalMilliseconds,9:0} ms from start; "
-                                 + string.Join(", ", report.Rounds.Select((r, i) => $"round {i + 1}: {r.Dispatch.Results.Count} commands in {r.Dispatch.Elapsed.TotalMilliseconds:0} ms")));
-                var ends = results.Where(r => r.ConfirmLatency is not null).Select(r => (r.SentAt - r.CommandLatency + r.ConfirmLatency!.Value).TotalMilliseconds).Order().ToArray();
-                output.WriteLine($"last confirmation at {ends.LastOrDefault():0} ms after dispatch start (p50 {Pct(ends, 0.5):0} ms)");
-                output.WriteLine($"outcomes: {results.Count(r => r.Outcome == DispatchOutcome.Confirmed)} confirmed, "
-                                 + $"{results.Count(r => r.Outcome == DispatchOutcome.Unconfirmed)} unconfirmed, {results.Count(r => r.Outcome == DispatchOutcome.Failed)} failed; "
-                                 + $"expected load {report.ExpectedLoadW / 1e6:0.000} MW, target met: {report.TargetMet}"
-                                 + (emulator is null ? "" : $"; emulated load now {emulator.TotalPowerW / 1e6:0.000} MW"));
-                output.WriteLine($"controller managed heap: {heapRetained / 1e6:0.0} MB retained (drivers, states, results), {(heapAfter - heapBefore) / 1e6:0.0} MB before GC");
-                output.WriteLine($"process working set: {Environment.WorkingSet / 1e6:0} MB" + (emulator is null ? " (controller only)" : " (controller + emulator)"));
-                foreach (var f in results.Where(r => r.Outcome != DispatchOutcome.Confirmed).Take(5)) output.WriteLine($"  e.g. {f}");
+                double? AfterDecision(long ts) => ts == 0 ? null : Math.Round((ts - decision) * 1000.0 / Stopwatch.Frequency, 1);
+                using var process = Process.GetCurrentProcess();
+                var summary = new BenchSummary
+                {
+                    Miners = specs.Count,
+                    Families = string.Join(",", specs.GroupBy(s => s.Family).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}:{g.Count()}")),
+                    NominalMw = Math.Round(fullW / 1e6, 3),
+                    TargetMw = Math.Round(target / 1e6, 3),
+                    Concurrency = slots,
+                    ReadMs = Math.Round((decision - start) * 1000.0 / Stopwatch.Frequency, 1),
+                    Unreadable = report.Unreachable.Count,
+                    Commands = results.Count,
+                    FirstCommandMsAfterDecision = AfterDecision(marks.FirstSent),
+                    AllSentMsAfterDecision = AfterDecision(marks.LastSent),
+                    CommandLatencyP50Ms = Pct(latencies, 0.5),
+                    CommandLatencyP99Ms = Pct(latencies, 0.99),
+                    ConfirmLatencyP50Ms = Pct(confirms, 0.5),
+                    ConfirmLatencyP99Ms = Pct(confirms, 0.99),
+                    AllConfirmedMsAfterDecision = AfterDecision(marks.LastConfirmed),
+                    Confirmed = results.Count(r => r.Outcome == DispatchOutcome.Confirmed),
+                    Unconfirmed = results.Count(r => r.Outcome == DispatchOutcome.Unconfirmed),
+                    Failed = results.Count(r => r.Outcome == DispatchOutcome.Failed),
+                    Rounds = report.Rounds.Count,
+                    TargetMet = report.TargetMet,
+                    ExpectedLoadMw = Math.Round(report.ExpectedLoadW / 1e6, 3),
+                    HeapRetainedMb = Math.Round(heapRetained / 1e6, 1),
+                    PeakWorkingSetMb = Math.Round(process.PeakWorkingSet64 / 1e6, 1),
+                    WorkingSetMb = Math.Round(process.WorkingSet64 / 1e6, 1),
+                    Gen0Collections = GC.CollectionCount(0) - gcBefore.Gen0,
+                    Gen1Collections = GC.CollectionCount(1) - gcBefore.Gen1,
+                    Gen2Collections = GC.CollectionCount(2) - gcBefore.Gen2,
+                    GcPauseMs = Math.Round((GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds, 1),
+                    ThreadPoolThreads = ThreadPool.ThreadCount,
+                    EmulatorInProcess = emulator is not null,
+                    LoadAverage = LoadAverage(),
+                    Errors = results.Where(r => r.Outcome != DispatchOutcome.Confirmed).Take(5).Select(r => r.ToString()).ToList(),
+                };
+                if (parse.GetValue(json))
+                {
+                    output.WriteLine(JsonSerializer.Serialize(summary, BenchJson));
+                }
+                else
+                {
+                    output.WriteLine($"fleet: {summary.Miners} miners ({summary.Families}), {summary.NominalMw:0.00} MW nominal; target {summary.TargetMw:0.00} MW; concurrency {slots}");
+                    output.WriteLine($"read fleet state (the decision's snapshot): {summary.ReadMs,9:0} ms");
+                    output.WriteLine($"first command delivered:     {summary.FirstCommandMsAfterDecision,9:0} ms after the decision");
+                    output.WriteLine($"all {summary.Commands} commands delivered: {summary.AllSentMsAfterDecision,9:0} ms after the decision");
+                    output.WriteLine($"per-miner command latency:   p50 {summary.CommandLatencyP50Ms:0.0} ms, p99 {summary.CommandLatencyP99Ms:0.0} ms");
+                    output.WriteLine($"confirm latency (read-back): p50 {summary.ConfirmLatencyP50Ms:0} ms, p99 {summary.ConfirmLatencyP99Ms:0} ms from each command");
+                    output.WriteLine($"all confirmed:               {summary.AllConfirmedMsAfterDecision,9:0} ms after the decision; {summary.Rounds} round(s)");
+                    output.WriteLine($"outcomes: {summary.Confirmed} confirmed, {summary.Unconfirmed} unconfirmed, {summary.Failed} failed; "
+                                     + $"expected load {summary.ExpectedLoadMw:0.000} MW, target met: {summary.TargetMet}"
+                                     + (emulator is null ? "" : $"; emulated load now {emulator.TotalPowerW / 1e6:0.000} MW"));
+                    output.WriteLine($"controller managed heap: {summary.HeapRetainedMb:0.0} MB retained (drivers, states, results), {(heapAfter - heapBefore) / 1e6:0.0} MB before GC; "
+                                     + $"GCs gen0/1/2 {summary.Gen0Collections}/{summary.Gen1Collections}/{summary.Gen2Collections}, pauses {summary.GcPauseMs:0} ms");
+                    output.WriteLine($"process working set: {summary.WorkingSetMb:0} MB, peak {summary.PeakWorkingSetMb:0} MB" + (emulator is null ? " (controller only)" : " (controller + emulator)"));
+                    foreach (var e in summary.Errors) output.WriteLine($"  e.g. {e}");
+                }
                 return report.TargetMet ? CurtailApp.ExitOk : CurtailApp.ExitFailure;
             }
             finally
@@ -126,6 +166,53 @@ public sealed class MinersBenchCommand : ICliCommand
         return command;
     }
 
-    private static double Pct(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    private static readonly JsonSerializerOptions BenchJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static double? Pct(double[] sorted, double p) =>
+        sorted.Length == 0 ? null : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 1);
+
+    private static string? LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Timestamps of the first and last delivery and the last confirmation, written from many threads.</summary>
+    private sealed class BenchMarks
+    {
+        private long _firstSent, _lastSent, _lastConfirmed;
+
+        public long FirstSent => Interlocked.Read(ref _firstSent);
+        public long LastSent => Interlocked.Read(ref _lastSent);
+        public long LastConfirmed => Interlocked.Read(ref _lastConfirmed);
+
+        public void Sent(long now)
+        {
+            Interlocked.CompareExchange(ref _firstSent, now, 0);
+            Max(ref _lastSent, now);
+        }
+
+        public void Confirmed(long now) => Max(ref _lastConfirmed, now);
+
+        private static void Max(ref long field, long value)
+        {
+            var seen = Interlocked.Read(ref field);
+            while (value > seen)
+            {
+                var was = Interlocked.CompareExchange(ref field, value, seen);
+                if (was == seen) return;
+                seen = was;
+            }
+        }
+    }
 }

@@ -59,6 +59,7 @@ public static class ControllerApi
         api.MapPost("/events", AddEvent).WithSummary("Receive a demand-response dispatch: target MW or reduction, deadline, release (operator)");
         api.MapPost("/events/{id}/release", ReleaseEvent).WithSummary("Release a demand-response event (operator)");
         api.MapPost("/events/release", ReleaseEventById).WithSummary("Release a demand-response event named in the body, for ids that cannot sit in a path (operator)");
+        DirectiveApi.Map(api);
         api.MapPost("/config/reload", ReloadConfig).WithSummary("Reload the config file without restarting (operator)");
         api.MapPost("/cycle", async (HttpContext http, ControllerRuntime rt, CycleTrigger trigger) =>
         {
@@ -254,6 +255,9 @@ public static class ControllerApi
         var now = clock.Time.GetUtcNow();
         if (rt.Snapshot().Events.FirstOrDefault(e => e.Id == id) is not { } open)
             return Results.Json(new { error = $"no event '{ApiLimits.Shorten(id)}'", field = "id" }, statusCode: 404);
+        // A directive's release belongs in its hash chain: it has its own endpoint.
+        if (open.Directive is not null)
+            return Results.Json(new { error = $"'{ApiLimits.Shorten(id)}' is an SB 6 directive: release it with POST /api/directives/{{id}}/release", field = "id" }, statusCode: 400);
         var released = open with { ReleasedAt = now };
         store.SaveEventAudited(released, Audit(token, clock, "dispatch_released", id, Json(released)));
         rt.UpdateEvent(id, _ => released);

@@ -69,11 +69,21 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         foreach (var e in inputs.ActiveEvents)
         {
             var intervalStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.FromMinutes(15).Ticks, TimeSpan.Zero);
-            store.SaveEventInterval(new EventIntervalRecord(e.Id, intervalStart, measuredKw / 1000, e.CeilingMw, e.BaselineMw));
-            if (e.TargetMetAt is null && measuredKw / 1000 <= e.CeilingMw + 1e-6)
+            var genset = inputs.GensetConfigured ? inputs.Genset : null;
+            var ceilingKw = EventCeiling.Kw(e, genset);
+            store.SaveEventInterval(new EventIntervalRecord(e.Id, intervalStart, measuredKw / 1000, ceilingKw / 1000, e.BaselineMw));
+            if (e.TargetMetAt is null && EventCeiling.Met(e, measuredKw, genset))
             {
                 var met = runtime.UpdateEvent(e.Id, x => x with { TargetMetAt = now });
-                if (met is not null) store.SaveEvent(met);
+                if (met is null) continue;
+                if (met.Directive is null) store.SaveEvent(met);
+                // A directive's confirmed load goes into its hash chain with the figures it was judged on.
+                else store.SaveEventChained(met, null, now, "load_confirmed", new Dictionary<string, object?>
+                {
+                    ["site_load_kw"] = Math.Round(measuredKw, 3), ["ceiling_kw"] = Math.Round(ceilingKw, 3),
+                    ["genset_kw"] = genset?.ActivePowerKw, ["genset_on_load"] = genset?.IsOnLoad,
+                    ["seconds_after_receipt"] = Math.Round((now - met.ReceivedAt).TotalSeconds, 1), ["deadline"] = met.Deadline,
+                });
             }
         }
     }

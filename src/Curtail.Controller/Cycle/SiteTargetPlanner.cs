@@ -1,3 +1,4 @@
+using Curtail.Controller.DemandResponse;
 using Curtail.Controller.Trading;
 using Curtail.Core.Decisions;
 using Curtail.Core.LoadFollowing;
@@ -81,11 +82,12 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         }
         foreach (var e in inputs.ActiveEvents.Where(e => e.ActiveAt(inputs.Now)))
         {
-            var ceiling = e.CeilingMw * 1000;
+            var reading = inputs.GensetConfigured ? inputs.Genset : null;
+            var ceiling = EventCeiling.Kw(e, reading);
             if (ceiling < target)
             {
                 target = ceiling;
-                limits.Add(new("demand_response", ceiling, $"{e.Program} event {e.Id}: load at most {e.CeilingMw:0.###} MW by {e.Deadline:u}"));
+                limits.Add(new(e.Directive is null ? "demand_response" : "directive", ceiling, EventCeiling.Describe(e, reading)));
             }
         }
         LoadDecision? genset = null;

@@ -8,6 +8,8 @@ public enum DemandResponseProgram
     Rrs,
     FourCp,
     Manual,
+    /// <summary>A Texas SB 6 emergency directive from ERCOT to a large load (docs/directives.md).</summary>
+    Sb6,
 }
 
 /// <summary>
@@ -35,6 +37,15 @@ public sealed record DispatchEvent
     /// must tell them apart (a test's performance is judged on its own and it is not an EEA).
     /// </summary>
     public bool Test { get; init; }
+
+    /// <summary>Set for an SB 6 emergency directive: curtail to a level, or run on backup generation (docs/directives.md).</summary>
+    public DirectiveKind? Directive { get; init; }
+
+    /// <summary>Where the instruction came from: "api" or "openadr:&lt;program&gt;" (null for events of older versions).</summary>
+    public string? Source { get; init; }
+
+    /// <summary>The operator's notes on the event, oldest first; for a directive each is also in the hash chain.</summary>
+    public IReadOnlyList<OperatorNote> Notes { get; init; } = [];
 
     /// <summary>The site load ceiling the event demands, in MW.</summary>
     public double CeilingMw => TargetMw ?? Math.Max(0, BaselineMw - (ReductionMw ?? 0));

@@ -99,7 +99,15 @@ public sealed class LoadTraceRecorder(ControllerRuntime runtime, ControllerStore
         {
             while (_unwritten.Count > 0)
             {
-                store.SaveTraceMinute(_unwritten[0]);
+                var minute = _unwritten[0];
+                store.SaveTraceMinute(minute);
+                // A directive's minutes of achieved load also go into its hash chain (written last: a failure retries both).
+                if (IsDirective(minute.EventId))
+                    store.AppendDirectiveEntry(minute.EventId, time.GetUtcNow(), "load_minute", new Dictionary<string, object?>
+                    {
+                        ["minute_start"] = minute.MinuteStart, ["load_mw"] = Math.Round(minute.LoadMw, 6), ["samples"] = minute.Samples,
+                        ["source"] = minute.Source.ToString().ToLowerInvariant(),
+                    });
                 _unwritten.RemoveAt(0);
             }
         }
@@ -108,6 +116,8 @@ public sealed class LoadTraceRecorder(ControllerRuntime runtime, ControllerStore
             log.LogWarning("load trace: {Count} minute(s) not written yet ({Reason}); trying again with the next reading", _unwritten.Count, ex.Message);
         }
     }
+
+    private bool IsDirective(string eventId) => runtime.Snapshot().Events.FirstOrDefault(e => e.Id == eventId) is { Directive: not null };
 
     /// <summary>
     /// A minute already on record was begun by a previous run of the service (written at shutdown, restarted within the

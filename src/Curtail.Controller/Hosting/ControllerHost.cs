@@ -107,6 +107,8 @@ public static class ControllerHost
         // The trace's minutes are minutes of the service clock (accelerated in a replay), not of the genset link's clock.
         s.AddSingleton(sp => new LoadTraceRecorder(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(), time,
             sp.GetRequiredService<ILogger<LoadTraceRecorder>>()));
+        s.AddSingleton(sp => new DirectiveDesk(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(),
+            sp.GetRequiredService<ServiceClock>(), sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<LoadTraceRecorder>()));
         if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
             sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>(), sp.GetRequiredService<LoadTraceRecorder>()));
         s.AddOpenApi();

@@ -19,7 +19,7 @@ namespace Curtail.Emulators.Ercot;
 /// the injected clock, and only data published by then is served: a 15-minute price once its interval has
 /// ended, a SCED run once it has run, day-ahead prices from 13:30 CPT the day before.
 /// </summary>
-public sealed class ErcotApiEmulator : IAsyncDisposable
+public sealed partial class ErcotApiEmulator : IAsyncDisposable
 {
     public const string ApiPrefix = "/api/public-reports";
     public const string TokenPath = "/b2c/token";
@@ -41,6 +41,7 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         _data = data;
         _options = options;
         _time = time;
+        _mcpc = LoadMcpc(options.McpcFile);
     }
 
     public int Port { get; private set; }
@@ -137,14 +138,16 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
         var q = request.QueryString;
         return rest switch
         {
-            "/np6-905-cd/spp_node_zone_hub" => Report("np6-905-cd", "SPP_NODE_ZONE_HUB", RealTimeFields, RealTimeRows(q), q),
+            "/np6-905-cd/spp_node_zone_hub" => Report("np6-905-cd", "SPP_NODE_ZONE_HUB", _options.RtcBLayout ? RtcB(RealTimeFields) : RealTimeFields, RealTimeRows(q), q),
             "/np6-788-cd/lmp_node_zone_hub" => Report("np6-788-cd", "LMP_NODE_ZONE_HUB", ScedFields, ScedRows(q), q),
             "/np6-970-cd/rtd_lmp_node_zone_hub" => Report("np6-970-cd", "RTD_LMP_NODE_ZONE_HUB", RtdFields, RtdRows(q), q),
-            "/np4-190-cd/dam_stlmnt_pnt_prices" => Report("np4-190-cd", "DAM_STLMNT_PNT_PRICES", DamFields, DamRows(q), q),
+            "/np4-190-cd/dam_stlmnt_pnt_prices" => Report("np4-190-cd", "DAM_STLMNT_PNT_PRICES", _options.RtcBLayout ? RtcB(DamFields) : DamFields, DamRows(q), q),
             "/np3-565-cd/lf_by_model_weather_zone" => Report("np3-565-cd", "LF_BY_MODEL_WEATHER_ZONE", LoadForecastFields, LoadForecastRows(q), q),
             "/np6-345-cd/act_sys_load_by_wzn" => Report("np6-345-cd", "ACT_SYS_LOAD_BY_WZN", ActualLoadFields, ActualLoadRows(q), q),
             "/archive/np6-905-cd" when q["download"] is { } id => Download(id),
             "/archive/np6-905-cd" => ArchiveList(q),
+            "/archive/np6-332-cd" when q["download"] is { } id => McpcDownload(id),
+            "/archive/np6-332-cd" => McpcArchiveList(q),
             _ => Json(404, new { statusCode = 404, message = "Resource not found" }),
         };
     }
@@ -193,6 +196,10 @@ public sealed class ErcotApiEmulator : IAsyncDisposable
     private static readonly (string Name, string Type)[] RtdFields =
         [("RTDTimestamp", "TIMESTAMP"), ("repeatHourFlag", "BOOLEAN"), ("intervalId", "INTEGER"), ("intervalEnding", "TIMESTAMP"),
          ("intervalRepeatHourFlag", "BOOLEAN"), ("settlementPoint", "VARCHAR"), ("settlementPointType", "VARCHAR"), ("LMP", "DOUBLE")];
+    /// <summary>The post-RTC+B field list: DSTFlag renamed RepeatedHourFlag (same values).</summary>
+    private static (string Name, string Type)[] RtcB((string Name, string Type)[] fields) =>
+        fields.Select(f => f.Name == "DSTFlag" ? ("RepeatedHourFlag", f.Type) : f).ToArray();
+
     private static readonly (string Name, string Type)[] DamFields =
         [("deliveryDate", "DATE"), ("hourEnding", "VARCHAR"), ("settlementPoint", "VARCHAR"), ("settlementPointPrice", "DOUBLE"), ("DSTFlag", "BOOLEAN")];
 

@@ -20,4 +20,16 @@ public sealed record ErcotEmulatorOptions
     public int RequestsPerMinute { get; init; } = 30;
 
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Serve NP6-905-CD and NP4-190-CD replies in their post-RTC+B layout (the repeated-hour flag named RepeatedHourFlag
+    /// instead of DSTFlag, as from operating day 2025-12-05), so clients can be tested on both versions.
+    /// </summary>
+    public bool RtcBLayout { get; init; }
+
+    /// <summary>
+    /// Ancillary-service clearing prices per SCED run (NP6-332-CD CSV: SCEDTimestamp, RepeatedHourFlag, ASType, MCPC),
+    /// served from the archive endpoint one document per SCED run as it is "published"; null serves none.
+    /// </summary>
+    public string? McpcFile { get; init; }
 }

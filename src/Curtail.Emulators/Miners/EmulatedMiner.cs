@@ -137,6 +137,12 @@ public sealed class EmulatedMiner
 
     /// <summary>Counts of commands that changed state, for tests that check idempotence and one write per miner.</summary>
     public int WriteCount => _writeCount;
+
+    /// <summary>Status reads served (the firmware's summary), so tests can tell when a controller read the fleet.</summary>
+    public int StatusReadCount => _statusReadCount;
+    private int _statusReadCount;
+
+    public void CountStatusRead() => Interlocked.Increment(ref _statusReadCount);
     private int _writeCount;
 
     /// <summary>Raised when a protocol layer must forget its sessions/tokens (fault injection "session loss").</summary>

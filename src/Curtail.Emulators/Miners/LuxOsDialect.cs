@@ -77,12 +77,12 @@ public sealed class LuxOsDialect : ICgminerDialect
                 {
                     ["API"] = "3.7", ["LUXminer"] = _miner.Firmware, ["Miner"] = _miner.Firmware, ["Type"] = _miner.Model.Name,
                 }),
-                "summary" => Cgminer.Reply(When, 11, "Summary", "SUMMARY", new JsonObject
+                "summary" => CountedRead(Cgminer.Reply(When, 11, "Summary", "SUMMARY", new JsonObject
                 {
                     ["Elapsed"] = _miner.UptimeSeconds,
                     ["GHS 5s"] = Math.Round(_miner.HashrateThs * 1000, 2),
                     ["GHS av"] = Math.Round(_miner.HashrateThs * 1000, 2),
-                }),
+                })),
                 "power" => Cgminer.Reply(When, 339, "Power", "POWER", new JsonObject
                 {
                     ["Watts"] = Math.Round(_miner.PowerW), ["PSU"] = false,
@@ -110,6 +110,12 @@ public sealed class LuxOsDialect : ICgminerDialect
                 _ => Status("E", 14, $"Invalid command '{command}'"),
             };
         }
+    }
+
+    private string CountedRead(string reply)
+    {
+        _miner.CountStatusRead();
+        return reply;
     }
 
     private void ExpireSession()

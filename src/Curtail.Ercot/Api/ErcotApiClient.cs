@@ -18,7 +18,7 @@ public readonly record struct ApiPrice(string SettlementPoint, DateTimeOffset St
 /// 5xx (honouring Retry-After), and the archive endpoint for real-time prices older than the row store keeps.
 /// A 200 with no rows is returned as no rows: the caller (the price store) treats the range as a gap.
 /// </summary>
-public sealed class ErcotApiClient
+public sealed partial class ErcotApiClient
 {
     private readonly HttpClient _http;
     private readonly ErcotApiCredentials _credentials;
@@ -157,24 +157,25 @@ public sealed class ErcotApiClient
                 if (string.Equals(fields[i], name, StringComparison.OrdinalIgnoreCase)) return row[i];
             throw new InvalidInputException(report.Path, null, $"reply has no field '{name}' (fields: {string.Join(", ", fields)})");
         }
+        var flag = ErcotApiLayouts.Identify(report, fields).Flag;
         static bool Flag(JsonElement e) => e.ValueKind == JsonValueKind.True || (e.ValueKind == JsonValueKind.String && e.GetString() is "Y" or "true" or "True");
         try
         {
             if (report == ErcotReport.RealTimeSpp)
             {
                 var date = DateOnly.Parse(F("deliveryDate").GetString()!, CultureInfo.InvariantCulture);
-                var start = CentralPrevailingTime.IntervalStartUtc(date, F("deliveryHour").GetInt32(), F("deliveryInterval").GetInt32(), 4, Flag(F("DSTFlag")));
+                var start = CentralPrevailingTime.IntervalStartUtc(date, F("deliveryHour").GetInt32(), F("deliveryInterval").GetInt32(), 4, Flag(F(flag)));
                 return new ApiPrice(F("settlementPoint").GetString()!, start, start.AddMinutes(15), F("settlementPointPrice").GetDouble());
             }
             if (report == ErcotReport.DayAheadSpp)
             {
                 var date = DateOnly.Parse(F("deliveryDate").GetString()!, CultureInfo.InvariantCulture);
                 var he = int.Parse(F("hourEnding").GetString()!.Split(':')[0], CultureInfo.InvariantCulture);
-                var start = CentralPrevailingTime.IntervalStartUtc(date, he, 1, 1, Flag(F("DSTFlag")));
+                var start = CentralPrevailingTime.IntervalStartUtc(date, he, 1, 1, Flag(F(flag)));
                 return new ApiPrice(F("settlementPoint").GetString()!, start, start.AddHours(1), F("settlementPointPrice").GetDouble());
             }
             var local = DateTime.Parse(F("SCEDTimestamp").GetString()!, CultureInfo.InvariantCulture);
-            var t = CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, Flag(F("repeatHourFlag")), local.Second);
+            var t = CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(local), local.Hour, local.Minute, Flag(F(flag)), local.Second);
             return new ApiPrice(F("settlementPoint").GetString()!, t, t + ScedLmpReader.LastRunHolds, F("LMP").GetDouble());
         }
         catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException)

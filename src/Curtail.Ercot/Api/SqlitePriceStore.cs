@@ -14,7 +14,7 @@ public sealed record FeedStatus(string Report, string SettlementPoint, DateTimeO
 /// (a revised value replaces the old one). It finds the gaps a restart or an outage left, for backfill, and says
 /// when a feed has gone stale.
 /// </summary>
-public sealed class SqlitePriceStore : IDisposable
+public sealed partial class SqlitePriceStore : IDisposable
 {
     private readonly SqliteConnection _db;
     // One connection, which SQLite does not let two threads use at once: the controller's SPP and SCED polls share it.
@@ -36,6 +36,9 @@ public sealed class SqlitePriceStore : IDisposable
             CREATE TABLE IF NOT EXISTS fetches (
                 report TEXT NOT NULL, point TEXT NOT NULL, last_fetch_utc INTEGER NOT NULL,
                 PRIMARY KEY (report, point)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS mcpc_sced (
+                sced_utc INTEGER NOT NULL, as_type TEXT NOT NULL, mcpc REAL NOT NULL, fetched_utc INTEGER NOT NULL,
+                PRIMARY KEY (sced_utc, as_type)) WITHOUT ROWID;
             """);
     }
 

@@ -16,7 +16,7 @@ internal static class PointPricesReading
         {
             var read = PointPriceFileReader.Read(input.Path, accepts, options, out var layout);
             if (read is null && input.NamedByUser)
-                throw new InvalidInputException(input.Path, 1, $"header is not a {layoutName} layout (found {layout})");
+                throw new InvalidInputException(input.Path, 1, ErcotFileLayouts.Refusal(input.Path, layoutName, accepts));
             return read;
         });
         var used = inputs.Zip(reads).Where(x => x.Second is not null).Select(x => (File: x.First.Path, Reader: x.Second!)).ToList();

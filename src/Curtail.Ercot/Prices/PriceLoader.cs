@@ -41,8 +41,7 @@ public static class PriceLoader
             var rows = RealTimeFileReader.Read(input.Path, settlementPoint, fromTicks, toTicks, options,
                 layout => input.NamedByUser || MayHold(layout, settlementPoint), out var layout);
             if (rows is null && input.NamedByUser)
-                throw new InvalidInputException(input.Path, 1,
-                    $"header is not a real-time 15-minute price layout (found {layout}); expected tidy rtm_spp, NP6-905-CD or NP6-785-ER columns");
+                throw new InvalidInputException(input.Path, 1, ErcotFileLayouts.Refusal(input.Path, "real-time 15-minute price", ErcotFileLayouts.IsRealTime));
             return rows;
         });
 

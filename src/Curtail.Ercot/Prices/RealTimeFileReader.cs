@@ -64,7 +64,7 @@ internal sealed class RealTimeFileReader
         layout = ErcotFileLayouts.Detect(header);
         if (!layout.IsRealTime() || !wanted(layout)) return null;
         var fileReader = new RealTimeFileReader(path, point, fromTicks, toTicks, options);
-        if (layout is ErcotFileLayout.Np6905Cd or ErcotFileLayout.Np6785Er) fileReader.ReadErcotLayout(reader, header);
+        if (layout is ErcotFileLayout.Np6905Cd or ErcotFileLayout.Np6785Er or ErcotFileLayout.Np6905CdRtcB) fileReader.ReadErcotLayout(reader, header);
         else fileReader.ReadTidyLayout(reader, header, layout);
         return new RealTimeFileRows(layout, fileReader._rows, fileReader._log);
     }

@@ -9,16 +9,18 @@ namespace Curtail.Miners.Drivers;
 /// id first → logoff, as Luxor's own tooling does (luxos-tooling syncops.rexec); the logoff waits
 /// <see cref="DriverOptions.LuxOsSessionLinger"/> so that writes close together share one session. A 402 "Another
 /// session is active" is <see cref="MinerFailureKind.Busy"/> (transient). Power targets select the nearest profile by
-/// "NNNNW", with ATM switched off around the change (it blocks profile changes).
+/// "NNNNW", with ATM switched off around the change (it blocks profile changes). Disposing logs off a lingering session.
 /// </summary>
-public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
+public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsyncDisposable
 {
     private readonly CgminerClient _api;
     private IReadOnlyList<(string Name, double Watts)>? _profiles;
     private (string Model, string Firmware)? _identity;
-    private readonly Lock _sessionLock = new();
+    /// <summary>LuxOS expires an idle session after 60 s: an unanswered logon of ours can block no longer.</summary>
+    private static readonly TimeSpan OrphanWindow = TimeSpan.FromSeconds(60);
+    private readonly SemaphoreSlim _sessionGate = new(1, 1);
     private string? _session;
-    private bool _writing;
+    private DateTimeOffset? _unansweredLogonAt;
     private ITimer? _logoffTimer;
 
     public LuxOsMiner(string id, MinerEndpoint endpoint, ModelSpec model, TimeProvider time, DriverOptions? options = null)
@@ -132,70 +134,72 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
     }
 
     /// <summary>
-    /// Runs a write in our session: the lingering one if there is one, else a new logon. A refusal naming the
-    /// session (expired, miner rebooted) of a reused session logs on again once.
+    /// Runs a write in our session: the lingering one if there is one, else a new logon. Writes to this miner take
+    /// turns (two at once would both log on, and the second would trip the firmware's one-session lock), and a logon
+    /// never overlaps our own logoff. A refusal naming the session (expired, miner rebooted) of a reused session logs
+    /// on again once.
     /// </summary>
     private async Task WithSessionAsync(Func<string, CancellationToken, Task<JsonObject>> write, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
+        await _sessionGate.WaitAsync(ct).ConfigureAwait(false);
+        var handedOver = false;
+        try
         {
-            string? lingering;
-            lock (_sessionLock)
+            for (var attempt = 0; ; attempt++)
             {
-                lingering = _session;
-                _writing = true;
+                var reused = _session is not null;
+                _session ??= await LogonAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await write(_session, ct).ConfigureAwait(false);
+                    return;
+                }
+                catch (MinerException ex) when (reused && attempt == 0 && ex.Kind == MinerFailureKind.Rejected
+                                                && ex.Reason.Contains("session", StringComparison.OrdinalIgnoreCase))
+                {
+                    _session = null; // the firmware dropped it: never send that id again
+                }
             }
-            var sid = lingering;
-            try
-            {
-                sid ??= await LogonAsync(ct).ConfigureAwait(false);
-                lock (_sessionLock) _session = sid;
-                await write(sid, ct).ConfigureAwait(false);
-                return;
-            }
-            catch (MinerException ex) when (lingering is not null && attempt == 0 && ex.Kind == MinerFailureKind.Rejected
-                                            && ex.Reason.Contains("session", StringComparison.OrdinalIgnoreCase))
-            {
-                lock (_sessionLock) _session = null;
-            }
-            finally
-            {
-                lock (_sessionLock) _writing = false;
-                ReleaseLater();
-            }
+        }
+        finally
+        {
+            handedOver = ReleaseLater();
+            if (!handedOver) _sessionGate.Release();
         }
     }
 
-    private void ReleaseLater()
+    /// <summary>
+    /// Called holding the gate after a write: arms the linger timer, or with no linger starts the logoff, which then
+    /// owns the gate until it is done (returns true).
+    /// </summary>
+    private bool ReleaseLater()
     {
         var linger = Options.LuxOsSessionLinger;
-        if (linger == Timeout.InfiniteTimeSpan) return;
+        if (_session is null || linger == Timeout.InfiniteTimeSpan) return false;
         if (linger <= TimeSpan.Zero)
         {
-            LogoffIfIdle();
-            return;
+            var sid = _session;
+            _session = null;
+            _ = LogoffAndReleaseAsync(sid);
+            return true;
         }
-        lock (_sessionLock)
-        {
-            if (_session is null) return;
-            _logoffTimer ??= Time.CreateTimer(_ => LogoffIfIdle(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _logoffTimer.Change(linger, Timeout.InfiniteTimeSpan);
-        }
+        _logoffTimer ??= Time.CreateTimer(_ => LogoffIfIdle(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _logoffTimer.Change(linger, Timeout.InfiniteTimeSpan);
+        return false;
     }
 
     private void LogoffIfIdle()
     {
-        string? sid;
-        lock (_sessionLock)
-        {
-            if (_writing) return; // a write took the session again; it re-arms the logoff when it ends
-            sid = _session;
-            _session = null;
-        }
-        if (sid is not null) _ = LogoffAsync(sid);
+        // A write holds the gate: it re-arms the linger when it ends.
+        if (!_sessionGate.Wait(0)) return;
+        var sid = _session;
+        _session = null;
+        if (sid is null) _sessionGate.Release();
+        else _ = LogoffAndReleaseAsync(sid);
     }
 
-    private async Task LogoffAsync(string sid)
+    /// <summary>Logs off holding the gate, so that the next write's logon comes after it.</summary>
+    private async Task LogoffAndReleaseAsync(string sid)
     {
         try
         {
@@ -205,18 +209,56 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable
         {
             // The session expires by itself after 60 s idle.
         }
+        finally
+        {
+            _sessionGate.Release();
+        }
     }
 
+    /// <summary>Logs off a lingering session now (a controller or a benchmark that exits must not leave the miner locked).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _sessionGate.WaitAsync().ConfigureAwait(false);
+        _logoffTimer?.Dispose();
+        _logoffTimer = null;
+        var sid = _session;
+        _session = null;
+        if (sid is null) _sessionGate.Release();
+        else await LogoffAndReleaseAsync(sid).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Logs on. A logon whose reply never came may still have opened a session on the miner, which is then ours but
+    /// unknown to us, and every further logon would be refused with 402 until it expired (60 s idle). So after an
+    /// unanswered logon, a 402 within that expiry adopts the miner's current session (the `session` command) instead.
+    /// </summary>
     private async Task<string> LogonAsync(CancellationToken ct)
     {
-        var logon = await _api.CommandAsync("logon", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
-        var sid = TolerantJson.Text(TolerantJson.First(logon, "SESSION")?["SessionID"]);
-        if (string.IsNullOrEmpty(sid))
+        JsonObject logon;
+        try
         {
-            var (_, code, msg) = CgminerClient.ReadStatus(logon);
-            throw new MinerException(Id, code == 402 ? MinerFailureKind.Busy : MinerFailureKind.Rejected,
-                $"logon refused: code {code} {msg} (LuxOS allows one session per miner)");
+            logon = await _api.CommandAsync("logon", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
         }
-        return sid;
+        catch (MinerException ex) when (ex.Kind is MinerFailureKind.Timeout or MinerFailureKind.Connection)
+        {
+            _unansweredLogonAt = Time.GetUtcNow();
+            throw;
+        }
+        var sid = TolerantJson.Text(TolerantJson.First(logon, "SESSION")?["SessionID"]);
+        if (!string.IsNullOrEmpty(sid))
+        {
+            _unansweredLogonAt = null;
+            return sid;
+        }
+        var (_, code, msg) = CgminerClient.ReadStatus(logon);
+        if (code == 402 && _unansweredLogonAt is { } at && Time.GetUtcNow() - at < OrphanWindow)
+        {
+            var current = await _api.CommandAsync("session", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
+            var orphan = TolerantJson.Text(TolerantJson.First(current, "SESSION")?["SessionID"]);
+            _unansweredLogonAt = null;
+            if (!string.IsNullOrEmpty(orphan)) return orphan;
+        }
+        throw new MinerException(Id, code == 402 ? MinerFailureKind.Busy : MinerFailureKind.Rejected,
+            $"logon refused: code {code} {msg} (LuxOS allows one session per miner)");
     }
 }

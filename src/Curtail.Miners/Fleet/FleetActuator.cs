@@ -25,7 +25,7 @@ public sealed record ActuationReport(
 /// a partial failure is covered by other miners. It keeps each miner's last transition time (for dwell limits)
 /// and, during an event, the set of miners it put to sleep.
 /// </summary>
-public sealed class FleetActuator
+public sealed class FleetActuator : IAsyncDisposable
 {
     private readonly IReadOnlyList<FleetMember> _members;
     private readonly Dictionary<string, FleetMember> _byId;
@@ -90,7 +90,10 @@ public sealed class FleetActuator
         {
             var status = await member.Miner.ReadStatusAsync(ct).ConfigureAwait(false);
             _lastGood[id] = status;
-            return new MinerReading(member, status, null) { LastSeen = status.ReadAt, LastGood = status };
+            // Limits are part of the snapshot (cached by the drivers after the first), not a second round trip
+            // between a decision and its first command.
+            var limits = member.Miner is IPowerTargetable p ? await SafeLimitsAsync(p, ct).ConfigureAwait(false) : null;
+            return new MinerReading(member, status, null) { LastSeen = status.ReadAt, LastGood = status, Limits = limits };
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
         {
@@ -123,8 +126,8 @@ public sealed class FleetActuator
         IReadOnlyList<MinerReading> reads, long start, TimeSpan readElapsed, CancellationToken ct)
     {
         var states = new List<MinerState>(reads.Count);
-        var limitsTasks = reads.Select(r => r.Member.Miner is IPowerTargetable p && r.Status is not null
-            ? SafeLimitsAsync(p, ct) : Task.FromResult<PowerLimits?>(null)).ToList();
+        var limitsTasks = reads.Select(r => r.Limits is not null || r.Member.Miner is not IPowerTargetable || r.Status is null
+            ? Task.FromResult(r.Limits) : SafeLimitsAsync((IPowerTargetable)r.Member.Miner, ct)).ToList();
         var limits = await Task.WhenAll(limitsTasks).ConfigureAwait(false);
         for (var i = 0; i < reads.Count; i++)
         {
@@ -182,6 +185,17 @@ public sealed class FleetActuator
         var expected = states.Sum(s => s.SteadyPowerW);
         return new ActuationReport(targetW, before, expected, rounds, results,
             reads.Where(r => r.Status is null).Select(r => $"{r.Member.Miner.Id}: {r.Error}").ToList(), readElapsed, _time.GetElapsedTime(start));
+    }
+
+    /// <summary>
+    /// Releases what the drivers hold on the miners (a lingering LuxOS session would lock out other tools for up to
+    /// 60 s after the controller stops).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Parallel.ForEachAsync(_members.Select(m => m.Miner).OfType<IAsyncDisposable>(),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _readConcurrency) },
+            (d, _) => d.DisposeAsync()).ConfigureAwait(false);
     }
 
     private static MinerState Apply(MinerState state, MinerAction action, MinerStatus? status) => action.Kind switch

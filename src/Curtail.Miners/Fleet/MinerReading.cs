@@ -13,6 +13,12 @@ public sealed record MinerReading(FleetMember Member, MinerStatus? Status, strin
     /// <summary>The last successful reading, which may be stale: for planning and display of age, not as live data.</summary>
     public MinerStatus? LastGood { get; init; }
 
+    /// <summary>
+    /// The miner's power-target limits, fetched with the read (null if it has none or they could not be had), so that
+    /// a dispatch from this snapshot asks the fleet nothing more before its first command.
+    /// </summary>
+    public PowerLimits? Limits { get; init; }
+
     public bool IsLive => Status is not null;
 
     /// <summary>How long since the miner last answered, or null if it never has.</summary>

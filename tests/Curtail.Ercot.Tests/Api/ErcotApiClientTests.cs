@@ -138,3 +138,22 @@ public class ErcotApiClientTests
         await blocked.WaitAsync(TimeSpan.FromSeconds(5));
     }
 }
+
+/// <summary>The API reply layouts by version: the post-RTC+B flag name is read; an unknown field list is refused before any row.</summary>
+public sealed class ErcotApiLayoutTests
+{
+    [Fact]
+    public void BothVersionsAreIdentifiedAndAnUnknownOneIsRefusedNamingFieldsAndVersions()
+    {
+        Assert.Equal("DSTFlag", ErcotApiLayouts.Identify(ErcotReport.RealTimeSpp,
+            ["deliveryDate", "deliveryHour", "deliveryInterval", "settlementPoint", "settlementPointType", "settlementPointPrice", "DSTFlag"]).Flag);
+        Assert.StartsWith("NP4-190-CD v2 RTC+B", ErcotApiLayouts.Identify(ErcotReport.DayAheadSpp,
+            ["deliveryDate", "hourEnding", "settlementPoint", "settlementPointPrice", "RepeatedHourFlag"]).Name);
+        var e = Assert.Throws<Curtail.Core.InvalidInputException>(() => ErcotApiLayouts.Identify(ErcotReport.RealTimeSpp,
+            ["deliveryDate", "deliveryHour", "deliveryInterval", "settlementPoint", "settlementPointPrice", "intervalRepeatFlag"]));
+        Assert.Contains("/np6-905-cd/spp_node_zone_hub", e.Message);
+        Assert.Contains("fields found: deliveryDate, deliveryHour, deliveryInterval, settlementPoint, settlementPointPrice, intervalRepeatFlag", e.Message);
+        Assert.Contains("NP6-905-CD v1 (DSTFlag)", e.Message);
+        Assert.Contains("NP6-905-CD v2 RTC+B (RepeatedHourFlag)", e.Message);
+    }
+}

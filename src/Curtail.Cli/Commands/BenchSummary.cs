@@ -1,0 +1,41 @@
+namespace Curtail.Cli.Commands;
+
+/// <summary>
+/// What `curtail bench miners --json` prints (snake_case). Times are milliseconds after the decision, which is the end
+/// of the fleet read the dispatch plans from; a command counts as sent when the miner has acknowledged it.
+/// </summary>
+internal sealed record BenchSummary
+{
+    public int Miners { get; init; }
+    public string Families { get; init; } = "";
+    public double NominalMw { get; init; }
+    public double TargetMw { get; init; }
+    public int Concurrency { get; init; }
+    public double ReadMs { get; init; }
+    public int Unreadable { get; init; }
+    public int Commands { get; init; }
+    public double? FirstCommandMsAfterDecision { get; init; }
+    public double? AllSentMsAfterDecision { get; init; }
+    public double? CommandLatencyP50Ms { get; init; }
+    public double? CommandLatencyP99Ms { get; init; }
+    public double? ConfirmLatencyP50Ms { get; init; }
+    public double? ConfirmLatencyP99Ms { get; init; }
+    public double? AllConfirmedMsAfterDecision { get; init; }
+    public int Confirmed { get; init; }
+    public int Unconfirmed { get; init; }
+    public int Failed { get; init; }
+    public int Rounds { get; init; }
+    public bool TargetMet { get; init; }
+    public double ExpectedLoadMw { get; init; }
+    public double HeapRetainedMb { get; init; }
+    public double PeakWorkingSetMb { get; init; }
+    public double WorkingSetMb { get; init; }
+    public int Gen0Collections { get; init; }
+    public int Gen1Collections { get; init; }
+    public int Gen2Collections { get; init; }
+    public double GcPauseMs { get; init; }
+    public int ThreadPoolThreads { get; init; }
+    public bool EmulatorInProcess { get; init; }
+    public string? LoadAverage { get; init; }
+    public IReadOnlyList<string> Errors { get; init; } = [];
+}
