@@ -28,10 +28,17 @@ public sealed record DemoOptions
 
     public static readonly DateTimeOffset DefaultStart = new(2024, 5, 8, 16, 30, 0, TimeSpan.FromHours(-5));
     public double Speed { get; init; } = 120;
-    public int Miners { get; init; } = 40;
-    public string Mix { get; init; } = "luxos:40,antminer:20,whatsminer:20,braiins:20";
+    /// <summary>A real site's scale: 1,000 miners (about 3.2 MW nameplate) of seven firmware families.</summary>
+    public int Miners { get; init; } = DefaultMiners;
+
+    public const int DefaultMiners = 1000;
+    public string Mix { get; init; } = DefaultMix;
+
+    public const string DefaultMix = "luxos:25,antminer:20,whatsminer:15,braiins:10,vnish:10,epic:10,avalon:10";
     public int Port { get; init; } = 8080;
-    public int MinerBasePort { get; init; } = 31000;
+
+    /// <summary>Miner i listens on base+i and base+count+i: 1,000 miners take 27000-28999, below the ephemeral range.</summary>
+    public int MinerBasePort { get; init; } = 27000;
     public string? WorkDirectory { get; init; }
     public double CurtailAboveUsdPerMwh { get; init; } = 1000;
     public double ResumeBelowUsdPerMwh { get; init; } = 300;

@@ -38,6 +38,19 @@ public interface IPowerTargetable : IMiner
     Task SetPowerTargetAsync(double watts, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// Sheds load a hashboard at a time: the miner keeps running with fewer boards, so its fans keep turning and no
+/// restart is needed to bring the boards back (hass-miner #359).
+/// </summary>
+public interface IHashboardSheddable : IMiner
+{
+    /// <summary>How many hashboards the miner has.</summary>
+    Task<int> GetHashboardCountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Enables the first <paramref name="count"/> boards and disables the rest; 1..count, throws before sending otherwise.</summary>
+    Task SetActiveHashboardsAsync(int count, CancellationToken cancellationToken = default);
+}
+
 public readonly record struct PowerLimits(double MinW, double MaxW)
 {
     public bool Contains(double watts) => watts >= MinW - 0.5 && watts <= MaxW + 0.5;

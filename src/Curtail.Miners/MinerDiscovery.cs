@@ -14,7 +14,7 @@ public sealed record DiscoveredMiner(MinerFamily Family, string Firmware, string
 /// </summary>
 public static class MinerDiscovery
 {
-    /// <summary>A real miner: web on 80, cgminer on 4028, Whatsminer v3 on 4433.</summary>
+    /// <summary>A real miner: web on 80, cgminer on 4028 (ePIC's HTTP API too), Whatsminer v3 on 4433.</summary>
     public static Task<DiscoveredMiner?> IdentifyHostAsync(string host, TimeSpan? probeTimeout = null, CancellationToken ct = default) =>
         IdentifyAsync(host, 80, [4028], 4433, probeTimeout ?? TimeSpan.FromSeconds(2), ct);
 
@@ -31,7 +31,12 @@ public static class MinerDiscovery
         var web = ProbeWebAsync(host, webPort, timeout, ct);
         var rpc = rpcPorts.Select(p => ProbeRpcAsync(host, p, timeout, ct)).ToArray();
         var v3 = ProbeV3Async(host, v3Port, timeout, ct);
-        await Task.WhenAll([web, v3, .. rpc]).ConfigureAwait(false);
+        // ePIC serves HTTP on the cgminer port: GET /capabilities (pyasic's factory identifies it so).
+        var epic = ProbeEpicAsync(host, rpcPorts[0], timeout, ct);
+        await Task.WhenAll([web, v3, epic, .. rpc]).ConfigureAwait(false);
+
+        if (epic.Result is { } epicInfo)
+            return new DiscoveredMiner(MinerFamily.Epic, epicInfo.Firmware, epicInfo.Model, new MinerEndpoint(host, rpcPorts[0]), "HTTP :4028 /capabilities (ePIC)");
 
         if (v3.Result is { } v3Info)
             return new DiscoveredMiner(MinerFamily.WhatsminerV3, v3Info.Firmware, v3Info.Model,
@@ -64,6 +69,10 @@ public static class MinerDiscovery
             var model = await ProbeDevDetailsModelAsync(host, rpcHit.Port, timeout, ct).ConfigureAwait(false);
             return new(family, fw, model, new MinerEndpoint(host, rpcHit.Port), "cgminer get_version btminer");
         }
+        // Canaan's cgminer names the product in version: PROD "Avalon Q" (asic-rs capture).
+        if (Contains(Field(rpcText, "PROD") ?? "", "Avalon"))
+            return new(MinerFamily.Avalon, Field(rpcText, "CGVERSION") ?? Field(rpcText, "LVERSION") ?? "Avalon",
+                Field(rpcText, "PROD") ?? Field(rpcText, "MODEL"), new MinerEndpoint(host, rpcHit.Port), "cgminer version PROD Avalon");
         if (rpcHit.Reply is not null)
             return new(MinerFamily.Cgminer, Field(rpcText, "CompileTime") ?? Field(rpcText, "Miner") ?? "cgminer", Field(rpcText, "Type"),
                 new MinerEndpoint(host, rpcHit.Port), "cgminer version");
@@ -114,6 +123,25 @@ public static class MinerDiscovery
             var client = new CgminerClient(host, host, port, timeout);
             var reply = await client.CommandAsync("devdetails", checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
             return TolerantJson.Text(TolerantJson.First(reply, "DEVDETAILS")?["Model"]);
+        }
+        catch (Exception ex) when (IsProbeFailure(ex, ct))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>ePIC: an unauthenticated GET /capabilities with a Model, then /summary's Software for the firmware.</summary>
+    private static async Task<(string Firmware, string? Model)?> ProbeEpicAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            var reply = await MinerHttp.SendAsync(host, HttpMethod.Get, new Uri($"http://{host}:{port}/capabilities"), null, null, timeout, ct).ConfigureAwait(false);
+            if (reply.Status != HttpStatusCode.OK) return null;
+            var capabilities = TolerantJson.ParseObject(reply.Body, "capabilities");
+            if (capabilities["Model"] is null || capabilities["Max HBs"] is null) return null;
+            var summary = await MinerHttp.SendAsync(host, HttpMethod.Get, new Uri($"http://{host}:{port}/summary"), null, null, timeout, ct).ConfigureAwait(false);
+            var software = summary.Status == HttpStatusCode.OK ? TolerantJson.Text(TolerantJson.ParseObject(summary.Body, "summary")["Software"]) : null;
+            return (software ?? "ePIC", TolerantJson.Text(capabilities["Model"]));
         }
         catch (Exception ex) when (IsProbeFailure(ex, ct))
         {

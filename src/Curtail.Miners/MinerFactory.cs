@@ -17,6 +17,8 @@ public static class MinerFactory
         MinerFamily.AntminerStock => new AntminerStockMiner(spec.Id, spec.Endpoint, spec.Model, spec.Credentials, time, options),
         MinerFamily.BraiinsOs => new BraiinsOsMiner(spec.Id, spec.Endpoint, spec.Model, spec.Credentials, time, options),
         MinerFamily.Vnish => new VnishMiner(spec.Id, spec.Endpoint, spec.Model, spec.Credentials, time, options),
+        MinerFamily.Epic => new EpicMiner(spec.Id, spec.Endpoint, spec.Model, spec.Credentials, time, options),
+        MinerFamily.Avalon => new AvalonMiner(spec.Id, spec.Endpoint, spec.Model, time, options),
         _ => new CgminerMiner(spec.Id, spec.Endpoint, spec.Model, time, options),
     };
 }

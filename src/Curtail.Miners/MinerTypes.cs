@@ -10,6 +10,10 @@ public enum MinerFamily
     WhatsminerV3,
     BraiinsOs,
     Vnish,
+    /// <summary>ePIC PowerPlay/UMC firmware: an HTTP JSON API on port 4028 (not cgminer TCP).</summary>
+    Epic,
+    /// <summary>Canaan Avalon: cgminer TCP JSON on 4028, control by <c>ascset</c> (softoff/softon, workmode).</summary>
+    Avalon,
 }
 
 public enum MinerMode
@@ -69,6 +73,15 @@ public sealed record MinerStatus(
     DateTimeOffset ReadAt)
 {
     public bool IsSleeping => Mode == MinerMode.Sleeping;
+
+    /// <summary>Hashboards the miner has (null when the firmware does not say).</summary>
+    public int? Hashboards { get; init; }
+
+    /// <summary>Hashboards enabled now (null when the firmware does not say); fewer than <see cref="Hashboards"/> after a board shed.</summary>
+    public int? ActiveHashboards { get; init; }
+
+    /// <summary>Whether the fans turn (null when the firmware does not report fans): a sleep stops them, a soft shed does not.</summary>
+    public bool? FansRunning { get; init; }
 }
 
 /// <summary>Credentials for a miner's API. Never logged: <see cref="ToString"/> hides the password.</summary>
@@ -82,6 +95,7 @@ public sealed record MinerCredentials(string User, string Password)
         MinerFamily.WhatsminerV2 => new("admin", "admin"),
         MinerFamily.WhatsminerV3 => new("super", "super"),
         MinerFamily.Vnish => new("admin", "admin"),
+        MinerFamily.Epic => new("root", "letmein"),
         _ => new("", ""),
     };
 }

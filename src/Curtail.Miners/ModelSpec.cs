@@ -52,8 +52,14 @@ public static class ModelCatalog
     public static readonly ModelSpec WhatsminerM50S = new("Whatsminer M50S", 126, 3276);
     public static readonly ModelSpec WhatsminerM60S = new("Whatsminer M60S", 186, 3441);
 
+    // Canaan's published nameplates (vendor product pages; not part of Appendix A): A1246 90 TH/s 3,420 W,
+    // A1366 130 TH/s 3,250 W.
+    public static readonly ModelSpec AvalonA1246 = new("Avalon A1246", 90, 3420);
+    public static readonly ModelSpec AvalonA1366 = new("Avalon A1366", 130, 3250);
+
     public static IReadOnlyList<ModelSpec> All { get; } =
     [
+        AvalonA1246, AvalonA1366,
         AntminerS9, AntminerS17, AntminerS19, AntminerS19jPro, AntminerS19Xp, AntminerS21, AntminerS21Pro,
         AntminerS21Xp, WhatsminerM30SPlusPlus, WhatsminerM50S, WhatsminerM60S,
     ];

@@ -36,6 +36,10 @@ public class SiteFileParserTests
         Assert.Equal(2, site.Fleet.Count);
         Assert.Equal(0.6, site.Fleet[0].MinPowerFraction);
         Assert.Equal(1, site.Fleet[1].MinPowerFraction);
+        Assert.Equal(Curtail.Core.Fleet.ShedMode.Sleep, site.Fleet[0].Shed); // no shed key: today's behaviour
+
+        var soft = SiteFileParser.Parse(Valid.Replace("min_power_fraction: 0.6}", "min_power_fraction: 0.6, shed: power_target, shed_floor_w: 1830}"), "site.yaml");
+        Assert.Equal((Curtail.Core.Fleet.ShedMode.PowerTarget, 1830.0, 0.6), (soft.Fleet[0].Shed, soft.Fleet[0].ShedFloorW!.Value, soft.Fleet[0].ShedFloorFraction));
         Assert.Equal(PolicyKind.Threshold, site.Policy.Kind);
         Assert.Equal(70, site.Policy.EffectiveResumeBelow);
         Assert.Equal(2, site.Policy.ConfirmIntervals);
@@ -53,6 +57,9 @@ public class SiteFileParserTests
     [InlineData("hashprice: {usd_per_th_day: 0.07}", "hashprice: {usd_per_th_day: 0.07, file: hp.csv}", "site.yaml:7: economics.hashprice: give exactly one of usd_per_th_day or file")]
     [InlineData("hashrate_th: 100,", "hashrate_th: lots,", "site.yaml:10: fleet[0].hashrate_th: expected a number, got 'lots'")]
     [InlineData("min_power_fraction: 0.6", "min_power_fraction: 1.5", "site.yaml:10: fleet[0].min_power_fraction: must be in (0, 1], got 1.5")]
+    [InlineData("min_power_fraction: 0.6}", "min_power_fraction: 0.6, shed: nap}", "site.yaml:10: fleet[0].shed: must be sleep, power_target or hashboards, got 'nap'")]
+    [InlineData("min_power_fraction: 0.6}", "min_power_fraction: 0.6, shed_floor_w: 2000}", "site.yaml:10: fleet[0].shed_floor_w: applies to shed: power_target only")]
+    [InlineData("min_power_fraction: 0.6}", "min_power_fraction: 0.6, shed: power_target, shed_floor_w: 4000}", "site.yaml:10: fleet[0].shed_floor_w: must be positive and at most power_w (3050), got 4000")]
     [InlineData("wake_minutes: 5", "wake_minutes: -5", "constraints.wake_minutes: must not be negative, got -5")]
     [InlineData("  pool_fee: 0.02", "  pool_fee: 1.2", "site.yaml:8: economics.pool_fee: is a fraction in [0, 1), got 1.2")]
     [InlineData("confirm_intervals: 2", "confirm_intervals: 0", "site.yaml:16: policy.confirm_intervals: must be at least 1, got 0")]

@@ -43,7 +43,7 @@ public class MinerFleetEmulatorTests
     }
 
     [Theory]
-    [InlineData("avalon:10", "unknown family 'avalon'")]
+    [InlineData("bitaxe:10", "unknown family 'bitaxe'")]
     [InlineData("luxos:-1", "non-negative")]
     [InlineData("luxos:0", "no family with a positive weight")]
     public void Bad_mix_is_invalid_input(string mix, string message) =>
@@ -73,8 +73,18 @@ public class MinerFleetEmulatorTests
         Assert.Equal(25, lux.PowerW, 6);
         Assert.Equal(0, lux.HashrateThs);
         Assert.Equal(MinerMode.Sleeping, lux.Mode);
+        Assert.False(lux.FansRunning); // asleep: fans stop
+        Assert.Equal(0, lux.FanRpm);
 
         lux.Wake();
+        // The firmware restarts first (LuxOS 5 s): fans spin up, power stays at the sleep level.
+        Assert.Equal(TimeSpan.FromSeconds(5), lux.RestartRemaining);
+        Assert.True(lux.FansRunning);
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(25, lux.PowerW, 6);
+        Assert.Equal(MinerMode.Ramping, lux.Mode);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(lux.Restarting);
         time.Advance(TimeSpan.FromSeconds(30)); // half of the 1 min wake ramp
         Assert.Equal(MinerMode.Ramping, lux.Mode);
         Assert.Equal(25 + (nominal - 25) / 2, lux.PowerW, 0);
@@ -90,6 +100,7 @@ public class MinerFleetEmulatorTests
         Assert.Equal(MinerMode.Throttled, wm.Mode);
         // hashrate ∝ p^(1/1.45)
         Assert.Equal(wm.Model.NominalThs * Math.Pow(0.7, 1 / 1.45), wm.HashrateThs, 6);
+        Assert.True(wm.FansRunning); // a power target keeps the fans turning
         Assert.Equal(lux.PowerW + wm.PowerW, fleet.TotalPowerW, 6);
         var snapshot = fleet.Snapshot();
         Assert.Equal(fleet.TotalPowerW, snapshot.Sum(s => s.PowerW), 6);

@@ -11,12 +11,12 @@ public class DiscoveryTests
         var families = new[]
         {
             MinerFamily.AntminerStock, MinerFamily.LuxOs, MinerFamily.WhatsminerV2, MinerFamily.WhatsminerV3,
-            MinerFamily.BraiinsOs, MinerFamily.Vnish, MinerFamily.Cgminer,
+            MinerFamily.BraiinsOs, MinerFamily.Vnish, MinerFamily.Cgminer, MinerFamily.Epic, MinerFamily.Avalon,
         };
         await using var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
         {
             Count = families.Length, Mix = families.Select(f => (f, 1.0)).ToList(),
-            BasePort = 25700 + Environment.ProcessId % 20 * 10, Seed = 3,
+            BasePort = 31000 + Environment.ProcessId % 20 * 40, Seed = 3,
         }, time);
         fleet.Start();
 
@@ -40,6 +40,12 @@ public class DiscoveryTests
             var emulated = fleet.Miners.Single(m => m.Family == family);
             Assert.Equal(emulated.Model.Name, found.Single(f => f!.Family == family)!.Model);
         }
+        // ePIC by its HTTP /capabilities on the 4028 port, Avalon by cgminer version PROD.
+        var epic = found.Single(f => f!.Family == MinerFamily.Epic)!;
+        Assert.Equal("PowerPlay-BMS v1.5.13", epic.Firmware);
+        Assert.StartsWith("AntMiner S19", epic.Model);
+        var avalon = found.Single(f => f!.Family == MinerFamily.Avalon)!;
+        Assert.StartsWith("Avalon 1", avalon.Model);
         var v3 = found.Single(f => f!.Family == MinerFamily.WhatsminerV3)!;
         Assert.Equal("20250214.22.REL", v3.Firmware);
     }

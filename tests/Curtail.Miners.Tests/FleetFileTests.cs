@@ -1,3 +1,4 @@
+using Curtail.Core.Fleet;
 using Curtail.Core;
 using Curtail.Miners.Fleet;
 
@@ -17,6 +18,27 @@ public class FleetFileTests
         """;
 
     private static string? Env(string name) => name == "TEST_ANTMINER_PW" ? "s3cret" : null;
+
+    [Fact]
+    public void Reads_shed_modes_with_their_floors_and_the_new_families()
+    {
+        const string yaml = """
+            groups:
+              soft: { shed: power_target, shed_floor_w: 2200 }
+              boards: { shed: hashboards, shed_floor_boards: 2 }
+              plain: { min_power_fraction: 0.1 }
+            miners:
+              - { address: 10.0.0.1, family: epic, model: S19 XP, group: boards }
+              - { address: 10.0.0.2, family: avalon, model: A1366, group: soft }
+            """;
+        var fleet = FleetFile.Parse(yaml, "fleet.yaml");
+        Assert.Equal((ShedMode.PowerTarget, 2200.0), (fleet.Groups["soft"].Shed, fleet.Groups["soft"].ShedFloorW!.Value));
+        Assert.Equal((ShedMode.Hashboards, 2), (fleet.Groups["boards"].Shed, fleet.Groups["boards"].ShedFloorBoards));
+        Assert.Equal(ShedMode.Sleep, fleet.Groups["plain"].Shed); // no shed: today's behaviour
+        Assert.Equal((MinerFamily.Epic, 4028, (int?)null), (fleet.Miners[0].Family, fleet.Miners[0].Endpoint.Port, fleet.Miners[0].Endpoint.AuxPort));
+        Assert.Equal((MinerFamily.Avalon, ModelCatalog.AvalonA1366), (fleet.Miners[1].Family, fleet.Miners[1].Model));
+        Assert.Equal("letmein", fleet.Miners[0].Credentials.Password); // ePIC's public default
+    }
 
     [Fact]
     public void Expands_ranges_resolves_secrets_and_groups()
@@ -45,7 +67,10 @@ public class FleetFileTests
     }
 
     [Theory]
-    [InlineData("miners:\n  - { address: 10.0.0.1, family: avalon, model: S19 }\n", 2, "unknown family 'avalon'")]
+    [InlineData("miners:\n  - { address: 10.0.0.1, family: bitaxe, model: S19 }\n", 2, "unknown family 'bitaxe'")]
+    [InlineData("groups:\n  g: { shed: nap }\nminers: []\n", 2, "shed must be sleep, power_target or hashboards, got 'nap'")]
+    [InlineData("groups:\n  g: { shed: hashboards, shed_floor_w: 2000 }\nminers: []\n", 2, "shed_floor_w applies to shed: power_target only")]
+    [InlineData("groups:\n  g: { shed: hashboards, shed_floor_boards: 1.5 }\nminers: []\n", 2, "shed_floor_boards must be a whole number")]
     [InlineData("miners:\n  - { address: 10.0.0.1, family: luxos, model: S99 }\n", 2, "unknown model 'S99'")]
     [InlineData("credentials:\n  c: { user: root, password: hunter2 }\nminers: []\n", 2, "inline passwords are not allowed")]
     [InlineData("credentials:\n  c: { user: root, password_env: NOPE }\nminers: []\n", 2, "NOPE is not set")]

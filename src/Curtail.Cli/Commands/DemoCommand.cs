@@ -15,13 +15,15 @@ public sealed class DemoCommand : ICliCommand
     {
         var start = new Option<string>("--start") { Description = "Replay start, Central Prevailing Time (default 2024-05-08T16:30, before that evening's HB_WEST spike, with 5-minute SCED LMPs; 2024-08-20T18:30 is another 2024 spike; 2023-08-17T11:00 and 2021-02-15T00:00 (Uri) replay settled prices only).", DefaultValueFactory = _ => "2024-05-08T16:30" };
         var speed = new Option<double>("--speed") { Description = "How many times faster than real time (default 120: an hour every 30 s).", DefaultValueFactory = _ => 120 };
-        var miners = new Option<int>("--miners") { Description = "Number of emulated miners (default 40).", DefaultValueFactory = _ => 40 };
+        var miners = new Option<int>("--miners") { Description = $"Number of emulated miners (default {DemoOptions.DefaultMiners}, a few MW).", DefaultValueFactory = _ => DemoOptions.DefaultMiners };
+        var mix = new Option<string>("--mix") { Description = $"Share of each firmware family (default {DemoOptions.DefaultMix}).", DefaultValueFactory = _ => DemoOptions.DefaultMix };
+        var minerPort = new Option<int>("--miner-base-port") { Description = "Miner i listens on base+i and base+count+i (default 27000).", DefaultValueFactory = _ => 27000 };
         var port = new Option<int>("--port") { Description = "Dashboard port on 127.0.0.1 (default 8080).", DefaultValueFactory = _ => 8080 };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many real minutes (default: run until Ctrl+C)." };
         var curtailAbove = new Option<double>("--curtail-above") { Description = "The site's curtail strike in $/MWh (default 1000).", DefaultValueFactory = _ => 1000 };
         var resumeBelow = new Option<double>("--resume-below") { Description = "The site's resume strike in $/MWh (default 300).", DefaultValueFactory = _ => 300 };
         var command = new Command("demo", "Run an emulated site, the ERCOT emulator and the controller with its dashboard.");
-        foreach (var o in new Option[] { start, speed, miners, port, minutes, curtailAbove, resumeBelow }) command.Options.Add(o);
+        foreach (var o in new Option[] { start, speed, miners, mix, minerPort, port, minutes, curtailAbove, resumeBelow }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>
         {
             var local = DateTime.ParseExact(p.GetValue(start)!, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None);
@@ -33,9 +35,11 @@ public sealed class DemoCommand : ICliCommand
             await using var demo = await DemoSite.StartAsync(new DemoOptions
             {
                 Start = startUtc, Speed = p.GetValue(speed), Miners = p.GetValue(miners), Port = p.GetValue(port),
+                Mix = p.GetValue(mix)!, MinerBasePort = p.GetValue(minerPort),
                 CurtailAboveUsdPerMwh = p.GetValue(curtailAbove), ResumeBelowUsdPerMwh = p.GetValue(resumeBelow),
             }, ct);
-            output.WriteLine($"Curtail demo: {demo.Fleet.Miners.Count} emulated miners, genset on 127.0.0.1:{demo.Genset.Port}, ERCOT emulator at {demo.Ercot.BaseUrl}");
+            var families = string.Join(", ", demo.Fleet.Miners.GroupBy(m => m.Family).Select(g => $"{g.Count()} {g.Key}"));
+            output.WriteLine($"Curtail demo: {demo.Fleet.Miners.Count} emulated miners ({families}; {demo.Fleet.Miners.Sum(m => m.Model.NominalW) / 1e6:0.00} MW), genset on 127.0.0.1:{demo.Genset.Port}, ERCOT emulator at {demo.Ercot.BaseUrl}");
             output.WriteLine($"replaying HB_WEST from {p.GetValue(start)} CPT at {p.GetValue(speed)}x; operator token: {demo.OperatorToken}");
             output.WriteLine($"dashboard: {demo.DashboardUrl}");
             var limit = p.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : Timeout.InfiniteTimeSpan;

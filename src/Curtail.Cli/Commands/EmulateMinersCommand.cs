@@ -18,7 +18,7 @@ public sealed class EmulateMinersCommand : ICliCommand
         var count = new Option<int>("--count") { Description = "Number of miners", DefaultValueFactory = _ => 10 };
         var mix = new Option<string>("--mix")
         {
-            Description = "Share of each family: antminer, luxos, whatsminer (API v2), whatsminer3, braiins, vnish, cgminer",
+            Description = "Share of each family: antminer, luxos, whatsminer (API v2), whatsminer3, braiins, vnish, epic, avalon, cgminer",
             DefaultValueFactory = _ => "antminer:40,luxos:30,whatsminer:20,braiins:10",
         };
         var basePort = new Option<int>("--base-port")
@@ -43,7 +43,7 @@ public sealed class EmulateMinersCommand : ICliCommand
         var writeFleet = new Option<string?>("--write-fleet") { Description = "Write a fleet file (YAML) for these miners" };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
         var quiet = new Option<bool>("--quiet") { Description = "Print a summary instead of one line per miner" };
-        var command = new Command("miners", "Host N emulated miners (Antminer stock, LuxOS, Whatsminer v2/v3, Braiins OS, Vnish) on 127.0.0.1")
+        var command = new Command("miners", "Host N emulated miners (Antminer stock, LuxOS, Whatsminer v2/v3, Braiins OS, Vnish, ePIC, Avalon) on 127.0.0.1")
         {
             count, mix, basePort, seed, speed, faults, fault, controlPort, writeFleet, duration, quiet,
         };

@@ -108,7 +108,7 @@ public static class ControllerApi
             trading = v.Trading,
             @override = v.Override is { } o && o.ActiveAt(now) ? o : null,
             last_decision = v.LastDecision,
-            site_load_kw = v.Miners.Count > 0 ? v.Miners.Sum(m => m.PowerW) / 1000 : v.Genset?.ActivePowerKw,
+            site_load_kw = v.Miners.Count > 0 ? v.Miners.Sum(m => m.PowerW ?? 0) / 1000 : v.Genset?.ActivePowerKw,
             genset = v.Genset,
             genset_link_problem = v.GensetLinkProblem,
             genset_reading_age_seconds = ages.GensetReading?.TotalSeconds,

@@ -32,7 +32,7 @@ public static class DispatchRequest
         if (body.ReleaseAt is { } releaseAt && (releaseAt <= now || releaseAt > now.AddDays(7)))
             throw new InvalidInputException("release_at", null, $"must be within the next 7 days (now {now:u}), got {releaseAt:u}");
         var id = body.Id is null ? $"{program.ToString().ToLowerInvariant()}-{now:yyyyMMddHHmmss}" : ApiLimits.Id(body.Id, "id");
-        var baseline = view.Miners.Count > 0 ? view.Miners.Sum(m => m.PowerW) / 1e6 : (view.Genset?.ActivePowerKw ?? 0) / 1000;
+        var baseline = view.Miners.Count > 0 ? view.Miners.Sum(m => m.PowerW ?? 0) / 1e6 : (view.Genset?.ActivePowerKw ?? 0) / 1000;
         return new DispatchEvent
         {
             Id = id,

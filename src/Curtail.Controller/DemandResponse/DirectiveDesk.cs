@@ -34,7 +34,7 @@ public sealed class DirectiveDesk(ControllerRuntime runtime, ControllerStore sto
             Id = id, Program = DemandResponseProgram.Sb6, Directive = order.Kind, Source = source,
             // Acknowledged on receipt: the controller takes the directive on as it records it.
             ReceivedAt = now, AcknowledgedAt = now, Deadline = now + order.DeadlineAfter, ReleaseAt = order.ReleaseAt,
-            TargetMw = order.LevelMw, BaselineMw = view.Miners.Count > 0 ? view.Miners.Sum(m => m.PowerW) / 1e6 : (view.Genset?.ActivePowerKw ?? 0) / 1000,
+            TargetMw = order.LevelMw, BaselineMw = view.Miners.Count > 0 ? view.Miners.Sum(m => m.PowerW ?? 0) / 1e6 : (view.Genset?.ActivePowerKw ?? 0) / 1000,
             IssuedBy = issuedBy, Notes = note is null ? [] : [note],
         };
         var received = new Dictionary<string, object?>

@@ -66,7 +66,7 @@ public sealed class LoadTraceRecorder(ControllerRuntime runtime, ControllerStore
             Flush();
             return;
         }
-        Record(miners.Sum(m => m.PowerW) / 1000, LoadTraceSource.Miners);
+        Record(miners.Sum(m => m.PowerW ?? 0) / 1000, LoadTraceSource.Miners);
     }
 
     /// <summary>Writes every minute that has ended and every minute of an event that is no longer active.</summary>

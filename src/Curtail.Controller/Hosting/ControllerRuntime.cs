@@ -11,9 +11,10 @@ namespace Curtail.Controller.Hosting;
 
 /// <summary>
 /// What the miners said at the last read, reduced to what status and telemetry need. A miner that failed the read
-/// shows no power or hashrate (nothing stale as live) and <see cref="LastSeen"/>, when it last answered.
+/// shows no power or hashrate (null, never a stale value as live: hass-miner #519) and <see cref="LastSeen"/>, when
+/// it last answered.
 /// </summary>
-public sealed record MinerSnapshot(string Id, string Group, string Family, string Mode, double PowerW, double HashrateTh, string? Error,
+public sealed record MinerSnapshot(string Id, string Group, string Family, string Mode, double? PowerW, double? HashrateTh, string? Error,
     DateTimeOffset? LastSeen = null);
 
 /// <summary>
@@ -132,7 +133,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
 
     public static MinerSnapshot Describe(FleetMember member, MinerStatus? status, string? error) => new(
         member.Miner.Id, member.Group, member.Miner.Family.ToString(), status?.Mode.ToString() ?? "Unreachable",
-        status?.PowerW ?? 0, status?.HashrateThs ?? 0, error);
+        status?.PowerW, status?.HashrateThs, error);
 
     public static MinerSnapshot Describe(MinerReading reading) =>
         Describe(reading.Member, reading.Status, reading.Error) with { LastSeen = reading.LastSeen };

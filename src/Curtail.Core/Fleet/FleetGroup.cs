@@ -11,4 +11,13 @@ public sealed record FleetGroup(string Name, string Model, int Count, double Has
 
     /// <summary>Joules per terahash at nameplate (W per TH/s).</summary>
     public double EfficiencyJPerTh => PowerW / HashrateTh;
+
+    /// <summary>How the group gives up load when the site must come down to a target (<c>shed:</c>); sleep by default.</summary>
+    public ShedMode Shed { get; init; } = ShedMode.Sleep;
+
+    /// <summary>shed: power_target: the lowest power per miner, W (default half the nameplate, the firmwares' usual floor).</summary>
+    public double? ShedFloorW { get; init; }
+
+    /// <summary>The power_target floor as a fraction of nameplate.</summary>
+    public double ShedFloorFraction => Math.Clamp((ShedFloorW ?? PowerW * 0.5) / PowerW, 0.01, 1);
 }

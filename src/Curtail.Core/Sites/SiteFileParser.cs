@@ -22,7 +22,7 @@ public static class SiteFileParser
     private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh"];
     private static readonly string[] EconomicsKeys = ["hashprice", "pool_fee"];
     private static readonly string[] HashpriceKeys = ["usd_per_th_day", "file"];
-    private static readonly string[] GroupKeys = ["group", "model", "count", "hashrate_th", "power_w", "min_power_fraction"];
+    private static readonly string[] GroupKeys = ["group", "model", "count", "hashrate_th", "power_w", "min_power_fraction", "shed", "shed_floor_w"];
     private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin",
         "model", "horizon_intervals", "risk_weight", "expectation"];
     private static readonly string[] ForecastOnlyKeys = ["model", "horizon_intervals", "risk_weight", "expectation"];
@@ -136,7 +136,22 @@ public static class SiteFileParser
             var minFraction = minFractionNode is null ? 1 : r.Number(minFractionNode, $"{path}.min_power_fraction");
             if (minFraction is <= 0 or > 1)
                 throw r.Error(minFractionNode!, $"{path}.min_power_fraction", $"must be in (0, 1], got {minFraction}");
-            groups.Add(new FleetGroup(name, model, count, hashrate, power, minFraction));
+            var shedNode = r.Optional(map, "shed");
+            var shed = ShedMode.Sleep;
+            if (shedNode is not null)
+            {
+                var text = r.String(shedNode, $"{path}.shed");
+                shed = ShedModes.Parse(text) ?? throw r.Error(shedNode, $"{path}.shed", $"must be sleep, power_target or hashboards, got '{text}'");
+            }
+            var floorNode = r.Optional(map, "shed_floor_w");
+            double? floorW = null;
+            if (floorNode is not null)
+            {
+                var v = r.Number(floorNode, $"{path}.shed_floor_w");
+                if (shed != ShedMode.PowerTarget) throw r.Error(floorNode, $"{path}.shed_floor_w", "applies to shed: power_target only");
+                floorW = v > 0 && v <= power ? v : throw r.Error(floorNode, $"{path}.shed_floor_w", $"must be positive and at most power_w ({power}), got {v}");
+            }
+            groups.Add(new FleetGroup(name, model, count, hashrate, power, minFraction) { Shed = shed, ShedFloorW = floorW });
         }
         return groups;
     }

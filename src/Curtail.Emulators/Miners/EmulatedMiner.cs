@@ -18,6 +18,9 @@ public sealed class EmulatedMiner
     private TimeSpan _rampDuration;
     private bool _asleep;
     private double _targetW;
+    private int _activeBoards;
+    private DateTimeOffset _restartUntil = DateTimeOffset.MinValue;
+    private (DateTimeOffset At, bool Off)? _scheduled;
 
     public EmulatedMiner(int index, MinerFamily family, ModelSpec model, string firmware, MinerEndpoint endpoint,
         MinerCredentials credentials, TimeProvider time, EmulatorTiming timing, FaultInjection faults, int seed)
@@ -37,7 +40,53 @@ public sealed class EmulatedMiner
         _rampStart = time.GetUtcNow();
         BootedAt = _rampStart;
         Limits = model.DefaultLimits;
+        _activeBoards = Hashboards;
     }
+
+    /// <summary>Hashboards of every emulated model (the S19/S21/M50/A13 lines all carry three).</summary>
+    public int Hashboards => 3;
+
+    /// <summary>Boards enabled now; fewer after a board shed (ePIC /boardenable).</summary>
+    public int ActiveHashboards
+    {
+        get { lock (_gate) return _activeBoards; }
+    }
+
+    /// <summary>
+    /// Fans turn unless the miner has finished going to sleep: a power target or a board shed keeps them spinning,
+    /// a sleep stops them once the boards are down, and a wake spins them up with the restart.
+    /// </summary>
+    public bool FansRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ApplyDue();
+                return !PoweredOff && !(_asleep && PowerAt(_time.GetUtcNow()) <= Model.SleepW + 1);
+            }
+        }
+    }
+
+    /// <summary>Fan speed: 0 asleep, else rising with the heat to carry (2,000 rpm idle to 6,000 at nameplate).</summary>
+    public int FanRpm => FansRunning ? (int)Math.Round(2000 + 4000 * Math.Min(1, PowerW / Model.NominalW)) : 0;
+
+    /// <summary>Time left of the restart after a wake from sleep (firmware boot, board init) before power rises.</summary>
+    public TimeSpan RestartRemaining
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ApplyDue();
+                var left = _restartUntil - _time.GetUtcNow();
+                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+        }
+    }
+
+    /// <summary>Whether the miner is restarting after a wake (hashing has not begun yet).</summary>
+    public bool Restarting => RestartRemaining > TimeSpan.Zero;
 
     public int Index { get; }
     public MinerFamily Family { get; }
@@ -68,6 +117,7 @@ public sealed class EmulatedMiner
                 {
                     // Power back: the firmware boots and ramps to its target from idle, its sleep state forgotten.
                     _asleep = false;
+                    _activeBoards = Hashboards;
                     _fromW = Model.SleepW;
                     _toW = _targetW;
                     _rampStart = _time.GetUtcNow();
@@ -113,7 +163,14 @@ public sealed class EmulatedMiner
     /// <summary>What the miner really draws now (0 W while powered off): the ground truth of fault tests.</summary>
     public double PowerW
     {
-        get { lock (_gate) return PoweredOff ? 0 : PowerAt(_time.GetUtcNow()); }
+        get
+        {
+            lock (_gate)
+            {
+                ApplyDue();
+                return PoweredOff ? 0 : PowerAt(_time.GetUtcNow());
+            }
+        }
     }
 
     public double HashrateThs
@@ -122,16 +179,27 @@ public sealed class EmulatedMiner
         {
             lock (_gate)
             {
+                ApplyDue();
                 if (PoweredOff) return 0;
                 var p = PowerAt(_time.GetUtcNow());
-                return _asleep && p <= Model.SleepW + 1 ? 0 : Model.HashrateAt(p);
+                if (_asleep && p <= Model.SleepW + 1) return 0;
+                // With boards off, each remaining board runs at the per-board power of the whole target.
+                var share = (double)_activeBoards / Hashboards;
+                return share >= 1 ? Model.HashrateAt(p) : Model.HashrateAt(p / share) * share;
             }
         }
     }
 
     public bool Asleep
     {
-        get { lock (_gate) return _asleep; }
+        get
+        {
+            lock (_gate)
+            {
+                ApplyDue();
+                return _asleep;
+            }
+        }
     }
 
     public double TargetW
@@ -143,7 +211,11 @@ public sealed class EmulatedMiner
     {
         get
         {
-            lock (_gate) return _time.GetUtcNow() < _rampStart + _rampDuration && Math.Abs(_toW - _fromW) > 1;
+            lock (_gate)
+            {
+                ApplyDue();
+                return _time.GetUtcNow() < _rampStart + _rampDuration && Math.Abs(_toW - _fromW) > 1;
+            }
         }
     }
 
@@ -153,10 +225,11 @@ public sealed class EmulatedMiner
         {
             lock (_gate)
             {
+                ApplyDue();
                 var now = _time.GetUtcNow();
                 if (_asleep) return MinerMode.Sleeping;
                 if (now < _rampStart + _rampDuration && _toW > _fromW + 1) return MinerMode.Ramping;
-                return _targetW < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
+                return _targetW < Model.NominalW - 1 || _activeBoards < Hashboards ? MinerMode.Throttled : MinerMode.Running;
             }
         }
     }
@@ -175,12 +248,7 @@ public sealed class EmulatedMiner
     {
         CountWrite();
         if (IgnoreWrites) return;
-        lock (_gate)
-        {
-            if (_asleep) return;
-            _asleep = true;
-            StartRamp(Model.SleepW, Timing.SleepDuration(Family));
-        }
+        lock (_gate) SleepAt(_time.GetUtcNow());
     }
 
     public void Wake()
@@ -195,13 +263,67 @@ public sealed class EmulatedMiner
 
     private void WakeCore()
     {
+        lock (_gate) WakeAt(_time.GetUtcNow());
+    }
+
+    private void WakeAt(DateTimeOffset at)
+    {
+        if (!_asleep) return;
+        _asleep = false;
+        StartRampAt(at, BoardsPower(_targetW), Timing.WakeRamp(Family));
+        // The firmware restarts before hashing: power stays at the sleep level, then ramps.
+        _rampStart += Timing.RestartDelay(Family);
+        _restartUntil = _rampStart;
+    }
+
+    private void SleepAt(DateTimeOffset at)
+    {
+        if (_asleep) return;
+        _asleep = true;
+        StartRampAt(at, Model.SleepW, Timing.SleepDuration(Family));
+    }
+
+    /// <summary>
+    /// A soft off or on the firmware performs at a given time (Avalon <c>ascset softoff/softon,1:&lt;time&gt;</c>);
+    /// a later schedule replaces an earlier one. It counts as one write now.
+    /// </summary>
+    public void Schedule(DateTimeOffset at, bool sleep)
+    {
+        Interlocked.Increment(ref _writeCount);
+        if (IgnoreWrites) return;
         lock (_gate)
         {
-            if (!_asleep) return;
-            _asleep = false;
-            StartRamp(_targetW, Timing.WakeRamp(Family));
+            _scheduled = (at, sleep);
+            ApplyDue();
         }
     }
+
+    /// <summary>Performs a scheduled soft off/on once its time has come (at that time, however late it is noticed).</summary>
+    private void ApplyDue()
+    {
+        if (_scheduled is not { } due || _time.GetUtcNow() < due.At) return;
+        _scheduled = null;
+        if (due.Off) SleepAt(due.At);
+        else WakeAt(due.At);
+    }
+
+    /// <summary>
+    /// Enables the first <paramref name="count"/> boards (1..<see cref="Hashboards"/>): power moves by the boards'
+    /// share within <see cref="EmulatorTiming.BoardSwitchDuration"/>; fans keep turning and nothing restarts.
+    /// </summary>
+    public void SetActiveHashboards(int count)
+    {
+        Interlocked.Increment(ref _writeCount);
+        if (IgnoreWrites) return;
+        lock (_gate)
+        {
+            _activeBoards = Math.Clamp(count, 1, Hashboards);
+            if (_asleep) return;
+            StartRamp(BoardsPower(_targetW), Timing.BoardSwitchDuration);
+        }
+    }
+
+    private double BoardsPower(double targetW) => targetW * _activeBoards / Hashboards;
 
     /// <summary>
     /// Sets the power target. <paramref name="restartsMining"/> models Whatsminer v2, which restarts mining after a
@@ -218,7 +340,7 @@ public sealed class EmulatedMiner
             if (restartsMining) _fromW = Model.SleepW;
             var from = restartsMining ? Model.SleepW : PowerAt(_time.GetUtcNow());
             _fromW = from;
-            _toW = _targetW;
+            _toW = BoardsPower(_targetW);
             _rampStart = _time.GetUtcNow();
             _rampDuration = Timing.RetargetDuration(Family);
         }
@@ -248,12 +370,13 @@ public sealed class EmulatedMiner
 
     public long UptimeSeconds => (long)(_time.GetUtcNow() - BootedAt).TotalSeconds;
 
-    private void StartRamp(double toW, TimeSpan duration)
+    private void StartRamp(double toW, TimeSpan duration) => StartRampAt(_time.GetUtcNow(), toW, duration);
+
+    private void StartRampAt(DateTimeOffset at, double toW, TimeSpan duration)
     {
-        var now = _time.GetUtcNow();
-        _fromW = PowerAt(now);
+        _fromW = PowerAt(at);
         _toW = toW;
-        _rampStart = now;
+        _rampStart = at;
         _rampDuration = duration;
     }
 

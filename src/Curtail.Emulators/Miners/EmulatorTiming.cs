@@ -30,6 +30,23 @@ public sealed record EmulatorTiming
         _ => TimeSpan.FromMinutes(10), // stock Antminer power cycle, Whatsminer "Hash Stable Cost Seconds" ~627 s
     });
 
+    /// <summary>
+    /// Restart after a wake from sleep, before power starts to rise: the mining process (and for a soft-off the
+    /// boards) come back up. UNVERIFIED figures (no public measurement): LuxOS 5 s (vendor: full power in under
+    /// 10 s), Braiins 10 s (docs: hashing ~10 s after resume), Avalon softon and ePIC Autostart 30 s (both restart
+    /// the miner program), others 20 s.
+    /// </summary>
+    public TimeSpan RestartDelay(MinerFamily family) => Scale(family switch
+    {
+        MinerFamily.LuxOs => TimeSpan.FromSeconds(5),
+        MinerFamily.BraiinsOs => TimeSpan.FromSeconds(10),
+        MinerFamily.Avalon or MinerFamily.Epic => TimeSpan.FromSeconds(30),
+        _ => TimeSpan.FromSeconds(20),
+    });
+
+    /// <summary>A board switched off or on changes power within this time (no restart, fans keep turning).</summary>
+    public TimeSpan BoardSwitchDuration => Scale(TimeSpan.FromSeconds(10));
+
     /// <summary>Time to settle on a new power target.</summary>
     public TimeSpan RetargetDuration(MinerFamily family) => Scale(family switch
     {

@@ -15,6 +15,9 @@ public static class FamilyModels
             MinerFamily.BraiinsOs => [ModelCatalog.AntminerS19, ModelCatalog.AntminerS19jPro, ModelCatalog.AntminerS17],
             MinerFamily.Vnish => [ModelCatalog.AntminerS19, ModelCatalog.AntminerS19Xp],
             MinerFamily.LuxOs => [ModelCatalog.AntminerS19jPro, ModelCatalog.AntminerS19, ModelCatalog.AntminerS21],
+            // ePIC's control board replaces the Antminer's (its capabilities report "AntMiner S19 XP", asic-rs capture).
+            MinerFamily.Epic => [ModelCatalog.AntminerS19jPro, ModelCatalog.AntminerS19Xp],
+            MinerFamily.Avalon => [ModelCatalog.AvalonA1246, ModelCatalog.AvalonA1366],
             _ => [ModelCatalog.AntminerS9, ModelCatalog.AntminerS17],
         };
         return choices[random.Next(choices.Length)];
@@ -28,6 +31,8 @@ public static class FamilyModels
         MinerFamily.AntminerStock => "Thu Jul 27 11:46:23 CST 2023",
         MinerFamily.BraiinsOs => "25.07",
         MinerFamily.Vnish => "1.3.0",
+        MinerFamily.Epic => "1.5.13",
+        MinerFamily.Avalon => "21072802_4ec6bb0",
         _ => "4.11.1",
     };
 }

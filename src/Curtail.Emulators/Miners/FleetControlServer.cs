@@ -74,6 +74,10 @@ public sealed class FleetControlServer : IAsyncDisposable
         ["mode"] = m.PoweredOff ? "PoweredOff" : m.Mode.ToString(),
         ["power_w"] = Math.Round(m.PowerW, 1),
         ["hashrate_ths"] = Math.Round(m.HashrateThs, 2),
+        ["fan_rpm"] = m.FanRpm,
+        ["hashboards"] = m.Hashboards,
+        ["active_hashboards"] = m.ActiveHashboards,
+        ["restart_remaining_s"] = Math.Round(m.RestartRemaining.TotalSeconds, 1),
         ["target_w"] = m.TargetW,
         ["fault"] = FaultSwitches.Name(m.Fault),
     };

@@ -40,6 +40,8 @@ public sealed record FleetEmulatorOptions
         ["whatsminer3"] = MinerFamily.WhatsminerV3,
         ["braiins"] = MinerFamily.BraiinsOs,
         ["vnish"] = MinerFamily.Vnish,
+        ["epic"] = MinerFamily.Epic,
+        ["avalon"] = MinerFamily.Avalon,
         ["cgminer"] = MinerFamily.Cgminer,
     };
 

@@ -34,6 +34,12 @@ public static class MinerServers
             case MinerFamily.Vnish:
                 yield return (main, new MiniHttpServer(miner, new VnishEmulator(miner).HandleWebAsync).HandleAsync);
                 break;
+            case MinerFamily.Epic:
+                yield return (main, new MiniHttpServer(miner, new EpicEmulator(miner).HandleWebAsync).HandleAsync);
+                break;
+            case MinerFamily.Avalon:
+                yield return (main, new CgminerApiServer(miner, new AvalonDialect(miner)).HandleAsync);
+                break;
             default:
                 // Plain cgminer: the Antminer read API alone, no control.
                 yield return (main, new CgminerApiServer(miner, new AntminerStockEmulator(miner)).HandleAsync);

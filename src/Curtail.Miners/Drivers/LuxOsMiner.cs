@@ -50,7 +50,8 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
         var profileName = TolerantJson.Text(config["Profile"]) ?? "default";
         var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
         double? target = profiles.FirstOrDefault(p => p.Name == profileName) is { Name: not null } hit ? hit.Watts : null;
-        var sleeping = ths <= 0 && (watts ?? 0) < Model.NominalW * 0.2;
+        // A board that reports ramping is waking (restarting after wakeup at sleep power), not asleep.
+        var sleeping = ths <= 0 && (watts ?? 0) < Model.NominalW * 0.2 && !ramping;
         var mode = sleeping ? MinerMode.Sleeping
             : ramping ? MinerMode.Ramping
             : target is { } t && t < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;

@@ -1,3 +1,5 @@
+using Curtail.Core.Fleet;
+
 namespace Curtail.Miners.Fleet;
 
 public enum PowerPreference
@@ -17,6 +19,15 @@ public sealed record GroupConstraints(
     PowerPreference Prefer = PowerPreference.Sleep)
 {
     public static GroupConstraints Default { get; } = new("default");
+
+    /// <summary>How this group may shed (<c>shed:</c> in the fleet file); sleep when not set, as before.</summary>
+    public ShedMode Shed { get; init; } = ShedMode.Sleep;
+
+    /// <summary>shed: power_target: the lowest target per miner, W (null: the miner's own lower limit).</summary>
+    public double? ShedFloorW { get; init; }
+
+    /// <summary>shed: hashboards: the fewest boards left enabled on a miner.</summary>
+    public int ShedFloorBoards { get; init; } = 1;
 }
 
 /// <summary>What allocation knows about one miner: its last read, its capabilities and when it last changed state.</summary>
@@ -33,6 +44,12 @@ public sealed record MinerState(
     DateTimeOffset? LastTransition = null,
     bool Reachable = true)
 {
+    /// <summary>Hashboards the miner has, when it can shed boards (<see cref="IHashboardSheddable"/>); null otherwise.</summary>
+    public int? Hashboards { get; init; }
+
+    /// <summary>Boards enabled now (null: all of <see cref="Hashboards"/>).</summary>
+    public int? ActiveHashboards { get; init; }
+
     public double JoulesPerTh => Model.JoulesPerTh;
 
     /// <summary>The power this miner settles at without further commands: a ramping miner counts at its target.</summary>
@@ -52,13 +69,21 @@ public enum MinerActionKind
     Sleep,
     Wake,
     SetTarget,
+    /// <summary>Enable only <see cref="MinerAction.Boards"/> hashboards (fans keep turning, no restart).</summary>
+    SetHashboards,
 }
 
 public sealed record MinerAction(string MinerId, MinerActionKind Kind, double? TargetW, double ExpectedPowerW, string Reason)
 {
-    public override string ToString() => Kind == MinerActionKind.SetTarget
-        ? $"{MinerId}: {Kind} {TargetW:0} W ({Reason})"
-        : $"{MinerId}: {Kind} ({Reason})";
+    /// <summary>For <see cref="MinerActionKind.SetHashboards"/>: how many boards stay enabled.</summary>
+    public int? Boards { get; init; }
+
+    public override string ToString() => Kind switch
+    {
+        MinerActionKind.SetTarget => $"{MinerId}: {Kind} {TargetW:0} W ({Reason})",
+        MinerActionKind.SetHashboards => $"{MinerId}: {Kind} {Boards} ({Reason})",
+        _ => $"{MinerId}: {Kind} ({Reason})",
+    };
 }
 
 public sealed record AllocationRequest(

@@ -136,7 +136,11 @@ public sealed class FleetActuator : IAsyncDisposable
             // An unreadable miner cannot be commanded and counts at its worst case for a shed (see PlanningPowerW).
             states.Add(new MinerState(miner.Id, member.Group, miner.Family, status?.Mode ?? MinerMode.Unknown,
                 reads[i].PlanningPowerW, status?.PowerTargetW, miner.Model, miner is ISleepable, limits[i],
-                _lastTransition.TryGetValue(miner.Id, out var t) ? t : null, status is not null));
+                _lastTransition.TryGetValue(miner.Id, out var t) ? t : null, status is not null)
+            {
+                Hashboards = miner is IHashboardSheddable ? status?.Hashboards : null,
+                ActiveHashboards = miner is IHashboardSheddable ? status?.ActiveHashboards : null,
+            });
         }
         var before = states.Sum(s => s.PowerW);
         var excluded = new HashSet<string>(StringComparer.Ordinal);
@@ -200,6 +204,7 @@ public sealed class FleetActuator : IAsyncDisposable
         MinerActionKind.Sleep => state with { Mode = MinerMode.Sleeping, PowerW = Math.Min(status?.PowerW ?? state.Model.SleepW, state.Model.SleepW) },
         MinerActionKind.Wake => state with { Mode = MinerMode.Ramping, PowerW = status?.PowerW ?? state.PowerW },
         MinerActionKind.SetTarget => state with { Mode = MinerMode.Ramping, PowerTargetW = action.TargetW, PowerW = status?.PowerW ?? state.PowerW },
+        MinerActionKind.SetHashboards => state with { ActiveHashboards = action.Boards, PowerW = status?.PowerW ?? action.ExpectedPowerW },
         _ => state,
     };
 

@@ -128,12 +128,14 @@ public sealed class FleetDispatcher
         MinerActionKind.Sleep => miner is ISleepable s ? s.SleepAsync(ct) : throw Unsupported(miner, "sleep"),
         MinerActionKind.Wake => miner is ISleepable w ? w.WakeAsync(ct) : throw Unsupported(miner, "wake"),
         MinerActionKind.SetTarget => miner is IPowerTargetable p ? p.SetPowerTargetAsync(action.TargetW!.Value, ct) : throw Unsupported(miner, "power targets"),
+        MinerActionKind.SetHashboards => miner is IHashboardSheddable h ? h.SetActiveHashboardsAsync(action.Boards!.Value, ct) : throw Unsupported(miner, "hashboard shedding"),
         _ => Task.CompletedTask,
     };
 
     private static string Verb(MinerAction action) => action.Kind switch
     {
         MinerActionKind.SetTarget => $"set power target {action.TargetW:0} W",
+        MinerActionKind.SetHashboards => $"set {action.Boards} active hashboards",
         _ => action.Kind.ToString().ToLowerInvariant(),
     };
 
@@ -193,6 +195,8 @@ public sealed class FleetDispatcher
         MinerActionKind.SetTarget => status.PowerTargetW is { } t && t <= action.TargetW!.Value + 1 && t >= action.TargetW.Value - model.NominalW * 0.08
                                      && (status.PowerSource == PowerSource.Estimated || status.Mode == MinerMode.Sleeping
                                          || status.PowerW <= action.TargetW.Value + Math.Max(50, model.NominalW * 0.03)),
+        // Boards off must show in the board count the firmware reports; power follows within the board's share.
+        MinerActionKind.SetHashboards => status.ActiveHashboards == action.Boards && status.Mode != MinerMode.Sleeping,
         _ => true,
     };
 

@@ -1,3 +1,4 @@
+using Curtail.Core.Fleet;
 using System.Globalization;
 using System.Net;
 using Curtail.Core;
@@ -148,8 +149,19 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
                 "throttle" => PowerPreference.Throttle,
                 var other => throw Error(map, $"group '{name}': prefer must be sleep or throttle, got '{other}'"),
             };
+            var shedText = Text(map, "shed");
+            var shed = shedText is null ? ShedMode.Sleep : ShedModes.Parse(shedText)
+                ?? throw Error(map, $"group '{name}': shed must be sleep, power_target or hashboards, got '{shedText}'");
+            var floorW = NumberIn(map, "shed_floor_w", 0, 100_000, $"group '{name}'");
+            var floorBoards = NumberIn(map, "shed_floor_boards", 1, 16, $"group '{name}'");
+            if (floorBoards is { } fb && fb != Math.Floor(fb)) throw Error(map, $"group '{name}': shed_floor_boards must be a whole number, got {fb}");
+            if (floorW is not null && shed != ShedMode.PowerTarget) throw Error(map, $"group '{name}': shed_floor_w applies to shed: power_target only");
+            if (floorBoards is not null && shed != ShedMode.Hashboards) throw Error(map, $"group '{name}': shed_floor_boards applies to shed: hashboards only");
             return new GroupConstraints(name, fraction, TimeSpan.FromMinutes(NumberIn(map, "min_on_minutes", 0, 1440, $"group '{name}'") ?? 0),
-                TimeSpan.FromMinutes(NumberIn(map, "min_off_minutes", 0, 1440, $"group '{name}'") ?? 0), prefer);
+                TimeSpan.FromMinutes(NumberIn(map, "min_off_minutes", 0, 1440, $"group '{name}'") ?? 0), prefer)
+            {
+                Shed = shed, ShedFloorW = floorW, ShedFloorBoards = floorBoards is { } b ? (int)b : 1,
+            };
         }
 
         public IEnumerable<MinerSpec> Entry(YamlNode node, IReadOnlyDictionary<string, MinerCredentials> credentials,
@@ -158,7 +170,7 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
             if (node is not YamlMappingNode map) throw Error(node, "each miner entry must be a mapping");
             var familyText = Text(map, "family") ?? throw Error(map, "miner entry lacks 'family'");
             var family = ParseFamily(familyText) ?? throw Error(map,
-                $"unknown family '{familyText}' (antminer, luxos, whatsminer, whatsminer3, braiins, vnish, cgminer)");
+                $"unknown family '{familyText}' (antminer, luxos, whatsminer, whatsminer3, braiins, vnish, epic, avalon, cgminer)");
             var modelText = Text(map, "model") ?? throw Error(map, "miner entry lacks 'model'");
             var model = ModelCatalog.Find(modelText) ?? throw Error(map,
                 $"unknown model '{modelText}' (known: {string.Join(", ", ModelCatalog.All.Select(m => m.Name))})");
@@ -197,6 +209,8 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
         "whatsminer3" or "whatsminer-v3" => MinerFamily.WhatsminerV3,
         "braiins" or "braiins-os" or "bos" => MinerFamily.BraiinsOs,
         "vnish" => MinerFamily.Vnish,
+        "epic" or "epic-umc" or "powerplay" => MinerFamily.Epic,
+        "avalon" or "canaan" => MinerFamily.Avalon,
         "cgminer" => MinerFamily.Cgminer,
         _ => null,
     };
@@ -237,6 +251,8 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
         MinerFamily.WhatsminerV3 => "whatsminer3",
         MinerFamily.BraiinsOs => "braiins",
         MinerFamily.Vnish => "vnish",
+        MinerFamily.Epic => "epic",
+        MinerFamily.Avalon => "avalon",
         _ => "cgminer",
     };
 }

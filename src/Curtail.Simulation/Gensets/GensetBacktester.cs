@@ -1,3 +1,5 @@
+using Curtail.Core.Economics;
+using Curtail.Core.Fleet;
 using Curtail.Core.LoadFollowing;
 using Curtail.Core.Policies;
 using Curtail.Simulation.Backtest;
@@ -28,6 +30,12 @@ public sealed record GensetBacktestOptions
     public bool ExportSurplus { get; init; } = true;
     /// <summary>Nominal frequency of the synthetic readings (the floor check sees a sag while overloaded).</summary>
     public double NominalHz { get; init; } = 60;
+
+    /// <summary>
+    /// The site's groups, for the hashing a derate costs: when a group sets <c>shed: power_target</c> the cut is priced
+    /// by <see cref="ShedRule"/> (the live allocator's rule), else hashing lost is proportional to the energy not served.
+    /// </summary>
+    public IReadOnlyList<FleetGroup>? Fleet { get; init; }
 }
 
 /// <summary>One strategy over the backtest window: what the price policy asked for, what the genset allowed, what it cost.</summary>
@@ -68,6 +76,7 @@ public static class GensetBacktester
     {
         var records = new List<IntervalRecord>(inputs.IntervalCount);
         var totals = Backtester.Run(inputs, policy, records);
+        options = options.Fleet is null ? options with { Fleet = inputs.Site.Fleet } : options;
         return new GensetBacktestResult(totals, Serve(records, options, follow: true), Serve(records, options, follow: false));
     }
 
@@ -75,6 +84,8 @@ public static class GensetBacktester
     public static GensetStrategyTotals Serve(IReadOnlyList<IntervalRecord> intervals, GensetBacktestOptions o, bool follow)
     {
         var follower = follow ? new LoadFollower(o.Settings) : null;
+        var softShed = o.Fleet is { } fleet && fleet.Any(g => g.Shed == ShedMode.PowerTarget) ? fleet : null;
+        var running = new double[softShed?.Count ?? 0];
         var origin = intervals.Count > 0 ? new DateTimeOffset(intervals[0].StartTicks, TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
         double requestedKwh = 0, servedKwh = 0, lostKwh = 0, lostUsd = 0, gensetKwh = 0, importKwh = 0, importUsd = 0, exportKwh = 0, exportUsd = 0, darkHours = 0;
         var trips = 0;
@@ -85,6 +96,19 @@ public static class GensetBacktester
         {
             var requestedKw = interval.SitePowerMw * 1000;
             var revenuePerKwh = interval.EnergyMwh > 0 ? interval.HashRevenueUsd / (interval.EnergyMwh * 1000) : 0;
+            // With soft shedding: the interval's revenue per hour of nameplate hashrate, to price a cut group by group.
+            var revenuePerThHour = 0.0;
+            if (softShed is not null && interval.Groups.Length == softShed.Count)
+            {
+                var hashing = 0.0;
+                for (var g = 0; g < softShed.Count; g++)
+                {
+                    running[g] = interval.Groups[g].IsRunning ? interval.Groups[g].PowerFraction : 0;
+                    hashing += softShed[g].FullHashrateTh * PowerHashrateModel.HashrateFraction(running[g]);
+                }
+                var intervalHours = (interval.EndTicks - interval.StartTicks) / (double)TimeSpan.TicksPerHour;
+                revenuePerThHour = hashing > 0 && intervalHours > 0 ? interval.HashRevenueUsd / (hashing * intervalHours) : 0;
+            }
             for (var t = interval.StartTicks; t < interval.EndTicks; t += o.Step.Ticks)
             {
                 var now = new DateTimeOffset(t, TimeSpan.Zero);
@@ -139,7 +163,12 @@ public static class GensetBacktester
                 importUsd += imported * hours / 1000 * interval.Price;
                 var lost = Math.Max(0, requestedKw - served) * hours;
                 lostKwh += lost;
-                lostUsd += lost * revenuePerKwh;
+                if (softShed is not null && revenuePerThHour > 0 && lost > 0)
+                {
+                    var fractions = ShedRule.HashLost(softShed, running, Math.Max(0, requestedKw - served) * 1000);
+                    for (var g = 0; g < fractions.Length; g++) lostUsd += softShed[g].FullHashrateTh * fractions[g] * revenuePerThHour * hours;
+                }
+                else lostUsd += lost * revenuePerKwh;
             }
         }
         return new GensetStrategyTotals(follow ? "load-following" : "unguarded", requestedKwh / 1000, servedKwh / 1000, lostKwh / 1000, lostUsd,
