@@ -34,7 +34,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         {
             decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
             groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
-            genset = decision.Genset?.ToString(),
+            genset = decision.Genset?.ToString(), min_load = decision.MinLoad, energy_sources = site.Sources.HasGensets ? site.Sources.Describe() : null,
         }, Json),
         "[]");
 
@@ -50,7 +50,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
 
     public static object Summary(CycleRecord record, CycleDecision decision, double measuredKw, ActuationReport? report) => new
     {
-        record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
+        record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn, min_load = decision.MinLoad,
         expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false },
     };
 
