@@ -29,6 +29,8 @@ public enum GensetAlarms
     DerateActive = 1 << 7,
     EcuCommsFault = 1 << 8,
     EmergencyStop = 1 << 9,
+    /// <summary>Running below the minimum load (wet stacking) for longer than the controller allows.</summary>
+    UnderLoad = 1 << 10,
 }
 
 /// <summary>What is wrong with a reading. A flagged value is reported, never silently used.</summary>
