@@ -27,7 +27,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
             inputs.Now, settled_prices_tail = inputs.SettledPrices.TakeLast(8), inputs.LastSettledIntervalStart, sced_runs = inputs.ScedRuns, inputs.HashpriceUsdPerThDay,
             groups = inputs.Groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
             inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, inputs.FourCpReason,
-            four_cp_probability = watchHour?.Probability, genset = inputs.Genset, inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale,
+            four_cp_probability = watchHour?.Probability, genset = inputs.DeviceNow is { } deviceNow ? inputs.Genset?.OnServiceClock(deviceNow, inputs.Now) : inputs.Genset, inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale,
             inputs.HoldReason, ages = Ages(inputs.Ages),
         }, Json),
         JsonSerializer.Serialize(new

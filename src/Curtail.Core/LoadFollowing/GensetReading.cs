@@ -84,6 +84,14 @@ public sealed record GensetReading
     public bool IsFreshAt(DateTimeOffset now, TimeSpan maxAge) =>
         (IssuesAt(now, maxAge) & (ReadingIssues.Stale | ReadingIssues.HeartbeatFrozen)) == 0;
 
+    /// <summary>
+    /// The reading with <see cref="TimeRead"/> moved from the device clock (which judges the link in real seconds) onto
+    /// the service clock (the replay clock in `curtail demo`), keeping its age: what records and the API show, so that a
+    /// reading's time sits on the same clock as the prices and decisions around it.
+    /// </summary>
+    public GensetReading OnServiceClock(DateTimeOffset deviceNow, DateTimeOffset serviceNow) =>
+        deviceNow == serviceNow ? this : this with { TimeRead = serviceNow - (deviceNow - TimeRead) };
+
     /// <summary>Breaker closed (or not reported) and engine running on load (or state not reported).</summary>
     public bool IsOnLoad => EngineState is EngineState.RunningLoaded or EngineState.Unknown && BreakerClosed != false;
 }
