@@ -41,4 +41,7 @@ public enum DecisionReason
 
     /// <summary>Forecast policy on the SCED clock: the last SCED runs are all below the group's breakeven and running repays, so it runs within the interval.</summary>
     ForecastScedRun,
+
+    /// <summary>Kept running by the site's energy sources: island genset power, genset power that cannot be exported for more, or a genset's minimum load.</summary>
+    EnergyFloor,
 }

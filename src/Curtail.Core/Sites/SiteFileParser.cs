@@ -73,8 +73,18 @@ public static class SiteFileParser
             ParseConstraints(r, r.Optional(root, "constraints")))
         {
             FourCp = ParseFourCp(r, r.Optional(root, "four_cp")),
-            Sources = energyNode is YamlMappingNode em && r.Optional(em, "sources") is { } sources ? ParseSources(r, sources) : EnergySources.GridOnly,
+            Sources = ParseSourcesOf(r, energyNode),
         };
+    }
+
+    private static EnergySources ParseSourcesOf(YamlNodeReader r, YamlNode? energyNode)
+    {
+        if (energyNode is not YamlMappingNode em || r.Optional(em, "sources") is not { } node) return EnergySources.GridOnly;
+        var sources = ParseSources(r, node);
+        // The fixed contract's settlement (buy the full load, sell back the unused) is not modelled beside gensets.
+        if (sources.HasGensets && r.Optional(em, "contract") is { } c && r.String(c, "energy.contract") == "fixed")
+            throw r.Error(c, "energy.contract", "energy.sources with gensets needs contract: index (the fixed contract is not modelled with on-site generation)");
+        return sources;
     }
 
     /// <summary><c>energy.sources</c>: <c>grid</c> (absent = island) and <c>gensets</c>.</summary>
