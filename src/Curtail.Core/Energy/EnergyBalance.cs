@@ -17,7 +17,7 @@ public readonly record struct EnergyFlows(double MinersKw, double GensetKw, doub
 }
 
 /// <summary>
-/// Values each MW by its source (docs/simulation.md "Energy sources"): in island mode the price does not curtail (only
+/// Values each MW by its source (docs/economics.md "Energy sources"): in island mode the price does not curtail (only
 /// available power, minimum load and fuel cost do); grid-tied with paid export, the genset's power is exported when the
 /// real-time price beats hashing, and the genset never runs below its minimum load. The gensets are treated as one pool
 /// (available and minimum load summed, fuel cost capacity-weighted). The live planner and the backtest share it.
