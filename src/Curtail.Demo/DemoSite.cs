@@ -51,8 +51,9 @@ public sealed record DemoOptions
 /// <summary>
 /// An emulated site in one process: the ERCOT API emulator replaying the shipped prices (settled SPPs, 5-minute SCED
 /// LMPs and the RTD look-ahead derived from them) in accelerated time, a fleet
-/// of emulated miners speaking their real protocols, a genset emulator whose load is the miners' power, and the
-/// controller driving them over loopback exactly as it would drive real devices.
+/// of emulated miners speaking their real protocols, a grid-tied flare-gas genset emulator (base load on free gas; the
+/// site imports what the miners need beyond it and exports what they do not use), and the controller driving them over
+/// loopback exactly as it would drive real devices.
 /// </summary>
 public sealed class DemoSite : IAsyncDisposable
 {
@@ -68,6 +69,9 @@ public sealed class DemoSite : IAsyncDisposable
         OperatorToken = operatorToken;
         Directory = directory;
     }
+
+    /// <summary>The demo genset's minimum load, % of rated.</summary>
+    public const double GensetMinLoadPct = 30;
 
     public AcceleratedTimeProvider Time { get; }
     public ErcotApiEmulator Ercot { get; }
@@ -104,10 +108,15 @@ public sealed class DemoSite : IAsyncDisposable
         fleet.Start();
 
         var fullKw = fleet.Miners.Sum(m => m.Model.NominalW) / 1000;
+        // A grid-tied flare-gas genset sized at 60 % of the fleet: it runs at base load on gas that would otherwise be
+        // flared (fuel cost 0), the miners import the rest, and when they shed for a price spike it exports at that price.
+        var gensetRatedKw = Math.Ceiling(fullKw * 0.6 / 10) * 10;
         var genset = new GensetEmulator(new GensetEmulatorOptions
         {
-            RatedKw = Math.Ceiling(fullKw * 1.25 / 10) * 10, InitialSiteLoadKw = fullKw, Seed = 17, MaxStepLoadPct = 40,
-        }, TimeProvider.System, () => fleet.TotalPowerW / 1000);
+            RatedKw = gensetRatedKw, InitialSiteLoadKw = fullKw, Seed = 17, MaxStepLoadPct = 40, MinLoadPct = GensetMinLoadPct, GridTied = true,
+            // On the replay clock like everything else; its physics tick is a tenth of a real second.
+            TickInterval = TimeSpan.FromSeconds(0.1 * options.Speed),
+        }, time, () => fleet.TotalPowerW / 1000);
         genset.Start();
 
         var fleetFile = Path.Combine(dir, "fleet.yaml");
@@ -126,6 +135,8 @@ public sealed class DemoSite : IAsyncDisposable
         {
             // The 4CP watch on ERCOT's load forecast, which the emulator serves: the dashboard shows the day's likely peak hours.
             FourCp = FourCpSiteSettings.Default,
+            Sources = new EnergySources(new GridSource(null, gensetRatedKw, ExportPaidAtRealTime: true),
+                [new GensetSource("flare-gas", gensetRatedKw, GensetAvailability.Reading, null, GensetMinLoadPct, FuelCostUsdPerMwh: 0)]),
         };
         var config = new ControllerConfig
         {
@@ -135,7 +146,7 @@ public sealed class DemoSite : IAsyncDisposable
             SqlitePath = Path.Combine(dir, "curtail.db"),
             Tokens = [new ApiToken("demo-operator", ApiRole.Operator, token)],
             Prices = new PriceFeedConfig(ercot.BaseUrl, null, TimeSpan.FromMinutes(20)),
-            Genset = new GensetConfig("127.0.0.1", genset.Port, "default", 1, options.GensetPoll ?? TimeSpan.FromSeconds(options.Speed), new LoadFollowingSettings { MaxStepLoadPct = 40 }),
+            Genset = new GensetConfig("127.0.0.1", genset.Port, "default", 1, options.GensetPoll ?? TimeSpan.FromSeconds(options.Speed), new LoadFollowingSettings { MaxStepLoadPct = 40, MinLoadPct = GensetMinLoadPct }),
             FleetFile = fleetFile,
             CycleInterval = options.CycleInterval,
         };

@@ -219,5 +219,9 @@ public sealed class ControllerApiTests : IAsyncLifetime
             Assert.Contains($"\"{path}\"", openapi);
         var dashboard = await _http.GetStringAsync("/");
         Assert.Contains("dashboard.js", dashboard);
+        Assert.Contains("energy-panel.js", dashboard);
+        Assert.Contains("/api/status", await _http.GetStringAsync("/energy-panel.js"));
+        var energy = (await Json("/api/status")).GetProperty("energy");
+        Assert.Equal("grid", energy.GetProperty("topology").GetString());
     }
 }

@@ -20,10 +20,12 @@ public sealed class EmulateGensetCommand : ICliCommand
         var load = new Option<double>("--load-kw") { Description = "Initial site load (registers 101-102 override it)", DefaultValueFactory = _ => 500 };
         var unit = new Option<int>("--unit") { Description = "Modbus unit id", DefaultValueFactory = _ => 1 };
         var tripAfter = new Option<double>("--trip-after-s") { Description = "Seconds of overload before the genset trips", DefaultValueFactory = _ => 5 };
+        var droop = new Option<double>("--droop-pct") { Description = "Governor droop, % of nominal from no load to rated (0 = isochronous, the default)", DefaultValueFactory = _ => 0 };
+        var gridTied = new Option<bool>("--grid-tied") { Description = "Paralleled with the grid: grid frequency, output at base load or the setpoint in registers 106-107" };
         var count = new Option<int>("--count") { Description = "Number of gensets (consecutive ports from --port, or any free ports with --port 0)", DefaultValueFactory = _ => 1 };
         var command = new Command("genset", "Emulate a flare-gas genset controller on Modbus TCP (default register map)")
         {
-            port, profile, seed, rated, load, unit, tripAfter, count,
+            port, profile, seed, rated, load, unit, tripAfter, droop, gridTied, count,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -33,6 +35,7 @@ public sealed class EmulateGensetCommand : ICliCommand
             if (n is < 1 or > 500) throw new InvalidInputException("--count", null, $"{n} is not 1..500");
             if (parse.GetValue(unit) is < 0 or > 255) throw new InvalidInputException("--unit", null, "must be 0..255");
             if (parse.GetValue(rated) <= 0) throw new InvalidInputException("--rated-kw", null, "must be positive");
+            if (parse.GetValue(droop) is < 0 or > 20 || double.IsNaN(parse.GetValue(droop))) throw new InvalidInputException("--droop-pct", null, "must be in [0, 20]");
             var supply = parse.GetValue(profile) is { } file
                 ? (file.Exists ? GensetSupplyProfile.LoadCsv(file.FullName) : throw new InvalidInputException(file.FullName, null, "profile file not found"))
                 : null;
@@ -50,6 +53,8 @@ public sealed class EmulateGensetCommand : ICliCommand
                         InitialSiteLoadKw = parse.GetValue(load),
                         UnitId = (byte)parse.GetValue(unit),
                         TripAfter = TimeSpan.FromSeconds(parse.GetValue(tripAfter)),
+                        DroopPct = parse.GetValue(droop),
+                        GridTied = parse.GetValue(gridTied),
                     });
                     emulators.Add(emulator);
                     emulator.Start();

@@ -82,8 +82,10 @@ public static class ControllerApi
     {
         var v = rt.Snapshot();
         var now = clock.Time.GetUtcNow();
-        var ages = Safety.InputAges.At(v, now, (options.DeviceTime ?? clock.Time).GetUtcNow());
+        var deviceNow = (options.DeviceTime ?? clock.Time).GetUtcNow();
+        var ages = Safety.InputAges.At(v, now, deviceNow);
         var p = v.Prices;
+        var siteLoadKw = v.Miners.Count > 0 ? v.Miners.Sum(m => m.PowerW ?? 0) / 1000 : v.Genset?.ActivePowerKw;
         var lastSettled = -1;
         if (p is not null)
             for (var i = p.Count - 1; i >= 0; i--)
@@ -108,8 +110,9 @@ public static class ControllerApi
             trading = v.Trading,
             @override = v.Override is { } o && o.ActiveAt(now) ? o : null,
             last_decision = v.LastDecision,
-            site_load_kw = v.Miners.Count > 0 ? v.Miners.Sum(m => m.PowerW ?? 0) / 1000 : v.Genset?.ActivePowerKw,
-            genset = v.Genset,
+            site_load_kw = siteLoadKw,
+            energy = EnergyStatus.Of(v.Config.Site.Sources, v.Miners.Count > 0 ? siteLoadKw : null, v.Genset, ages.GensetStale),
+            genset = v.Genset?.OnServiceClock(deviceNow, now),
             genset_link_problem = v.GensetLinkProblem,
             genset_reading_age_seconds = ages.GensetReading?.TotalSeconds,
             genset_stale = ages.GensetStale,

@@ -71,4 +71,7 @@ public sealed record CycleDecision(
 {
     /// <summary>The price the policy acted on: the latest SCED LMP or the last settled SPP; null before any price.</summary>
     public ActedPrice? ActedOn { get; init; }
+
+    /// <summary>Whether the genset's minimum load is kept, and if not, why (null when the site has no genset source).</summary>
+    public string? MinLoad { get; init; }
 }

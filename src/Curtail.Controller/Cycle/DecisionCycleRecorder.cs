@@ -27,14 +27,14 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
             inputs.Now, settled_prices_tail = inputs.SettledPrices.TakeLast(8), inputs.LastSettledIntervalStart, sced_runs = inputs.ScedRuns, inputs.HashpriceUsdPerThDay,
             groups = inputs.Groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
             inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, inputs.FourCpReason,
-            four_cp_probability = watchHour?.Probability, genset = inputs.Genset, inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale,
+            four_cp_probability = watchHour?.Probability, genset = inputs.DeviceNow is { } deviceNow ? inputs.Genset?.OnServiceClock(deviceNow, inputs.Now) : inputs.Genset, inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale,
             inputs.HoldReason, ages = Ages(inputs.Ages),
         }, Json),
         JsonSerializer.Serialize(new
         {
             decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
             groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
-            genset = decision.Genset?.ToString(),
+            genset = decision.Genset?.ToString(), min_load = decision.MinLoad, energy_sources = site.Sources.HasGensets ? site.Sources.Describe() : null,
         }, Json),
         "[]");
 
@@ -50,7 +50,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
 
     public static object Summary(CycleRecord record, CycleDecision decision, double measuredKw, ActuationReport? report) => new
     {
-        record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
+        record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn, min_load = decision.MinLoad,
         expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false },
     };
 

@@ -1,6 +1,7 @@
 using Curtail.Controller.DemandResponse;
 using Curtail.Controller.Trading;
 using Curtail.Core.Decisions;
+using Curtail.Core.Energy;
 using Curtail.Core.LoadFollowing;
 using Curtail.Core.Policies;
 using Curtail.Core.Sites;
@@ -70,6 +71,17 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
                 + (inputs.PricesStale ? "; PRICES STALE" : "")),
         };
         var target = priceKw;
+        var floor = EnergyFloorFor(inputs, fullKw, acted);
+        if (floor is { } f && f.FloorKw > target + 0.5)
+        {
+            if (inputs.HoldReason is null)
+            {
+                target = f.FloorKw;
+                limits.Add(new("energy", target, f.Reason));
+            }
+            else limits.Add(new("energy", target, $"not raised to {f.FloorKw:0.#} kW without fresh input ({inputs.HoldReason}): {f.Reason}"));
+        }
+        var raisedByEnergy = target;
         if (inputs.Override is { } o && o.ActiveAt(inputs.Now))
         {
             target = o.Mode == OverrideMode.ForceRun ? fullKw : 0;
@@ -90,18 +102,83 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
                 limits.Add(new(e.Directive is null ? "demand_response" : "directive", ceiling, EventCeiling.Describe(e, reading)));
             }
         }
+        // What lowered the target below the energy floor (an override, 4CP, a demand-response event): the minimum load
+        // the genset needs may then not be kept, and the record says so.
+        var loweredBy = target < raisedByEnergy - 0.5 ? limits[^1] : null;
         LoadDecision? genset = null;
+        var gridTied = site.Sources.IsGridTiedWithGenset;
         if (inputs.GensetConfigured && loadFollower is not null)
         {
             genset = loadFollower.Decide(inputs.Genset, inputs.SiteLoadKw, inputs.DeviceNow ?? inputs.Now, target, inputs.GensetLinkProblem);
-            if (genset.TargetKw < target - 0.5 || genset.IsShed || genset.IsFailSafe)
+            if (genset.IsFailSafe || (!gridTied && (genset.TargetKw < target - 0.5 || genset.IsShed)))
             {
+                // Island (or a site file without sources): the genset carries the miners, so its ceiling caps them.
+                // Grid-tied: the grid carries them; only the link's fail-safe preempts (docs/controller.md).
                 target = genset.TargetKw;
                 limits.Add(new("genset", genset.TargetKw, $"{genset.Reason}: {genset.Detail}"));
             }
+            else if (!gridTied && genset.Reason == LoadDecisionReason.MinLoad && genset.TargetKw > target + 0.5)
+            {
+                // The genset's minimum load is kept: price curtailment does not idle the engine.
+                if (loweredBy is null)
+                {
+                    target = genset.TargetKw;
+                    limits.Add(new("genset_min_load", target, $"MinLoad: {genset.Detail}; price curtailment does not idle the engine"));
+                }
+                else limits.Add(new("genset_min_load", target, $"minimum load {genset.TargetKw:0.#} kW not kept: {loweredBy.Source} ({loweredBy.Detail})"));
+            }
+        }
+        if (gridTied && site.Sources.Grid!.ImportLimitKw is { } importLimit)
+        {
+            var gensetKw = inputs.Genset?.ActivePowerKw ?? 0;
+            var ceiling = importLimit + Math.Max(0, gensetKw);
+            if (target > ceiling + 0.5)
+            {
+                target = ceiling;
+                limits.Add(new("grid_import", ceiling, $"import limit {importLimit:0.#} kW + genset {gensetKw:0.#} kW"));
+            }
         }
         target = Math.Max(0, target);
-        return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset) { ActedOn = acted };
+        return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset)
+        {
+            ActedOn = acted,
+            MinLoad = MinLoadNote(target, limits, genset, inputs),
+        };
+    }
+
+    /// <summary>
+    /// The least load the site's energy topology calls for (<see cref="EnergyBalance.Floor"/>), from the genset's fresh
+    /// reading; null for a grid-only site or without a usable reading (the fail-safe decides then).
+    /// </summary>
+    private EnergyFloor? EnergyFloorFor(CycleInputs inputs, double fullKw, ActedPrice? acted)
+    {
+        var sources = site.Sources;
+        if (!sources.HasGensets) return null;
+        var reading = inputs.Genset;
+        var deviceNow = inputs.DeviceNow ?? inputs.Now;
+        var maxAge = loadFollower?.Settings.MaxReadingAge ?? TimeSpan.FromSeconds(2);
+        if (reading is null || !reading.IsUsableAt(deviceNow, maxAge) || !reading.IsOnLoad) return null;
+        var hashValue = EnergyBalance.HashValueUsdPerMwh(site, inputs.HashpriceUsdPerThDay);
+        return EnergyBalance.Floor(sources, reading.AvailablePowerKw!.Value, fullKw, hashValue, acted?.Price);
+    }
+
+    /// <summary>
+    /// Whether the site keeps the genset's minimum load (the part it cannot export), and when not, why: what set the
+    /// target, a fault, or no reading. Null for a site whose energy sources have no genset.
+    /// </summary>
+    private string? MinLoadNote(double target, List<TargetLimit> limits, LoadDecision? genset, CycleInputs inputs)
+    {
+        var sources = site.Sources;
+        if (!sources.HasGensets) return null;
+        var onSite = Math.Max(0, sources.GensetMinLoadKw - sources.ExportLimitKw);
+        var what = sources.ExportLimitKw > 0
+            ? $"genset minimum load {sources.GensetMinLoadKw:0.#} kW ({onSite:0.#} kW beyond the {sources.ExportLimitKw:0.#} kW export limit)"
+            : $"genset minimum load {sources.GensetMinLoadKw:0.#} kW";
+        if (target >= onSite - 0.5) return $"kept: {what}, site target {target:0.#} kW";
+        if (genset is { IsFailSafe: true } or { IsShed: true }) return $"NOT kept: {what}; {genset.Reason}: {genset.Detail}";
+        if (inputs.Genset is null) return $"NOT kept: {what}; no genset reading ({inputs.GensetLinkProblem ?? "none yet"})";
+        var by = limits[^1];
+        return $"NOT kept: {what}; target set by {by.Source}: {by.Detail}";
     }
 
     private double HeldKw(GroupState[] groups)

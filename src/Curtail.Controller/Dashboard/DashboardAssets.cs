@@ -12,6 +12,7 @@ public static class DashboardAssets
         app.MapGet("/", () => Serve("index.html", "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/dashboard.js", () => Serve("dashboard.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/cluster.js", () => Serve("cluster.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        app.MapGet("/energy-panel.js", () => Serve("energy-panel.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
         app.MapGet("/dashboard.css", () => Serve("dashboard.css", "text/css; charset=utf-8")).ExcludeFromDescription();
     }
 

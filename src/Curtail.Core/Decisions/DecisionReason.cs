@@ -50,4 +50,7 @@ public enum DecisionReason
 
     /// <summary>Gated forecast rule: the last price is still above the resume strike but the forecast gives a low chance of exceeding breakeven, so the group resumes.</summary>
     ForecastEarlyResume,
+
+    /// <summary>Kept running by the site's energy sources: island genset power, genset power that cannot be exported for more, or a genset's minimum load.</summary>
+    EnergyFloor,
 }

@@ -29,6 +29,8 @@ public enum GensetAlarms
     DerateActive = 1 << 7,
     EcuCommsFault = 1 << 8,
     EmergencyStop = 1 << 9,
+    /// <summary>Running below the minimum load (wet stacking) for longer than the controller allows.</summary>
+    UnderLoad = 1 << 10,
 }
 
 /// <summary>What is wrong with a reading. A flagged value is reported, never silently used.</summary>
@@ -81,6 +83,14 @@ public sealed record GensetReading
     /// <summary>Recent and from a live controller (heartbeat moving), whatever the values.</summary>
     public bool IsFreshAt(DateTimeOffset now, TimeSpan maxAge) =>
         (IssuesAt(now, maxAge) & (ReadingIssues.Stale | ReadingIssues.HeartbeatFrozen)) == 0;
+
+    /// <summary>
+    /// The reading with <see cref="TimeRead"/> moved from the device clock (which judges the link in real seconds) onto
+    /// the service clock (the replay clock in `curtail demo`), keeping its age: what records and the API show, so that a
+    /// reading's time sits on the same clock as the prices and decisions around it.
+    /// </summary>
+    public GensetReading OnServiceClock(DateTimeOffset deviceNow, DateTimeOffset serviceNow) =>
+        deviceNow == serviceNow ? this : this with { TimeRead = serviceNow - (deviceNow - TimeRead) };
 
     /// <summary>Breaker closed (or not reported) and engine running on load (or state not reported).</summary>
     public bool IsOnLoad => EngineState is EngineState.RunningLoaded or EngineState.Unknown && BreakerClosed != false;

@@ -17,6 +17,9 @@ public sealed record SiteDefinition(
     /// <summary>The <c>four_cp:</c> section; null when the site file has none (4CP watch off).</summary>
     public FourCpSiteSettings? FourCp { get; init; }
 
+    /// <summary>Where the site's power comes from (<c>energy.sources</c>); grid only when the site file has none.</summary>
+    public EnergySources Sources { get; init; } = EnergySources.GridOnly;
+
     /// <summary>True when the 4CP watch wraps the site's policy.</summary>
     public bool FourCpEnabled => FourCp is { Enabled: true };
 }

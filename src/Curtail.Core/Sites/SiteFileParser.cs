@@ -19,7 +19,10 @@ public static class SiteFileParser
     public const int MaxNameLength = 200;
 
     private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp"];
-    private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh"];
+    private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh", "sources"];
+    private static readonly string[] SourcesKeys = ["grid", "gensets"];
+    private static readonly string[] GridKeys = ["import_limit_kw", "export_limit_kw", "export_paid"];
+    private static readonly string[] GensetKeys = ["name", "rated_kw", "available", "min_load_pct", "fuel_cost_usd_per_mwh"];
     private static readonly string[] EconomicsKeys = ["hashprice", "pool_fee"];
     private static readonly string[] HashpriceKeys = ["usd_per_th_day", "file"];
     private static readonly string[] GroupKeys = ["group", "model", "count", "hashrate_th", "power_w", "min_power_fraction", "shed", "shed_floor_w"];
@@ -60,16 +63,84 @@ public static class SiteFileParser
         if (!SettlementPoints.IsKnown(point))
             throw r.Error(pointNode, "settlement_point", $"unknown settlement point '{point}' (known: {string.Join(", ", SettlementPoints.All)})");
 
+        var energyNode = r.Optional(root, "energy");
         return new SiteDefinition(
             name, point,
-            ParseEnergy(r, r.Optional(root, "energy")),
+            ParseEnergy(r, energyNode),
             ParseEconomics(r, r.Required(root, "", "economics")),
             ParseFleet(r, r.Required(root, "", "fleet")),
             ParsePolicy(r, r.Required(root, "", "policy")),
             ParseConstraints(r, r.Optional(root, "constraints")))
         {
             FourCp = ParseFourCp(r, r.Optional(root, "four_cp")),
+            Sources = ParseSourcesOf(r, energyNode),
         };
+    }
+
+    private static EnergySources ParseSourcesOf(YamlNodeReader r, YamlNode? energyNode)
+    {
+        if (energyNode is not YamlMappingNode em || r.Optional(em, "sources") is not { } node) return EnergySources.GridOnly;
+        var sources = ParseSources(r, node);
+        // The fixed contract's settlement (buy the full load, sell back the unused) is not modelled beside gensets.
+        if (sources.HasGensets && r.Optional(em, "contract") is { } c && r.String(c, "energy.contract") == "fixed")
+            throw r.Error(c, "energy.contract", "energy.sources with gensets needs contract: index (the fixed contract is not modelled with on-site generation)");
+        return sources;
+    }
+
+    /// <summary><c>energy.sources</c>: <c>grid</c> (absent = island) and <c>gensets</c>.</summary>
+    private static EnergySources ParseSources(YamlNodeReader r, YamlNode node)
+    {
+        var map = r.Mapping(node, "energy.sources", SourcesKeys);
+        GridSource? grid = null;
+        if (r.Optional(map, "grid") is { } g)
+        {
+            var gm = r.Mapping(g, "energy.sources.grid", GridKeys);
+            var import = r.Optional(gm, "import_limit_kw") is { } i ? r.NumberIn(i, "energy.sources.grid.import_limit_kw", 0, 10_000_000) : (double?)null;
+            var export = r.NonNegative(gm, "energy.sources.grid", "export_limit_kw", 0, 10_000_000);
+            var paid = false;
+            if (r.Optional(gm, "export_paid") is { } p)
+            {
+                paid = r.String(p, "energy.sources.grid.export_paid") switch
+                {
+                    "real_time" => true,
+                    "none" => false,
+                    var other => throw r.Error(p, "energy.sources.grid.export_paid", $"must be 'real_time' or 'none', got '{other}'"),
+                };
+            }
+            if (paid && export == 0)
+                throw r.Error(gm, "energy.sources.grid.export_limit_kw", "is required (and positive) when export_paid is real_time");
+            grid = new GridSource(import, export, paid);
+        }
+        var gensets = new List<GensetSource>();
+        if (r.Optional(map, "gensets") is { } list)
+        {
+            if (list is not YamlSequenceNode seq) throw r.Error(list, "energy.sources.gensets", "expected a list of gensets");
+            for (var i = 0; i < seq.Children.Count; i++)
+            {
+                var path = $"energy.sources.gensets[{i}]";
+                var gm = r.Mapping(seq.Children[i], path, GensetKeys);
+                var name = r.Optional(gm, "name") is { } n ? r.String(n, $"{path}.name", MaxNameLength) : $"genset{i + 1}";
+                if (gensets.Any(x => x.Name == name)) throw r.Error(gm, $"{path}.name", $"duplicate genset name '{name}'");
+                var rated = Positive(r, gm, path, "rated_kw", 1_000_000);
+                var availability = GensetAvailability.Reading;
+                string? profile = null;
+                if (r.Optional(gm, "available") is { } a)
+                {
+                    var text = r.String(a, $"{path}.available");
+                    if (text != "modbus")
+                    {
+                        availability = GensetAvailability.Profile;
+                        profile = text;
+                    }
+                }
+                var minLoad = r.NonNegative(gm, path, "min_load_pct", 30, 100);
+                var fuel = r.OptionalNumberIn(gm, path, "fuel_cost_usd_per_mwh", 0, MaxPriceUsdPerMwh) ?? 0;
+                gensets.Add(new GensetSource(name, rated, availability, profile, minLoad, fuel));
+            }
+        }
+        if (grid is null && gensets.Count == 0)
+            throw r.Error(map, "energy.sources", "an island site (no grid) needs at least one genset");
+        return new EnergySources(grid, gensets);
     }
 
     private static EnergySettings ParseEnergy(YamlNodeReader r, YamlNode? node)

@@ -17,19 +17,28 @@ public sealed record GensetEmulatorState(
     GensetAlarms Alarms,
     ushort Heartbeat,
     bool Tripped,
-    int Trips);
+    int Trips)
+{
+    /// <summary>Grid-tied: the site's net at the meter, site load minus genset output (negative = export). Island: 0.</summary>
+    public double GridNetKw { get; init; }
+
+    public double ExportKw => Math.Max(0, -GridNetKw);
+    public double ImportKw => Math.Max(0, GridNetKw);
+}
 
 /// <summary>
 /// A gas genset behind a Modbus TCP server, serving the default map (docs/modbus.md). Available power follows a
-/// gas-supply profile; active power equals the site load (set in process, or written to registers 101-102);
-/// frequency follows the governor droop, dips on load steps above max_step_load_pct and sags under overload;
-/// load above available power raises the overload alarm and, after <see cref="GensetEmulatorOptions.TripAfter"/>,
-/// trips the genset (breaker open, power 0) until a restart (coil 0 or <see cref="ResetTrip"/>).
+/// gas-supply profile. Island (the default): active power equals the site load (set in process, or written to registers
+/// 101-102); an isochronous governor holds nominal frequency (droop optional), a load step dips it (a drop raises it)
+/// and it recovers over <see cref="GensetEmulatorOptions.DipRecovery"/>; overload sags it; load above available power
+/// raises the overload alarm and, after <see cref="GensetEmulatorOptions.TripAfter"/>, trips the genset (breaker open,
+/// power 0) until a restart (coil 0 or <see cref="ResetTrip"/>). Grid-tied: frequency is the grid's and output is the
+/// power setpoint (registers 106-107), the rest of the site load is imported and any surplus exported.
 /// Register 105 injects faults. Time comes from the injected TimeProvider, so tests can run it in fake time.
 /// </summary>
 public sealed class GensetEmulator : IAsyncDisposable
 {
-    public const ushort RegWatchdog = 100, RegLoadOverride = 101, RegAvailableOverride = 103, RegFaults = 105;
+    public const ushort RegWatchdog = 100, RegLoadOverride = 101, RegAvailableOverride = 103, RegFaults = 105, RegPowerSetpoint = 106;
     private const int TableSize = 300;
 
     private readonly GensetEmulatorOptions _o;
@@ -43,7 +52,9 @@ public sealed class GensetEmulator : IAsyncDisposable
     private double _siteLoadKw, _activeKw, _availableKw, _frequencyHz;
     private double _dipHz;
     private DateTimeOffset _dipStart;
-    private DateTimeOffset? _overloadSince;
+    private DateTimeOffset? _overloadSince, _underLoadSince, _derateClearSince;
+    private double _lastLoad;
+    private bool _derated, _lowGas;
     private bool _tripped;
     private int _trips;
     private ushort _heartbeat;
@@ -73,6 +84,8 @@ public sealed class GensetEmulator : IAsyncDisposable
             _store.HoldingRegisters[RegLoadOverride + 1] = 0xFFFF;
             _store.HoldingRegisters[RegAvailableOverride] = 0xFFFF;
             _store.HoldingRegisters[RegAvailableOverride + 1] = 0xFFFF;
+            _store.HoldingRegisters[RegPowerSetpoint] = 0xFFFF;
+            _store.HoldingRegisters[RegPowerSetpoint + 1] = 0xFFFF;
         }
     }
 
@@ -123,14 +136,15 @@ public sealed class GensetEmulator : IAsyncDisposable
             Step();
             lock (_gate)
                 return new GensetEmulatorState(_lastStep, _siteLoadKw, _activeKw, _availableKw, _frequencyHz,
-                    _tripped ? EngineState.Shutdown : EngineState.RunningLoaded, !_tripped, _alarms, _heartbeat, _tripped, _trips);
+                    _tripped ? EngineState.Shutdown : EngineState.RunningLoaded, !_tripped, _alarms, _heartbeat, _tripped, _trips)
+                { GridNetKw = _o.GridTied ? _siteLoadKw - _activeKw : 0 };
         }
     }
 
     public void Start()
     {
         _start = _lastStep = _time.GetUtcNow();
-        _activeKw = CurrentLoad();
+        _activeKw = _lastLoad = CurrentLoad();
         Step();
         _server.Start();
         _timer = _time.CreateTimer(_ => Step(), null, _o.TickInterval, _o.TickInterval);
@@ -175,11 +189,12 @@ public sealed class GensetEmulator : IAsyncDisposable
     public void Step()
     {
         var load = CurrentLoad();
-        uint availableRaw;
+        uint availableRaw, setpointRaw;
         bool restart;
         lock (_store.SyncRoot)
         {
             availableRaw = RegisterCodec.Combine(_store.HoldingRegisters.AsSpan(RegAvailableOverride, 2), WordOrder.ABCD);
+            setpointRaw = RegisterCodec.Combine(_store.HoldingRegisters.AsSpan(RegPowerSetpoint, 2), WordOrder.ABCD);
             restart = _store.Coils[0];
             _store.Coils[0] = false;
         }
@@ -200,7 +215,9 @@ public sealed class GensetEmulator : IAsyncDisposable
                     _overloadSince = null;
                 }
                 _availableKw = availableRaw != 0xFFFFFFFF ? availableRaw * 0.1 : _profile.AvailableKwAt(now - _start);
-                Physics(now, dt, load);
+                var output = _o.GridTied ? GridTiedOutput(setpointRaw) : load;
+                Physics(now, dt, output);
+                DerateAlarms(now);
                 WriteRegisters();
             }
             finally
@@ -208,6 +225,14 @@ public sealed class GensetEmulator : IAsyncDisposable
                 _stepping = false;
             }
         }
+    }
+
+    /// <summary>Grid-tied output: the setpoint (base load at available power without one), at least the minimum load.</summary>
+    private double GridTiedOutput(uint setpointRaw)
+    {
+        var minLoad = _o.MinLoadPct / 100 * _o.RatedKw;
+        var setpoint = setpointRaw != 0xFFFFFFFF ? setpointRaw * 0.1 : _availableKw;
+        return Math.Min(Math.Max(0, _availableKw), Math.Max(setpoint, minLoad));
     }
 
     private void Physics(DateTimeOffset now, TimeSpan dt, double load)
@@ -228,20 +253,44 @@ public sealed class GensetEmulator : IAsyncDisposable
         {
             _activeKw = 0;
             _frequencyHz = 0;
+            _lastLoad = 0;
+            _underLoadSince = null;
             _alarms |= GensetAlarms.Shutdown | GensetAlarms.Overload;
             return;
-        }
-        var step = load - _activeKw;
-        if (step > _o.MaxStepLoadPct / 100 * rated)
-        {
-            _dipHz = nominal * _o.DipPerUnitStep * step / rated;
-            _dipStart = now;
         }
         _activeKw = load;
         _energyKwh += load * dt.TotalHours;
         _runHours += dt.TotalHours;
-        var recovery = _o.DipRecovery.TotalSeconds <= 0 ? 1 : (now - _dipStart).TotalSeconds / _o.DipRecovery.TotalSeconds;
-        var dip = _dipHz * Math.Max(0, 1 - recovery);
+        var minLoad = _o.MinLoadPct / 100 * rated;
+        if (load < minLoad - 0.05)
+        {
+            _underLoadSince ??= now;
+            if (now - _underLoadSince.Value >= _o.UnderLoadAlarmAfter) _alarms |= GensetAlarms.UnderLoad;
+        }
+        else _underLoadSince = null;
+        if (_o.GridTied)
+        {
+            // Paralleled with the grid: the grid holds frequency; the engine runs at its setpoint.
+            _lastLoad = load;
+            _dipHz = 0;
+            _overloadSince = null;
+            _frequencyHz = nominal;
+            return;
+        }
+
+        // Governor: a load step dips frequency (a load drop raises it) by an amount that grows sharply beyond the step the
+        // engine accepts; the PI loop brings it back to its setpoint over DipRecovery. What is left of an earlier dip adds.
+        var step = load - _lastLoad;
+        _lastLoad = load;
+        if (Math.Abs(step) > 1e-9)
+        {
+            var maxStep = _o.MaxStepLoadPct / 100 * rated;
+            var perUnit = Math.Abs(step) > maxStep ? _o.DipPerUnitStep : _o.DipPerUnitStepWithinMax;
+            _dipHz = ResidualDip(now) + nominal * perUnit * step / rated;
+            _dipStart = now;
+        }
+        var dip = ResidualDip(now);
+        // Droop (optional): nominal at rated load, DroopPct higher at no load. Isochronous (0): nominal at any load.
         var droop = nominal * _o.DroopPct / 100 * (1 - load / rated);
         var sag = 0.0;
         if (load > _availableKw)
@@ -256,16 +305,46 @@ public sealed class GensetEmulator : IAsyncDisposable
                 _trips++;
                 _activeKw = 0;
                 _frequencyHz = 0;
+                _lastLoad = 0;
                 _alarms |= GensetAlarms.Shutdown;
                 return;
             }
         }
         else _overloadSince = null;
         _frequencyHz = Math.Max(0, nominal + droop - dip - sag);
-        if (_frequencyHz < nominal * 0.98) _alarms |= GensetAlarms.UnderFrequency;
-        if (_frequencyHz > nominal * 1.05) _alarms |= GensetAlarms.OverFrequency;
-        if (_availableKw < rated * 0.999) _alarms |= GensetAlarms.DerateActive;
-        if (_availableKw < rated * 0.8) _alarms |= GensetAlarms.LowFuelGasPressure;
+        var band = nominal * _o.FrequencyAlarmPct / 100;
+        if (_frequencyHz < nominal - band) _alarms |= GensetAlarms.UnderFrequency;
+        if (_frequencyHz > nominal + band) _alarms |= GensetAlarms.OverFrequency;
+    }
+
+    private double ResidualDip(DateTimeOffset now)
+    {
+        var recovery = _o.DipRecovery.TotalSeconds <= 0 ? 1 : (now - _dipStart).TotalSeconds / _o.DipRecovery.TotalSeconds;
+        return _dipHz * Math.Max(0, 1 - recovery);
+    }
+
+    /// <summary>
+    /// Derate and low-gas alarms with hysteresis: on below their on-level at once, off only after available power has
+    /// stayed above the off-level for <see cref="GensetEmulatorOptions.DerateClearAfter"/>, so a supply hovering at the
+    /// edge does not flap them.
+    /// </summary>
+    private void DerateAlarms(DateTimeOffset now)
+    {
+        var rated = _o.RatedKw;
+        if (_availableKw < rated * _o.DerateOnFraction) _derated = true;
+        if (_availableKw < rated * 0.8) _lowGas = true;
+        if (_derated && _availableKw >= rated * _o.DerateOffFraction)
+        {
+            _derateClearSince ??= now;
+            if (now - _derateClearSince.Value >= _o.DerateClearAfter)
+            {
+                _derated = _lowGas = false;
+                _derateClearSince = null;
+            }
+        }
+        else _derateClearSince = null;
+        if (_derated) _alarms |= GensetAlarms.DerateActive;
+        if (_lowGas) _alarms |= GensetAlarms.LowFuelGasPressure;
     }
 
     private bool IsFrozenHeartbeat()

@@ -154,7 +154,7 @@ public static class RegisterMapLoader
         ["under_frequency"] = GensetAlarms.UnderFrequency, ["over_frequency"] = GensetAlarms.OverFrequency,
         ["low_fuel_gas_pressure"] = GensetAlarms.LowFuelGasPressure, ["reverse_power"] = GensetAlarms.ReversePower,
         ["derate_active"] = GensetAlarms.DerateActive, ["ecu_comms_fault"] = GensetAlarms.EcuCommsFault,
-        ["emergency_stop"] = GensetAlarms.EmergencyStop,
+        ["emergency_stop"] = GensetAlarms.EmergencyStop, ["under_load"] = GensetAlarms.UnderLoad,
     };
 
     public static bool TryEngineState(string name, out EngineState state) => EngineStateNames.TryGetValue(name, out state);

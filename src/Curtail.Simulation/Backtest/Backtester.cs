@@ -1,5 +1,6 @@
 using Curtail.Core.Decisions;
 using Curtail.Core.Economics;
+using Curtail.Core.Energy;
 using Curtail.Core.Policies;
 
 namespace Curtail.Simulation.Backtest;
@@ -46,7 +47,12 @@ public static class Backtester
         double energy = 0, fullEnergy = 0, revenue = 0, cost = 0, runningMwh = 0;
         var transitions = 0;
         // Stretches in which the policy keeps every group as it is are booked at once; records need every interval.
-        var steady = records is null ? policy as ISteadyStretches : null;
+        var sources = site.Sources;
+        var topology = sources.HasGensets;
+        var steady = records is null && !topology ? policy as ISteadyStretches : null;
+        var fuelPerMwh = EnergyBalance.FuelCostUsdPerMwh(sources);
+        var adder = site.Energy.AdderUsdPerMwh;
+        double gensetMwh = 0, importMwh = 0, exportMwh = 0, importCost = 0, exportRevenue = 0, fuelCost = 0;
 
         for (var row = 0; row < rows; row++)
         {
@@ -118,6 +124,24 @@ public static class Backtester
                 }
                 if (state.IsRunning) runningMw += fullPower[g];
             }
+            if (topology)
+            {
+                // Energy by source: the genset first (as EnergyBalance.Flows dispatches it), the grid for the rest.
+                var flows = EnergyBalance.Flows(sources, intervalEnergy / hours * 1000, sources.GensetRatedKw, price, adder);
+                var rowImport = flows.ImportKw / 1000 * hours;
+                var rowExport = flows.ExportKw / 1000 * hours;
+                var rowGenset = flows.GensetKw / 1000 * hours;
+                var rowImportCost = rowImport * (price + adder);
+                var rowExportRevenue = rowExport * EnergyBalance.ExportWorth(sources, price);
+                var rowFuel = rowGenset * fuelPerMwh;
+                gensetMwh += rowGenset;
+                importMwh += rowImport;
+                exportMwh += rowExport;
+                importCost += rowImportCost;
+                exportRevenue += rowExportRevenue;
+                fuelCost += rowFuel;
+                intervalCost = rowImportCost + rowFuel - rowExportRevenue;
+            }
             energy += intervalEnergy;
             revenue += intervalRevenue;
             cost += intervalCost;
@@ -130,7 +154,10 @@ public static class Backtester
         }
 
         return new BacktestTotals(policy.Name, inputs.IntervalCount, energy, fullEnergy - energy,
-            fullEnergy > 0 ? runningMwh / fullEnergy : 0, transitions, revenue, cost);
+            fullEnergy > 0 ? runningMwh / fullEnergy : 0, transitions, revenue, cost)
+        {
+            Energy = topology ? new EnergyTotals(sources.IsIsland ? "island" : "grid_tied", gensetMwh, importMwh, exportMwh, importCost, exportRevenue, fuelCost) : null,
+        };
     }
 
     /// <summary>

@@ -15,6 +15,13 @@ public static class PolicyFactory
     /// <summary>The plain policy of a kind (no 4CP watch): also how the always-on and oracle references are built.</summary>
     public static ICurtailmentPolicy Create(BacktestInputs inputs, PolicyKind kind)
     {
+        var plain = CreatePlain(inputs, kind);
+        // A site with gensets decides inside its energy topology: the references (always-on, oracle) too.
+        return inputs.Site.Sources.HasGensets ? new TopologyPolicy(plain, inputs.Site) : plain;
+    }
+
+    private static ICurtailmentPolicy CreatePlain(BacktestInputs inputs, PolicyKind kind)
+    {
         var site = inputs.Site;
         return kind switch
         {

@@ -36,6 +36,12 @@ public sealed record SimulationSummary(
     /// <summary>On the SCED clock, the 5-minute sub-intervals without a SCED run of their own (last LMP carried forward); null otherwise.</summary>
     public int? ScedMissingRuns { get; init; }
 
+    /// <summary>The policy's energy by source (genset, grid import/export) and its money; null for a grid-only site.</summary>
+    public EnergyTotals? Energy { get; init; }
+
+    /// <summary>The oracle's, over the same topology.</summary>
+    public EnergyTotals? OracleEnergy { get; init; }
+
     public static SimulationSummary From(SiteDefinition site, DateOnly from, DateOnly to, SimulationResult r) => new(
         site.Name, site.SettlementPoint, r.Policy.Policy, from, to, r.Policy.Intervals,
         r.Policy.EnergyMwh, r.Policy.CurtailedMwh, r.Policy.UptimeFraction, r.Policy.Transitions,
@@ -46,6 +52,8 @@ public sealed record SimulationSummary(
         DecisionCadenceMinutes = r.DecisionCadenceMinutes,
         Decisions = r.Decisions,
         ScedMissingRuns = r.ScedMissingRuns,
+        Energy = r.Policy.Energy,
+        OracleEnergy = r.Oracle.Energy,
     };
 }
 

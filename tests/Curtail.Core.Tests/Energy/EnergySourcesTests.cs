@@ -1,0 +1,112 @@
+using Curtail.Core.Energy;
+using Curtail.Core.Sites;
+
+namespace Curtail.Core.Tests.Energy;
+
+public class EnergySourcesTests
+{
+    private static SiteDefinition Parse(string energy) => SiteFileParser.Parse($"""
+        name: t
+        settlement_point: HB_WEST
+        {energy}
+        economics: {"{"}hashprice: {"{"}usd_per_th_day: 0.07{"}"}{"}"}
+        fleet: [{"{"}group: a, count: 100, hashrate_th: 100, power_w: 3000{"}"}]
+        policy: {"{"}kind: always_on{"}"}
+        """, "site.yaml");
+
+    [Fact]
+    public void ASiteWithoutSourcesIsGridOnlyImportOnly()
+    {
+        var site = Parse("energy: {adder_usd_per_mwh: 4}");
+        Assert.Same(EnergySources.GridOnly, site.Sources);
+        Assert.False(site.Sources.IsIsland);
+        Assert.False(site.Sources.HasGensets);
+        Assert.Equal(0, site.Sources.ExportLimitKw);
+    }
+
+    [Fact]
+    public void ParsesAGridTiedSiteWithAFlareGasGenset()
+    {
+        var site = Parse("""
+            energy:
+              sources:
+                grid: {import_limit_kw: 5000, export_limit_kw: 1200, export_paid: real_time}
+                gensets:
+                  - {name: flare-1, rated_kw: 1250, available: modbus, min_load_pct: 30, fuel_cost_usd_per_mwh: 0}
+                  - {name: gas-2, rated_kw: 750, available: profiles/gas2.csv, min_load_pct: 40, fuel_cost_usd_per_mwh: 35}
+            """);
+        var s = site.Sources;
+        Assert.Equal(new GridSource(5000, 1200, true), s.Grid);
+        Assert.Equal(2, s.Gensets.Count);
+        Assert.Equal(GensetAvailability.Reading, s.Gensets[0].Availability);
+        Assert.Equal(GensetAvailability.Profile, s.Gensets[1].Availability);
+        Assert.Equal("profiles/gas2.csv", s.Gensets[1].ProfileFile);
+        Assert.Equal(375 + 300, s.GensetMinLoadKw, 6);
+        Assert.Equal(35.0 * 750 / 2000, EnergyBalance.FuelCostUsdPerMwh(s), 6);
+        Assert.True(s.IsGridTiedWithGenset);
+    }
+
+    [Fact]
+    public void NoGridIsAnIsland()
+    {
+        var site = Parse("""
+            energy:
+              sources:
+                gensets: [{rated_kw: 1000}]
+            """);
+        Assert.True(site.Sources.IsIsland);
+        Assert.Equal("genset1", site.Sources.Gensets[0].Name);
+        Assert.Equal(30, site.Sources.Gensets[0].MinLoadPct);
+    }
+
+    [Theory]
+    [InlineData("energy: {sources: {}}", "energy.sources: an island site (no grid) needs at least one genset")]
+    [InlineData("energy: {sources: {grid: {export_paid: real_time}}}", "energy.sources.grid.export_limit_kw: is required")]
+    [InlineData("energy: {sources: {grid: {export_paid: sometimes, export_limit_kw: 5}}}", "export_paid: must be 'real_time' or 'none'")]
+    [InlineData("energy: {sources: {gensets: [{rated_kw: -5}]}}", "energy.sources.gensets[0].rated_kw: must be positive")]
+    [InlineData("energy: {sources: {gensets: [{rated_kw: 5, min_load_pct: 130}]}}", "min_load_pct: must be at most 100")]
+    [InlineData("energy: {sources: {gensets: [{rated_kw: 5, fuel: 3}]}}", "unknown key 'fuel'")]
+    [InlineData("energy: {sources: {gensets: [{name: a, rated_kw: 5}, {name: a, rated_kw: 5}]}}", "duplicate genset name 'a'")]
+    public void BadSourcesAreRefusedWithTheirKey(string energy, string message)
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => Parse(energy));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public void GridTiedFlowsExportWhatPaysAndKeepTheMinimumLoad()
+    {
+        var s = new EnergySources(new GridSource(null, 800, true), [new GensetSource("g", 1000, GensetAvailability.Reading, null, 30, 0)]);
+        // Miners shed at a spike: the genset exports up to the limit and stays above its 300 kW minimum.
+        var shed = EnergyBalance.Flows(s, 0, 950, 5000, 5);
+        Assert.Equal(new EnergyFlows(0, 800, 0, 800), shed);
+        // Miners running: they take the genset's power, the grid the rest; the spare goes out.
+        var run = EnergyBalance.Flows(s, 1200, 950, 30, 5);
+        Assert.Equal(new EnergyFlows(1200, 950, 250, 0), run);
+        // A negative price: exporting would cost, so the genset follows the miners, never below its minimum load.
+        var negative = EnergyBalance.Flows(s, 100, 950, -20, 5);
+        Assert.Equal(new EnergyFlows(100, 300, 0, 200), negative);
+        Assert.Equal(-200, negative.NetKw);
+    }
+
+    [Fact]
+    public void GridOnlyFlowsImportEverything()
+    {
+        Assert.Equal(new EnergyFlows(500, 0, 500, 0), EnergyBalance.Flows(EnergySources.GridOnly, 500, 0, 30, 5));
+    }
+
+    [Fact]
+    public void TheFloorFollowsTheValueOfTheGensetsPower()
+    {
+        var paid = new EnergySources(new GridSource(null, 2000, true), [new GensetSource("g", 1000, GensetAvailability.Reading, null, 30, 0)]);
+        Assert.Equal(0, EnergyBalance.Floor(paid, 950, 3000, 60, 500).FloorKw);
+        Assert.Equal(950, EnergyBalance.Floor(paid, 950, 3000, 60, 30).FloorKw);
+        var island = paid with { Grid = null };
+        Assert.Equal(950, EnergyBalance.Floor(island, 950, 3000, 60, 5000).FloorKw);
+        Assert.Equal(600, EnergyBalance.Floor(island, 950, 600, 60, 5000).FloorKw);
+        var noExport = paid with { Grid = new GridSource(null, 0, false) };
+        Assert.Equal(950, EnergyBalance.Floor(noExport, 950, 3000, 60, 5000).FloorKw);
+        var dearGas = noExport with { Gensets = [new GensetSource("g", 1000, GensetAvailability.Reading, null, 30, 90)] };
+        Assert.Equal(300, EnergyBalance.Floor(dearGas, 950, 3000, 60, 5000).FloorKw);
+    }
+}
