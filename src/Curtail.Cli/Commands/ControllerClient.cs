@@ -9,7 +9,7 @@ namespace Curtail.Cli.Commands;
 /// <summary>The CLI side of the controller's REST API: the same validation, audit and roles apply, server-side.</summary>
 internal static class ControllerClient
 {
-    public static readonly Option<string> Url = new("--url") { Description = "Controller address (default http://127.0.0.1:8080, or CURTAIL_URL).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CURTAIL_URL") ?? "http://127.0.0.1:8080" };
+    public static readonly Option<string> Url = new("--url") { Description = "Controller address (or the CURTAIL_URL environment variable).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CURTAIL_URL") ?? "http://127.0.0.1:8080" };
     public static readonly Option<string?> Token = new("--token") { Description = "API token (default: the CURTAIL_TOKEN environment variable, so it stays out of shell history)." };
 
     public static Command With(Command c, bool write)

@@ -84,6 +84,10 @@ public static class HtmlReport
         var keys = result.Parameters.Select(p => p.Key).ToArray();
         html.Append(Inv, $"<h1>Sweep: {E(site.Name)}</h1><p class=\"sub\">{E(site.SettlementPoint)}, {from:yyyy-MM-dd} to {to:yyyy-MM-dd} (CPT, end exclusive), policy <b>{E(SiteFileParser.PolicyKindName(site.Policy.Kind))}</b>, {result.Points.Count:N0} settings</p>");
         html.Append(Inv, $"<p>Best: {string.Join(", ", keys.Select((k, i) => $"<b>{E(k)} = {best.Values[i].ToString("0.##", Inv)}</b>"))} with profit {Usd(best.Totals.ProfitUsd)} (always on {Usd(best.AlwaysOnProfitUsd)}, oracle {Usd(best.OracleProfitUsd)}, capture ratio {(best.CaptureRatio is { } c ? c.ToString("P1", Inv) : "n/a")}).</p>");
+        var plateau = result.Plateau();
+        html.Append(Inv, $"<p>Plateau: {plateau.Points.Count:N0} setting(s) within {plateau.CaptureRatioPoints.ToString("0.##", Inv)} percentage points of capture ratio ({Usd(plateau.ToleranceUsd)}) of the best: {string.Join(", ", keys.Select((k, i) => plateau.Range(i) is var (lo, hi) && lo == hi ? $"{E(k)} = {lo.ToString("0.##", Inv)}" : $"{E(k)} {lo.ToString("0.##", Inv)} to {hi.ToString("0.##", Inv)}"))}. Settings on the plateau differ by less than that; the single best is not more precise than it.</p>");
+        if (result.Coupling is { } coupling)
+            html.Append(Inv, $"<p>The resume strike moved with the curtail strike by the rule <b>{E(coupling.Rule)}</b> (--couple).</p>");
         if (keys.Length == 1)
         {
             var xs = result.Points.Select(p => p.Values[0]).ToArray();
