@@ -23,7 +23,7 @@ public sealed partial class ControllerStore
         "INSERT INTO dr_events (id, received, body, test) VALUES (@id, @r, @b, @test) ON CONFLICT (id) DO UPDATE SET body = @b, test = @test",
         ("id", e.Id), ("r", Iso(e.ReceivedAt)), ("b", JsonSerializer.Serialize(e, Json)), ("test", e.Test));
 
-    private static Statement AuditStatement(AuditEntry e) => new("INSERT INTO audit VALUES (@t, @actor, @role, @action, @old, @new)",
+    private static Statement AuditStatement(AuditEntry e) => new("INSERT INTO audit (time, actor, role, action, old_value, new_value) VALUES (@t, @actor, @role, @action, @old, @new)",
         ("t", Iso(e.Time)), ("actor", e.Actor), ("role", e.Role), ("action", e.Action), ("old", e.OldValue), ("new", e.NewValue));
 
     private void Execute(Statement statement) => Execute(statement.Sql, statement.Parameters);

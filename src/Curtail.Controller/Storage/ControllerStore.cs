@@ -66,6 +66,7 @@ public sealed partial class ControllerStore : IDisposable
         // Databases created before events carried the test flag have dr_events without it; every event in them was
         // recorded as real, which the default keeps. New databases get the column the same way, so there is one path.
         AddColumnIfMissing("dr_events", "test", "BOOLEAN NOT NULL DEFAULT FALSE");
+        AddCommandAuditColumns();
     }
 
     private void AddColumnIfMissing(string table, string column, string definition)
