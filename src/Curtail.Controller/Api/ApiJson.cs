@@ -17,6 +17,8 @@ public static class ApiJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null,
+        // Served as application/json, never inlined in HTML: "+00:00" and quotes in stored values stay readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new RoundedDouble() },
     };
