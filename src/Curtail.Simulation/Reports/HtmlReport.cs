@@ -36,24 +36,18 @@ public static class HtmlReport
         html.Append(TotalsTable(r));
         if (s.FourCp is { } fourCp) html.Append(FourCpTable(fourCp));
 
-        var prices = policy.Select(x => x.Price).ToArray();
+        html.Append(HtmlReportSections.MonthlyTable(policy, r.AlwaysOnIntervals!, site.FullPowerMw));
+
         var refs = new List<ReferenceLine>();
         if (site.Policy.CurtailAboveUsdPerMwh is { } strike && s.Policy == "threshold")
         {
             refs.Add(new ReferenceLine("curtail above", "#dc2626", strike));
             if (site.Policy.ResumeBelowUsdPerMwh is { } resume && resume != strike) refs.Add(new ReferenceLine("resume below", "#16a34a", resume));
         }
-        var sorted = prices.Order().ToArray();
-        // Scale the axis to where decisions happen (around the strikes), not to the rare spikes, which stay visible at the top edge.
-        var p98 = sorted.Length == 0 ? 0 : sorted[(int)(0.98 * (sorted.Length - 1))];
-        var clip = Math.Max(p98, refs.Count > 0 ? refs.Max(x => x.Value) * 4 : 0);
+        // The hard cap curtails whatever the policy: drawn for every policy that has one.
+        if (site.Policy.HardCapUsdPerMwh is { } cap) refs.Add(new ReferenceLine("hard cap", "#7c3aed", cap));
         html.Append("<h2>Price and strikes</h2>");
-        html.Append(new SvgTimeChart
-        {
-            Title = $"{site.SettlementPoint} real-time price ($/MWh)", YLabel = "$/MWh",
-            Lines = [new TimeSeriesLine("price", "#1d4ed8", ticks, prices, Width: 0.8)],
-            References = refs, YMaxClip = sorted.Length > 0 && sorted[^1] > clip ? clip : null,
-        }.Render());
+        html.Append(HtmlReportSections.DailyPrice(site.SettlementPoint, policy, r.AlwaysOnIntervals!, refs));
         html.Append("<h2>Site load</h2>");
         html.Append(new SvgTimeChart
         {
