@@ -40,6 +40,7 @@ public static class CurtailApp
             group.Subcommands.Add(command);
         }
         foreach (var command in topLevel.OrderBy(c => c.Name, StringComparer.Ordinal)) root.Subcommands.Add(command);
+        ParseErrors.DropRepeatedDefaults(root);
         return root;
     }
 
@@ -53,7 +54,7 @@ public static class CurtailApp
         var err = stderr ?? Console.Error;
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) err.WriteLine($"error: {e.Message}");
+            foreach (var e in parse.Errors) err.WriteLine($"error: {ParseErrors.Describe(e)}");
             return ExitBadInput;
         }
         try

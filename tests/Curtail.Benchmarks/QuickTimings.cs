@@ -32,7 +32,7 @@ public static class QuickTimings
         Report("breakeven, 1 year", 30, () => Backtester.Run(year, BreakevenPolicy.From(year.Site), table: yearTable));
         Report("oracle plan, 1 year, with constraints", 10, () => PolicyFactory.PlanOracle(year));
         Report("threshold, 4 years (140,256 intervals)", 20, () => Backtester.Run(four, ThresholdPolicy.From(four.Site.Policy), table: fourTable));
-        Report("sweep 281 strikes, 4 years, all cores", 3, () => SweepRunner.Run(four, [SweepParameter.Parse("policy.curtail_above_usd_per_mwh=20:300:1")]));
+        Report("sweep 281 strikes, 4 years, all cores", 3, () => SweepRunner.Run(four, [SweepParameter.Parse("policy.curtail_above_usd_per_mwh=20:300:1")], coupling: new SweepCoupling(20)));
 
         // Issue 10: a year on ERCOT's SCED clock (2024, 105,408 five-minute decisions), after loading.
         sw.Restart();

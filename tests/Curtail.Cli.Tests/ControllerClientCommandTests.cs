@@ -108,3 +108,61 @@ public sealed class ControllerClientCommandTests : IAsyncLifetime
         Assert.Contains("cannot reach the controller", down.Err);
     }
 }
+
+public sealed class ControllerTablesTests : IAsyncLifetime
+{
+    private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
+    private string _url = null!;
+
+    public async Task InitializeAsync()
+    {
+        var dir = CliRunner.TempDir();
+        var config = Path.Combine(dir, "site.yaml");
+        await File.WriteAllTextAsync(config, """
+            name: CLI table test
+            settlement_point: HB_WEST
+            economics: {hashprice: {usd_per_th_day: 0.07}}
+            fleet: [{group: a, count: 10, hashrate_th: 100, power_w: 3000}]
+            policy: {kind: threshold, curtail_above_usd_per_mwh: 100}
+            controller:
+              listen: http://127.0.0.1:0
+              storage: {sqlite: state.db}
+            """);
+        _app = ControllerHost.Build(ControllerConfigParser.Load(config));
+        await _app.StartAsync();
+        _url = _app.Urls.First();
+        // The start-up cycle, so that there is a decision to show.
+        using var http = new HttpClient();
+        for (var i = 0; i < 300 && JsonDocument.Parse(await http.GetStringAsync(_url + "/api/decisions")).RootElement.GetArrayLength() == 0; i++) await Task.Delay(100);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("status", "strikes")]
+    [InlineData("decisions", "limited by")]
+    [InlineData("events", "no demand-response events")]
+    public async Task ATerminalGetsATableThatFitsEightyColumnsAndJsonOnRequest(string verb, string expected)
+    {
+        string[] args = verb == "events" ? ["events", "list", "--url", _url] : [verb, "--url", _url];
+        CliResult table, json;
+        using (Commands.Terminal.AsTerminal(80))
+        {
+            table = await CliRunner.Run(args);
+            json = await CliRunner.Run([.. args, "--json"]);
+        }
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains(expected, table.Out);
+        Assert.DoesNotContain("{", table.Out);
+        Assert.All(table.Out.Split('\n'), l => Assert.True(l.TrimEnd('\r').Length <= 80, l));
+        Assert.Equal(0, json.ExitCode);
+        JsonDocument.Parse(json.Out);
+        Assert.DoesNotContain("\\u002B", json.Out);
+        // Redirected output (a script) is JSON without asking.
+        JsonDocument.Parse((await CliRunner.Run(args)).Out);
+    }
+}

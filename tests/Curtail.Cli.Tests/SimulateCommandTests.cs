@@ -85,7 +85,11 @@ public class SimulateCommandTests
         Assert.Equal(5 * 96 + 1, csv.Length);
         Assert.StartsWith("interval_start_utc,interval_start_local,price_usd_per_mwh", csv[0]);
         var html = File.ReadAllText(Path.Combine(dir, "report.html"));
-        Assert.Equal(3, CountOf(html, "<svg"));
+        // Daily band, site load, cumulative profit, and one detail chart per day (5 days), each inside its <details>.
+        Assert.Equal(3 + 5, CountOf(html, "<svg"));
+        Assert.Equal(5, CountOf(html, "<details>"));
+        Assert.Contains("min, mean, max", html);
+        Assert.Contains("<tr><td>2023-08</td>", html);
         Assert.Contains("Cumulative profit", html);
         Assert.DoesNotContain("<script", html);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", ""));
@@ -93,6 +97,25 @@ public class SimulateCommandTests
         using var doc = JsonDocument.Parse(r.Out);
         var cumulative = double.Parse(csv[^1].Split(',')[9], CultureInfo.InvariantCulture);
         Assert.Equal(doc.RootElement.GetProperty("profit_usd").GetDouble(), cumulative, 0.01);
+    }
+
+    [Fact]
+    public async Task TheReportBreaksTheWindowDownByMonthAndDrawsTheHardCap()
+    {
+        var dir = CliRunner.TempDir();
+        // The shipped default site has a hard cap.
+        var r = await CliRunner.Run("simulate", "--from", "2023-07-01", "--to", "2023-09-01", "--out", dir, "--json");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var html = File.ReadAllText(Path.Combine(dir, "report.html"));
+        Assert.Contains("<tr><td>2023-07</td>", html);
+        Assert.Contains("<tr><td>2023-08</td>", html);
+        Assert.Contains("hard cap", html);
+        Assert.Equal(62, CountOf(html, "<details>"));
+        // The monthly profits add up to the window's profit.
+        var months = System.Text.RegularExpressions.Regex.Matches(html, @"<tr><td>2023-0[78]</td><td>(-?)\$([\d,]+)</td>")
+            .Sum(m => (m.Groups[1].Value == "-" ? -1 : 1) * double.Parse(m.Groups[2].Value.Replace(",", ""), CultureInfo.InvariantCulture));
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Equal(doc.RootElement.GetProperty("profit_usd").GetDouble(), months, 2.0);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class ScedDecisionHostTests
         Assert.Contains("AboveStrike", cut.GetProperty("limits").GetRawText());
         // Decided on SCED, not on a settled price: the last settled interval is still the 16:45 one, below the strike.
         var record = await site.RecordAsync(cut);
-        Assert.Equal(new DateTimeOffset(2024, 5, 8, 16, 45, 0, Cdt), record.GetProperty("inputs").GetProperty("lastSettledIntervalStart").GetDateTimeOffset());
+        Assert.Equal(new DateTimeOffset(2024, 5, 8, 16, 45, 0, Cdt), record.GetProperty("inputs").GetProperty("last_settled_interval_start").GetDateTimeOffset());
         Assert.True(record.GetProperty("inputs").GetProperty("settled_prices_tail").EnumerateArray().Last().GetDouble() < 1000);
 
         // /api/status says which price the site acts on, and carries the RTD look-ahead of the run.

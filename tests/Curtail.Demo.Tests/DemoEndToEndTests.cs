@@ -137,7 +137,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         Assert.NotEmpty(curtailed);
         Assert.Contains(curtailed, d => d.GetProperty("limits").GetRawText() is var l && (l.Contains("AboveStrike") || l.Contains("HardCapExceeded")));
         Assert.Contains(decisions, d => d.GetProperty("time").GetDateTimeOffset() > new DateTimeOffset(2024, 5, 8, 17, 45, 0, Cpt) && d.GetProperty("target_kw").GetDouble() > 0);
-        var audit = JsonDocument.Parse(await http.GetStringAsync("/api/audit")).RootElement.EnumerateArray().ToList();
+        var audit = JsonDocument.Parse(await http.GetStringAsync("/api/audit?action=set_trading")).RootElement.EnumerateArray().ToList();
         Assert.Contains(audit, a => a.GetProperty("action").GetString() == "set_trading" && a.GetProperty("actor").GetString() == "demo-operator");
 
         // Metrics agree with a cycle run now, and that cycle with what the emulated miners draw once their wake ramps end.

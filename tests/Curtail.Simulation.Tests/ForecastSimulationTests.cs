@@ -86,9 +86,9 @@ public class ForecastSimulationTests
     {
         var site = TestSites.Site();
         Assert.Null(site.FourCp);
-        var swept = SweepParameter.Apply(site, "four_cp.monthly_budget_hours", 30, false);
+        var swept = SweepParameter.Apply(site, "four_cp.monthly_budget_hours", 30);
         Assert.Equal(FourCpSiteSettings.Default with { MonthlyBudgetHours = 30 }, swept.FourCp);
-        var forecast = SweepParameter.Apply(ForecastSite(), "policy.horizon_intervals", 6, false);
+        var forecast = SweepParameter.Apply(ForecastSite(), "policy.horizon_intervals", 6);
         Assert.Equal(6, forecast.Policy.Forecast.HorizonIntervals);
         Assert.Contains("is a probability in (0, 1]", Assert.Throws<InvalidInputException>(() => SweepParameter.Parse("four_cp.probability_threshold=0.5:1.5:0.5")).Message);
         Assert.Contains("must be between 1 and 24", Assert.Throws<InvalidInputException>(() => SweepParameter.Parse("policy.horizon_intervals=0:4:1")).Message);

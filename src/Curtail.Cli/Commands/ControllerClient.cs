@@ -9,8 +9,16 @@ namespace Curtail.Cli.Commands;
 /// <summary>The CLI side of the controller's REST API: the same validation, audit and roles apply, server-side.</summary>
 internal static class ControllerClient
 {
-    public static readonly Option<string> Url = new("--url") { Description = "Controller address (default http://127.0.0.1:8080, or CURTAIL_URL).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CURTAIL_URL") ?? "http://127.0.0.1:8080" };
+    public static readonly Option<string> Url = new("--url") { Description = "Controller address (or the CURTAIL_URL environment variable).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CURTAIL_URL") ?? "http://127.0.0.1:8080" };
     public static readonly Option<string?> Token = new("--token") { Description = "API token (default: the CURTAIL_TOKEN environment variable, so it stays out of shell history)." };
+
+    /// <summary>`--json`: the API's JSON instead of the table a terminal gets (redirected output is always JSON).</summary>
+    public static Option<bool> JsonOption(Command c)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the API's JSON instead of a table (redirected output is JSON anyway)." };
+        c.Options.Add(json);
+        return json;
+    }
 
     public static Command With(Command c, bool write)
     {
@@ -67,11 +75,14 @@ internal static class ControllerClient
         }
     }
 
+    // Times keep their "+00:00" and text its quotes: this is read by people and scripts, never pasted into HTML.
+    private static readonly JsonSerializerOptions PrettyOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static string Pretty(string json)
     {
         try
         {
-            return JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement, new JsonSerializerOptions { WriteIndented = true });
+            return JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement, PrettyOptions);
         }
         catch (JsonException)
         {

@@ -8,7 +8,9 @@ public sealed class StatusCommand : ICliCommand
     public Command Build()
     {
         var c = ControllerClient.With(new Command("status", "Show a running controller's prices, target, load, genset, miners and events."), write: false);
-        c.SetAction((p, ct) => ControllerClient.SendAsync(p, HttpMethod.Get, "/api/status", null, ct));
+        var json = ControllerClient.JsonOption(c);
+        c.SetAction((p, ct) => ControllerClient.SendAsync(p, HttpMethod.Get, "/api/status", null, ct,
+            ControllerTables.For(p.GetValue(json), p.InvocationConfiguration.Output, ControllerTables.Status)));
         return c;
     }
 }
@@ -23,8 +25,15 @@ public sealed class DecisionsCommand : ICliCommand
         var c = ControllerClient.With(new Command("decisions", "Show the controller's recent decisions and why they were taken."), write: false);
         c.Options.Add(limit);
         c.Options.Add(id);
-        c.SetAction((p, ct) => ControllerClient.SendAsync(p, HttpMethod.Get,
-            p.GetValue(id) is { } one ? $"/api/decisions/{Uri.EscapeDataString(one)}" : $"/api/decisions?limit={p.GetValue(limit)}", null, ct));
+        var json = ControllerClient.JsonOption(c);
+        c.SetAction((p, ct) =>
+        {
+            if (p.GetValue(limit) is < 1 or > 10_000) throw new Core.InvalidInputException("--limit", null, $"must be 1..10000, got {p.GetValue(limit)}");
+            // One decision in full is a nested record: JSON; the list is a table on a terminal.
+            return ControllerClient.SendAsync(p, HttpMethod.Get,
+                p.GetValue(id) is { } one ? $"/api/decisions/{Uri.EscapeDataString(one)}" : $"/api/decisions?limit={p.GetValue(limit)}", null, ct,
+                p.GetValue(id) is null ? ControllerTables.For(p.GetValue(json), p.InvocationConfiguration.Output, ControllerTables.Decisions) : null);
+        });
         return c;
     }
 }
@@ -129,7 +138,9 @@ public sealed class EventsListCommand : ICliCommand
     public Command Build()
     {
         var c = ControllerClient.With(new Command("list", "List dispatches (test or real) with their per-interval records."), write: false);
-        c.SetAction((p, ct) => ControllerClient.SendAsync(p, HttpMethod.Get, "/api/events", null, ct));
+        var json = ControllerClient.JsonOption(c);
+        c.SetAction((p, ct) => ControllerClient.SendAsync(p, HttpMethod.Get, "/api/events", null, ct,
+            ControllerTables.For(p.GetValue(json), p.InvocationConfiguration.Output, ControllerTables.Events)));
         return c;
     }
 }

@@ -5,20 +5,50 @@ namespace Curtail.Cli.Commands;
 /// <summary>Spectre console on the command's own output, so tests can capture tables; progress only on a real terminal.</summary>
 internal static class Terminal
 {
+    /// <summary>The narrowest terminal every table and line is laid out for.</summary>
+    public const int NarrowWidth = 80;
+
+    private static readonly AsyncLocal<int?> WidthOverride = new();
+    private static readonly AsyncLocal<bool> TerminalOverride = new();
+
+    /// <summary>Lays out this flow's output as on a terminal of <paramref name="columns"/> columns (tests of narrow layouts).</summary>
+    public static IDisposable AsTerminal(int columns)
+    {
+        WidthOverride.Value = columns;
+        TerminalOverride.Value = true;
+        return new Reset();
+    }
+
+    private sealed class Reset : IDisposable
+    {
+        public void Dispose()
+        {
+            WidthOverride.Value = null;
+            TerminalOverride.Value = false;
+        }
+    }
+
     public static IAnsiConsole On(TextWriter output)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
             Interactive = InteractionSupport.No,
-            Ansi = IsInteractive(output) ? AnsiSupport.Detect : AnsiSupport.No,
+            Ansi = IsRealTerminal(output) ? AnsiSupport.Detect : AnsiSupport.No,
         });
         // Redirected output has no width; tables must not wrap numbers mid-figure in logs and pipes.
-        if (!IsInteractive(output)) console.Profile.Width = 160;
+        if (WidthOverride.Value is { } w) console.Profile.Width = w;
+        else if (!IsRealTerminal(output)) console.Profile.Width = 160;
         return console;
     }
 
-    public static bool IsInteractive(TextWriter output) => ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+    /// <summary>Output a person reads (a terminal): tables and progress rather than JSON.</summary>
+    public static bool IsInteractive(TextWriter output) => TerminalOverride.Value || IsRealTerminal(output);
+
+    /// <summary>Live progress bars only on the real console: they redraw in place, which a captured writer cannot.</summary>
+    public static bool ShowsProgress(TextWriter output) => IsRealTerminal(output);
+
+    private static bool IsRealTerminal(TextWriter output) => ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
 
     public static string Usd(double v) => (v < 0 ? "-$" : "$") + Math.Abs(v).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -44,7 +44,7 @@ public static class ControllerApi
         api.MapGet("/decisions/{id}", (ControllerStore store, string id) => store.Cycle(id) is { } c
             ? Results.Json(new { summary = Summary(c), inputs = Raw(c.InputsJson), decision = Raw(c.DecisionJson), miners = Raw(c.MinerResultsJson) }, JsonOut)
             : Results.Json(new { error = $"no decision '{ApiLimits.Shorten(id)}'" }, statusCode: 404)).WithSummary("One decision: its inputs, decision and per-miner results");
-        api.MapGet("/audit", (ControllerStore store, int? limit) => Results.Json(store.AuditLog(Math.Clamp(limit ?? 100, 1, 10_000)), JsonOut)).WithSummary("Audit log of every change");
+        AuditApi.Map(api);
         api.MapGet("/events", (ControllerStore store) => Results.Json(store.Events().Select(e => new { @event = e, intervals = store.EventIntervals(e.Id) }), JsonOut))
             .WithSummary("Demand-response events with their records");
         api.MapGet("/events/{id}/trace", (ControllerStore store, string id) => store.Event(id) is { } e
@@ -70,12 +70,7 @@ public static class ControllerApi
         }).WithSummary("Run a decision cycle now (operator)");
     }
 
-    public static readonly JsonSerializerOptions JsonOut = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    public static readonly JsonSerializerOptions JsonOut = ApiJson.Options;
 
     private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock, DemandResponse.FourCpWatch watch, Safety.ControllerAlarms alarms,
         ControllerHostOptions options)
@@ -296,18 +291,18 @@ public static class ControllerApi
     private static object Summary(CycleRecord c)
     {
         var inputs = Raw(c.InputsJson);
-        double? available = inputs.TryGetProperty("genset", out var g) && g.ValueKind == JsonValueKind.Object
-            && g.TryGetProperty("availablePowerKw", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble() : null;
+        var decision = Raw(c.DecisionJson);
         return new
         {
             c.Id, c.Time, c.Trigger, c.TargetKw, c.PriceTargetKw, c.LimitedBy, c.MeasuredLoadKw, c.ExpectedLoadKw,
-            genset_available_kw = available,
-            limits = Raw(c.DecisionJson).TryGetProperty("limits", out var l) ? l : default,
-            acted_on = Raw(c.DecisionJson).TryGetProperty("acted_on", out var acted) ? acted : default,
+            genset_available_kw = inputs?["genset"]?["available_power_kw"]?.GetValueKind() == JsonValueKind.Number ? inputs["genset"]!["available_power_kw"]!.GetValue<double>() : (double?)null,
+            limits = decision?["limits"]?.DeepClone(),
+            acted_on = decision?["acted_on"]?.DeepClone(),
         };
     }
 
-    private static JsonElement Raw(string json) => JsonDocument.Parse(json).RootElement.Clone();
+    /// <summary>A stored record as the API shows it, whatever version wrote it.</summary>
+    private static System.Text.Json.Nodes.JsonNode? Raw(string json) => ApiJson.Migrate(json);
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOut);
 

@@ -64,6 +64,9 @@ public sealed record ControllerConfig
     public bool OtlpHttp { get; init; }
 
     public TimeSpan OtlpExportInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Serve the metrics at <c>GET /metrics</c> in Prometheus text format (on unless <c>telemetry.prometheus: false</c>).</summary>
+    public bool PrometheusEndpoint { get; init; } = true;
     public TimeConfig? Time { get; init; }
     public string? HashpriceFile { get; init; }
 

@@ -97,20 +97,35 @@ public static class ControllerConfigParser
         }
         if (r.Optional(map, "telemetry") is { } telemetry)
         {
-            var t = r.Mapping(telemetry, "controller.telemetry", "otlp_endpoint", "protocol", "export_interval_seconds");
-            var endpointNode = r.Required(t, "controller.telemetry", "otlp_endpoint");
-            var endpoint = r.String(endpointNode, "controller.telemetry.otlp_endpoint");
-            if (!Uri.TryCreate(endpoint, UriKind.Absolute, out _)) throw r.Error(endpointNode, "controller.telemetry.otlp_endpoint", $"not a URL: '{endpoint}'");
-            var protocolNode = r.Optional(t, "protocol");
-            var http = protocolNode is not null && r.String(protocolNode, "controller.telemetry.protocol") switch
+            var t = r.Mapping(telemetry, "controller.telemetry", "otlp_endpoint", "protocol", "export_interval_seconds", "prometheus");
+            if (r.Optional(t, "prometheus") is { } prometheusNode)
+                config = config with
+                {
+                    PrometheusEndpoint = r.String(prometheusNode, "controller.telemetry.prometheus") switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        var other => throw r.Error(prometheusNode, "controller.telemetry.prometheus", $"must be true or false, got '{other}'"),
+                    },
+                };
+            // Prometheus alone needs no OTLP endpoint; the other keys describe the OTLP export and need one.
+            if (r.Optional(t, "otlp_endpoint") is { } endpointNode)
             {
-                "grpc" => false,
-                "http" => true,
-                var other => throw r.Error(protocolNode, "controller.telemetry.protocol", $"must be grpc or http, got '{other}'"),
-            };
-            var interval = r.OptionalNumber(t, "controller.telemetry", "export_interval_seconds") ?? 60;
-            if (interval is < 1 or > 3600) throw r.Error(t, "controller.telemetry.export_interval_seconds", $"must be 1..3600, got {interval}");
-            config = config with { OtlpEndpoint = endpoint, OtlpHttp = http, OtlpExportInterval = TimeSpan.FromSeconds(interval) };
+                var endpoint = r.String(endpointNode, "controller.telemetry.otlp_endpoint");
+                if (!Uri.TryCreate(endpoint, UriKind.Absolute, out _)) throw r.Error(endpointNode, "controller.telemetry.otlp_endpoint", $"not a URL: '{endpoint}'");
+                var protocolNode = r.Optional(t, "protocol");
+                var http = protocolNode is not null && r.String(protocolNode, "controller.telemetry.protocol") switch
+                {
+                    "grpc" => false,
+                    "http" => true,
+                    var other => throw r.Error(protocolNode, "controller.telemetry.protocol", $"must be grpc or http, got '{other}'"),
+                };
+                var interval = r.OptionalNumber(t, "controller.telemetry", "export_interval_seconds") ?? 60;
+                if (interval is < 1 or > 3600) throw r.Error(t, "controller.telemetry.export_interval_seconds", $"must be 1..3600, got {interval}");
+                config = config with { OtlpEndpoint = endpoint, OtlpHttp = http, OtlpExportInterval = TimeSpan.FromSeconds(interval) };
+            }
+            else if (r.Optional(t, "prometheus") is null || r.Optional(t, "protocol") is not null || r.Optional(t, "export_interval_seconds") is not null)
+                r.Required(t, "controller.telemetry", "otlp_endpoint");
         }
         if (r.Optional(map, "time") is { } time)
         {

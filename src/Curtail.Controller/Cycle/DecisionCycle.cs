@@ -250,6 +250,7 @@ public sealed class DecisionCycle(
         // 5. Record the outcome.
         var record = pending with { ExpectedLoadKw = report is null ? null : report.ExpectedLoadW / 1000, MinerResultsJson = DecisionCycleRecorder.ResultsJson(report) };
         TryStore(() => store.SaveCycle(record), "recording the dispatch", now);
+        if (report is not null) TryStore(() => _recorder.AuditCommands(record, report, now), "auditing the miner commands", now);
         TryStore(() => _recorder.RecordEvents(inputs, measuredKw, now), "recording demand-response intervals", now);
         _recorder.UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
         runtime.SetLastDecision(DecisionCycleRecorder.Summary(record, decision, measuredKw, report));

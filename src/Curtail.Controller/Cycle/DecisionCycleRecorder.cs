@@ -15,7 +15,8 @@ namespace Curtail.Controller.Cycle;
 /// </summary>
 internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore store, ControllerRuntime runtime, CurtailTelemetry telemetry)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    // The API's shape, so a record reads the same in /api/decisions/{id} as the status does (older records are migrated on read).
+    private static readonly JsonSerializerOptions Json = Api.ApiJson.Options;
     private readonly Core.Economics.IntervalEconomics _economics = new(site);
     private DateTimeOffset? _lastCycle;
 
@@ -25,7 +26,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         JsonSerializer.Serialize(new
         {
             inputs.Now, settled_prices_tail = inputs.SettledPrices.TakeLast(8), inputs.LastSettledIntervalStart, sced_runs = inputs.ScedRuns, inputs.HashpriceUsdPerThDay,
-            groups = inputs.Groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), since = TicksText(s.SinceTicks) }),
+            groups = inputs.Groups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode, since = Since(s.SinceTicks) }),
             inputs.Trading, inputs.Override, events = inputs.ActiveEvents.Select(e => e.Id), inputs.InFourCpWindow, inputs.FourCpReason,
             four_cp_probability = watchHour?.Probability, genset = inputs.DeviceNow is { } deviceNow ? inputs.Genset?.OnServiceClock(deviceNow, inputs.Now) : inputs.Genset, inputs.GensetLinkProblem, inputs.SiteLoadKw, inputs.PricesStale,
             inputs.HoldReason, ages = Ages(inputs.Ages),
@@ -33,7 +34,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         JsonSerializer.Serialize(new
         {
             decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
-            groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode.ToString(), fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
+            groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode, fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
             genset = decision.Genset?.ToString(), min_load = decision.MinLoad, energy_sources = site.Sources.HasGensets ? site.Sources.Describe() : null,
         }, Json),
         "[]");
@@ -45,7 +46,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
     }
 
     public static string ResultsJson(ActuationReport? report) => JsonSerializer.Serialize(
-        report?.Results.Select(r => new { miner = r.MinerId, action = r.Action.ToString(), outcome = r.Outcome.ToString(), command_ms = r.CommandLatency.TotalMilliseconds, confirm_ms = r.ConfirmLatency?.TotalMilliseconds, r.Error })
+        report?.Results.Select(r => new { miner = r.MinerId, action = r.Action, outcome = r.Outcome, command_ms = r.CommandLatency.TotalMilliseconds, confirm_ms = r.ConfirmLatency?.TotalMilliseconds, r.Error })
         ?? [], Json);
 
     public static object Summary(CycleRecord record, CycleDecision decision, double measuredKw, ActuationReport? report) => new
@@ -53,6 +54,13 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         record.Id, record.Time, record.Trigger, decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn, min_load = decision.MinLoad,
         expected_kw = record.ExpectedLoadKw, measured_kw = measuredKw, unmet = report is { TargetMet: false },
     };
+
+    /// <summary>Every command of the dispatch on the audit log, decided by this cycle (and through it by its trigger).</summary>
+    public void AuditCommands(CycleRecord record, ActuationReport report, DateTimeOffset now) => store.AuditCommands(report.Results
+        .Select(r => new MinerCommandAudit(now, $"cycle:{record.Id}", r.MinerId, JsonNamingPolicy.SnakeCaseLower.ConvertName(r.Action.ToString()),
+            JsonNamingPolicy.SnakeCaseLower.ConvertName(r.Outcome.ToString()), Math.Round((r.ConfirmLatency ?? r.CommandLatency).TotalMilliseconds, 1),
+            r.Error is null ? $"trigger {record.Trigger}" : $"trigger {record.Trigger}: {r.Error}"))
+        .ToList());
 
     public void CountCommands(ActuationReport report)
     {
@@ -126,5 +134,6 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         miners_unreadable = a.MinersUnreadable, prices_stale = a.PricesStale, sced_stale = a.ScedStale, genset_stale = a.GensetStale,
     };
 
-    private static string TicksText(long ticks) => ticks <= GroupState.LongAgoTicks ? "long ago" : new DateTimeOffset(ticks, TimeSpan.Zero).ToString("u");
+    /// <summary>When a group entered its mode; null when it has been in it since before the controller knew (no time to show).</summary>
+    private static DateTimeOffset? Since(long ticks) => ticks <= GroupState.LongAgoTicks ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 }

@@ -162,39 +162,54 @@ public static class ControllerHost
         }
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
-        if (config.OtlpEndpoint is { } otlp)
+        // One meter provider for every metrics exporter: OTLP when an endpoint is configured, Prometheus at /metrics
+        // unless switched off. Both read the same instruments (CurtailTelemetry), so they agree with /api/metrics.
+        var metricsExported = config.OtlpEndpoint is not null || config.PrometheusEndpoint;
+        if (metricsExported)
         {
-            // Over HTTP each signal has its own path; over gRPC one endpoint serves both.
-            Uri Endpoint(string signal) => new(config.OtlpHttp ? otlp.TrimEnd('/') + "/v1/" + signal : otlp);
-            var protocol = config.OtlpHttp ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
-            s.AddSingleton(_ => Sdk.CreateMeterProviderBuilder().AddMeter(CurtailTelemetry.Name)
-                .AddOtlpExporter((o, reader) =>
-                {
-                    o.Endpoint = Endpoint("metrics");
-                    o.Protocol = protocol;
-                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)config.OtlpExportInterval.TotalMilliseconds;
-                }).Build());
+            s.AddSingleton(_ =>
+            {
+                var metrics = Sdk.CreateMeterProviderBuilder().AddMeter(CurtailTelemetry.Name);
+                if (config.PrometheusEndpoint) metrics.AddPrometheusExporter();
+                if (config.OtlpEndpoint is { } otlp)
+                    metrics.AddOtlpExporter((o, reader) =>
+                    {
+                        o.Endpoint = OtlpEndpoint(config, otlp, "metrics");
+                        o.Protocol = OtlpProtocol(config);
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)config.OtlpExportInterval.TotalMilliseconds;
+                    });
+                return metrics.Build();
+            });
+        }
+        if (config.OtlpEndpoint is { } traces)
+        {
             s.AddSingleton(_ => Sdk.CreateTracerProviderBuilder().AddSource(CurtailTelemetry.Name)
                 .AddOtlpExporter(o =>
                 {
-                    o.Endpoint = Endpoint("traces");
-                    o.Protocol = protocol;
+                    o.Endpoint = OtlpEndpoint(config, traces, "traces");
+                    o.Protocol = OtlpProtocol(config);
                     o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = (int)Math.Min(config.OtlpExportInterval.TotalMilliseconds, 5000);
                 }).Build());
         }
 
         var app = builder.Build();
-        if (config.OtlpEndpoint is not null)
-        {
-            app.Services.GetRequiredService<MeterProvider>();
-            app.Services.GetRequiredService<TracerProvider>();
-        }
+        if (metricsExported) app.Services.GetRequiredService<MeterProvider>();
+        if (config.OtlpEndpoint is not null) app.Services.GetRequiredService<TracerProvider>();
+        if (config.PrometheusEndpoint)
+            app.MapPrometheusScrapingEndpoint("/metrics", app.Services.GetRequiredService<MeterProvider>(), configureBranchedPipeline: null, optionsName: null);
         app.MapOpenApi();
         ControllerApi.Map(app);
         ClusterApi.Map(app);
         DashboardAssets.Map(app);
         return app;
     }
+
+    /// <summary>Over HTTP each signal has its own path; over gRPC one endpoint serves both.</summary>
+    private static Uri OtlpEndpoint(ControllerConfig config, string endpoint, string signal) =>
+        new(config.OtlpHttp ? endpoint.TrimEnd('/') + "/v1/" + signal : endpoint);
+
+    private static OpenTelemetry.Exporter.OtlpExportProtocol OtlpProtocol(ControllerConfig config) =>
+        config.OtlpHttp ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
 
     /// <summary>Caps every request body, and serves HTTPS with the configured certificate when the listen URL is https.</summary>
     private static void ConfigureKestrel(WebApplicationBuilder builder, ControllerConfig config)

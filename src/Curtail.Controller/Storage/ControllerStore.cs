@@ -66,7 +66,8 @@ public sealed partial class ControllerStore : IDisposable
         ("cycles", "id TEXT NOT NULL, time TEXT NOT NULL, trigger_name TEXT NOT NULL, target_kw DOUBLE PRECISION NOT NULL, " +
             "price_target_kw DOUBLE PRECISION NOT NULL, limited_by TEXT NOT NULL, measured_kw DOUBLE PRECISION NOT NULL, expected_kw DOUBLE PRECISION, " +
             "inputs TEXT NOT NULL, decision TEXT NOT NULL, miner_results TEXT NOT NULL", "site, id"),
-        ("audit", "time TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, old_value TEXT, new_value TEXT", null),
+        ("audit", "time TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, old_value TEXT, new_value TEXT, " +
+            "miner TEXT, command TEXT, outcome TEXT, latency_ms DOUBLE PRECISION, detail TEXT", null),
         ("group_states", "group_name TEXT NOT NULL, mode TEXT NOT NULL, since_ticks BIGINT NOT NULL, fraction DOUBLE PRECISION NOT NULL", "site, group_name"),
         ("settings", "name TEXT NOT NULL, value TEXT NOT NULL", "site, name"),
         ("dr_events", "id TEXT NOT NULL, received TEXT NOT NULL, body TEXT NOT NULL, test BOOLEAN NOT NULL DEFAULT FALSE", "site, id"),
@@ -105,6 +106,10 @@ public sealed partial class ControllerStore : IDisposable
                 // Databases created before events carried the test flag have dr_events without it; every event in them
                 // was recorded as real, which the default keeps.
                 if (name == "dr_events" && !ColumnExists(c, tx, name, "test")) Run(c, tx, "ALTER TABLE dr_events ADD COLUMN test BOOLEAN NOT NULL DEFAULT FALSE");
+                // Columns added when miner commands joined the audit log; older rows (API changes) leave them empty.
+                if (name == "audit")
+                    foreach (var (column, type) in CommandAuditColumns)
+                        if (!ColumnExists(c, tx, name, column)) Run(c, tx, $"ALTER TABLE audit ADD COLUMN {column} {type}");
                 if (ColumnExists(c, tx, name, "site")) continue;
                 // Before sites: rebuilt with the configured site in every row (a new table, since neither engine can
                 // change a primary key in place and SQLite cannot add one).
@@ -115,6 +120,7 @@ public sealed partial class ControllerStore : IDisposable
                 Run(c, tx, $"ALTER TABLE {name}_with_site RENAME TO {name}");
             }
             Run(c, tx, "CREATE INDEX IF NOT EXISTS cycles_site_time ON cycles (site, time)");
+            Run(c, tx, "CREATE INDEX IF NOT EXISTS audit_site_time ON audit (site, time)");
             if (_postgres) MigrateCluster(c, tx);
             tx.Commit();
         }

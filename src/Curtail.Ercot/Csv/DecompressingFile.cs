@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace Curtail.Ercot.Csv;
 
 /// <summary>Opens a data file as plain bytes, gunzipping it when it starts with the gzip magic bytes (the name may lie).</summary>
@@ -15,7 +13,7 @@ internal static class DecompressingFile
         var read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
         return read == 2 && magic[0] == GzipMagic1 && magic[1] == GzipMagic2
-            ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: false)
+            ? new GzipEndCheck(file)
             : file;
     }
 

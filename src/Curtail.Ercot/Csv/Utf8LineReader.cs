@@ -78,6 +78,12 @@ internal sealed class Utf8LineReader : IDisposable
         {
             throw new Curtail.Core.InvalidInputException(_source, LineNumber + 1, $"gzip data is corrupt ({e.Message}); the file cannot be read past this line");
         }
+        catch (EndOfStreamException)
+        {
+            // Refused whatever the flags: skipping rows would silently drop everything the cut took away.
+            throw new Curtail.Core.InvalidInputException(_source, null,
+                $"ends early (truncated gzip) after line {LineNumber + _buffer.AsSpan(_start, _end - _start).Count((byte)'\n')}; the rest of the file is missing, so it is refused even with --skip-bad-rows. Download it again");
+        }
         if (read == 0) _endOfStream = true;
         else _end += read;
     }

@@ -42,7 +42,7 @@ internal sealed class ProblemLog
         var message = $"{first.Reason}. {problems.Count} problem(s) in total, {problems.Count(p => p.DropsRow)} bad row(s)";
         if (others.Count > 0) message += "; also " + string.Join("; ", others);
         if (problems.Count > ProblemsNamedInMessage) message += "; ...";
-        message += ". Fix the file, or read it with skip-bad-rows to drop bad rows and leave gaps.";
+        message += ". Fix the file, or read it with --skip-bad-rows to drop bad rows and leave gaps.";
         return new InvalidInputException(first.File, first.Line, message);
     }
 }

@@ -34,13 +34,15 @@ public static class ForecastTrainer
         if (plan.TrainTo <= plan.TrainFrom) throw new ArgumentException("training period is empty");
         if (plan.HoldoutFrom is { } hf && hf < plan.TrainTo)
             throw new ArgumentException($"held-out period starts ({hf:u}) before training ends ({plan.TrainTo:u})");
+        // Training takes a minute or more: each step says so as it starts and ends, so a terminal never sits silent.
+        log?.WriteLine($"building features {plan.TrainFrom:yyyy-MM-dd}..{plan.TrainTo:yyyy-MM-dd} ...");
         var data = ForecastDataset.Build(history, plan.TrainFrom, plan.TrainTo, plan.Horizon, plan.TrainStrideIntervals,
             plan.HorizonsPerDecision, plan.Gbrt.Seed);
         log?.WriteLine($"training rows: {data.Rows:N0}, features: {data.X.Columns}");
 
         plan.Gbrt.Validate();
         var clock = Stopwatch.StartNew();
-        var models = TrainModels(data.X, data.Y, plan.StrikePrice, plan.Gbrt);
+        var models = TrainModels(data.X, data.Y, plan.StrikePrice, plan.Gbrt, log);
         clock.Stop();
         log?.WriteLine($"trained 5 LightGBM models in {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -62,6 +64,7 @@ public static class ForecastTrainer
             seasonal.Calibrate(history, plan.TrainFrom, plan.TrainTo, plan.Horizon);
             foreach (IPriceForecaster f in new IPriceForecaster[] { model, persistence, seasonal })
             {
+                log?.WriteLine($"evaluating {f.Name} on {from:yyyy-MM-dd}..{to:yyyy-MM-dd} ...");
                 var m = ForecastMetrics.Evaluate(f, history, from, to, plan.Horizon, plan.EvaluationStrideIntervals);
                 log?.WriteLine($"{m.Forecaster,-15} MAE {m.Mae,8:F2}  pinball {m.Pinball,8:F2}  Brier {m.Brier:F4}");
                 metrics.Add(m);
@@ -75,7 +78,7 @@ public static class ForecastTrainer
     /// (binary at <paramref name="strike"/>) on one binned dataset, one model after another, each on
     /// <see cref="GbrtOptions.Threads"/> threads.
     /// </summary>
-    public static LightGbmBooster[] TrainModels(FeatureMatrix x, double[] y, double strike, GbrtOptions o)
+    public static LightGbmBooster[] TrainModels(FeatureMatrix x, double[] y, double strike, GbrtOptions o, TextWriter? log = null)
     {
         using var dataset = new LightGbmDataset(x.Values, x.Columns, o.DatasetParameters());
         var labels = y.Select(v => (float)v).ToArray();
@@ -85,7 +88,15 @@ public static class ForecastTrainer
             ("quantile alpha=0.1", labels), ("quantile alpha=0.5", labels), ("quantile alpha=0.9", labels),
             ("regression", labels), ("binary", spikes),
         };
-        return jobs.Select(j => LightGbmBooster.Train(dataset, j.Labels, o.BoosterParameters(j.Objective), o.Trees)).ToArray();
+        var names = new[] { "P10", "P50", "P90", "mean", "spike probability" };
+        return jobs.Select((j, i) =>
+        {
+            var clock = Stopwatch.StartNew();
+            log?.WriteLine($"training model {i + 1}/{jobs.Length} ({names[i]}, {o.Trees} trees) ...");
+            var booster = LightGbmBooster.Train(dataset, j.Labels, o.BoosterParameters(j.Objective), o.Trees);
+            log?.WriteLine($"  model {i + 1}/{jobs.Length} done in {clock.Elapsed.TotalSeconds:F1} s");
+            return booster;
+        }).ToArray();
     }
 
     private static IReadOnlyList<(string, int)> FeatureUse(GbrtPriceForecaster model)

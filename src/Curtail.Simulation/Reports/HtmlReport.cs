@@ -36,24 +36,18 @@ public static class HtmlReport
         html.Append(TotalsTable(r));
         if (s.FourCp is { } fourCp) html.Append(FourCpTable(fourCp));
 
-        var prices = policy.Select(x => x.Price).ToArray();
+        html.Append(HtmlReportSections.MonthlyTable(policy, r.AlwaysOnIntervals!, site.FullPowerMw));
+
         var refs = new List<ReferenceLine>();
         if (site.Policy.CurtailAboveUsdPerMwh is { } strike && s.Policy == "threshold")
         {
             refs.Add(new ReferenceLine("curtail above", "#dc2626", strike));
             if (site.Policy.ResumeBelowUsdPerMwh is { } resume && resume != strike) refs.Add(new ReferenceLine("resume below", "#16a34a", resume));
         }
-        var sorted = prices.Order().ToArray();
-        // Scale the axis to where decisions happen (around the strikes), not to the rare spikes, which stay visible at the top edge.
-        var p98 = sorted.Length == 0 ? 0 : sorted[(int)(0.98 * (sorted.Length - 1))];
-        var clip = Math.Max(p98, refs.Count > 0 ? refs.Max(x => x.Value) * 4 : 0);
+        // The hard cap curtails whatever the policy: drawn for every policy that has one.
+        if (site.Policy.HardCapUsdPerMwh is { } cap) refs.Add(new ReferenceLine("hard cap", "#7c3aed", cap));
         html.Append("<h2>Price and strikes</h2>");
-        html.Append(new SvgTimeChart
-        {
-            Title = $"{site.SettlementPoint} real-time price ($/MWh)", YLabel = "$/MWh",
-            Lines = [new TimeSeriesLine("price", "#1d4ed8", ticks, prices, Width: 0.8)],
-            References = refs, YMaxClip = sorted.Length > 0 && sorted[^1] > clip ? clip : null,
-        }.Render());
+        html.Append(HtmlReportSections.DailyPrice(site.SettlementPoint, policy, r.AlwaysOnIntervals!, refs));
         html.Append("<h2>Site load</h2>");
         html.Append(new SvgTimeChart
         {
@@ -84,6 +78,10 @@ public static class HtmlReport
         var keys = result.Parameters.Select(p => p.Key).ToArray();
         html.Append(Inv, $"<h1>Sweep: {E(site.Name)}</h1><p class=\"sub\">{E(site.SettlementPoint)}, {from:yyyy-MM-dd} to {to:yyyy-MM-dd} (CPT, end exclusive), policy <b>{E(SiteFileParser.PolicyKindName(site.Policy.Kind))}</b>, {result.Points.Count:N0} settings</p>");
         html.Append(Inv, $"<p>Best: {string.Join(", ", keys.Select((k, i) => $"<b>{E(k)} = {best.Values[i].ToString("0.##", Inv)}</b>"))} with profit {Usd(best.Totals.ProfitUsd)} (always on {Usd(best.AlwaysOnProfitUsd)}, oracle {Usd(best.OracleProfitUsd)}, capture ratio {(best.CaptureRatio is { } c ? c.ToString("P1", Inv) : "n/a")}).</p>");
+        var plateau = result.Plateau();
+        html.Append(Inv, $"<p>Plateau: {plateau.Points.Count:N0} setting(s) within {plateau.CaptureRatioPoints.ToString("0.##", Inv)} percentage points of capture ratio ({Usd(plateau.ToleranceUsd)}) of the best: {string.Join(", ", keys.Select((k, i) => plateau.Range(i) is var (lo, hi) && lo == hi ? $"{E(k)} = {lo.ToString("0.##", Inv)}" : $"{E(k)} {lo.ToString("0.##", Inv)} to {hi.ToString("0.##", Inv)}"))}. Settings on the plateau differ by less than that; the single best is not more precise than it.</p>");
+        if (result.Coupling is { } coupling)
+            html.Append(Inv, $"<p>The resume strike moved with the curtail strike by the rule <b>{E(coupling.Rule)}</b> (--couple).</p>");
         if (keys.Length == 1)
         {
             var xs = result.Points.Select(p => p.Values[0]).ToArray();

@@ -45,15 +45,27 @@ public sealed record SweepParameter(string Key, double From, double To, double S
         if (step <= 0) throw new InvalidInputException("--param", null, $"{key}: STEP must be positive, got {step}");
         if (to < from) throw new InvalidInputException("--param", null, $"{key}: TO ({to}) is below FROM ({from})");
         if ((to - from) / step > 100_000) throw new InvalidInputException("--param", null, $"{key}: more than 100,000 grid points");
+        // The ranges the site file accepts (SiteFileParser): a grid point simulate would refuse is refused here, before any runs.
+        const double minPrice = SiteFileParser.MinPriceUsdPerMwh, maxPrice = SiteFileParser.MaxPriceUsdPerMwh;
+        var priceRange = $"must be between {minPrice} and {maxPrice} $/MWh";
         var (low, high, what) = key switch
         {
-            "policy.risk_weight" => (0.0, double.MaxValue, "must not be negative"),
+            "policy.curtail_above_usd_per_mwh" or "policy.resume_below_usd_per_mwh" or "policy.hard_cap_usd_per_mwh" => (minPrice, maxPrice, priceRange),
+            "policy.confirm_intervals" => (1.0, SiteFileParser.MaxConfirmIntervals, $"must be between 1 and {SiteFileParser.MaxConfirmIntervals} intervals"),
+            "policy.breakeven_margin" => (double.Epsilon, 10.0, "must be positive and at most 10"),
+            "energy.adder_usd_per_mwh" => (-1000.0, 1000.0, "must be between -1000 and 1000 $/MWh"),
+            "energy.fixed_price_usd_per_mwh" => (minPrice, maxPrice, priceRange),
+            "economics.pool_fee" => (0.0, 0.999999, "is a fraction in [0, 1)"),
+            "constraints.sleep_seconds" or "constraints.wake_minutes" or "constraints.min_off_minutes" or "constraints.min_on_minutes" => (0.0, double.MaxValue, "must not be negative"),
+            "policy.risk_weight" => (0.0, 100.0, "must be between 0 and 100"),
             "policy.horizon_intervals" => (1.0, ForecastSettings.MaxHorizonIntervals, $"must be between 1 and {ForecastSettings.MaxHorizonIntervals}"),
             "four_cp.probability_threshold" => (double.Epsilon, 1.0, "is a probability in (0, 1]"),
             "four_cp.monthly_budget_hours" => (0.0, 744.0, "must be between 0 and 744 hours"),
             _ => (double.MinValue, double.MaxValue, ""),
         };
-        if (from < low || to > high) throw new InvalidInputException("--param", null, $"{key} {what}, got {from}..{to}");
+        if (from < low || to > high) throw new InvalidInputException("--param", null, $"{key} {what}, got {from}:{to}");
+        if (key is "policy.confirm_intervals" or "policy.horizon_intervals" && (from % 1 != 0 || step % 1 != 0))
+            throw new InvalidInputException("--param", null, $"{key} counts intervals: FROM and STEP must be whole numbers, got {from} and {step}");
         return new SweepParameter(key, from, to, step);
     }
 
@@ -65,25 +77,16 @@ public sealed record SweepParameter(string Key, double From, double To, double S
     }
 
     /// <summary>
-    /// The site with this key set to <paramref name="value"/>. Sweeping the curtail strike alone keeps the site's
-    /// hysteresis band (curtail − resume) so every grid point is the same policy shape at another price.
+    /// The site with this key set to <paramref name="value"/> and nothing else changed: a coupled key (the resume strike
+    /// following the curtail strike) is set only by an explicit <see cref="SweepCoupling"/>.
     /// </summary>
-    public static SiteDefinition Apply(SiteDefinition site, string key, double value, bool resumeAlsoSwept)
+    public static SiteDefinition Apply(SiteDefinition site, string key, double value)
     {
         var p = site.Policy;
         var c = site.Constraints;
         return key switch
         {
-            "policy.curtail_above_usd_per_mwh" => site with
-            {
-                Policy = p with
-                {
-                    CurtailAboveUsdPerMwh = value,
-                    ResumeBelowUsdPerMwh = resumeAlsoSwept || p.ResumeBelowUsdPerMwh is null || p.CurtailAboveUsdPerMwh is null
-                        ? p.ResumeBelowUsdPerMwh
-                        : value - (p.CurtailAboveUsdPerMwh.Value - p.ResumeBelowUsdPerMwh.Value),
-                },
-            },
+            "policy.curtail_above_usd_per_mwh" => site with { Policy = p with { CurtailAboveUsdPerMwh = value } },
             "policy.resume_below_usd_per_mwh" => site with { Policy = p with { ResumeBelowUsdPerMwh = value } },
             "policy.confirm_intervals" => site with { Policy = p with { ConfirmIntervals = (int)Math.Round(value) } },
             "policy.hard_cap_usd_per_mwh" => site with { Policy = p with { HardCapUsdPerMwh = value } },

@@ -14,13 +14,48 @@ public sealed record SweepPoint(IReadOnlyList<double> Values, BacktestTotals Tot
 
 public sealed record SweepResult(IReadOnlyList<SweepParameter> Parameters, IReadOnlyList<SweepPoint> Points)
 {
+    /// <summary>The rule that moved the resume strike with the curtail strike, if one was given.</summary>
+    public SweepCoupling? Coupling { get; init; }
+
+    /// <summary>The resume strike each point ran with, when it followed the curtail strike by <see cref="Coupling"/>.</summary>
+    public double? CoupledResume(SweepPoint p) => Coupling is { } c
+        ? c.ResumeFor(p.Values[Parameters.ToList().FindIndex(q => q.Key == SweepCoupling.CurtailKey)])
+        : null;
+
     public SweepPoint Best => Points.MaxBy(p => p.Totals.ProfitUsd)!;
+
+    /// <summary>The default plateau tolerance: 0.2 percentage points of capture ratio.</summary>
+    public const double DefaultPlateauCapturePoints = 0.2;
+
+    /// <summary>
+    /// Every setting whose profit is within <paramref name="captureRatioPoints"/> percentage points of capture ratio of
+    /// the best one (that many hundredths of the best point's oracle-minus-always-on gain, in dollars). On a flat
+    /// optimum these settings differ by noise, and naming one strike "best" would claim a precision the data lacks.
+    /// </summary>
+    public SweepPlateau Plateau(double captureRatioPoints = DefaultPlateauCapturePoints)
+    {
+        var best = Best;
+        var room = best.OracleProfitUsd - best.AlwaysOnProfitUsd;
+        // No room between always-on and the oracle (capture ratio undefined): a tenth of a percent of the best profit.
+        var toleranceUsd = room > 0 ? room * captureRatioPoints / 100 : Math.Abs(best.Totals.ProfitUsd) * 0.001;
+        return new SweepPlateau(captureRatioPoints, toleranceUsd,
+            Points.Where(p => p.Totals.ProfitUsd >= best.Totals.ProfitUsd - toleranceUsd).ToList());
+    }
+}
+
+/// <summary>The settings within a stated tolerance of the best one.</summary>
+public sealed record SweepPlateau(double CaptureRatioPoints, double ToleranceUsd, IReadOnlyList<SweepPoint> Points)
+{
+    public bool Contains(SweepPoint p) => Points.Contains(p);
+
+    /// <summary>The lowest and highest value of parameter <paramref name="k"/> across the plateau.</summary>
+    public (double Low, double High) Range(int k) => (Points.Min(p => p.Values[k]), Points.Max(p => p.Values[k]));
 }
 
 /// <summary>Runs the site's policy at every point of a one- or two-parameter grid over the same prices, in parallel.</summary>
 public static class SweepRunner
 {
-    public static SweepResult Run(BacktestInputs inputs, IReadOnlyList<SweepParameter> parameters, IProgress<int>? progress = null)
+    public static SweepResult Run(BacktestInputs inputs, IReadOnlyList<SweepParameter> parameters, IProgress<int>? progress = null, SweepCoupling? coupling = null)
     {
         if (parameters.Count is < 1 or > 2) throw new InvalidInputException("--param", null, "give one or two parameters to sweep");
         if (parameters.Count == 2 && parameters[0].Key == parameters[1].Key)
@@ -31,8 +66,8 @@ public static class SweepRunner
                     $"{q.Key} applies only to policy.kind: forecast (the site's policy is {SiteFileParser.PolicyKindName(inputs.Site.Policy.Kind)})");
         inputs = inputs.WithForecasting();
         var grid = Grid(parameters);
-        var resumeSwept = parameters.Any(p => p.Key == "policy.resume_below_usd_per_mwh");
-        var sites = grid.Select(values => SiteAt(inputs.Site, parameters, values, resumeSwept)).ToArray();
+        var sites = grid.Select(values => SiteAt(inputs.Site, parameters, values, coupling)).ToArray();
+        RefuseInvertedBands(sites, grid, parameters, inputs.Site, coupling);
 
         // The economics table and the references depend only on economics and constraints; compute each distinct one once.
         var shared = new ConcurrentDictionary<(string, double, double?, double, OperatingConstraints), Lazy<Shared>>();
@@ -60,7 +95,7 @@ public static class SweepRunner
             points[i] = new SweepPoint(grid[i], totals, refs.AlwaysOnProfitUsd, refs.OracleProfitUsd);
             progress?.Report(Interlocked.Increment(ref done));
         });
-        return new SweepResult(parameters, points);
+        return new SweepResult(parameters, points) { Coupling = coupling };
     }
 
     private sealed record Shared(Core.Economics.EconomicsTable Table, double AlwaysOnProfitUsd, double OracleProfitUsd);
@@ -73,14 +108,33 @@ public static class SweepRunner
         return first.SelectMany(a => second.Select(b => new[] { a, b })).ToArray();
     }
 
-    private static SiteDefinition SiteAt(SiteDefinition site, IReadOnlyList<SweepParameter> parameters, double[] values, bool resumeSwept)
+    private static SiteDefinition SiteAt(SiteDefinition site, IReadOnlyList<SweepParameter> parameters, double[] values, SweepCoupling? coupling)
     {
         for (var k = 0; k < parameters.Count; k++)
-            site = SweepParameter.Apply(site, parameters[k].Key, values[k], resumeSwept);
-        var p = site.Policy;
-        if (p.ResumeBelowUsdPerMwh > p.CurtailAboveUsdPerMwh)
-            throw new InvalidInputException("--param", null,
-                $"at {string.Join(", ", parameters.Select((q, k) => $"{q.Key}={values[k]}"))} the resume strike {p.ResumeBelowUsdPerMwh} is above the curtail strike {p.CurtailAboveUsdPerMwh}");
+            site = SweepParameter.Apply(site, parameters[k].Key, values[k]);
+        if (coupling is not null && site.Policy.CurtailAboveUsdPerMwh is { } curtail)
+            site = site with { Policy = site.Policy with { ResumeBelowUsdPerMwh = coupling.ResumeFor(curtail) } };
         return site;
+    }
+
+    /// <summary>
+    /// A resume strike above the curtail strike is refused by <c>simulate</c>; the sweep refuses the same settings, all
+    /// of them named at once, and says how to sweep them instead of moving the resume strike behind the user's back.
+    /// </summary>
+    private static void RefuseInvertedBands(SiteDefinition[] sites, double[][] grid, IReadOnlyList<SweepParameter> parameters, SiteDefinition site,
+        SweepCoupling? coupling)
+    {
+        var bad = Enumerable.Range(0, sites.Length).Where(i => sites[i].Policy.ResumeBelowUsdPerMwh > sites[i].Policy.CurtailAboveUsdPerMwh).ToList();
+        if (bad.Count == 0) return;
+        var named = bad.Take(5).Select(i => string.Join(", ", parameters.Select((q, k) => $"{q.Key}={grid[i][k]}"))
+            + $" (resume {sites[i].Policy.ResumeBelowUsdPerMwh} > curtail {sites[i].Policy.CurtailAboveUsdPerMwh})");
+        var hint = coupling is not null
+            ? $"the rule {coupling.Rule} puts the resume strike above the curtail strike; use a positive band"
+            : site.Policy is { CurtailAboveUsdPerMwh: { } c, ResumeBelowUsdPerMwh: { } r }
+                ? $"the resume strike stays at the site's {r} unless told otherwise: start the grid at {r} or above, sweep {SweepCoupling.ResumeKey} too, " +
+                  $"or move it with the curtail strike by {SweepCoupling.Option} resume=curtail-{(c - r).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} (the site's band)"
+                : "sweep the two strikes so that resume stays at or below curtail";
+        throw new InvalidInputException("--param", null,
+            $"{bad.Count} of {sites.Length} settings have a resume strike above the curtail strike, which simulate refuses: {string.Join("; ", named)}{(bad.Count > 5 ? "; ..." : "")}. {hint}");
     }
 }

@@ -85,7 +85,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
         Assert.Equal(HttpStatusCode.OK, (await second.SendAsync(HttpMethod.Post, "/api/events/ers-fault-1/release")).StatusCode);
         Assert.True(await FaultSite.WaitForAsync(() => site.Asleep <= count / 2, TimeSpan.FromSeconds(60)), $"the site did not resume after the release:\n{second.Output}");
-        var audit = (await second.GetAsync("/api/audit?limit=500")).EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+        var audit = (await second.GetAsync("/api/audit?limit=10000")).EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
         Assert.Equal(1, audit.Count(a => a == "dispatch_received"));
         Assert.Equal(1, audit.Count(a => a == "dispatch_released"));
     }
