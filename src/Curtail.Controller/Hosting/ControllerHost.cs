@@ -76,6 +76,7 @@ public static class ControllerHost
         s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
         s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db"));
         s.AddSingleton<CurtailTelemetry>();
+        s.AddSingleton<Dashboard.LiveMoney>();
         s.AddSingleton<Safety.ControllerAlarms>();
         s.AddSingleton(sp => new CycleTrigger(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<SchedulerName>(), sp.GetRequiredService<DecisionCycle>));
         s.AddSingleton(sp => new AuthFailures(deviceTime, sp.GetRequiredService<ILogger<AuthFailures>>()));
@@ -173,6 +174,7 @@ public static class ControllerHost
         }
         app.MapOpenApi();
         ControllerApi.Map(app);
+        DashboardApi.Map(app);
         DashboardAssets.Map(app);
         return app;
     }
