@@ -18,7 +18,9 @@ public static class DashboardAssets
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => Serve("index.html")).ExcludeFromDescription();
-        app.MapGet("/{name:regex(^[a-z0-9-]+\\.(js|css)$)}", (string name) => Serve(name)).ExcludeFromDescription();
+        // Only the embedded files answer (the set below); the slim host has no regex route constraint to say so in the route.
+        app.MapGet("/{name}", (string name) => name.EndsWith(".js", StringComparison.Ordinal) || name.EndsWith(".css", StringComparison.Ordinal)
+            ? Serve(name) : Results.NotFound()).ExcludeFromDescription();
     }
 
     private static IResult Serve(string name)

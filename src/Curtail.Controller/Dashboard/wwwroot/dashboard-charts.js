@@ -60,7 +60,7 @@ const CHAR_W = 6.2; // the axis font's average glyph width in px, for laying out
  */
 export function lineChart(svg, { series, refs = [], yLabel, band = null, spans = [], height = 240, xRange = null }) {
   const W = Math.max(300, Math.round(svg.clientWidth || svg.parentElement?.clientWidth || 900));
-  const H = height, L = 56, R = 12, B = 24;
+  const H = height, L = 70, R = 12, B = 28;
   // The legend sits above the plot in as many rows as the width needs, never on top of the lines or labels.
   const rows = [[]];
   let lx = L;
@@ -86,14 +86,14 @@ export function lineChart(svg, { series, refs = [], yLabel, band = null, spans =
   let out = '';
   for (const s of spans) out += `<rect class="span" x="${X(Math.max(x0, s.start))}" y="${T}" width="${Math.max(1, X(Math.min(x1, s.end)) - X(Math.max(x0, s.start)))}" height="${H - T - B}" fill="${s.color}" opacity="0.12"><title>${esc(s.title)}</title></rect>`;
   for (const v of yTicks.ticks) if (v >= y0 && v <= y1) out += `<line class="grid-line" x1="${L}" x2="${W - R}" y1="${Y(v)}" y2="${Y(v)}"/><text class="axis y-tick" x="${L - 4}" y="${Y(v) + 4}" text-anchor="end">${fmt(v, decimals)}</text>`;
-  // Time labels are about 40px wide (80 with a date): as many as fit with room between them.
-  const xt = timeTicks(x0, x1, Math.max(2, Math.floor((W - L - R) / 90)));
+  // Time labels are about 30px wide (62 with a date): one per 64px at most, so neighbours never touch.
+  const xt = timeTicks(x0, x1, Math.max(2, Math.floor((W - L - R) / 64)));
   xt.ticks.forEach((t, i) => {
     const label = timeLabel(t, xt.step, i === 0);
     const half = label.length * CHAR_W / 2, x = X(t);
     // Near an edge the label is anchored to stay whole instead of being cut.
     const anchor = x - half < 2 ? 'start' : x + half > W - 2 ? 'end' : 'middle';
-    out += `<line class="grid-line" x1="${x}" x2="${x}" y1="${T}" y2="${H - B}"/><text class="axis x-tick" x="${anchor === 'start' ? Math.max(x, 2) : anchor === 'end' ? Math.min(x, W - 2) : x}" y="${H - 8}" text-anchor="${anchor}">${label}</text>`;
+    out += `<line class="grid-line" x1="${x}" x2="${x}" y1="${T}" y2="${H - B}"/><text class="axis x-tick" x="${anchor === 'start' ? Math.max(x, 2) : anchor === 'end' ? Math.min(x, W - 2) : x}" y="${H - 6}" text-anchor="${anchor}">${label}</text>`;
   });
   if (band && band.hi.length > 1) {
     const poly = band.hi.map(p => `${X(p[0])},${Y(p[1])}`).concat(band.lo.slice().reverse().map(p => `${X(p[0])},${Y(p[1])}`)).join(' ');
@@ -119,7 +119,7 @@ export function lineChart(svg, { series, refs = [], yLabel, band = null, spans =
 /** A strip of labelled rows of time bars (curtailments, DR events) on the same time axis as the charts above it. */
 export function timeline(svg, { rows, x0, x1 }) {
   const W = Math.max(300, Math.round(svg.clientWidth || svg.parentElement?.clientWidth || 900));
-  const L = 56, R = 12, rowH = 20, B = 22, H = rows.length * rowH + B + 4;
+  const L = 70, R = 12, rowH = 20, B = 22, H = rows.length * rowH + B + 4;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('height', H);
   const X = t => L + (Math.min(x1, Math.max(x0, t)) - x0) / (x1 - x0) * (W - L - R);
@@ -130,7 +130,7 @@ export function timeline(svg, { rows, x0, x1 }) {
     for (const b of row.bars) out += `<rect class="bar" x="${X(b.start)}" y="${y + 3}" width="${Math.max(2, X(b.end) - X(b.start))}" height="${rowH - 8}" rx="2" fill="${b.color}"><title>${esc(b.title)}</title></rect>`;
     if (!row.bars.length) out += `<text class="axis" x="${L + 6}" y="${y + 13}">none</text>`;
   });
-  const xt = timeTicks(x0, x1, Math.max(2, Math.floor((W - L - R) / 90)));
+  const xt = timeTicks(x0, x1, Math.max(2, Math.floor((W - L - R) / 64)));
   xt.ticks.forEach((t, i) => {
     const label = timeLabel(t, xt.step, i === 0), half = label.length * CHAR_W / 2, x = X(t);
     const anchor = x - half < 2 ? 'start' : x + half > W - 2 ? 'end' : 'middle';

@@ -7,8 +7,9 @@ const colorOf = limited => LIMIT_COLORS[limited] ?? '#6b7280';
 
 export async function refresh() {
   const h = await json('/api/history?hours=24&points=400');
-  const x0 = Date.parse(h.from), x1 = Date.parse(h.to);
   const load = h.load;
+  // The last 24 hours, or less when the controller has run less long: a new site's hour is not squeezed into a corner.
+  const x1 = Date.parse(h.to), x0 = Math.max(Date.parse(h.from), load.length ? Math.min(Date.parse(load[0].time), x1 - 3600_000) : Date.parse(h.from));
   const spans = h.curtailments.map(c => ({
     start: Date.parse(c.start), end: Date.parse(c.end), color: colorOf(c.limited_by),
     title: `curtailed by ${c.limited_by} ${cpt(c.start)}–${c.ongoing ? 'now' : cpt(c.end).slice(-5)} CPT, target down to ${fmt(c.lowest_target_kw)} kW`,
