@@ -65,6 +65,9 @@ public sealed record ControllerConfig
 
     public TimeSpan OtlpExportInterval { get; init; } = TimeSpan.FromSeconds(60);
     public TimeConfig? Time { get; init; }
+
+    /// <summary>Where alarms, curtailments and dispatches are sent (webhook, ntfy, Slack, e-mail); null = nowhere.</summary>
+    public Notifications.NotifyConfig? Notify { get; init; }
     public string? HashpriceFile { get; init; }
 
     /// <summary>How long decision records are kept (audit and demand-response records are kept for good).</summary>

@@ -97,6 +97,11 @@ public static class ControllerHost
             // Overrides that end, events released or due, a retry after a failure: each asks for its cycle at its moment.
             var trigger = new Lazy<CycleTrigger>(sp.GetRequiredService<CycleTrigger>);
             cycle.RequestCycle = change => _ = trigger.Value.RunNowAsync(change.Reason, CancellationToken.None);
+            if (sp.GetService<Notifications.Notifier>() is { } notifier)
+            {
+                notifier.Watch(alarms);
+                cycle.Decided = notifier.OnCycle;
+            }
             return cycle;
         });
         if (config.Prices is { } prices)
@@ -143,6 +148,13 @@ public static class ControllerHost
                 }
             }
         });
+        if (config.Notify is { } notify)
+        {
+            // Sinks are real-world services answering in real seconds: retries wait on the device clock, as the genset link does.
+            s.AddSingleton(sp => new Notifications.Notifier(notify, config.Site.Name, deviceTime, sp.GetRequiredService<ILogger<Notifications.Notifier>>()));
+            // Registered before the scheduler: started before the first cycle, stopped after the last.
+            s.AddHostedService(sp => sp.GetRequiredService<Notifications.Notifier>());
+        }
         builder.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
 
         if (config.OtlpEndpoint is { } otlp)
