@@ -22,7 +22,9 @@ public class SmtpInteropTests
     [SmtpInteropFact]
     public async Task AiosmtpdReceivesTheNotificationEmail()
     {
-        var maildir = Directory.CreateTempSubdirectory("curtail-maildir-").FullName;
+        var root = Directory.CreateTempSubdirectory("curtail-smtp-").FullName;
+        // aiosmtpd's Mailbox handler creates the maildir's folders only when the maildir does not exist yet.
+        var maildir = Path.Combine(root, "maildir");
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
@@ -58,7 +60,7 @@ public class SmtpInteropTests
         finally
         {
             server.Kill();
-            Directory.Delete(maildir, true);
+            Directory.Delete(root, true);
         }
     }
 
