@@ -196,6 +196,8 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1100 } });
         await page.GotoAsync(demo.DashboardUrl);
         await page.WaitForFunctionAsync("() => document.body.dataset.updated !== undefined");
+        // The miner chips come from the fleet panel's own poll (/api/fleet).
+        await page.WaitForFunctionAsync("() => document.body.dataset.fleet !== undefined");
         var chips = await page.InnerTextAsync("#miner-states");
         Assert.Contains($"Sleeping {demo.Fleet.Miners.Count}", chips);
         // The price curtailed the site; with the load near zero the emulated genset may come off load, and its limit

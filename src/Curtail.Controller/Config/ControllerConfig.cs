@@ -68,6 +68,9 @@ public sealed record ControllerConfig
     /// <summary>Serve the metrics at <c>GET /metrics</c> in Prometheus text format (on unless <c>telemetry.prometheus: false</c>).</summary>
     public bool PrometheusEndpoint { get; init; } = true;
     public TimeConfig? Time { get; init; }
+
+    /// <summary>Where alarms, curtailments and dispatches are sent (webhook, ntfy, Slack, e-mail); null = nowhere.</summary>
+    public Notifications.NotifyConfig? Notify { get; init; }
     public string? HashpriceFile { get; init; }
 
     /// <summary>How long decision records are kept (audit and demand-response records are kept for good).</summary>

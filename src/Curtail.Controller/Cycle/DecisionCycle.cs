@@ -79,6 +79,9 @@ public sealed class DecisionCycle(
 
     private long? _lastEpoch;
 
+    /// <summary>Told of every finished cycle (set by the host when notifications are configured); must not block.</summary>
+    public Action<Notifications.CycleNotice>? Decided { get; set; }
+
     /// <summary>The next change the cycle will act on by itself (an override's end, a release, a deadline, a retry).</summary>
     public ScheduledChange? NextScheduledChange => _changes?.Next;
 
@@ -255,6 +258,8 @@ public sealed class DecisionCycle(
         _recorder.UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
         runtime.SetLastDecision(DecisionCycleRecorder.Summary(record, decision, measuredKw, report));
         if (store.IsPostgres) TryStore(() => SiteStatusReport.Save(store, runtime, Cluster, record, decision, measuredKw, _alarms), "recording the site status", now);
+        Decided?.Invoke(new Notifications.CycleNotice(trigger, now, decision.TargetKw, planner.Site.FullPowerMw * 1000, decision.LimitedBy,
+            string.Join(" → ", decision.Limits.Select(l => l.Detail)), ages.MinersUnreadable, ages.Miners, runtime.Snapshot().Events));
         log.LogInformation("cycle {Trigger}: target {Target:F0} kW (limited by {Limiter}), measured {Measured:F0} kW, {Commands} commands",
             trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);
         return record;

@@ -77,6 +77,7 @@ public static class ControllerHost
         s.AddSingleton(sp => RestoreRuntime(new ControllerRuntime(config, hashprice), sp.GetRequiredService<ControllerStore>()));
         s.AddSingleton(_ => config.PostgresConnectionString is { } pg ? ControllerStore.Postgres(pg, config.SiteId) : ControllerStore.Sqlite(config.SqlitePath ?? "curtail.db", config.SiteId));
         s.AddSingleton<CurtailTelemetry>();
+        s.AddSingleton<Dashboard.LiveMoney>();
         s.AddSingleton<Safety.ControllerAlarms>();
         s.AddSingleton(sp => new CycleTrigger(sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<SchedulerName>(), sp.GetRequiredService<DecisionCycle>)
         {
@@ -107,6 +108,11 @@ public static class ControllerHost
                 coordinator.RequestCycle = (reason, ct) => trigger.Value.RunNowAsync(reason, ct);
                 cycle.Cluster = coordinator;
                 cycle.NotLeader = t => _ = coordinator.HandOverAsync(t, CancellationToken.None);
+            }
+            if (sp.GetService<Notifications.Notifier>() is { } notifier)
+            {
+                notifier.Watch(alarms);
+                cycle.Decided = notifier.OnCycle;
             }
             return cycle;
         });
@@ -146,6 +152,13 @@ public static class ControllerHost
             q.UseTimeProvider(time is AcceleratedTimeProvider ? TimeProvider.System : time);
             foreach (var schedule in schedules.Where(j => clustered is null || !ClusteredJobs.Names.Contains(j.Job))) Schedule(q, schedule);
         });
+        if (config.Notify is { } notify)
+        {
+            // Sinks are real-world services answering in real seconds: retries wait on the device clock, as the genset link does.
+            s.AddSingleton(sp => new Notifications.Notifier(notify, config.Site.Name, deviceTime, sp.GetRequiredService<ILogger<Notifications.Notifier>>()));
+            // Registered before the scheduler: started before the first cycle, stopped after the last.
+            s.AddHostedService(sp => sp.GetRequiredService<Notifications.Notifier>());
+        }
         if (config.Cluster is { } cluster)
         {
             builder.AddQuartz(clustered!, q =>
@@ -200,6 +213,7 @@ public static class ControllerHost
         app.MapOpenApi();
         ControllerApi.Map(app);
         ClusterApi.Map(app);
+        DashboardApi.Map(app);
         DashboardAssets.Map(app);
         return app;
     }

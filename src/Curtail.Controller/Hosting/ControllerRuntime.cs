@@ -15,7 +15,16 @@ namespace Curtail.Controller.Hosting;
 /// it last answered.
 /// </summary>
 public sealed record MinerSnapshot(string Id, string Group, string Family, string Mode, double? PowerW, double? HashrateTh, string? Error,
-    DateTimeOffset? LastSeen = null);
+    DateTimeOffset? LastSeen = null)
+{
+    /// <summary>The model the miner reports, or the fleet file's when it did not answer.</summary>
+    public string Model { get; init; } = "";
+
+    public string Firmware { get; init; } = "";
+
+    /// <summary>The hottest board or chip temperature the firmware reports; null when it reports none.</summary>
+    public double? MaxTemperatureC { get; init; }
+}
 
 /// <summary>
 /// The controller's live view of the world, shared by jobs, the decision cycle and the API. Inputs (prices, genset,
@@ -133,7 +142,12 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
 
     public static MinerSnapshot Describe(FleetMember member, MinerStatus? status, string? error) => new(
         member.Miner.Id, member.Group, member.Miner.Family.ToString(), status?.Mode.ToString() ?? "Unreachable",
-        status?.PowerW, status?.HashrateThs, error);
+        status?.PowerW, status?.HashrateThs, error)
+    {
+        Model = string.IsNullOrWhiteSpace(status?.Model) ? member.Miner.Model.Name : status.Model,
+        Firmware = status?.Firmware ?? "",
+        MaxTemperatureC = status is { TemperaturesC.Count: > 0 } ? status.TemperaturesC.Max() : null,
+    };
 
     public static MinerSnapshot Describe(MinerReading reading) =>
         Describe(reading.Member, reading.Status, reading.Error) with { LastSeen = reading.LastSeen };

@@ -27,12 +27,17 @@ public sealed class ControllerAlarms(ILogger<ControllerAlarms> log)
 
     public bool IsActive(string name) => _active.ContainsKey(name);
 
+    /// <summary>Each alarm when it is raised (not on refreshes of its detail): the notifier's hook.</summary>
+    public event Action<ControllerAlarm>? Raised;
+
     /// <summary>Raises the alarm, or only refreshes its detail when it is already active.</summary>
     public void Raise(string name, string detail, DateTimeOffset now)
     {
         var raised = false;
         _active.AddOrUpdate(name, _ => { raised = true; return new ControllerAlarm(name, detail, now); }, (_, a) => a with { Detail = detail });
-        if (raised) log.LogWarning("alarm {Alarm} raised: {Detail}", name, detail);
+        if (!raised) return;
+        log.LogWarning("alarm {Alarm} raised: {Detail}", name, detail);
+        Raised?.Invoke(_active.TryGetValue(name, out var a) ? a : new ControllerAlarm(name, detail, now));
     }
 
     public void Clear(string name)

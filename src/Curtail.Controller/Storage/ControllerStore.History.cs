@@ -1,0 +1,35 @@
+using System.Text.Json;
+
+namespace Curtail.Controller.Storage;
+
+/// <summary>
+/// What the dashboard's day views need of one decision cycle: the load, the target and what limited it, the genset's
+/// headroom and the last settled price and hashprice it decided on. Read from the stored inputs, so a restart keeps them.
+/// </summary>
+public sealed record CyclePoint(DateTimeOffset Time, string Trigger, double TargetKw, double PriceTargetKw, string LimitedBy, double MeasuredKw,
+    double? GensetAvailableKw, double? LastSettledPrice, double? HashpriceUsdPerThDay);
+
+public sealed partial class ControllerStore
+{
+    /// <summary>The cycles in [from, to), oldest first.</summary>
+    public IReadOnlyList<CyclePoint> CyclePoints(DateTimeOffset from, DateTimeOffset to) => Query(
+        "SELECT time, trigger_name, target_kw, price_target_kw, limited_by, measured_kw, inputs FROM cycles WHERE time >= @f AND time < @t ORDER BY time",
+        r =>
+        {
+            var (genset, price, hashprice) = ReadInputs(r.GetString(6));
+            return new CyclePoint(ParseIso(r.GetString(0)), r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.GetString(4), r.GetDouble(5), genset, price, hashprice);
+        },
+        ("f", Iso(from)), ("t", Iso(to)));
+
+    private static (double? Genset, double? Price, double? Hashprice) ReadInputs(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        double? genset = root.TryGetProperty("genset", out var g) && g.ValueKind == JsonValueKind.Object
+            && g.TryGetProperty("availablePowerKw", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble() : null;
+        double? price = root.TryGetProperty("settled_prices_tail", out var tail) && tail.ValueKind == JsonValueKind.Array && tail.GetArrayLength() > 0
+            && tail[tail.GetArrayLength() - 1].ValueKind == JsonValueKind.Number ? tail[tail.GetArrayLength() - 1].GetDouble() : null;
+        double? hashprice = root.TryGetProperty("hashpriceUsdPerThDay", out var h) && h.ValueKind == JsonValueKind.Number ? h.GetDouble() : null;
+        return (genset, price, hashprice);
+    }
+}

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Text.Json;
+using Curtail.Controller.Config;
+using Curtail.Controller.Dashboard;
+using Curtail.Controller.Hosting;
+using Curtail.Controller.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Curtail.Controller.Tests;
+
+/// <summary>The dashboard's read endpoints over a controller holding 10,000 miners, and the day and money shaping behind them.</summary>
+public sealed class DashboardApiTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "curtail-dash-" + Guid.NewGuid().ToString("N"));
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private ControllerConfig _config = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        var path = Path.Combine(_dir, "site.yaml");
+        await File.WriteAllTextAsync(path, """
+            name: Dashboard test site
+            settlement_point: HB_WEST
+            energy: {adder_usd_per_mwh: 5}
+            economics: {hashprice: {usd_per_th_day: 0.05}, pool_fee: 0.02}
+            fleet: [{group: a, count: 10000, hashrate_th: 100, power_w: 3000}]
+            policy: {kind: threshold, curtail_above_usd_per_mwh: 100}
+            controller:
+              listen: http://127.0.0.1:0
+              storage: {sqlite: state.db}
+            """);
+        _config = ControllerConfigParser.Load(path);
+        _app = ControllerHost.Build(_config);
+        await _app.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
+        var models = new[] { "Antminer S19j Pro", "Whatsminer M50S", "Antminer S21" };
+        _app.Services.GetRequiredService<ControllerRuntime>().SetMiners(Enumerable.Range(0, 10_000).Select(i => new MinerSnapshot(
+            $"m{i:D5}", "a", "LuxOs", i % 10 == 0 ? "Sleeping" : "Running", i % 10 == 0 ? 20 : 3000 + i % 7, i % 10 == 0 ? 0 : 100 + i % 3,
+            i % 1000 == 1 ? "timeout after 2 s" : null) { Model = models[i % 3], Firmware = "fw1", MaxTemperatureC = i % 10 == 0 ? null : 60 + i % 20 }).ToList());
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task<JsonElement> Get(string path) => JsonDocument.Parse(await _http.GetStringAsync(path)).RootElement;
+
+    [Fact]
+    public async Task MinersArePagedSortedAndFilteredByTheController()
+    {
+        var page = await Get("/api/miners?page=3&size=100");
+        Assert.Equal(10_000, page.GetProperty("total").GetInt32());
+        Assert.Equal(100, page.GetProperty("pages").GetInt32());
+        var ids = page.GetProperty("miners").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Equal(Enumerable.Range(200, 100).Select(i => $"m{i:D5}"), ids);
+
+        var byPower = (await Get("/api/miners?sort=power_w&dir=desc&size=500")).GetProperty("miners").EnumerateArray().Select(m => m.GetProperty("power_w").GetDouble()).ToList();
+        Assert.Equal(byPower.OrderByDescending(w => w), byPower);
+        Assert.Equal(3006, byPower[0]);
+        // Miners without a temperature (asleep) sort last, ascending or descending.
+        var hottestLast = (await Get("/api/miners?sort=max_temperature_c&page=20&size=500")).GetProperty("miners");
+        Assert.Equal(JsonValueKind.Null, hottestLast[499].GetProperty("max_temperature_c").ValueKind);
+
+        var s21Sleeping = await Get("/api/miners?model=Antminer%20S21&state=sleeping&size=10");
+        Assert.Equal(Enumerable.Range(0, 10_000).Count(i => i % 3 == 2 && i % 10 == 0), s21Sleeping.GetProperty("total").GetInt32());
+        Assert.All(s21Sleeping.GetProperty("miners").EnumerateArray(), m => Assert.Equal("Sleeping", m.GetProperty("mode").GetString()));
+        var failing = await Get("/api/miners?filter=TIMEOUT");
+        Assert.Equal(10, failing.GetProperty("total").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("/api/miners?sort=fans", "sort")]
+    [InlineData("/api/miners?dir=up", "dir")]
+    [InlineData("/api/miners?size=501", "size")]
+    [InlineData("/api/miners?page=0", "page")]
+    public async Task ABadQueryIsRefusedNamingTheParameter(string path, string field)
+    {
+        var r = await _http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal(field, JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task FleetTotalsAddUpTheMiners()
+    {
+        var fleet = await Get("/api/fleet");
+        var hashing = Enumerable.Range(0, 10_000).Where(i => i % 10 != 0).ToList();
+        Assert.Equal(hashing.Sum(i => 100 + i % 3), fleet.GetProperty("hashrate_th").GetDouble(), 6);
+        Assert.Equal(1_000_000, fleet.GetProperty("nameplate_hashrate_th").GetDouble());
+        Assert.Equal(hashing.Sum(i => 3000.0 + i % 7) / hashing.Sum(i => 100.0 + i % 3), fleet.GetProperty("efficiency_j_per_th").GetDouble(), 6);
+        Assert.Equal(1000, fleet.GetProperty("by_state").GetProperty("Sleeping").GetInt32());
+        Assert.Equal(10, fleet.GetProperty("failing").GetInt32());
+        Assert.Equal(3, fleet.GetProperty("by_model").GetArrayLength());
+    }
+
+    [Fact]
+    public void TheDayIsDownsampledNotCutAndAShortCurtailmentStillShows()
+    {
+        var from = new DateTimeOffset(2024, 5, 8, 5, 0, 0, TimeSpan.Zero);
+        // A cycle a minute for 24 h, curtailed for 3 minutes at 07:00 and for an hour from 20:00.
+        var cycles = Enumerable.Range(0, 1440).Select(m => new CyclePoint(from.AddMinutes(m), "schedule",
+            m is >= 120 and < 123 || m is >= 900 and < 960 ? 0 : 3000, 3000, m is >= 120 and < 123 || m is >= 900 and < 960 ? "price" : "none", 3000, 3500, 50, 0.05)).ToList();
+        var buckets = LoadHistory.Downsample(cycles, from, from.AddDays(1), 300);
+        Assert.InRange(buckets.Count, 280, 300);
+        Assert.Equal(from, buckets[0].Time);
+        Assert.True(buckets[^1].Time > from.AddHours(23.8), "the end of the day was dropped");
+        Assert.Equal(1440, buckets.Sum(b => b.Cycles));
+        Assert.Contains(buckets, b => b.Time <= from.AddMinutes(121) && b.Time.AddMinutes(4.8) > from.AddMinutes(121) && b.TargetKw == 0);
+        var spans = LoadHistory.Curtailments(cycles, 3000, from.AddDays(1));
+        Assert.Equal([(from.AddMinutes(120), from.AddMinutes(123)), (from.AddMinutes(900), from.AddMinutes(960))], spans.Select(s => (s.Start, s.End)));
+        Assert.All(spans, s => Assert.Equal("price", s.LimitedBy));
+    }
+
+    [Fact]
+    public void MoneyUsesTheBacktestsModelAndSavingsAreAgainstAlwaysOn()
+    {
+        var site = _config.Site;
+        var economics = new Core.Economics.IntervalEconomics(site);
+        var fullKw = site.FullPowerMw * 1000;
+        var t = new DateTimeOffset(2024, 5, 8, 20, 0, 0, TimeSpan.Zero);
+        CyclePoint At(double hours, double kw, double price) => new(t.AddHours(hours), "schedule", kw, kw, "price", kw, null, price, 0.05);
+
+        // An hour at nameplate: revenue and cost are the model's per-hour figures at nameplate, and no savings.
+        var running = LiveMoney.Account(site, [At(0, fullKw, 40), At(1, fullKw, 40)], t);
+        Assert.Equal(economics.RevenuePerHourAtFull(0, 0.05), running.HashRevenueUsd, 6);
+        Assert.Equal(economics.CostPerHourAtFull(0, 40), running.EnergyCostUsd, 6);
+        Assert.Equal(0, running.SavingsUsd, 6);
+        // An hour asleep through a $2,000 price: no revenue, no cost, saved what running would have lost.
+        var asleep = LiveMoney.Account(site, [At(0, 0, 2000), At(1, 0, 2000)], t);
+        Assert.Equal(0, asleep.MarginUsd, 6);
+        Assert.Equal(economics.CostPerHourAtFull(0, 2000) - economics.RevenuePerHourAtFull(0, 0.05), asleep.SavingsUsd, 6);
+        Assert.True(asleep.SavingsUsd > 0);
+        // Spans longer than an hour (the controller was down) count an hour; spans before the window start are clipped.
+        Assert.Equal(1, LiveMoney.Account(site, [At(0, fullKw, 40), At(5, fullKw, 40)], t).Hours, 6);
+        Assert.Equal(0.5, LiveMoney.Account(site, [At(0, fullKw, 40), At(1, fullKw, 40)], t.AddMinutes(30)).Hours, 6);
+    }
+
+    [Fact]
+    public async Task MoneyEndpointAnswersTodayAndTheMonth()
+    {
+        var money = await Get("/api/money");
+        // The start-up cycle is the only one: no span between two cycles to price yet.
+        Assert.Equal(0, money.GetProperty("today").GetProperty("hours").GetDouble());
+        Assert.Equal(JsonValueKind.Null, money.GetProperty("dr_credits_usd").ValueKind);
+        var history = await Get("/api/history?hours=24");
+        Assert.Equal(JsonDocument.Parse(await _http.GetStringAsync("/api/decisions?limit=100")).RootElement.GetArrayLength(), history.GetProperty("load").GetArrayLength());
+        Assert.Equal(_config.Site.FullPowerMw * 1000, history.GetProperty("full_kw").GetDouble(), 6);
+    }
+}
