@@ -131,7 +131,7 @@ public class ForecastSimulateTests
         Assert.Equal([0.0, 2.0], rows.Select(x => x.GetProperty("policy.risk_weight").GetDouble()));
         var single = await CliRunner.Run("simulate", "--site", site, "--from", "2023-08-15", "--to", "2023-08-17", "--json");
         using var s = JsonDocument.Parse(single.Out);
-        Assert.Equal(s.RootElement.GetProperty("profit_usd").GetDouble(), rows[0].GetProperty("profit_usd").GetDouble(), 6);
+        Assert.Equal(s.RootElement.GetProperty("profit_usd").GetDouble(), rows[0].GetProperty("profit_usd").GetDouble(), 0.0051); // the sweep reports money to the cent
         // A heavier weight on the upper spread curtails at least as much.
         Assert.True(rows[1].GetProperty("curtailed_mwh").GetDouble() >= rows[0].GetProperty("curtailed_mwh").GetDouble());
 
@@ -151,7 +151,7 @@ public class ForecastSimulateTests
         // With no budget the watch never curtails: the threshold policy's own result.
         var plain = await CliRunner.Run("simulate", "--from", "2023-08-01", "--to", "2023-08-12", "--json");
         using var p = JsonDocument.Parse(plain.Out);
-        Assert.Equal(p.RootElement.GetProperty("profit_usd").GetDouble(), rows[0].GetProperty("profit_usd").GetDouble(), 6);
+        Assert.Equal(p.RootElement.GetProperty("profit_usd").GetDouble(), rows[0].GetProperty("profit_usd").GetDouble(), 0.0051); // the sweep reports money to the cent
         Assert.True(rows[1].GetProperty("curtailed_mwh").GetDouble() >= rows[0].GetProperty("curtailed_mwh").GetDouble());
     }
 

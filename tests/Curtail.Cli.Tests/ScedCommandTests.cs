@@ -78,8 +78,8 @@ public class ScedCommandTests
         // The default site confirms over 2 intervals: that grid point is the `simulate --sced` result.
         var single = Json(await CliRunner.Run(["simulate", "--json", "--sced", .. Week]));
         var two = results.Single(x => x.GetProperty("policy.confirm_intervals").GetDouble() == 2);
-        Assert.Equal(single.GetProperty("profit_usd").GetDouble(), two.GetProperty("profit_usd").GetDouble(), 6);
-        Assert.Equal(single.GetProperty("oracle_profit_usd").GetDouble(), two.GetProperty("oracle_profit_usd").GetDouble(), 6);
+        Assert.Equal(single.GetProperty("profit_usd").GetDouble(), two.GetProperty("profit_usd").GetDouble(), 0.0051); // the sweep reports money to the cent
+        Assert.Equal(single.GetProperty("oracle_profit_usd").GetDouble(), two.GetProperty("oracle_profit_usd").GetDouble(), 0.0051); // the sweep reports money to the cent
         var table = await CliRunner.Run(["sweep", "--sced", "--param", "policy.confirm_intervals=1:2:1", .. Week]);
         Assert.Equal(0, table.ExitCode);
         Assert.Contains("decisions every 5 min", table.Out);

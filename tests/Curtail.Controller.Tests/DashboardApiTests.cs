@@ -94,7 +94,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(hashing.Sum(i => 100 + i % 3), fleet.GetProperty("hashrate_th").GetDouble(), 6);
         Assert.Equal(1_000_000, fleet.GetProperty("nameplate_hashrate_th").GetDouble());
         Assert.Equal(hashing.Sum(i => 3000.0 + i % 7) / hashing.Sum(i => 100.0 + i % 3), fleet.GetProperty("efficiency_j_per_th").GetDouble(), 6);
-        Assert.Equal(1000, fleet.GetProperty("by_state").GetProperty("Sleeping").GetInt32());
+        Assert.Equal(1000, fleet.GetProperty("by_state").GetProperty("sleeping").GetInt32());
         Assert.Equal(10, fleet.GetProperty("failing").GetInt32());
         Assert.Equal(3, fleet.GetProperty("by_model").GetArrayLength());
     }

@@ -199,7 +199,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         // The miner chips come from the fleet panel's own poll (/api/fleet).
         await page.WaitForFunctionAsync("() => document.body.dataset.fleet !== undefined");
         var chips = await page.InnerTextAsync("#miner-states");
-        Assert.Contains($"Sleeping {demo.Fleet.Miners.Count}", chips);
+        Assert.Contains($"sleeping {demo.Fleet.Miners.Count}", chips);
         // The price curtailed the site; with the load near zero the emulated genset may come off load, and its limit
         // (listed after the price's) is then the one the headline names.
         Assert.Matches("limited by (price|genset)", await page.InnerTextAsync("#limited"));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Curtail.Controller.Dashboard;
 using Curtail.Controller.Hosting;
 using Curtail.Controller.Storage;
@@ -91,7 +92,8 @@ public static class DashboardApi
             efficiency_j_per_th = miners.Where(m => m.HashrateTh > 0).Sum(m => m.HashrateTh) is var h && h > 0
                 ? miners.Where(m => m.HashrateTh > 0).Sum(m => m.PowerW) / h : (double?)null,
             failing = miners.Count(m => m.Error is not null),
-            by_state = miners.GroupBy(m => m.Mode).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            // Keys in snake_case like every key of the API (the state filter matches them case-insensitively).
+            by_state = miners.GroupBy(m => JsonNamingPolicy.SnakeCaseLower.ConvertName(m.Mode)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             by_model = miners.GroupBy(m => m.Model).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => new
             {
                 model = g.Key, miners = g.Count(), hashing = g.Count(m => m.HashrateTh > 0), hashrate_th = g.Sum(m => m.HashrateTh), power_kw = g.Sum(m => m.PowerW) / 1000,

@@ -128,7 +128,9 @@ public static class ControllerHost
         s.AddSingleton(sp => new DirectiveDesk(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(),
             sp.GetRequiredService<ServiceClock>(), sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<LoadTraceRecorder>()));
         if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
-            sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>(), sp.GetRequiredService<LoadTraceRecorder>()));
+            sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>(),
+            // Beside a grid the genset's output is not the site's load (the grid carries the rest, or takes its export).
+            config.Site.Sources.IsGridTiedWithGenset ? null : sp.GetRequiredService<LoadTraceRecorder>()));
         s.AddOpenApi();
         s.ConfigureHttpJsonOptions(o =>
         {

@@ -40,8 +40,10 @@ public static class ControllerSchedules
                 : new("sced-poll", "0 1/5 * * * ?", TimeZoneInfo.Utc, null));
         }
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
-        // The demand-response load trace takes a genset poll as its reading; without a genset it samples the miners.
-        else if (config.FleetFile is not null) list.Add(new("load-trace", null, null, Scaled(TimeSpan.FromSeconds(1))));
+        // The demand-response load trace takes a genset poll as its reading when the genset carries the site's load;
+        // without a genset, or beside a grid that carries the rest, it samples the miners.
+        if ((config.Genset is null || config.Site.Sources.IsGridTiedWithGenset) && config.FleetFile is not null)
+            list.Add(new("load-trace", null, null, Scaled(TimeSpan.FromSeconds(1))));
         // Configured windows and the 4CP watch both change the target on the hour: a cycle then, in the months they cover.
         var fourCpMonths = (config.FourCp?.Months ?? []).Concat(config.Site.FourCpEnabled ? FourCpPeakModel.DefaultMonths : []).Distinct().Order().ToList();
         if (fourCpMonths.Count > 0)

@@ -25,11 +25,14 @@ public sealed partial class ControllerStore
     {
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
+        // Records are in snake_case since the API's casing was made consistent; older ones are in camelCase.
         double? genset = root.TryGetProperty("genset", out var g) && g.ValueKind == JsonValueKind.Object
-            && g.TryGetProperty("availablePowerKw", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetDouble() : null;
+            ? Number(g, "available_power_kw", "availablePowerKw") : null;
         double? price = root.TryGetProperty("settled_prices_tail", out var tail) && tail.ValueKind == JsonValueKind.Array && tail.GetArrayLength() > 0
             && tail[tail.GetArrayLength() - 1].ValueKind == JsonValueKind.Number ? tail[tail.GetArrayLength() - 1].GetDouble() : null;
-        double? hashprice = root.TryGetProperty("hashpriceUsdPerThDay", out var h) && h.ValueKind == JsonValueKind.Number ? h.GetDouble() : null;
-        return (genset, price, hashprice);
+        return (genset, price, Number(root, "hashprice_usd_per_th_day", "hashpriceUsdPerThDay"));
     }
+
+    private static double? Number(JsonElement e, string name, string olderName) =>
+        (e.TryGetProperty(name, out var v) || e.TryGetProperty(olderName, out v)) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 }

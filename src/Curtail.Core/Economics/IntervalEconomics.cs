@@ -42,6 +42,9 @@ public sealed class IntervalEconomics
     /// <summary>Energy cost per hour of one group at nameplate for a price.</summary>
     public double CostPerHourAtFull(int group, double price) => _fullPowerMw[group] * (price + _adder);
 
+    /// <summary>The price at which running group <paramref name="group"/> at full power earns nothing.</summary>
+    public double BreakevenPrice(int group, double hashprice) => _revenuePerHourPerHashprice[group] * hashprice / _fullPowerMw[group] - _adder;
+
     public GroupOutcome Account(int group, in GroupState state, long startTicks, long endTicks, double price, double hashprice)
     {
         var length = endTicks - startTicks;

@@ -18,26 +18,7 @@ public sealed partial class ErcotApiClient
     /// <summary>The MCPCs of every SCED run posted in [fromUtc, toUtc), oldest first.</summary>
     public async Task<IReadOnlyList<McpcPrice>> GetMcpcScedAsync(DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken ct)
     {
-        var docIds = new List<long>();
-        var page = 1;
-        int totalPages;
-        do
-        {
-            var url = Url($"/archive/{McpcScedEmilId}", new Dictionary<string, string>
-            {
-                ["postDatetimeFrom"] = CentralPrevailingTime.ToLocal(fromUtc).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
-                ["postDatetimeTo"] = CentralPrevailingTime.ToLocal(toUtc).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
-                ["page"] = page.ToString(CultureInfo.InvariantCulture),
-                ["size"] = "1000",
-            });
-            using var doc = await GetJsonAsync(url, ct);
-            var root = doc.RootElement;
-            totalPages = root.TryGetProperty("_meta", out var meta) && meta.TryGetProperty("totalPages", out var tp) ? tp.GetInt32() : 1;
-            if (root.TryGetProperty("archives", out var archives))
-                foreach (var a in archives.EnumerateArray())
-                    docIds.Add(a.GetProperty("docId").GetInt64());
-            page++;
-        } while (page <= totalPages);
+        var docIds = await ArchiveDocumentIdsAsync(McpcScedEmilId, fromUtc, toUtc, ct);
 
         var result = new List<McpcPrice>();
         foreach (var id in docIds)

@@ -193,10 +193,9 @@ public sealed partial class ErcotApiClient
                 prices[i] = prices[i] with { EndUtc = prices[i + 1].StartUtc };
     }
 
-    /// <summary>Real-time prices from the archive: list documents posted in the range, download each zipped CSV.</summary>
-    private async Task<List<ApiPrice>> GetRealTimeFromArchiveAsync(string point, DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken ct)
+    /// <summary>The ids of a report's archived documents posted in [postedFrom, postedTo), page by page.</summary>
+    private async Task<List<long>> ArchiveDocumentIdsAsync(string emil, DateTimeOffset postedFrom, DateTimeOffset postedTo, CancellationToken ct)
     {
-        var emil = ErcotReport.RealTimeSpp.EmilId;
         var docIds = new List<long>();
         var page = 1;
         int totalPages;
@@ -204,9 +203,8 @@ public sealed partial class ErcotApiClient
         {
             var url = Url($"/archive/{emil}", new Dictionary<string, string>
             {
-                // Documents are posted just after their interval ends.
-                ["postDatetimeFrom"] = CentralPrevailingTime.ToLocal(fromUtc).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
-                ["postDatetimeTo"] = CentralPrevailingTime.ToLocal(toUtc.AddHours(1)).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
+                ["postDatetimeFrom"] = CentralPrevailingTime.ToLocal(postedFrom).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
+                ["postDatetimeTo"] = CentralPrevailingTime.ToLocal(postedTo).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
                 ["page"] = page.ToString(CultureInfo.InvariantCulture),
                 ["size"] = "1000",
             });
@@ -218,6 +216,15 @@ public sealed partial class ErcotApiClient
                     docIds.Add(a.GetProperty("docId").GetInt64());
             page++;
         } while (page <= totalPages);
+        return docIds;
+    }
+
+    /// <summary>Real-time prices from the archive: list documents posted in the range, download each zipped CSV.</summary>
+    private async Task<List<ApiPrice>> GetRealTimeFromArchiveAsync(string point, DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken ct)
+    {
+        var emil = ErcotReport.RealTimeSpp.EmilId;
+        // Documents are posted just after their interval ends.
+        var docIds = await ArchiveDocumentIdsAsync(emil, fromUtc, toUtc.AddHours(1), ct);
 
         var result = new List<ApiPrice>();
         var tmp = Directory.CreateTempSubdirectory("curtail-ercot-archive-");

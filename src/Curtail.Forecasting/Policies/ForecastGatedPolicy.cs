@@ -52,11 +52,7 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
     public IReadOnlyList<double>? LastExceedance { get; private set; }
 
     /// <summary>The price at which running group <paramref name="group"/> at full power earns nothing.</summary>
-    public double BreakevenPrice(int group, double hashprice)
-    {
-        var mw = _economics.CostPerHourAtFull(group, 1) - _economics.CostPerHourAtFull(group, 0);
-        return _economics.RevenuePerHourAtFull(group, hashprice) / mw - _economics.AdderUsdPerMwh;
-    }
+    public double BreakevenPrice(int group, double hashprice) => _economics.BreakevenPrice(group, hashprice);
 
     private long _plannedStart = long.MinValue;
     private int _plannedSettled = -1;

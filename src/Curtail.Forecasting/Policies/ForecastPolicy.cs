@@ -60,11 +60,7 @@ public sealed class ForecastPolicy : ICurtailmentPolicy
     public IReadOnlyList<GroupOutlook>? LastOutlook { get; private set; }
 
     /// <summary>The price at which running group <paramref name="group"/> at full power earns nothing.</summary>
-    public double BreakevenPrice(int group, double hashprice)
-    {
-        var mw = _economics.CostPerHourAtFull(group, 1) - _economics.CostPerHourAtFull(group, 0);
-        return _economics.RevenuePerHourAtFull(group, hashprice) / mw - _economics.AdderUsdPerMwh;
-    }
+    public double BreakevenPrice(int group, double hashprice) => _economics.BreakevenPrice(group, hashprice);
 
     // The plan of the current 15-minute interval, reused by the SCED runs inside it (the forecast reads settled
     // 15-minute prices only, so it changes within the interval only when a new one is published: live, an interval's
