@@ -69,6 +69,12 @@ public sealed class MinerCommandAuditTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.Equal(2, (await Audit(site, "?action=miner_command&limit=2")).Count);
         // The API change that caused them is on the same log.
         Assert.Single(await Audit(site, "?action=set_override"));
+        // kind=changes keeps the API changes only (the dashboard's table), kind=commands the miner commands only.
+        var changes = await Audit(site, "?kind=changes&limit=10000");
+        Assert.Contains(changes, c => c.GetProperty("action").GetString() == "set_override");
+        Assert.DoesNotContain(changes, c => c.GetProperty("action").GetString() == "miner_command");
+        Assert.Equal(all.Count, (await Audit(site, "?kind=commands&limit=10000")).Count);
+        Assert.Equal(HttpStatusCode.BadRequest, (await site.Http.GetAsync("/api/audit?kind=everything")).StatusCode);
         var bad = await site.Http.GetAsync("/api/audit?since=yesterday");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal("since", JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("field").GetString());

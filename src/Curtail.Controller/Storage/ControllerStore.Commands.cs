@@ -9,7 +9,7 @@ public sealed record MinerCommandAudit(DateTimeOffset Time, string DecidedBy, st
 
 /// <summary>What <c>GET /api/audit</c> may filter on; null means any.</summary>
 public sealed record AuditFilter(string? Miner = null, string? Command = null, string? Outcome = null, string? Action = null,
-    DateTimeOffset? Since = null, DateTimeOffset? Until = null, int Limit = 100);
+    DateTimeOffset? Since = null, DateTimeOffset? Until = null, int Limit = 100, bool? MinerCommands = null);
 
 /// <summary>A row of the audit log: a change made through the API (old and new value) or a command sent to a miner.</summary>
 public sealed record AuditRecord(DateTimeOffset Time, string DecidedBy, string Role, string Action, string? Miner, string? Command, string? Outcome,
@@ -47,6 +47,7 @@ public sealed partial class ControllerStore
         Equal("command", "command", f.Command);
         Equal("outcome", "outcome", f.Outcome);
         Equal("action", "action", f.Action);
+        if (f.MinerCommands is { } commands) where.Add(commands ? $"action = '{MinerCommandAction}'" : $"action <> '{MinerCommandAction}'");
         if (f.Since is { } since)
         {
             where.Add("time >= @since");

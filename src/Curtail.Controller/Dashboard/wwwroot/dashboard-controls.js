@@ -64,7 +64,7 @@ const brief = v => {
 };
 
 export async function refreshAudit() {
-  const rows = await json('/api/audit?limit=15');
+  const rows = await json('/api/audit?kind=changes&limit=15');
   $('audit').querySelector('tbody').innerHTML = rows.map(a => `<tr><td>${esc(cpt(a.time))}</td><td>${esc(a.actor)}</td><td>${esc(a.action)}</td>` +
     `<td class="change" title="${esc(a.old_value ?? '')} → ${esc(a.new_value ?? '')}">${esc(brief(a.new_value)) || '<span class="muted">cleared</span>'}</td></tr>`).join('')
     || '<tr><td colspan="4" class="muted">no change yet</td></tr>';
