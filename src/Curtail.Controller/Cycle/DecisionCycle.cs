@@ -258,8 +258,16 @@ public sealed class DecisionCycle(
         _recorder.UpdateTelemetry(inputs, decision, measuredKw, miners, now, view);
         runtime.SetLastDecision(DecisionCycleRecorder.Summary(record, decision, measuredKw, report));
         if (store.IsPostgres) TryStore(() => SiteStatusReport.Save(store, runtime, Cluster, record, decision, measuredKw, _alarms), "recording the site status", now);
-        Decided?.Invoke(new Notifications.CycleNotice(trigger, now, decision.TargetKw, planner.Site.FullPowerMw * 1000, decision.LimitedBy,
-            string.Join(" → ", decision.Limits.Select(l => l.Detail)), ages.MinersUnreadable, ages.Miners, runtime.Snapshot().Events));
+        // Telling the notifier is after the commands and must never fail the cycle that sent them.
+        try
+        {
+            Decided?.Invoke(new Notifications.CycleNotice(trigger, now, decision.TargetKw, planner.Site.FullPowerMw * 1000, decision.LimitedBy,
+                string.Join(" → ", decision.Limits.Select(l => l.Detail)), ages.MinersUnreadable, ages.Miners, runtime.Snapshot().Events));
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "cycle {Trigger}: notifying the cycle's events failed", trigger);
+        }
         log.LogInformation("cycle {Trigger}: target {Target:F0} kW (limited by {Limiter}), measured {Measured:F0} kW, {Commands} commands",
             trigger, decision.TargetKw, decision.LimitedBy, measuredKw, report?.Results.Count ?? 0);
         return record;
