@@ -31,28 +31,12 @@ public sealed partial class ErcotApiEmulator
 
     private (int, string, byte[], Dictionary<string, string>) McpcArchiveList(System.Collections.Specialized.NameValueCollection q)
     {
-        DateTimeOffset? Param(string name) =>
-            DateTime.TryParse(q[name], CultureInfo.InvariantCulture, DateTimeStyles.None, out var l)
-                ? CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(l), l.Hour, l.Minute, false, l.Second) : null;
-        var from = Param("postDatetimeFrom");
-        var to = Param("postDatetimeTo");
+        var (from, to) = PostedRange(q);
         var now = EmulatedNow;
         // A run's prices are posted with the run.
         var docs = _mcpc.Where(r => r.ScedUtc <= now && (from is null || r.ScedUtc >= from) && (to is null || r.ScedUtc <= to)).ToList();
-        var size = int.TryParse(q["size"], CultureInfo.InvariantCulture, out var s) && s > 0 ? Math.Min(s, 1000) : 1000;
-        var page = int.TryParse(q["page"], CultureInfo.InvariantCulture, out var pg) && pg > 0 ? pg : 1;
-        return Json(200, new
-        {
-            _meta = new { totalRecords = docs.Count, pageSize = size, totalPages = Math.Max(1, (docs.Count + size - 1) / size), currentPage = page },
-            product = new { emilId = "NP6-332-CD", name = "Real-Time Clearing Prices for Capacity by SCED Interval" },
-            archives = docs.Skip((page - 1) * size).Take(size).Select(r => new
-            {
-                docId = McpcDocId(r.ScedUtc),
-                friendlyName = $"RTMCPCNP6332_{CentralPrevailingTime.ToLocal(r.ScedUtc):yyyyMMdd_HHmmss}",
-                postDatetime = CentralPrevailingTime.ToLocal(r.ScedUtc).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
-                _links = new { endpoint = new { href = $"{BaseUrl}/archive/np6-332-cd?download={McpcDocId(r.ScedUtc)}" } },
-            }),
-        });
+        return ArchivePage(q, docs, "NP6-332-CD", "Real-Time Clearing Prices for Capacity by SCED Interval",
+            r => (McpcDocId(r.ScedUtc), $"RTMCPCNP6332_{CentralPrevailingTime.ToLocal(r.ScedUtc):yyyyMMdd_HHmmss}", r.ScedUtc));
     }
 
     private (int, string, byte[], Dictionary<string, string>) McpcDownload(string id)

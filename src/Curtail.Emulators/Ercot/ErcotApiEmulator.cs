@@ -398,27 +398,40 @@ public sealed partial class ErcotApiEmulator : IAsyncDisposable
 
     private (int, string, byte[], Dictionary<string, string>) ArchiveList(System.Collections.Specialized.NameValueCollection q)
     {
-        DateTimeOffset? Param(string name) =>
-            DateTime.TryParse(q[name], CultureInfo.InvariantCulture, DateTimeStyles.None, out var l)
-                ? CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(l), l.Hour, l.Minute, false, l.Second) : null;
-        var from = Param("postDatetimeFrom");
-        var to = Param("postDatetimeTo");
+        var (from, to) = PostedRange(q);
         var docs = ArchivedDays()
             .Select(d => (Day: d, Posted: CentralPrevailingTime.StartOfDayUtc(d.AddDays(1))))
             .Where(x => (from is null || x.Posted >= from) && (to is null || x.Posted <= to))
             .ToList();
+        return ArchivePage(q, docs, "NP6-905-CD", "Settlement Point Prices at Resource Nodes, Hubs and Load Zones",
+            x => (DocId(x.Day), $"SPPHLZNP6905_{x.Day:yyyyMMdd}", x.Posted));
+    }
+
+    /// <summary>The archive listing's <c>postDatetimeFrom</c>/<c>postDatetimeTo</c> (CPT) as UTC; null when absent.</summary>
+    private static (DateTimeOffset? From, DateTimeOffset? To) PostedRange(System.Collections.Specialized.NameValueCollection q)
+    {
+        DateTimeOffset? Param(string name) =>
+            DateTime.TryParse(q[name], CultureInfo.InvariantCulture, DateTimeStyles.None, out var l)
+                ? CentralPrevailingTime.LocalToUtc(DateOnly.FromDateTime(l), l.Hour, l.Minute, false, l.Second) : null;
+        return (Param("postDatetimeFrom"), Param("postDatetimeTo"));
+    }
+
+    /// <summary>One page of a report's archive listing (ERCOT's envelope: _meta, product, archives with download links).</summary>
+    private (int, string, byte[], Dictionary<string, string>) ArchivePage<T>(System.Collections.Specialized.NameValueCollection q, List<T> docs,
+        string emilId, string productName, Func<T, (long DocId, string FriendlyName, DateTimeOffset Posted)> describe)
+    {
         var size = int.TryParse(q["size"], CultureInfo.InvariantCulture, out var s) && s > 0 ? Math.Min(s, 1000) : 1000;
         var page = int.TryParse(q["page"], CultureInfo.InvariantCulture, out var pg) && pg > 0 ? pg : 1;
         return Json(200, new
         {
             _meta = new { totalRecords = docs.Count, pageSize = size, totalPages = Math.Max(1, (docs.Count + size - 1) / size), currentPage = page },
-            product = new { emilId = "NP6-905-CD", name = "Settlement Point Prices at Resource Nodes, Hubs and Load Zones" },
-            archives = docs.Skip((page - 1) * size).Take(size).Select(x => new
+            product = new { emilId, name = productName },
+            archives = docs.Skip((page - 1) * size).Take(size).Select(describe).Select(d => new
             {
-                docId = DocId(x.Day),
-                friendlyName = $"SPPHLZNP6905_{x.Day:yyyyMMdd}",
-                postDatetime = CentralPrevailingTime.ToLocal(x.Posted).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
-                _links = new { endpoint = new { href = $"{BaseUrl}/archive/np6-905-cd?download={DocId(x.Day)}" } },
+                docId = d.DocId,
+                friendlyName = d.FriendlyName,
+                postDatetime = CentralPrevailingTime.ToLocal(d.Posted).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
+                _links = new { endpoint = new { href = $"{BaseUrl}/archive/{emilId.ToLowerInvariant()}?download={d.DocId}" } },
             }),
         });
     }
