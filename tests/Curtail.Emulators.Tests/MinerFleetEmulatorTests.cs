@@ -33,11 +33,13 @@ public class MinerFleetEmulatorTests
         Assert.Equal(2, counts[MinerFamily.WhatsminerV2]);
         Assert.Equal(1, counts[MinerFamily.BraiinsOs]);
         var basePort = fleet.Options.BasePort;
+        var nextAux = basePort + 10; // second APIs follow the main ports, only for the families that have one
         foreach (var m in fleet.Miners)
         {
             Assert.Equal(basePort + m.Index, m.Endpoint.Port);
-            Assert.Equal(m.Family is MinerFamily.AntminerStock or MinerFamily.BraiinsOs ? basePort + 10 + m.Index : null, m.Endpoint.AuxPort);
+            Assert.Equal(m.Family is MinerFamily.AntminerStock or MinerFamily.BraiinsOs ? nextAux++ : null, m.Endpoint.AuxPort);
         }
+        Assert.Equal(15, fleet.Options.PortsNeeded);
         Assert.Equal(10, fleet.Describe().Count());
         Assert.Equal(fleet.Miners.Sum(m => m.Model.NominalW), fleet.TotalPowerW, 3);
     }

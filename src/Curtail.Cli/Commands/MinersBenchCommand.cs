@@ -25,7 +25,7 @@ public sealed class MinersBenchCommand : ICliCommand
     {
         var count = new Option<int>("--count") { Description = "Emulated miners (in-process)", DefaultValueFactory = _ => 10_000 };
         var family = new Option<string>("--family") { Description = "Family of the in-process fleet (mix syntax accepted)", DefaultValueFactory = _ => "luxos" };
-        var basePort = new Option<int>("--base-port") { Description = "First port of the in-process fleet", DefaultValueFactory = _ => 20000 };
+        var basePort = new Option<int?>("--base-port") { Description = "First port of the in-process fleet (default: 20000, or below the ephemeral port range)" };
         var fleetFile = new Option<string?>("--fleet") { Description = "Use miners from this fleet file (emulator in another process) instead" };
         var fraction = new Option<double>("--target-fraction") { Description = "Target as a fraction of the fleet's full load", DefaultValueFactory = _ => 0.05 };
         var concurrency = new Option<int>("--concurrency") { Description = "Commands (and separately reads) in flight", DefaultValueFactory = _ => 512 };
@@ -58,11 +58,13 @@ public sealed class MinersBenchCommand : ICliCommand
                 else
                 {
                     var before = GC.GetTotalMemory(true);
-                    emulator = new MinerFleetEmulator(new FleetEmulatorOptions
+                    var fleetOptions = new FleetEmulatorOptions
                     {
                         Count = parse.GetValue(count), Mix = FleetEmulatorOptions.ParseMix(parse.GetValue(family)!),
-                        BasePort = parse.GetValue(basePort), Seed = 1, Timing = new EmulatorTiming { SpeedFactor = parse.GetValue(speed) },
-                    }, TimeProvider.System);
+                        Seed = 1, Timing = new EmulatorTiming { SpeedFactor = parse.GetValue(speed) },
+                    };
+                    emulator = new MinerFleetEmulator(fleetOptions with { BasePort = parse.GetValue(basePort) ?? fleetOptions.BasePortBelowEphemeral() },
+                        TimeProvider.System);
                     emulator.Start();
                     emulatorBytes = GC.GetTotalMemory(true) - before;
                     specs = emulator.Miners.Select(m => new MinerSpec($"m{m.Index}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();

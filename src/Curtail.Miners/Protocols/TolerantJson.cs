@@ -28,6 +28,37 @@ public static class TolerantJson
         throw new FormatException($"{source} is not JSON even after repair ({problem}): {preview}");
     }
 
+    /// <summary>
+    /// The same from the reply's UTF-8 bytes: a well-formed reply (the usual case) is parsed straight from them, with
+    /// no UTF-16 copy of a multi-kilobyte status reply; anything else takes the repairing path above.
+    /// </summary>
+    public static JsonObject ParseObject(ReadOnlySpan<byte> utf8, string source)
+    {
+        var cleaned = Trim(utf8);
+        if (cleaned.Length > 0)
+        {
+            try
+            {
+                if (JsonNode.Parse(cleaned, documentOptions: Strict) is JsonObject o) return o;
+            }
+            catch (JsonException)
+            {
+                // Repaired (or refused with the reason) below.
+            }
+        }
+        return ParseObject(Encoding.UTF8.GetString(utf8), source);
+    }
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
+    {
+        static bool Blank(byte b) => b is 0 or (byte)' ' or (byte)'\r' or (byte)'\n' or (byte)'\t';
+        var start = 0;
+        var end = s.Length;
+        while (start < end && Blank(s[start])) start++;
+        while (end > start && Blank(s[end - 1])) end--;
+        return s[start..end];
+    }
+
     private static bool TryParse(string text, out JsonObject node, out string problem)
     {
         node = null!;
