@@ -121,6 +121,16 @@ public sealed class CgminerApiServer
     /// </summary>
     private static async Task<string?> ReadRequestAsync(Socket socket, CancellationToken ct)
     {
+        try
+        {
+            // Wait for the request without holding a buffer: every accepted connection of a 10,000-miner fleet
+            // waits here, far more than the shared pool keeps.
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
         var buffer = ArrayPool<byte>.Shared.Rent(2048);
         var count = 0;
         var depth = 0;

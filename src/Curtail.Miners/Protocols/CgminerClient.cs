@@ -74,6 +74,9 @@ public sealed class CgminerClient
         {
             await SendAllAsync(socket, request, ct).ConfigureAwait(false);
             socket.Shutdown(SocketShutdown.Send);
+            // Wait for the reply without holding a buffer (a zero-byte receive): hundreds of exchanges wait at once,
+            // far more than the shared pool keeps, and each would otherwise allocate its own 16 KB.
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
             var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
             var count = 0;
             try
