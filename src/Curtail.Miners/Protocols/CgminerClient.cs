@@ -70,6 +70,17 @@ public sealed class CgminerClient
     /// status read allocates its JSON tree and little else (no stream, no growing copies, no UTF-16 string).
     /// </summary>
     private Task<JsonObject> SendRawAsync(byte[] request, CancellationToken cancellationToken, string what) =>
+        ExchangeAsync(request, reply => TolerantJson.ParseObject(reply.Span, what), cancellationToken);
+
+    /// <summary>
+    /// Sends a read-only command and hands the reply's root element to <paramref name="read"/>, which takes what it
+    /// needs: no JSON node tree is built, and the reply is parsed where it was received. A status read of a large
+    /// fleet (and every confirmation read-back) goes this way.
+    /// </summary>
+    public Task<T> ReadAsync<T>(string command, Func<JsonElement, T> read, CancellationToken cancellationToken = default) =>
+        ExchangeAsync(Request(command, null), reply => TolerantJson.Read(reply, $"'{command}' reply", read), cancellationToken);
+
+    private Task<T> ExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken) =>
         MinerTcp.ExchangeAsync(_minerId, _port, _timeout, ConnectAsync, async (socket, ct) =>
         {
             await SendAllAsync(socket, request, ct).ConfigureAwait(false);
@@ -94,7 +105,7 @@ public sealed class CgminerClient
                     throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection closed without a reply");
                 try
                 {
-                    return TolerantJson.ParseObject(buffer.AsSpan(0, count), what);
+                    return onReply(buffer.AsMemory(0, count));
                 }
                 catch (FormatException ex)
                 {
