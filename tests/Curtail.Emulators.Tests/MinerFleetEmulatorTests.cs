@@ -54,7 +54,7 @@ public class MinerFleetEmulatorTests
     [Theory]
     [InlineData(1000, "luxos", 1000)]             // below the unprivileged range
     [InlineData(40_000, "luxos", 30_000)]         // 30,000..69,999: past the last port
-    [InlineData(20_000, "braiins", 20_000)]       // 20,000 miners with a second API each need 40,000 ports
+    [InlineData(20_000, "braiins", 25_000)]       // 25,000 miners with a second API each need 50,000 ports
     public void Ports_outside_1024_65535_are_refused(int basePort, string mix, int count)
     {
         var ex = Assert.Throws<InvalidInputException>(() => new MinerFleetEmulator(
