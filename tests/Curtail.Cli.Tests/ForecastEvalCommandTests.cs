@@ -44,7 +44,7 @@ public class ForecastEvalCommandTests
         Assert.Equal(Capture("reactive 62/55"), summary.GetProperty("reactive_62_55").GetDouble(), 12);
         Assert.Equal(JsonValueKind.Null, j.GetProperty("sced_minus_15m").ValueKind);
         // The project's CLI and API JSON is snake_case throughout.
-        Assert.Empty(Keys(j).Where(k => k.Any(char.IsUpper)));
+        Assert.DoesNotContain(Keys(j), k => k.Any(char.IsUpper));
     }
 
     private static IEnumerable<string> Keys(JsonElement e) => e.ValueKind switch
