@@ -85,8 +85,9 @@ public sealed class GensetSupply
             for (var k = 0; k < SamplesPerRow; k++)
             {
                 AvailableKwAt(new DateTimeOffset(startTicks[r] + (long)(step * (k + 0.5)), TimeSpan.Zero), sample);
-                for (var i = 0; i < n; i++) mean[i] += sample[i] / SamplesPerRow;
+                for (var i = 0; i < n; i++) mean[i] += sample[i];
             }
+            for (var i = 0; i < n; i++) mean[i] /= SamplesPerRow;
             rows[r] = mean;
         }
         return rows;
