@@ -169,4 +169,20 @@ public class EnergyTopologyHandCheckedTests
         Assert.Equal(0.25, r.Policy.Energy!.GensetMwh, 9);
         Assert.Equal(25, r.Oracle.ProfitUsd, 9);
     }
+    [Fact]
+    public void TheGensetBacktestDecidesAndBooksAsSimulateDoesAndReportsTheSameOracle()
+    {
+        var site = Site(new EnergySources(new GridSource(null, 100, true), [Flare(100)]));
+        var simulate = SimulationRunner.Run(Inputs(site));
+        var genset = Curtail.Simulation.Gensets.GensetBacktester.Run(Inputs(site), PolicyKind.Threshold, new Curtail.Simulation.Gensets.GensetBacktestOptions
+        {
+            RatedKw = 100, Mode = Curtail.Simulation.Gensets.GensetGridMode.GridTied, Settings = new LoadFollowingSettings { SafeLoadKw = 30 },
+        });
+        Assert.Equal(simulate.Policy, genset.Policy);
+        Assert.Equal(simulate.Oracle, genset.Oracle);
+        Assert.Equal(68, genset.Oracle!.ProfitUsd, 9);
+        // Second by second with ample gas: the miners' load is met, the genset's spare power exported within the limit.
+        Assert.Equal(0, genset.LoadFollowing.Trips);
+        Assert.InRange(genset.LoadFollowing.GridExportMwh, 0.04, 0.05 + 1e-9);
+    }
 }
