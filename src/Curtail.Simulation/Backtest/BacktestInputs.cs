@@ -37,14 +37,23 @@ public sealed record BacktestInputs(SiteDefinition Site, PriceSeries Prices, Has
     /// Each genset's mean available kW over each decision row (<c>[row][genset]</c>): what the backtest, its policy's
     /// energy floor and the topology oracle all see. Empty rows for a site without gensets.
     /// </summary>
-    public double[][] GensetAvailableByRow()
+    public double[][] GensetAvailableByRow() => GensetAvailable(atDecision: false);
+
+    /// <summary>
+    /// Each genset's available kW when each decision row starts (<c>[row][genset]</c>): what the policy's energy floor
+    /// and an island's ceiling decide on, as the live controller decides on the reading it has.
+    /// </summary>
+    public double[][] GensetAvailableAtDecisions() => GensetAvailable(atDecision: true);
+
+    private double[][] GensetAvailable(bool atDecision)
     {
         var sources = Site.Sources;
         var starts = Sced is { } s ? s.StartTicks : Prices.StartTicks[FromIndex..ToIndex];
         var ends = Sced is { } e ? e.EndTicks : Prices.EndTicks[FromIndex..ToIndex];
         if (!sources.HasGensets) return new double[starts.Length][].Select(_ => Array.Empty<double>()).ToArray();
         var origin = starts.Length > 0 ? new DateTimeOffset(starts[0], TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
-        return (Supply ?? GensetSupply.RatedPower(sources, origin)).MeansOver(starts, ends);
+        var supply = Supply ?? GensetSupply.RatedPower(sources, origin);
+        return atDecision ? supply.AtStarts(starts) : supply.MeansOver(starts, ends);
     }
 
     /// <summary>

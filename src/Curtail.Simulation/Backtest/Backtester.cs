@@ -128,6 +128,14 @@ public static class Backtester
             {
                 // Energy by source: the genset first (as EnergyBalance.Flows dispatches it), the grid for the rest.
                 var flows = EnergyBalance.Flows(sources, intervalEnergy / hours * 1000, availableByRow![row], price, adder);
+                if (sources.IsIsland && flows.MinersKw > flows.GensetKw + 1e-9)
+                {
+                    // The gas fell within the row below what the miners were decided on: load following sheds the
+                    // rest (docs/modbus.md), so the miners hash on what the gensets gave.
+                    var served = flows.MinersKw > 0 ? flows.GensetKw / flows.MinersKw : 0;
+                    intervalEnergy *= served;
+                    intervalRevenue *= served;
+                }
                 var rowImport = flows.ImportKw / 1000 * hours;
                 var rowExport = flows.ExportKw / 1000 * hours;
                 var rowGenset = flows.GensetKw / 1000 * hours;

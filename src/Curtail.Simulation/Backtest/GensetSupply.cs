@@ -66,6 +66,18 @@ public sealed class GensetSupply
         return sum;
     }
 
+    /// <summary>Each genset's available kW at each row's start: <c>[row][genset]</c>.</summary>
+    public double[][] AtStarts(ReadOnlySpan<long> startTicks)
+    {
+        var rows = new double[startTicks.Length][];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            rows[r] = new double[_sources.Gensets.Count];
+            AvailableKwAt(new DateTimeOffset(startTicks[r], TimeSpan.Zero), rows[r]);
+        }
+        return rows;
+    }
+
     /// <summary>Each genset's mean available kW over each row [start, end): <c>[row][genset]</c>.</summary>
     public double[][] MeansOver(ReadOnlySpan<long> startTicks, ReadOnlySpan<long> endTicks)
     {

@@ -19,7 +19,7 @@ public static class PolicyFactory
         // A site with gensets decides inside its energy topology: the references (always-on, oracle) too. The oracle
         // already plans on the topology's costs (TopologyOracle), so only an island's power ceiling is applied to it.
         return inputs.Site.Sources.HasGensets
-            ? new TopologyPolicy(plain, inputs.Site, inputs.GensetAvailableByRow(), applyFloor: kind != PolicyKind.Oracle)
+            ? new TopologyPolicy(plain, inputs.Site, kind == PolicyKind.Oracle ? inputs.GensetAvailableByRow() : inputs.GensetAvailableAtDecisions(), applyFloor: kind != PolicyKind.Oracle)
             : plain;
     }
 

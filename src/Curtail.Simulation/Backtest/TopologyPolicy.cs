@@ -10,8 +10,9 @@ namespace Curtail.Simulation.Backtest;
 /// groups are kept running (most efficient first) up to the energy floor (<see cref="EnergyBalance.Floor"/>): island
 /// genset power, genset power that cannot be exported for more than hashing earns, a genset's minimum load. On an
 /// island the gensets also cap the miners, as load following does live: the least efficient running groups are
-/// curtailed until the rest fit in the power available. Available power is each genset's for the decision row
-/// (<see cref="BacktestInputs.GensetAvailableByRow"/>). Only wraps sites whose sources include a genset.
+/// curtailed until the rest fit in the power available. Available power is each genset's when the row is decided
+/// (<see cref="BacktestInputs.GensetAvailableAtDecisions"/>, as live decides on the reading it has; the oracle, which
+/// knows the future, gets the row's mean). Only wraps sites whose sources include a genset.
 /// </summary>
 public sealed class TopologyPolicy(ICurtailmentPolicy inner, SiteDefinition site, double[][] availableByRow, bool applyFloor = true) : ICurtailmentPolicy
 {
