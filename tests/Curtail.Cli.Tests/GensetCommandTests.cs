@@ -113,8 +113,9 @@ public class GensetBacktestCommandTests
     public async Task Genset_backtest_reports_losses_and_trips_for_both_strategies()
     {
         var profile = Path.Combine(Path.GetTempPath(), $"curtail-gas-{Guid.NewGuid():N}.csv");
-        // Plenty of gas, then a 6-hour pressure drop to 40 % of a 10 MW genset.
-        await File.WriteAllTextAsync(profile, "time,available_kw\n2023-08-01T05:00:00Z,10000\n2023-08-01T12:00:00Z,4000\n2023-08-01T18:00:00Z,10000\n");
+        // Plenty of gas, then a 6-hour pressure drop to 40 % of a 10 MW genset, 7 minutes into an interval: the island's
+        // decision at 12:00 saw 10 MW (as live decides on the reading it has), so only load following saves the genset.
+        await File.WriteAllTextAsync(profile, "time,available_kw\n2023-08-01T05:00:00Z,10000\n2023-08-01T12:07:00Z,4000\n2023-08-01T18:07:00Z,10000\n");
         try
         {
             var stdout = new StringWriter();

@@ -52,15 +52,19 @@ public class DemoEndToEndTests(ITestOutputHelper output)
 
         // The emulated miners' own power, read on the replay clock every 20 ms (2.4 replayed seconds) until the spike.
         var readings = new System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset Time, double PowerW)>();
+        // Beside them, the genset emulator's own state until the spike and the status's energy object until the cut (import side).
+        var energyTrace = new DemoEnergyChecks.Trace();
         using var stopSampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!stopSampling.IsCancellationRequested && demo.Time.GetUtcNow() < FirstAboveStrike.AddMinutes(30))
             {
                 readings.Enqueue((demo.Time.GetUtcNow(), demo.Fleet.TotalPowerW));
+                if (demo.Time.GetUtcNow() < FirstAboveStrike) energyTrace.Gensets.Enqueue((demo.Time.GetUtcNow(), demo.Genset.State));
                 await Task.Delay(20);
             }
         });
+        var statusSampler = energyTrace.SampleStatusAsync(demo, http, FirstAboveStrike.AddMinutes(5), stopSampling.Token);
 
         // A trader action through the API, to find in the audit log later.
         var put = new HttpRequestMessage(HttpMethod.Put, "/api/trading") { Content = JsonContent.Create(new { confirm_intervals = 1 }) };
@@ -72,6 +76,9 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         await WaitUntil(demo, FirstAboveStrike.AddMinutes(20));
         await stopSampling.CancelAsync();
         await sampler;
+        await statusSampler;
+        // Before the spike the grid-tied site imported what its genset did not carry, and the status said so.
+        output.WriteLine(DemoEnergyChecks.SiteImportedBeforeTheSpike(demo, energyTrace, fullW));
         var trace = readings.ToList();
         Assert.Contains(trace, r => r.Time < FirstAboveStrike && r.Time > FirstAboveStrike.AddMinutes(-5));
         var beforeSpike = JsonDocument.Parse(await http.GetStringAsync("/api/decisions?limit=2000")).RootElement.EnumerateArray()

@@ -41,4 +41,58 @@ internal static class DemoEnergyChecks
         Assert.InRange(readAt, demo.Time.GetUtcNow().AddMinutes(-10), demo.Time.GetUtcNow().AddMinutes(1));
         return $"{samples} genset samples over {sampleFor.TotalSeconds:0} s: output at least {lowestGensetKw:F1} kW (min load {minLoadKw:F1} kW), export at least {lowestExportKw:F1} kW; status {energy}; miners {status.GetProperty("miners_by_state")}; last decision {decision}";
     }
+    /// <summary>The genset emulator's state and the status's energy object, sampled in the background until the spike.</summary>
+    public sealed class Trace
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset Time, Curtail.Emulators.Genset.GensetEmulatorState State)> Gensets { get; } = new();
+        public System.Collections.Concurrent.ConcurrentQueue<JsonElement> Statuses { get; } = new();
+
+        public async Task SampleStatusAsync(DemoSite demo, HttpClient http, DateTimeOffset until, CancellationToken cancel)
+        {
+            while (!cancel.IsCancellationRequested && demo.Time.GetUtcNow() < until)
+            {
+                try
+                {
+                    Statuses.Enqueue(JsonDocument.Parse(await http.GetStringAsync("/api/status", cancel)).RootElement.GetProperty("energy").Clone());
+                    // One a real second: the demo replays at 120x on a shared machine, and the SCED poll must not queue behind these.
+                    await Task.Delay(1000, cancel);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Before the spike, from the emulator's own state: while the miners hash, the genset carries its base load (at or
+    /// above its minimum) and the grid the rest (the site imports); the status's energy object, which the dashboard's
+    /// energy panel shows, says import too.
+    /// </summary>
+    public static string SiteImportedBeforeTheSpike(DemoSite demo, Trace trace, double fullW)
+    {
+        var minLoadKw = demo.Genset.Options.RatedKw * DemoSite.GensetMinLoadPct / 100;
+        var hashing = trace.Gensets.Where(g => g.State.SiteLoadKw > 0.9 * fullW / 1000).ToList();
+        Assert.True(hashing.Count > 0, "no genset sample with the miners hashing before the spike");
+        Assert.All(hashing, g =>
+        {
+            Assert.True(g.State.ActivePowerKw >= minLoadKw - 0.1, $"{g.Time:HH:mm:ss} genset at {g.State.ActivePowerKw:F1} kW, below its {minLoadKw:F1} kW minimum load");
+            Assert.True(g.State.ImportKw > 0, $"{g.Time:HH:mm:ss} the site does not import (net {g.State.GridNetKw:F1} kW): the genset is 60 % of the fleet");
+            Assert.Equal(g.State.SiteLoadKw - g.State.ActivePowerKw, g.State.GridNetKw, 6);
+        });
+        // The status's miners come from the fleet's last read (null until the first): whenever they drew more than the
+        // genset gave, it shows import, and no export.
+        static double? Kw(JsonElement e, string key) => e.GetProperty(key).ValueKind == JsonValueKind.Number ? e.GetProperty(key).GetDouble() : null;
+        var importing = trace.Statuses.Where(e => Kw(e, "miners_kw") is { } m && Kw(e, "genset_kw") is { } g && m > g + 1).ToList();
+        Assert.True(importing.Count > 0, $"no status sample with the miners above the genset's output: {string.Join("; ", trace.Statuses.TakeLast(3))}");
+        Assert.All(importing, e =>
+        {
+            Assert.Equal("grid_tied", e.GetProperty("topology").GetString());
+            Assert.True(Kw(e, "import_kw") > 0, $"status shows no import: {e}");
+            Assert.Equal(0, Kw(e, "export_kw"));
+        });
+        var last = hashing[^1];
+        return $"before the spike: {hashing.Count} genset samples with the miners hashing, last {last.Time:HH:mm:ss}: miners {last.State.SiteLoadKw:F1} kW, genset {last.State.ActivePowerKw:F1} kW (min load {minLoadKw:F1} kW), import {last.State.ImportKw:F1} kW; {importing.Count} of {trace.Statuses.Count} status samples show import, e.g. {importing[^1]}";
+    }
 }

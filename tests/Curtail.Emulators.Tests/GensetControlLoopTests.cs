@@ -13,13 +13,19 @@ namespace Curtail.Emulators.Tests;
 [CollectionDefinition(nameof(RealTimeCollection), DisableParallelization = true)]
 public sealed class RealTimeCollection;
 
-/// <summary>The live loop against the emulator in real time: a link that goes silent leads to the fail-safe within the link-loss timeout.</summary>
+/// <summary>
+/// The live loop against the emulator in real time: a link that goes silent (a half-open peer: the connection stays
+/// up, nothing comes back), a hung controller, or a genset controller that goes away, leads to the fail-safe within
+/// the link-loss timeout.
+/// </summary>
 [Collection(nameof(RealTimeCollection))]
 public class GensetControlLoopTests
 {
     [Theory]
     [InlineData(GensetFaults.StopAnswering, FailSafeMode.ShedToSafeLoad)]
     [InlineData(GensetFaults.FreezeHeartbeat, FailSafeMode.Hold)]
+    // None here: the emulator stops (its listener and connections close; reconnects are refused).
+    [InlineData(GensetFaults.None, FailSafeMode.ShedToSafeLoad)]
     public async Task Lost_link_or_hung_controller_fails_safe_within_two_seconds_and_logs_why(GensetFaults fault, FailSafeMode mode)
     {
         await using var emulator = new GensetEmulator(new GensetEmulatorOptions
@@ -51,7 +57,8 @@ public class GensetControlLoopTests
 
         await WaitFor(() => follower.LastUsableReadingTime is not null, decisions);
         await Task.Delay(1000);
-        emulator.Faults = fault;
+        if (fault == GensetFaults.None) await emulator.StopAsync();
+        else emulator.Faults = fault;
         var faultAt = TimeProvider.System.GetUtcNow();
         await WaitFor(() => decisions.Any(d => d.IsFailSafe), decisions, seconds: 10);
         cts.Cancel();
@@ -68,7 +75,7 @@ public class GensetControlLoopTests
         lock (log)
         {
             var line = Assert.Single(log, l => l.Contains(failSafe.Reason.ToString()));
-            Assert.Contains(fault == GensetFaults.StopAnswering ? "no reply" : "HeartbeatFrozen", line);
+            if (fault != GensetFaults.None) Assert.Contains(fault == GensetFaults.StopAnswering ? "no reply" : "HeartbeatFrozen", line);
         }
     }
 

@@ -56,7 +56,8 @@ public class GensetBacktestTests
         var unguarded = GensetBacktester.Serve(Hour(), o, follow: false);
         Assert.Equal(0, following.Trips);
         Assert.Equal(0, following.HashLostMwh, 9);
-        Assert.Equal(following.RequestedMwh, following.GensetMwh + following.GridImportMwh, 6);
+        // The genset's output (exports included) and the grid meet the miners: requested = genset + import − export.
+        Assert.Equal(following.RequestedMwh, following.GensetMwh + following.GridImportMwh - following.GridExportMwh, 6);
         Assert.Equal(following.GridImportMwh * 50, following.GridImportCostUsd, 6);
         Assert.True(unguarded.Trips >= 1);
         Assert.True(unguarded.GridImportMwh > following.GridImportMwh);
@@ -91,5 +92,28 @@ public class GensetBacktestTests
         Assert.Equal(0, following.Trips);
         // Following starts from zero knowledge and ramps in 15 % steps: a few minutes of lost hashing at most.
         Assert.InRange(following.HashLostMwh, 0, 0.8 * 0.1);
+    }
+    [Fact]
+    public void The_site_files_sources_limit_and_price_the_export_and_book_fuel()
+    {
+        // 1000 kW genset at 30 $/MWh fuel, export limited to 100 kW and paid; the miners want 500 kW at 50 $/MWh.
+        var sources = new Curtail.Core.Sites.EnergySources(new Curtail.Core.Sites.GridSource(null, 100, true),
+            [new Curtail.Core.Sites.GensetSource("g", 1000, Curtail.Core.Sites.GensetAvailability.Reading, null, 30, 30)]);
+        var o = Options(GensetGridMode.GridTied) with
+        {
+            Profile = new GensetSupplyProfile([(TimeSpan.Zero, 1000)], lastPointDuration: TimeSpan.FromDays(1)),
+            Sources = sources,
+        };
+        var following = GensetBacktester.Serve(Hour(0.5), o, follow: true);
+        // Spare capacity is 400 kW once ramped, but only 100 kW may leave: 0.1 MWh over the hour at most.
+        Assert.InRange(following.GridExportMwh, 0.09, 0.1 + 1e-9);
+        Assert.Equal(following.GridExportMwh * 50, following.GridExportRevenueUsd, 6);
+        Assert.Equal(following.GensetMwh * 30, following.FuelCostUsd, 6);
+        Assert.Equal(following.HashRevenueUsd - following.GridImportCostUsd + following.GridExportRevenueUsd - following.FuelCostUsd, following.ProfitUsd, 9);
+
+        // Unpaid export: nothing is sold, only what the genset must carry beyond the miners leaves (unpaid).
+        var unpaid = GensetBacktester.Serve(Hour(0.5), o with { Sources = sources with { Grid = new Curtail.Core.Sites.GridSource(null, 100, false) } }, follow: true);
+        Assert.Equal(0, unpaid.GridExportRevenueUsd);
+        Assert.True(unpaid.GridExportMwh < following.GridExportMwh);
     }
 }

@@ -64,6 +64,19 @@ public sealed class SimulateCommand : ICliCommand
                 t.UptimeFraction.ToString("P1", CultureInfo.InvariantCulture), t.Transitions.ToString("N0", CultureInfo.InvariantCulture));
         foreach (var i in Enumerable.Range(1, 7)) table.Columns[i].RightAligned();
         console.Write(table);
+        if (r.Policy.Energy is not null)
+        {
+            // Energy by source (docs/economics.md "Energy sources"): the energy cost column is import + fuel − export.
+            var inv = CultureInfo.InvariantCulture;
+            var energy = new Table().AddColumns("policy", "genset MWh", "import MWh", "export MWh", "grid import", "export revenue", "fuel");
+            foreach (var t in new[] { r.Policy, r.AlwaysOn, r.Oracle })
+                if (t.Energy is { } e)
+                    energy.AddRow(t.Policy, e.GensetMwh.ToString("N0", inv), e.ImportMwh.ToString("N0", inv), e.ExportMwh.ToString("N0", inv),
+                        Terminal.Usd(e.GridImportCostUsd), Terminal.Usd(e.ExportRevenueUsd), Terminal.Usd(e.FuelCostUsd));
+            foreach (var i in Enumerable.Range(1, 6)) energy.Columns[i].RightAligned();
+            console.MarkupLine($"energy sources: {Markup.Escape(r.Policy.Energy.Topology)} (energy cost = grid import + fuel − export revenue)");
+            console.Write(energy);
+        }
         console.MarkupLine($"capture ratio: [bold]{(s.CaptureRatio is { } c ? c.ToString("P1", CultureInfo.InvariantCulture) : "n/a (the oracle gains nothing over always-on)")}[/]  (profit − always-on) / (oracle − always-on)");
         if (s.FourCp is { } f)
         {

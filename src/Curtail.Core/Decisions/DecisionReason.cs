@@ -53,4 +53,6 @@ public enum DecisionReason
 
     /// <summary>Kept running by the site's energy sources: island genset power, genset power that cannot be exported for more, or a genset's minimum load.</summary>
     EnergyFloor,
+    /// <summary>Curtailed because the island's gensets have no more power available for it (the backtest's load-following ceiling).</summary>
+    EnergyCeiling,
 }

@@ -9,8 +9,11 @@ namespace Curtail.Core.Energy;
 /// </summary>
 public readonly record struct EnergyFloor(double FloorKw, string Reason);
 
-/// <summary>Where the power went in one interval: genset output, grid import and export (kW, all non-negative).</summary>
-public readonly record struct EnergyFlows(double MinersKw, double GensetKw, double ImportKw, double ExportKw)
+/// <summary>
+/// Where the power went in one interval: genset output, grid import and export (kW, all non-negative), and what the
+/// gensets' fuel costs per hour at that output (each genset at its own fuel cost).
+/// </summary>
+public readonly record struct EnergyFlows(double MinersKw, double GensetKw, double ImportKw, double ExportKw, double FuelUsdPerHour = 0)
 {
     /// <summary>Site net at the grid meter: positive imports, negative exports.</summary>
     public double NetKw => ImportKw - ExportKw;
@@ -18,9 +21,11 @@ public readonly record struct EnergyFlows(double MinersKw, double GensetKw, doub
 
 /// <summary>
 /// Values each MW by its source (docs/economics.md "Energy sources"): in island mode the price does not curtail (only
-/// available power, minimum load and fuel cost do); grid-tied with paid export, the genset's power is exported when the
-/// real-time price beats hashing, and the genset never runs below its minimum load. The gensets are treated as one pool
-/// (available and minimum load summed, fuel cost capacity-weighted). The live planner and the backtest share it.
+/// available power, minimum load and fuel cost do); grid-tied with paid export, the gensets' power is exported when
+/// the real-time price beats hashing, and no genset runs below its minimum load. Each genset is dispatched on its own
+/// (its available power, its minimum load, its fuel cost) in merit order: the minimum loads run whatever happens (the
+/// engines stay on: wet stacking), the rest of each genset's power, cheapest fuel first, goes to the best use that pays
+/// more than its fuel. The live planner and the backtest share it.
 /// </summary>
 public static class EnergyBalance
 {
@@ -33,7 +38,7 @@ public static class EnergyBalance
         return thPerDay * hashpriceUsdPerThDay * (1 - site.Economics.PoolFee) / 24 / mw;
     }
 
-    /// <summary>Capacity-weighted fuel cost of the gensets, $/MWh.</summary>
+    /// <summary>Capacity-weighted fuel cost of the gensets, $/MWh (for descriptions; the dispatch uses each genset's own).</summary>
     public static double FuelCostUsdPerMwh(EnergySources s) =>
         s.GensetRatedKw > 0 ? s.Gensets.Sum(g => g.FuelCostUsdPerMwh * g.RatedKw) / s.GensetRatedKw : 0;
 
@@ -42,68 +47,170 @@ public static class EnergyBalance
         s.Grid is { ExportPaidAtRealTime: true, ExportLimitKw: > 0 } && priceUsdPerMwh is { } p ? p : 0;
 
     /// <summary>
-    /// The least site load the topology calls for. <paramref name="availableKw"/> is the gensets' available power now.
+    /// One reading of the gensets' pooled available power (a paralleling controller's) shared out by rating: each
+    /// genset then has the same fraction of its rated power available.
     /// </summary>
-    public static EnergyFloor Floor(EnergySources s, double availableKw, double fullKw, double hashValueUsdPerMwh, double? priceUsdPerMwh)
+    public static double[] ShareByRating(EnergySources s, double pooledAvailableKw)
     {
-        if (!s.HasGensets || availableKw <= 0) return new(0, "no genset power");
+        var shares = new double[s.Gensets.Count];
+        var rated = s.GensetRatedKw;
+        if (rated <= 0) return shares;
+        for (var i = 0; i < shares.Length; i++) shares[i] = Math.Max(0, pooledAvailableKw) * s.Gensets[i].RatedKw / rated;
+        return shares;
+    }
+
+    /// <summary>The gensets' rated power, genset by genset: what a backtest assumes available without a profile.</summary>
+    public static double[] Rated(EnergySources s) => s.Gensets.Select(g => g.RatedKw).ToArray();
+
+    /// <summary>The minimum load the gensets need now: each available genset's, capped at what it has available.</summary>
+    public static double MinLoadKw(EnergySources s, ReadOnlySpan<double> availableKw)
+    {
+        var kw = 0.0;
+        for (var i = 0; i < s.Gensets.Count; i++) kw += MinLoadOf(s.Gensets[i], availableKw[i]);
+        return kw;
+    }
+
+    /// <summary>The least site load the topology calls for, from one pooled reading of available power.</summary>
+    public static EnergyFloor Floor(EnergySources s, double availableKw, double fullKw, double hashValueUsdPerMwh, double? priceUsdPerMwh) =>
+        Floor(s, ShareByRating(s, availableKw), fullKw, hashValueUsdPerMwh, priceUsdPerMwh);
+
+    /// <summary>
+    /// The least site load the topology calls for: the share of the gensets' power whose best use is hashing.
+    /// <paramref name="availableKw"/> is each genset's available power now (in the order of <see cref="EnergySources.Gensets"/>).
+    /// </summary>
+    public static EnergyFloor Floor(EnergySources s, ReadOnlySpan<double> availableKw, double fullKw, double hashValueUsdPerMwh, double? priceUsdPerMwh)
+    {
+        CheckCount(s, availableKw);
+        var available = Sum(availableKw);
+        if (!s.HasGensets || available <= 0) return new(0, "no genset power");
+        var minLoad = MinLoadKw(s, availableKw);
         var exportLimit = s.ExportLimitKw;
-        var minLoad = Math.Min(s.GensetMinLoadKw, availableKw);
-        var minLoadStays = Math.Max(0, minLoad - exportLimit);
-        var fuel = FuelCostUsdPerMwh(s);
         var exportWorth = ExportWorth(s, priceUsdPerMwh);
-        double floor;
+        var hashRoom = Math.Max(0, fullKw);
+        var exportRoom = exportLimit;
+        // Export first when it pays at least hashing (the grid-tied spike); otherwise the miners are the better use.
+        var exportFirst = exportRoom > 0 && exportWorth >= hashValueUsdPerMwh;
+
+        // The minimum loads run whatever their fuel costs: they go to the better use first, then the other.
+        var rest = minLoad;
+        (hashRoom, exportRoom, rest) = exportFirst ? Place(rest, exportRoom, hashRoom, swap: true) : Place(rest, hashRoom, exportRoom, swap: false);
+        var minLoadOnSite = Math.Max(0, fullKw) - hashRoom;
+
+        // The rest of each genset's power, cheapest fuel first, only for a use that pays at least its fuel.
+        var dearest = 0.0;
+        foreach (var i in MeritOrder(s))
+        {
+            var g = s.Gensets[i];
+            var spare = Math.Max(0, availableKw[i] - MinLoadOf(g, availableKw[i]));
+            var fuel = g.FuelCostUsdPerMwh;
+            var toExportFirst = exportFirst && exportWorth > fuel ? Math.Min(spare, exportRoom) : 0;
+            exportRoom -= toExportFirst;
+            spare -= toExportFirst;
+            var toHash = fuel <= hashValueUsdPerMwh ? Math.Min(spare, hashRoom) : 0;
+            hashRoom -= toHash;
+            spare -= toHash;
+            if (toHash > 0) dearest = Math.Max(dearest, fuel);
+            var toExportAfter = !exportFirst && exportWorth > fuel ? Math.Min(spare, exportRoom) : 0;
+            exportRoom -= toExportAfter;
+        }
+        var floor = Math.Max(0, fullKw) - hashRoom;
+        var fuelNote = FuelCostUsdPerMwh(s);
         string reason;
-        if (fuel > hashValueUsdPerMwh)
-        {
-            floor = minLoadStays;
-            reason = $"fuel {fuel:0.##} $/MWh above hashing {hashValueUsdPerMwh:0.##} $/MWh: genset at minimum load {minLoad:0.#} kW";
-        }
+        if (floor <= minLoadOnSite + 1e-9 && s.Gensets.All(g => g.FuelCostUsdPerMwh > hashValueUsdPerMwh))
+            reason = $"fuel {fuelNote:0.##} $/MWh above hashing {hashValueUsdPerMwh:0.##} $/MWh: genset at minimum load {minLoad:0.#} kW";
         else if (s.IsIsland)
-        {
-            floor = availableKw;
-            reason = $"island: price does not curtail; genset available {availableKw:0.#} kW (fuel {fuel:0.##} $/MWh, hashing {hashValueUsdPerMwh:0.##} $/MWh)";
-        }
-        else if (exportWorth < hashValueUsdPerMwh)
-        {
-            floor = availableKw;
+            reason = $"island: price does not curtail; genset available {available:0.#} kW (fuel {fuelNote:0.##} $/MWh, hashing {hashValueUsdPerMwh:0.##} $/MWh)";
+        else if (!exportFirst)
             reason = s.Grid!.ExportPaidAtRealTime
-                ? $"hashing {hashValueUsdPerMwh:0.##} $/MWh beats export at {exportWorth:0.##} $/MWh: miners take the genset's {availableKw:0.#} kW"
-                : $"export unpaid: miners take the genset's {availableKw:0.#} kW";
-        }
+                ? $"hashing {hashValueUsdPerMwh:0.##} $/MWh beats export at {exportWorth:0.##} $/MWh: miners take the genset's {floor:0.#} kW"
+                : $"export unpaid: miners take the genset's {floor:0.#} kW";
         else
-        {
-            floor = Math.Max(minLoadStays, availableKw - exportLimit);
             reason = floor > 0
                 ? $"export at {exportWorth:0.##} $/MWh beats hashing {hashValueUsdPerMwh:0.##} $/MWh; export limit {exportLimit:0.#} kW leaves {floor:0.#} kW of genset power on site"
                 : $"export at {exportWorth:0.##} $/MWh beats hashing {hashValueUsdPerMwh:0.##} $/MWh: genset exports";
-        }
-        if (minLoadStays > 0 && floor <= minLoadStays && !reason.Contains("minimum load", StringComparison.Ordinal))
-            reason += $"; genset minimum load {minLoad:0.#} kW needs {minLoadStays:0.#} kW on site";
-        return new(Math.Min(floor, fullKw), reason);
+        if (minLoadOnSite > 0 && floor <= minLoadOnSite + 1e-9 && !reason.Contains("minimum load", StringComparison.Ordinal))
+            reason += $"; genset minimum load {minLoad:0.#} kW needs {minLoadOnSite:0.#} kW on site";
+        if (s.Gensets.Count > 1 && dearest > 0 && floor > minLoadOnSite)
+            reason += $"; dearest genset power hashed at {dearest:0.##} $/MWh fuel";
+        return new(floor, reason);
     }
 
+    /// <summary>How the miners' load is met, from one pooled reading of available power.</summary>
+    public static EnergyFlows Flows(EnergySources s, double minersKw, double availableKw, double? priceUsdPerMwh, double importAdderUsdPerMwh) =>
+        Flows(s, minersKw, ShareByRating(s, availableKw), priceUsdPerMwh, importAdderUsdPerMwh);
+
     /// <summary>
-    /// How the miners' load is met in an interval: the genset runs at least at its minimum load, exports what pays (up
-    /// to the export limit) and otherwise follows the miners; the grid supplies the rest. Island: the genset is the
-    /// miners' load (at least its minimum, which the floor keeps).
+    /// How the miners' load is met in an interval, at least cost: every available genset runs at least at its minimum
+    /// load; the rest of each genset's power, cheapest fuel first, displaces import when its fuel costs no more than the
+    /// import (price + adder) and is exported (up to the export limit) when export pays more than its fuel; the grid
+    /// supplies the rest. A surplus of minimum load beyond the miners and the export limit cannot be kept: the gensets
+    /// are booked at what can go somewhere. Island: the gensets are the miners' load (at least their minimum loads,
+    /// which the floor keeps), never more than they have available.
     /// </summary>
-    public static EnergyFlows Flows(EnergySources s, double minersKw, double availableKw, double? priceUsdPerMwh, double importAdderUsdPerMwh)
+    public static EnergyFlows Flows(EnergySources s, double minersKw, ReadOnlySpan<double> availableKw, double? priceUsdPerMwh, double importAdderUsdPerMwh)
     {
         minersKw = Math.Max(0, minersKw);
         if (!s.HasGensets) return new(minersKw, 0, minersKw, 0);
-        availableKw = Math.Max(0, availableKw);
-        var minLoad = Math.Min(s.GensetMinLoadKw, availableKw);
-        if (s.IsIsland) return new(minersKw, Math.Min(availableKw, Math.Max(minersKw, minLoad)), 0, 0);
-        var exportLimit = s.ExportLimitKw;
-        var fuel = FuelCostUsdPerMwh(s);
+        CheckCount(s, availableKw);
+        var output = new double[s.Gensets.Count];
+        for (var i = 0; i < output.Length; i++) output[i] = MinLoadOf(s.Gensets[i], availableKw[i]);
+        var exportLimit = s.IsIsland ? 0 : s.ExportLimitKw;
+        var importWorth = s.IsIsland ? double.PositiveInfinity : priceUsdPerMwh is { } p ? p + importAdderUsdPerMwh : double.PositiveInfinity;
         var exportWorth = ExportWorth(s, priceUsdPerMwh);
-        double genset;
-        if (exportLimit > 0 && exportWorth > fuel) genset = Math.Min(availableKw, minersKw + exportLimit);
-        else if (priceUsdPerMwh is { } p && fuel > p + importAdderUsdPerMwh) genset = minLoad;
-        else genset = Math.Min(availableKw, Math.Max(minersKw, minLoad));
-        genset = Math.Min(genset, minersKw + exportLimit);
+        var uncovered = minersKw - Sum(output);
+        var exportRoom = exportLimit - Math.Max(0, -uncovered);
+        foreach (var i in MeritOrder(s))
+        {
+            var fuel = s.Gensets[i].FuelCostUsdPerMwh;
+            var spare = Math.Max(0, availableKw[i] - output[i]);
+            var cover = uncovered > 0 && fuel <= importWorth ? Math.Min(spare, uncovered) : 0;
+            uncovered -= cover;
+            spare -= cover;
+            var export = exportRoom > 0 && exportWorth > fuel ? Math.Min(spare, exportRoom) : 0;
+            exportRoom -= export;
+            output[i] += cover + export;
+        }
+        // Minimum load that can go nowhere (miners shed, export full) is not kept: back off the dearest first.
+        var excess = Sum(output) - (minersKw + exportLimit);
+        foreach (var i in MeritOrder(s).Reverse())
+        {
+            if (excess <= 0) break;
+            var cut = Math.Min(excess, output[i]);
+            output[i] -= cut;
+            excess -= cut;
+        }
+        var genset = Sum(output);
+        var fuelPerHour = 0.0;
+        for (var i = 0; i < output.Length; i++) fuelPerHour += output[i] / 1000 * s.Gensets[i].FuelCostUsdPerMwh;
+        if (s.IsIsland) return new(minersKw, genset, 0, 0, fuelPerHour);
         var net = minersKw - genset;
-        return new(minersKw, genset, Math.Max(0, net), Math.Max(0, -net));
+        return new(minersKw, genset, Math.Max(0, net), Math.Max(0, -net), fuelPerHour);
+    }
+
+    private static double MinLoadOf(GensetSource g, double availableKw) => availableKw > 0 ? Math.Min(g.MinLoadKw, availableKw) : 0;
+
+    private static IEnumerable<int> MeritOrder(EnergySources s) =>
+        Enumerable.Range(0, s.Gensets.Count).OrderBy(i => s.Gensets[i].FuelCostUsdPerMwh).ThenBy(i => i);
+
+    /// <summary>Puts <paramref name="kw"/> into the first room, then the second; returns (hash room, export room, left over).</summary>
+    private static (double HashRoom, double ExportRoom, double LeftOver) Place(double kw, double first, double second, bool swap)
+    {
+        var a = Math.Min(kw, first);
+        var b = Math.Min(kw - a, second);
+        var rest = kw - a - b;
+        return swap ? (second - b, first - a, rest) : (first - a, second - b, rest);
+    }
+
+    private static double Sum(ReadOnlySpan<double> values)
+    {
+        var sum = 0.0;
+        foreach (var v in values) sum += Math.Max(0, v);
+        return sum;
+    }
+
+    private static void CheckCount(EnergySources s, ReadOnlySpan<double> availableKw)
+    {
+        if (availableKw.Length != s.Gensets.Count)
+            throw new ArgumentException($"{availableKw.Length} available powers for {s.Gensets.Count} gensets", nameof(availableKw));
     }
 }

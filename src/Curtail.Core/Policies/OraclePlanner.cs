@@ -17,7 +17,17 @@ public static class OraclePlanner
     public static OraclePlan Plan(IntervalEconomics economics, OperatingConstraints constraints,
         ReadOnlySpan<long> startTicks, ReadOnlySpan<long> endTicks, ReadOnlySpan<double> prices, HashpriceSeries hashprice)
     {
-        var n = prices.Length;
+        var shared = prices.ToArray();
+        return Plan(economics, constraints, startTicks, endTicks, shared.Length, _ => shared, hashprice);
+    }
+
+    /// <summary>
+    /// The plan when each group pays its own price per interval (<paramref name="pricesOfGroup"/>(g), $/MWh before the
+    /// adder): a site with gensets, where a group's energy costs what its share of the site's load costs at the margin.
+    /// </summary>
+    public static OraclePlan Plan(IntervalEconomics economics, OperatingConstraints constraints,
+        ReadOnlySpan<long> startTicks, ReadOnlySpan<long> endTicks, int n, Func<int, double[]> pricesOfGroup, HashpriceSeries hashprice)
+    {
         var fractions = new double[economics.Fleet.Count][];
         if (n == 0) return new OraclePlan(fractions.Select(_ => Array.Empty<double>()).ToArray(), 0);
         var step = endTicks[0] - startTicks[0];
@@ -31,7 +41,7 @@ public static class OraclePlanner
         var total = 0.0;
         for (var g = 0; g < fractions.Length; g++)
         {
-            var (plan, value) = PlanGroup(g, economics, constraints, step, prices, hashprices);
+            var (plan, value) = PlanGroup(g, economics, constraints, step, pricesOfGroup(g), hashprices);
             fractions[g] = plan;
             total += value;
         }

@@ -28,6 +28,35 @@ public sealed record BacktestInputs(SiteDefinition Site, PriceSeries Prices, Has
     public BacktestInputs WithSite(SiteDefinition site) => this with { Site = site };
 
     /// <summary>
+    /// The available power of the site's gensets over the window (site file profiles, or a pooled profile); null:
+    /// every genset at its rated power. Only read for a site whose <c>energy.sources</c> has gensets.
+    /// </summary>
+    public GensetSupply? Supply { get; init; }
+
+    /// <summary>
+    /// Each genset's mean available kW over each decision row (<c>[row][genset]</c>): what the backtest, its policy's
+    /// energy floor and the topology oracle all see. Empty rows for a site without gensets.
+    /// </summary>
+    public double[][] GensetAvailableByRow() => GensetAvailable(atDecision: false);
+
+    /// <summary>
+    /// Each genset's available kW when each decision row starts (<c>[row][genset]</c>): what the policy's energy floor
+    /// and an island's ceiling decide on, as the live controller decides on the reading it has.
+    /// </summary>
+    public double[][] GensetAvailableAtDecisions() => GensetAvailable(atDecision: true);
+
+    private double[][] GensetAvailable(bool atDecision)
+    {
+        var sources = Site.Sources;
+        var starts = Sced is { } s ? s.StartTicks : Prices.StartTicks[FromIndex..ToIndex];
+        var ends = Sced is { } e ? e.EndTicks : Prices.EndTicks[FromIndex..ToIndex];
+        if (!sources.HasGensets) return new double[starts.Length][].Select(_ => Array.Empty<double>()).ToArray();
+        var origin = starts.Length > 0 ? new DateTimeOffset(starts[0], TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
+        var supply = Supply ?? GensetSupply.RatedPower(sources, origin);
+        return atDecision ? supply.AtStarts(starts) : supply.MeansOver(starts, ends);
+    }
+
+    /// <summary>
     /// When set, the backtest decides on ERCOT's SCED clock: every 5 minutes on the SCED LMPs, settling each 15-minute
     /// interval at its SPP (<see cref="ScedCadence"/>); the oracle plans on the same 5-minute sub-intervals. Null:
     /// one decision per settled 15-minute interval.

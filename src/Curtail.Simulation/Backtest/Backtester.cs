@@ -50,7 +50,7 @@ public static class Backtester
         var sources = site.Sources;
         var topology = sources.HasGensets;
         var steady = records is null && !topology ? policy as ISteadyStretches : null;
-        var fuelPerMwh = EnergyBalance.FuelCostUsdPerMwh(sources);
+        var availableByRow = topology ? inputs.GensetAvailableByRow() : null;
         var adder = site.Energy.AdderUsdPerMwh;
         double gensetMwh = 0, importMwh = 0, exportMwh = 0, importCost = 0, exportRevenue = 0, fuelCost = 0;
 
@@ -127,13 +127,21 @@ public static class Backtester
             if (topology)
             {
                 // Energy by source: the genset first (as EnergyBalance.Flows dispatches it), the grid for the rest.
-                var flows = EnergyBalance.Flows(sources, intervalEnergy / hours * 1000, sources.GensetRatedKw, price, adder);
+                var flows = EnergyBalance.Flows(sources, intervalEnergy / hours * 1000, availableByRow![row], price, adder);
+                if (sources.IsIsland && flows.MinersKw > flows.GensetKw + 1e-9)
+                {
+                    // The gas fell within the row below what the miners were decided on: load following sheds the
+                    // rest (docs/modbus.md), so the miners hash on what the gensets gave.
+                    var served = flows.MinersKw > 0 ? flows.GensetKw / flows.MinersKw : 0;
+                    intervalEnergy *= served;
+                    intervalRevenue *= served;
+                }
                 var rowImport = flows.ImportKw / 1000 * hours;
                 var rowExport = flows.ExportKw / 1000 * hours;
                 var rowGenset = flows.GensetKw / 1000 * hours;
                 var rowImportCost = rowImport * (price + adder);
                 var rowExportRevenue = rowExport * EnergyBalance.ExportWorth(sources, price);
-                var rowFuel = rowGenset * fuelPerMwh;
+                var rowFuel = flows.FuelUsdPerHour * hours;
                 gensetMwh += rowGenset;
                 importMwh += rowImport;
                 exportMwh += rowExport;

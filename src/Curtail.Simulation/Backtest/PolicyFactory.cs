@@ -16,8 +16,11 @@ public static class PolicyFactory
     public static ICurtailmentPolicy Create(BacktestInputs inputs, PolicyKind kind)
     {
         var plain = CreatePlain(inputs, kind);
-        // A site with gensets decides inside its energy topology: the references (always-on, oracle) too.
-        return inputs.Site.Sources.HasGensets ? new TopologyPolicy(plain, inputs.Site) : plain;
+        // A site with gensets decides inside its energy topology: the references (always-on, oracle) too. The oracle
+        // already plans on the topology's costs (TopologyOracle), so only an island's power ceiling is applied to it.
+        return inputs.Site.Sources.HasGensets
+            ? new TopologyPolicy(plain, inputs.Site, kind == PolicyKind.Oracle ? inputs.GensetAvailableByRow() : inputs.GensetAvailableAtDecisions(), applyFloor: kind != PolicyKind.Oracle)
+            : plain;
     }
 
     private static ICurtailmentPolicy CreatePlain(BacktestInputs inputs, PolicyKind kind)
@@ -93,10 +96,11 @@ public static class PolicyFactory
     /// <summary>
     /// The oracle's plan over the window, on the backtest's decision clock: per settlement interval, or on the SCED
     /// clock per 5-minute sub-interval with perfect foresight of the SPP each sub-interval settles at (the best a
-    /// controller deciding every SCED run can do).
+    /// controller deciding every SCED run can do). A site with gensets: over its energy topology (<see cref="TopologyOracle"/>).
     /// </summary>
     public static OraclePlan PlanOracle(BacktestInputs inputs)
     {
+        if (inputs.Site.Sources.HasGensets) return TopologyOracle.Plan(inputs);
         if (inputs.Sced is { } sced)
             return OraclePlanner.Plan(new IntervalEconomics(inputs.Site), inputs.Site.Constraints,
                 sced.StartTicks, sced.EndTicks, sced.SettlementPrices, inputs.Hashprice);

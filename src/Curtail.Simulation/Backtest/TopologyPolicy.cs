@@ -8,13 +8,17 @@ namespace Curtail.Simulation.Backtest;
 /// <summary>
 /// The site's policy inside its energy topology, as the live planner applies it: whatever the price policy curtails,
 /// groups are kept running (most efficient first) up to the energy floor (<see cref="EnergyBalance.Floor"/>): island
-/// genset power, genset power that cannot be exported for more than hashing earns, a genset's minimum load. The
-/// backtest assumes the gensets' rated power is available. Only wraps sites whose sources include a genset.
+/// genset power, genset power that cannot be exported for more than hashing earns, a genset's minimum load. On an
+/// island the gensets also cap the miners, as load following does live: the least efficient running groups are
+/// curtailed until the rest fit in the power available. Available power is each genset's when the row is decided
+/// (<see cref="BacktestInputs.GensetAvailableAtDecisions"/>, as live decides on the reading it has; the oracle, which
+/// knows the future, gets the row's mean). Only wraps sites whose sources include a genset.
 /// </summary>
-public sealed class TopologyPolicy(ICurtailmentPolicy inner, SiteDefinition site) : ICurtailmentPolicy
+public sealed class TopologyPolicy(ICurtailmentPolicy inner, SiteDefinition site, double[][] availableByRow, bool applyFloor = true) : ICurtailmentPolicy
 {
     private readonly int[] _byEfficiency = Enumerable.Range(0, site.Fleet.Count).OrderBy(g => site.Fleet[g].EfficiencyJPerTh).ToArray();
     private readonly double _fullKw = site.FullPowerMw * 1000;
+    private readonly double[] _rated = EnergyBalance.Rated(site.Sources);
 
     public string Name => inner.Name;
 
@@ -23,19 +27,34 @@ public sealed class TopologyPolicy(ICurtailmentPolicy inner, SiteDefinition site
     public void Decide(in DecisionInputs inputs, ReadOnlySpan<GroupState> groups, Span<GroupIntent> intents)
     {
         inner.Decide(inputs, groups, intents);
-        var prices = inputs.DecisionPrices;
-        double? price = prices.Length > 0 ? prices[^1] : null;
-        var hashValue = EnergyBalance.HashValueUsdPerMwh(site, inputs.HashpriceUsdPerThDay);
-        var floor = EnergyBalance.Floor(site.Sources, site.Sources.GensetRatedKw, _fullKw, hashValue, price).FloorKw;
+        var row = inputs.IntervalIndex;
+        var available = row >= 0 && row < availableByRow.Length ? availableByRow[row] : _rated;
         var runningKw = 0.0;
         for (var g = 0; g < intents.Length; g++)
             if (intents[g].WantsRunning) runningKw += site.Fleet[g].FullPowerMw * 1000 * intents[g].PowerFraction;
-        foreach (var g in _byEfficiency)
+        if (applyFloor)
         {
-            if (runningKw >= floor - 1e-6) break;
-            if (intents[g].WantsRunning) continue;
-            intents[g] = GroupIntent.Run(DecisionReason.EnergyFloor);
-            runningKw += site.Fleet[g].FullPowerMw * 1000;
+            var prices = inputs.DecisionPrices;
+            double? price = prices.Length > 0 ? prices[^1] : null;
+            var hashValue = EnergyBalance.HashValueUsdPerMwh(site, inputs.HashpriceUsdPerThDay);
+            var floor = EnergyBalance.Floor(site.Sources, available, _fullKw, hashValue, price).FloorKw;
+            foreach (var g in _byEfficiency)
+            {
+                if (runningKw >= floor - 1e-6) break;
+                if (intents[g].WantsRunning) continue;
+                intents[g] = GroupIntent.Run(DecisionReason.EnergyFloor);
+                runningKw += site.Fleet[g].FullPowerMw * 1000;
+            }
+        }
+        if (!site.Sources.IsIsland) return;
+        var ceiling = 0.0;
+        foreach (var kw in available) ceiling += kw;
+        for (var k = _byEfficiency.Length - 1; k >= 0 && runningKw > ceiling + 1e-6; k--)
+        {
+            var g = _byEfficiency[k];
+            if (!intents[g].WantsRunning) continue;
+            runningKw -= site.Fleet[g].FullPowerMw * 1000 * intents[g].PowerFraction;
+            intents[g] = GroupIntent.Curtail(DecisionReason.EnergyCeiling);
         }
     }
 }

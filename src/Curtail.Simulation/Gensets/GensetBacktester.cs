@@ -1,7 +1,9 @@
 using Curtail.Core.Economics;
+using Curtail.Core.Energy;
 using Curtail.Core.Fleet;
 using Curtail.Core.LoadFollowing;
 using Curtail.Core.Policies;
+using Curtail.Core.Sites;
 using Curtail.Simulation.Backtest;
 
 namespace Curtail.Simulation.Gensets;
@@ -16,7 +18,12 @@ public enum GensetGridMode
 
 public sealed record GensetBacktestOptions
 {
-    public required GensetSupplyProfile Profile { get; init; }
+    /// <summary>One supply profile for the genset (relative profiles start at the first interval). Or <see cref="Supply"/>.</summary>
+    public GensetSupplyProfile? Profile { get; init; }
+
+    /// <summary>The site's gensets' available power (<see cref="GensetBacktester.Run"/> sets it from the inputs); wins over <see cref="Profile"/>.</summary>
+    public GensetSupply? Supply { get; init; }
+
     public required double RatedKw { get; init; }
     public GensetGridMode Mode { get; init; } = GensetGridMode.Island;
     public LoadFollowingSettings Settings { get; init; } = new();
@@ -26,8 +33,17 @@ public sealed record GensetBacktestOptions
     public TimeSpan TripAfter { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>After a trip the genset is down this long (inspection, restart, resync).</summary>
     public TimeSpan RestartTime { get; init; } = TimeSpan.FromMinutes(15);
-    /// <summary>Grid-tied: sell the genset's spare capacity (available × (1 − headroom) − site share) when the price is positive.</summary>
+    /// <summary>Grid-tied: sell the genset's spare capacity (available × (1 − headroom) − site share) when export pays more than fuel.</summary>
     public bool ExportSurplus { get; init; } = true;
+
+    /// <summary>
+    /// Where the power goes and what it is worth (<c>energy.sources</c>): export limit, export paid or not, each
+    /// genset's fuel cost. Null: export unlimited and paid at the real-time price, free fuel (a flare-gas genset).
+    /// </summary>
+    public EnergySources? Sources { get; init; }
+
+    /// <summary>What a MWh imported costs on top of the real-time price.</summary>
+    public double ImportAdderUsdPerMwh { get; init; }
     /// <summary>Nominal frequency of the synthetic readings (the floor check sees a sag while overloaded).</summary>
     public double NominalHz { get; init; } = 60;
 
@@ -55,11 +71,23 @@ public sealed record GensetStrategyTotals(
 {
     /// <summary>Grid-tied net energy cost: imports less export revenue.</summary>
     public double GridNetCostUsd => GridImportCostUsd - GridExportRevenueUsd;
+
+    /// <summary>The gensets' fuel over everything they produced (site share and export), each at its own fuel cost.</summary>
+    public double FuelCostUsd { get; init; }
+
+    /// <summary>What the miners earned: the price policy's hashing less what the genset's limits cost.</summary>
+    public double HashRevenueUsd { get; init; }
+
+    /// <summary>Hashing revenue − grid import cost + export revenue − fuel cost.</summary>
+    public double ProfitUsd => HashRevenueUsd - GridImportCostUsd + GridExportRevenueUsd - FuelCostUsd;
 }
 
 /// <summary>Load following against running the price policy's load unguarded, over the same genset supply.</summary>
 public sealed record GensetBacktestResult(BacktestTotals Policy, GensetStrategyTotals LoadFollowing, GensetStrategyTotals Unguarded)
 {
+    /// <summary>The oracle over the same energy topology and supply, interval by interval (<see cref="TopologyOracle"/>).</summary>
+    public BacktestTotals? Oracle { get; init; }
+
     /// <summary>Trips the load follower avoided.</summary>
     public int TripsAvoided => Unguarded.Trips - LoadFollowing.Trips;
 }
@@ -72,11 +100,32 @@ public sealed record GensetBacktestResult(BacktestTotals Policy, GensetStrategyT
 /// </summary>
 public static class GensetBacktester
 {
+    /// <summary>
+    /// The site's policy (<paramref name="kind"/>) and the oracle over the site's energy topology and the gensets'
+    /// supply (<see cref="BacktestInputs.Supply"/>: the same decision and accounting as <c>curtail simulate</c>), then
+    /// the policy's intervals served second by second, load following against unguarded.
+    /// </summary>
+    public static GensetBacktestResult Run(BacktestInputs inputs, PolicyKind kind, GensetBacktestOptions options)
+    {
+        var oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle));
+        return Run(inputs, PolicyFactory.Create(inputs, kind), options) with { Oracle = oracle };
+    }
+
     public static GensetBacktestResult Run(BacktestInputs inputs, ICurtailmentPolicy policy, GensetBacktestOptions options)
     {
         var records = new List<IntervalRecord>(inputs.IntervalCount);
         var totals = Backtester.Run(inputs, policy, records);
         options = options.Fleet is null ? options with { Fleet = inputs.Site.Fleet } : options;
+        if (inputs.Site.Sources.HasGensets)
+        {
+            options = options with
+            {
+                Sources = options.Sources ?? inputs.Site.Sources,
+                ImportAdderUsdPerMwh = inputs.Site.Energy.AdderUsdPerMwh,
+                Supply = options.Supply ?? inputs.Supply ?? GensetSupply.RatedPower(inputs.Site.Sources,
+                    new DateTimeOffset(inputs.Prices.StartTicks[inputs.FromIndex], TimeSpan.Zero)),
+            };
+        }
         return new GensetBacktestResult(totals, Serve(records, options, follow: true), Serve(records, options, follow: false));
     }
 
@@ -87,6 +136,11 @@ public static class GensetBacktester
         var softShed = o.Fleet is { } fleet && fleet.Any(g => g.Shed == ShedMode.PowerTarget) ? fleet : null;
         var running = new double[softShed?.Count ?? 0];
         var origin = intervals.Count > 0 ? new DateTimeOffset(intervals[0].StartTicks, TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
+        if (o.Supply is null && o.Profile is null) throw new ArgumentException("a genset backtest needs a supply: Profile or Supply", nameof(o));
+        var exportLimit = o.Sources is { } src ? src.IsIsland ? 0 : src.ExportLimitKw : double.PositiveInfinity;
+        var exportPaid = o.Sources is not { } paidSrc || paidSrc.Grid is { ExportPaidAtRealTime: true };
+        var fuelPerMwh = o.Sources is { } fuelSrc ? EnergyBalance.FuelCostUsdPerMwh(fuelSrc) : 0;
+        double fuelUsd = 0, hashUsd = 0;
         double requestedKwh = 0, servedKwh = 0, lostKwh = 0, lostUsd = 0, gensetKwh = 0, importKwh = 0, importUsd = 0, exportKwh = 0, exportUsd = 0, darkHours = 0;
         var trips = 0;
         double gensetKw = 0;
@@ -113,7 +167,7 @@ public static class GensetBacktester
             {
                 var now = new DateTimeOffset(t, TimeSpan.Zero);
                 var hours = Math.Min(o.Step.Ticks, interval.EndTicks - t) / (double)TimeSpan.TicksPerHour;
-                var available = o.Profile.AvailableKwAt(now, origin);
+                var available = o.Supply?.TotalKwAt(now) ?? o.Profile!.AvailableKwAt(now, origin);
                 var down = now < downUntil;
 
                 // What the genset is asked to carry this step.
@@ -150,17 +204,25 @@ public static class GensetBacktester
                 else overloadSince = null;
                 if (down) darkHours += o.Mode == GensetGridMode.Island ? hours : 0;
 
-                var served = o.Mode == GensetGridMode.Island ? gensetKw : requestedKw;
-                var imported = o.Mode == GensetGridMode.GridTied ? Math.Max(0, requestedKw - gensetKw) : 0;
-                var exported = o.Mode == GensetGridMode.GridTied && o.ExportSurplus && !down && interval.Price > 0
+                var gridTied = o.Mode == GensetGridMode.GridTied;
+                var served = gridTied ? requestedKw : Math.Min(gensetKw, requestedKw);
+                var imported = gridTied ? Math.Max(0, requestedKw - gensetKw) : 0;
+                // Grid-tied, what the genset carries beyond the miners goes out, and so does its spare capacity when
+                // export pays more than its fuel; never beyond the export limit.
+                var surplus = gridTied ? Math.Max(0, gensetKw - requestedKw) : 0;
+                var exportWorth = exportPaid ? interval.Price : 0;
+                var sale = gridTied && o.ExportSurplus && !down && exportPaid && exportWorth > fuelPerMwh
                     ? Math.Max(0, available * (1 - o.Settings.Headroom) - gensetKw) : 0;
+                var exported = Math.Min(exportLimit, surplus + sale);
+                var output = (gridTied ? Math.Min(gensetKw, requestedKw) : gensetKw) + exported;
                 exportKwh += exported * hours;
-                exportUsd += exported * hours / 1000 * interval.Price;
+                exportUsd += exported * hours / 1000 * exportWorth;
                 requestedKwh += requestedKw * hours;
                 servedKwh += served * hours;
-                gensetKwh += gensetKw * hours;
+                gensetKwh += output * hours;
+                fuelUsd += output * hours / 1000 * fuelPerMwh;
                 importKwh += imported * hours;
-                importUsd += imported * hours / 1000 * interval.Price;
+                importUsd += imported * hours / 1000 * (interval.Price + o.ImportAdderUsdPerMwh);
                 var lost = Math.Max(0, requestedKw - served) * hours;
                 lostKwh += lost;
                 if (softShed is not null && revenuePerThHour > 0 && lost > 0)
@@ -171,7 +233,12 @@ public static class GensetBacktester
                 else lostUsd += lost * revenuePerKwh;
             }
         }
+        hashUsd = intervals.Sum(i => i.HashRevenueUsd) - lostUsd;
         return new GensetStrategyTotals(follow ? "load-following" : "unguarded", requestedKwh / 1000, servedKwh / 1000, lostKwh / 1000, lostUsd,
-            trips, darkHours, gensetKwh / 1000, importKwh / 1000, importUsd, exportKwh / 1000, exportUsd);
+            trips, darkHours, gensetKwh / 1000, importKwh / 1000, importUsd, exportKwh / 1000, exportUsd)
+        {
+            FuelCostUsd = fuelUsd,
+            HashRevenueUsd = hashUsd,
+        };
     }
 }

@@ -1,4 +1,5 @@
 using Curtail.Core;
+using Curtail.Core.LoadFollowing;
 using Curtail.Core.Time;
 using Curtail.Core.Prices;
 using Curtail.Ercot;
@@ -105,6 +106,7 @@ public static class BacktestSetup
         {
             // Loaded only if the forecast policy or the 4CP watch runs; model paths resolve against the site file.
             Forecasting = ForecastContext.Shipped(site.Source, site.Directory, site.Site.SettlementPoint, dayAhead, systemLoad),
+            Supply = GensetSupplyFor(site, new DateTimeOffset(series.StartTicks[fromIndex], TimeSpan.Zero)),
         };
         if (request.ScedFiles is { } scedRequest)
         {
@@ -118,6 +120,24 @@ public static class BacktestSetup
             inputs = inputs.OnSced(sced.For(site.Site.SettlementPoint), source);
         }
         return new PreparedBacktest(site, inputs, fromDate, toDate, skipped);
+    }
+
+    /// <summary>
+    /// The gensets' available power as the site file gives it: <c>available: &lt;csv&gt;</c> (relative to the site file;
+    /// relative profiles start at the window's start) or rated power for a genset read over Modbus. Null without gensets.
+    /// </summary>
+    public static GensetSupply? GensetSupplyFor(LoadedSite site, DateTimeOffset windowStart)
+    {
+        var sources = site.Site.Sources;
+        if (!sources.HasGensets) return null;
+        return GensetSupply.FromSite(sources, file =>
+        {
+            var path = SiteFiles.ResolvePath(file, site.Directory);
+            var index = sources.Gensets.ToList().FindIndex(g => g.ProfileFile == file);
+            if (!File.Exists(path))
+                throw new InvalidInputException(site.Source, null, $"energy.sources.gensets[{index}].available: profile '{file}' not found (looked at {path})");
+            return GensetSupplyProfile.LoadCsv(path);
+        }, windowStart);
     }
 
     /// <summary>ERCOT native load from files, or the native load files directly inside directories, joined in time order.</summary>

@@ -164,6 +164,37 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             $"the shed was not the link-loss fail-safe:\n{controller.Output}");
     }
 
+    [Theory]
+    [InlineData("silent")]
+    [InlineData("stopped")]
+    public async Task OnAGridTiedSiteALostOrSilentGensetLinkShedsWithinTheLinkLossTimeout(string fault)
+    {
+        // Grid-tied (energy.sources: grid with paid export, the genset over Modbus): the grid carries the miners, so
+        // the genset's ceiling does not cap them, but its link's fail-safe still preempts everything (docs/controller.md).
+        // "silent": the peer keeps the connection open and answers nothing (a half-open socket); "stopped": the genset
+        // controller's listener and connections are gone (reconnects refused).
+        await using var site = FaultSite.Start(new FaultSiteOptions
+        {
+            Start = new DateTimeOffset(2023, 8, 17, 11, 0, 0, Cpt), Miners = 6, Mix = "luxos:100", Genset = true, GridTied = true,
+        });
+        var controller = await site.StartControllerAsync();
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)),
+            $"the site runs: {Describe(site)}\n{controller.Output}");
+        var status = await controller.GetAsync("/api/status");
+        Assert.Equal(JsonValueKind.Object, status.GetProperty("energy").ValueKind);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        if (fault == "silent") site.Genset!.Faults = Curtail.Emulators.Genset.GensetFaults.StopAnswering;
+        else await site.Genset!.StopAsync();
+        Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == site.Fleet.Miners.Count, TimeSpan.FromSeconds(20)), $"no fail-safe shed: {Describe(site)}\n{controller.Output}");
+        var shedAfter = watch.Elapsed;
+        output.WriteLine($"grid-tied, genset link {fault}: miners asleep {shedAfter.TotalSeconds:F2} s later");
+        // 2 s link-loss timeout + the dispatch to the miners; the same bound as the island's case above.
+        Assert.True(shedAfter < TimeSpan.FromSeconds(4.5), $"the fail-safe shed came {shedAfter.TotalSeconds:F1} s after the link was {fault}:\n{controller.Output}");
+        Assert.True(await FaultSite.WaitForAsync(() => controller.Output.Contains("cycle genset:link_lost", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            $"the shed was not the link-loss fail-safe:\n{controller.Output}");
+    }
+
     [Fact]
     public async Task AnOverrideEndsAtItsMomentNotAtTheNextScheduledCycle()
     {

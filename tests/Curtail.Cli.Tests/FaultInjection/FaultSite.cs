@@ -23,6 +23,9 @@ internal sealed record FaultSiteOptions
     /// </summary>
     public string Mix { get; init; } = "luxos:50,braiins:25,antminer:25";
     public bool Genset { get; init; }
+
+    /// <summary>With <see cref="Genset"/>: a grid-tied site (energy.sources: the grid with paid export and the genset, read over Modbus), the emulated genset paralleled with the grid.</summary>
+    public bool GridTied { get; init; }
     public double CurtailAbove { get; init; } = 150;
     public double ResumeBelow { get; init; } = 100;
 
@@ -88,7 +91,7 @@ internal sealed class FaultSite : IAsyncDisposable
         if (options.Genset)
         {
             var fullKw = fleet.Miners.Sum(m => m.Model.NominalW) / 1000;
-            genset = new GensetEmulator(new GensetEmulatorOptions { RatedKw = Math.Ceiling(fullKw * 1.25 / 10) * 10, InitialSiteLoadKw = fullKw, Seed = 29, MaxStepLoadPct = 100 },
+            genset = new GensetEmulator(new GensetEmulatorOptions { RatedKw = Math.Ceiling(fullKw * 1.25 / 10) * 10, InitialSiteLoadKw = fullKw, Seed = 29, MaxStepLoadPct = 100, GridTied = options.GridTied },
                 TimeProvider.System, () => fleet.TotalPowerW / 1000);
             genset.Start();
         }
@@ -161,9 +164,17 @@ internal sealed class FaultSite : IAsyncDisposable
                 poll_ms: {{{F(1000 * Options.Speed)}}}
                 load_following: {fail_safe: shed, safe_load_kw: 0, max_step_load_pct: 100}
             """;
+        var sources = Genset is null || !Options.GridTied ? "" : $$$"""
+
+            energy:
+              contract: index
+              sources:
+                grid: {export_limit_kw: {{{F(Genset.Options.RatedKw)}}}, export_paid: real_time}
+                gensets: [{name: flare, rated_kw: {{{F(Genset.Options.RatedKw)}}}, available: modbus, min_load_pct: 30}]
+            """;
         File.WriteAllText(Path.Combine(dir, "site.yaml"), $$$"""
             name: Fault-injection site
-            settlement_point: HB_WEST
+            settlement_point: HB_WEST{{{sources}}}
             economics: {hashprice: {usd_per_th_day: 0.05}}
             fleet: [{group: site, count: {{{count}}}, hashrate_th: {{{F(ths)}}}, power_w: {{{F(powerW)}}}}]
             policy: {kind: threshold, curtail_above_usd_per_mwh: {{{F(Options.CurtailAbove)}}}, resume_below_usd_per_mwh: {{{F(Options.ResumeBelow)}}}}

@@ -109,4 +109,45 @@ public class EnergySourcesTests
         var dearGas = noExport with { Gensets = [new GensetSource("g", 1000, GensetAvailability.Reading, null, 30, 90)] };
         Assert.Equal(300, EnergyBalance.Floor(dearGas, 950, 3000, 60, 5000).FloorKw);
     }
+    [Fact]
+    public void EachGensetKeepsItsOwnMinimumLoadAndFuelCost()
+    {
+        // Grid-tied, no export; hashing worth 100 $/MWh. A 100 kW flare genset (30 % minimum, free) and a 100 kW gas
+        // genset (50 % minimum, 150 $/MWh).
+        var s = new EnergySources(new GridSource(null, 0, false),
+            [new GensetSource("flare", 100, GensetAvailability.Reading, null, 30, 0), new GensetSource("gas", 100, GensetAvailability.Reading, null, 50, 150)]);
+        // Floor: both minimum loads (30 + 50) plus the flare's other 70 kW; the gas genset's other 50 kW costs more
+        // than hashing earns. Pooled (fuel 75 $/MWh capacity-weighted) it would have been all 200 kW.
+        Assert.Equal(150, EnergyBalance.Floor(s, [100, 100], 1000, 100, 40).FloorKw, 9);
+        // Flows at 40 $/MWh for 200 kW of miners: flare 100 + gas 50 + import 50; fuel 50 kW × 150 $/MWh = $7.50/h.
+        Assert.Equal(new EnergyFlows(200, 150, 50, 0, 7.5), EnergyBalance.Flows(s, 200, [100, 100], 40, 0));
+        // At 400 $/MWh the gas genset is cheaper than the grid: it runs flat out.
+        Assert.Equal(new EnergyFlows(200, 200, 0, 0, 15), EnergyBalance.Flows(s, 200, [100, 100], 400, 0));
+        // The gas genset down (nothing available): its minimum load no longer applies.
+        Assert.Equal(30, EnergyBalance.MinLoadKw(s, [100, 0]), 9);
+        Assert.Equal(100, EnergyBalance.Floor(s, [100, 0], 1000, 100, 40).FloorKw, 9);
+        // A genset with less available than its minimum load runs what it has.
+        Assert.Equal(30 + 40, EnergyBalance.MinLoadKw(s, [100, 40]), 9);
+    }
+
+    [Fact]
+    public void MinimumLoadThatCanGoNowhereIsNotKept()
+    {
+        var s = new EnergySources(new GridSource(null, 20, false), [new GensetSource("flare", 100, GensetAvailability.Reading, null, 30, 0)]);
+        // Miners shed, 20 kW of export room: the genset runs 20 kW, below its 30 kW minimum (the record says so live).
+        Assert.Equal(new EnergyFlows(0, 20, 0, 20), EnergyBalance.Flows(s, 0, [100], 500, 0));
+        // An island's genset is its miners' load: it cannot run above it.
+        var island = s with { Grid = null };
+        Assert.Equal(new EnergyFlows(10, 10, 0, 0), EnergyBalance.Flows(island, 10, [100], 500, 0));
+    }
+
+    [Fact]
+    public void APooledReadingIsSharedByRating()
+    {
+        var s = new EnergySources(null, [new GensetSource("a", 300, GensetAvailability.Reading, null, 30, 0), new GensetSource("b", 100, GensetAvailability.Reading, null, 30, 0)]);
+        Assert.Equal([150, 50], EnergyBalance.ShareByRating(s, 200));
+        // Same minimum loads pooled or genset by genset when they share one percentage: 30 % of 400 = 120 kW.
+        Assert.Equal(120, EnergyBalance.MinLoadKw(s, EnergyBalance.ShareByRating(s, 400)), 9);
+        Assert.Equal(EnergyBalance.Floor(s, [150, 50], 1000, 100, 40), EnergyBalance.Floor(s, 200, 1000, 100, 40));
+    }
 }
