@@ -31,6 +31,8 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
 
     private readonly HashSet<string> _refused = [];
     private readonly HashSet<string> _reported = [];
+    private readonly Dictionary<string, int> _reportAttempts = [];
+    public const int MaxReportAttempts = 5;
     private readonly List<string> _refusedMessages = [];
     private readonly SemaphoreSlim _pollLock = new(1, 1);
     private bool _venKnown;
@@ -189,16 +191,31 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
             if (OpenAdrIds.EventOf(e.Id) is not { } eventId) continue;
             var programName = e.Source![SourcePrefix.Length..];
             if (programs.FirstOrDefault(p => p.ProgramName == programName)?.Id is not { } programId) continue;
-            if ((await client.ReportsAsync(eventId, config.VenName, ct)).Any(x => x.ReportName == e.Id))
+            IReadOnlyList<LoadTraceMinute> minutes;
+            try
             {
+                if ((await client.ReportsAsync(eventId, config.VenName, ct)).Any(x => x.ReportName == e.Id))
+                {
+                    _reported.Add(e.Id);
+                    continue;
+                }
+                // The running minute of the trace goes into the report as it stands.
+                trace.Flush();
+                minutes = store.LoadTrace(e.Id);
+                await client.PostReportAsync(Report(e, programId, eventId, minutes), ct);
+            }
+            catch (OpenAdrException ex)
+            {
+                // One report the VTN refuses must not hold up the others, nor the polls: tried again at the next poll, up
+                // to MaxReportAttempts, then given up on the record.
+                var attempts = _reportAttempts[e.Id] = _reportAttempts.GetValueOrDefault(e.Id) + 1;
+                log.LogWarning("OpenADR report for {Id} not posted (attempt {Attempt} of {Max}): {Error}", e.Id, attempts, MaxReportAttempts, ex.Message);
+                _status = _status with { LastError = ex.Message };
+                if (attempts < MaxReportAttempts) continue;
                 _reported.Add(e.Id);
+                store.Audit(new AuditEntry(now, SourcePrefix + config.ClientId, Role, "openadr_report_failed", e.Id, ex.Message));
                 continue;
             }
-            // The running minute of the trace goes into the report as it stands.
-            trace.Flush();
-            var minutes = store.LoadTrace(e.Id);
-            var report = Report(e, programId, eventId, minutes);
-            await client.PostReportAsync(report, ct);
             _reported.Add(e.Id);
             _reportsPosted++;
             _status = _status with { ReportsPosted = _reportsPosted };
