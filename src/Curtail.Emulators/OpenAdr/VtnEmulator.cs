@@ -46,6 +46,9 @@ public sealed class VtnEmulator : IAsyncDisposable
 
     public int TokensIssued { get; private set; }
 
+    /// <summary>The secret of a client the VTN knows (the demo hands it to the VEN and prints the operator's).</summary>
+    public string Secret(string clientId) => _options.Clients[clientId];
+
     /// <summary>GET requests per collection path (programs, events, ...), for tests of paging.</summary>
     public IReadOnlyDictionary<string, int> Searches
     {
