@@ -56,6 +56,12 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
                 log.LogWarning("OpenADR poll of {Vtn} failed: {Error}", config.VtnUrl, ex.Message);
                 _status = _status with { LastPoll = now, LastError = ex.Message };
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A store or directive failure on one event must not stop the polls: the next one tries again.
+                log.LogError(ex, "OpenADR poll of {Vtn} failed", config.VtnUrl);
+                _status = _status with { LastPoll = now, LastError = ex.Message };
+            }
         }
         finally
         {
