@@ -8,6 +8,7 @@ using Curtail.Core.Time;
 using Curtail.Emulators.Ercot;
 using Curtail.Emulators.Genset;
 using Curtail.Emulators.Miners;
+using Curtail.Emulators.OpenAdr;
 using Curtail.Ercot;
 using Curtail.Ercot.Api;
 using Curtail.Miners;
@@ -46,6 +47,9 @@ public sealed record DemoOptions
     public TimeSpan? GensetPoll { get; init; }
     public TimeSpan CycleInterval { get; init; } = TimeSpan.FromMinutes(5);
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Also run an OpenADR 3 VTN emulator whose program the site's VEN follows (`curtail demo --openadr`).</summary>
+    public bool OpenAdr { get; init; }
 }
 
 /// <summary>
@@ -58,8 +62,9 @@ public sealed record DemoOptions
 public sealed class DemoSite : IAsyncDisposable
 {
     private DemoSite(AcceleratedTimeProvider time, ErcotApiEmulator ercot, MinerFleetEmulator fleet, GensetEmulator genset, WebApplication controller,
-        ControllerConfig config, string operatorToken, string directory)
+        ControllerConfig config, string operatorToken, string directory, VtnEmulator? vtn)
     {
+        Vtn = vtn;
         Time = time;
         Ercot = ercot;
         Fleet = fleet;
@@ -82,6 +87,33 @@ public sealed class DemoSite : IAsyncDisposable
     public string OperatorToken { get; }
     public string Directory { get; }
     public string DashboardUrl => Controller.Urls.First();
+
+    /// <summary>The OpenADR 3 VTN emulator (with <see cref="DemoOptions.OpenAdr"/>): programs <see cref="OpenAdrProgram"/> and <see cref="OpenAdrSb6Program"/>.</summary>
+    public VtnEmulator? Vtn { get; }
+
+    public const string OpenAdrProgram = "ercot-dr";
+    public const string OpenAdrSb6Program = "ercot-sb6";
+    public const string VtnOperator = "vtn-operator";
+
+    /// <summary>
+    /// Publishes, as the VTN's operator would, an event of <see cref="OpenAdrProgram"/>: the site's import at most
+    /// <paramref name="limitKw"/> from now (replay time) for <paramref name="duration"/>. Returns the event's id.
+    /// </summary>
+    public string PublishCapacityLimit(double limitKw, TimeSpan duration)
+    {
+        var vtn = Vtn ?? throw new InvalidOperationException("the demo runs without the OpenADR VTN (DemoOptions.OpenAdr)");
+        return vtn.PublishEvent(new System.Text.Json.Nodes.JsonObject
+        {
+            ["programID"] = vtn.ProgramId(OpenAdrProgram),
+            ["eventName"] = "demo capacity limit",
+            ["intervalPeriod"] = new System.Text.Json.Nodes.JsonObject { ["start"] = Time.GetUtcNow().ToString("O"), ["duration"] = System.Xml.XmlConvert.ToString(duration) },
+            ["intervals"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = 0,
+                ["payloads"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["type"] = "IMPORT_CAPACITY_LIMIT", ["values"] = new System.Text.Json.Nodes.JsonArray(limitKw) }),
+            }),
+        });
+    }
 
     public static async Task<DemoSite> StartAsync(DemoOptions options, CancellationToken ct = default)
     {
@@ -125,6 +157,19 @@ public sealed class DemoSite : IAsyncDisposable
         var passwords = fleet.Miners.Where(m => m.Credentials != MinerCredentials.Default(m.Family)).Select(m => m.Credentials.Password).Distinct().ToList();
         if (passwords.Count > 0) await File.WriteAllTextAsync(Path.Combine(dir, "fleet.password"), passwords[0], ct);
 
+        // The VTN stamps its objects on the replay clock; its tokens expire on it too (an hour of replay is ample for a poll a second).
+        VtnEmulator? vtn = null;
+        if (options.OpenAdr)
+        {
+            vtn = new VtnEmulator(new VtnEmulatorOptions
+            {
+                Programs = [OpenAdrProgram, OpenAdrSb6Program],
+                Clients = new Dictionary<string, string> { ["curtail-ven"] = RandomToken(), [VtnOperator] = RandomToken() },
+                TokenLifetime = TimeSpan.FromDays(30),
+            }, time);
+            vtn.Start();
+        }
+
         var token = RandomToken();
         var site = new SiteDefinition("Demo flare-gas site (HB_WEST)", "HB_WEST",
             new EnergySettings(6.5, EnergyContract.Index, null),
@@ -149,6 +194,22 @@ public sealed class DemoSite : IAsyncDisposable
             Genset = new GensetConfig("127.0.0.1", genset.Port, "default", 1, options.GensetPoll ?? TimeSpan.FromSeconds(options.Speed), new LoadFollowingSettings { MaxStepLoadPct = 40, MinLoadPct = GensetMinLoadPct }),
             FleetFile = fleetFile,
             CycleInterval = options.CycleInterval,
+            OpenAdr = vtn is null ? null : new Curtail.Controller.OpenAdr.OpenAdrConfig(vtn.BaseUrl, "curtail-ven", vtn.Secret("curtail-ven"), "demo-site")
+            {
+                PollInterval = TimeSpan.FromSeconds(1),
+                Programs =
+                [
+                    new Curtail.Controller.OpenAdr.OpenAdrProgramConfig(OpenAdrProgram)
+                    {
+                        Deadline = TimeSpan.FromMinutes(10),
+                        SimpleLevels = new Dictionary<int, Curtail.Controller.OpenAdr.SimpleLevelAction>
+                        {
+                            [1] = new(null, null, 25), [2] = new(null, null, 50), [3] = new(0, null, null),
+                        },
+                    },
+                    new Curtail.Controller.OpenAdr.OpenAdrProgramConfig(OpenAdrSb6Program) { Sb6 = true, Deadline = TimeSpan.FromMinutes(30) },
+                ],
+            },
         };
         var controller = ControllerHost.Build(config, new ControllerHostOptions
         {
@@ -156,7 +217,7 @@ public sealed class DemoSite : IAsyncDisposable
             Time = time, DeviceTime = TimeProvider.System, ErcotCredentials = credentials, MinimumLogLevel = options.LogLevel,
         });
         await controller.StartAsync(ct);
-        return new DemoSite(time, ercot, fleet, genset, controller, config, token, dir);
+        return new DemoSite(time, ercot, fleet, genset, controller, config, token, dir, vtn);
     }
 
     /// <summary>Local (CPT) time in the replay.</summary>
@@ -169,6 +230,7 @@ public sealed class DemoSite : IAsyncDisposable
         await Genset.StopAsync();
         await Fleet.StopAsync();
         await Ercot.DisposeAsync();
+        if (Vtn is not null) await Vtn.DisposeAsync();
     }
 
     private static string Slug(string model) => new string(model.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());

@@ -22,8 +22,9 @@ public sealed class DemoCommand : ICliCommand
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many real minutes (default: run until Ctrl+C)." };
         var curtailAbove = new Option<double>("--curtail-above") { Description = "The site's curtail strike in $/MWh (default 1000).", DefaultValueFactory = _ => 1000 };
         var resumeBelow = new Option<double>("--resume-below") { Description = "The site's resume strike in $/MWh (default 300).", DefaultValueFactory = _ => 300 };
+        var openAdr = new Option<bool>("--openadr") { Description = "Also run an OpenADR 3 VTN emulator (programs ercot-dr and ercot-sb6) whose events the site's VEN follows." };
         var command = new Command("demo", "Run an emulated site, the ERCOT emulator and the controller with its dashboard.");
-        foreach (var o in new Option[] { start, speed, miners, mix, minerPort, port, minutes, curtailAbove, resumeBelow }) command.Options.Add(o);
+        foreach (var o in new Option[] { start, speed, miners, mix, minerPort, port, minutes, curtailAbove, resumeBelow, openAdr }) command.Options.Add(o);
         command.SetAction(async (p, ct) =>
         {
             if (!DateTime.TryParseExact(p.GetValue(start)!, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
@@ -37,12 +38,15 @@ public sealed class DemoCommand : ICliCommand
             {
                 Start = startUtc, Speed = p.GetValue(speed), Miners = p.GetValue(miners), Port = p.GetValue(port),
                 Mix = p.GetValue(mix)!, MinerBasePort = p.GetValue(minerPort),
-                CurtailAboveUsdPerMwh = p.GetValue(curtailAbove), ResumeBelowUsdPerMwh = p.GetValue(resumeBelow),
+                CurtailAboveUsdPerMwh = p.GetValue(curtailAbove), ResumeBelowUsdPerMwh = p.GetValue(resumeBelow), OpenAdr = p.GetValue(openAdr),
             }, ct);
             var families = string.Join(", ", demo.Fleet.Miners.GroupBy(m => m.Family).Select(g => $"{g.Count()} {g.Key}"));
             output.WriteLine($"Curtail demo: {demo.Fleet.Miners.Count} emulated miners ({families}; {demo.Fleet.Miners.Sum(m => m.Model.NominalW) / 1e6:0.00} MW), genset on 127.0.0.1:{demo.Genset.Port}, ERCOT emulator at {demo.Ercot.BaseUrl}");
             output.WriteLine($"replaying HB_WEST from {p.GetValue(start)} CPT at {p.GetValue(speed)}x; operator token: {demo.OperatorToken}");
             output.WriteLine($"dashboard: {demo.DashboardUrl}");
+            if (demo.Vtn is { } vtn)
+                output.WriteLine($"OpenADR VTN: {vtn.BaseUrl} (programs {DemoSite.OpenAdrProgram} = {vtn.ProgramId(DemoSite.OpenAdrProgram)}, {DemoSite.OpenAdrSb6Program} = {vtn.ProgramId(DemoSite.OpenAdrSb6Program)}); " +
+                    $"publish events as client {DemoSite.VtnOperator} / {vtn.Secret(DemoSite.VtnOperator)} (token at {vtn.TokenUrl}), see docs/openadr.md");
             var limit = p.GetValue(minutes) is { } m ? TimeSpan.FromMinutes(m) : Timeout.InfiniteTimeSpan;
             try
             {

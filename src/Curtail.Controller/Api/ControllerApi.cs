@@ -56,6 +56,10 @@ public static class ControllerApi
         api.MapPut("/trading", SetTrading).WithSummary("Set strikes, hysteresis, confirmation and hard cap (trader)");
         api.MapPost("/overrides", SetOverride).WithSummary("Force run or curtail until a time (trader)");
         api.MapDelete("/overrides", ClearOverride).WithSummary("Clear the override (trader)");
+        api.MapGet("/openadr", (IServiceProvider sp) => sp.GetService(typeof(OpenAdr.OpenAdrVen)) is OpenAdr.OpenAdrVen ven
+                ? Results.Json(ven.Status, JsonOut)
+                : Results.Json(new { error = "no OpenADR VTN configured (controller.openadr)" }, statusCode: 404))
+            .WithSummary("The OpenADR VEN: last poll, programs found, events refused, reports posted");
         api.MapPost("/events", AddEvent).WithSummary("Receive a demand-response dispatch: target MW or reduction, deadline, release (operator)");
         api.MapPost("/events/{id}/release", ReleaseEvent).WithSummary("Release a demand-response event (operator)");
         api.MapPost("/events/release", ReleaseEventById).WithSummary("Release a demand-response event named in the body, for ids that cannot sit in a path (operator)");

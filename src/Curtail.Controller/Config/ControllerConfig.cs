@@ -73,6 +73,9 @@ public sealed record ControllerConfig
     public Notifications.NotifyConfig? Notify { get; init; }
     public string? HashpriceFile { get; init; }
 
+    /// <summary>The OpenADR 3 VTN this site's VEN polls for events (docs/openadr.md); null = none.</summary>
+    public OpenAdr.OpenAdrConfig? OpenAdr { get; init; }
+
     /// <summary>How long decision records are kept (audit and demand-response records are kept for good).</summary>
     public TimeSpan DecisionRetention { get; init; } = TimeSpan.FromDays(400);
 

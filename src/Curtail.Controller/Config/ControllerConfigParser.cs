@@ -9,7 +9,7 @@ namespace Curtail.Controller.Config;
 /// <summary>Parses a site file with its `controller:` section (docs/controller.md); errors name the key and line.</summary>
 public static class ControllerConfigParser
 {
-    private static readonly string[] Keys = ["listen", "tls", "auth", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days", "site_id", "cluster", "notify"];
+    private static readonly string[] Keys = ["listen", "tls", "auth", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days", "site_id", "cluster", "notify", "openadr"];
 
     public static ControllerConfig Load(string path, Func<string, string?>? environment = null)
     {
@@ -77,6 +77,7 @@ public static class ControllerConfigParser
             };
         }
         if (r.Optional(map, "genset") is { } genset) config = config with { Genset = ParseGenset(r, genset) };
+        if (r.Optional(map, "openadr") is { } openadr) config = config with { OpenAdr = OpenAdr.OpenAdrConfigParser.Parse(r, openadr, environment) };
         if (r.Optional(map, "notify") is { } notify) config = config with { Notify = Notifications.NotifyConfigParser.Parse(r, notify, environment, Path) };
         if (r.Optional(map, "fleet") is { } fleet) config = config with { FleetFile = Path(r.String(fleet, "controller.fleet")) };
         if (r.Optional(map, "cycle_minutes") is { } cycle)

@@ -3,7 +3,24 @@ using Curtail.Core.Prices;
 namespace Curtail.Controller.Cycle;
 
 /// <summary>One SCED run's LMP at the site's settlement point (NP6-788-CD): when it ran and its price.</summary>
-public readonly record struct ScedRun(DateTimeOffset Time, double Lmp);
+/// <remarks><see cref="Origin"/> is set for a price that is not ERCOT's: an OpenADR PRICE interval that overrides it.</remarks>
+public readonly record struct ScedRun(DateTimeOffset Time, double Lmp, string? Origin = null);
+
+/// <summary>A price given by an OpenADR PRICE interval [Start, End) (End null = until the event goes), in $/MWh.</summary>
+public sealed record SignalPrice(DateTimeOffset Start, DateTimeOffset? End, double UsdPerMwh, string Origin)
+{
+    public bool ActiveAt(DateTimeOffset now) => Start <= now && (End is null || now < End);
+
+    /// <summary>
+    /// The runs a cycle decides on with the signal prices applied: during a PRICE interval the SCED runs since it began
+    /// give way to the signal's price, as a run at <paramref name="now"/>; outside one the runs are as held.
+    /// </summary>
+    public static IReadOnlyList<ScedRun> Apply(IReadOnlyList<ScedRun> held, IReadOnlyList<SignalPrice> prices, DateTimeOffset now)
+    {
+        if (prices.Where(p => p.ActiveAt(now)).OrderByDescending(p => p.Start).FirstOrDefault() is not { } active) return held;
+        return [.. held.Where(r => r.Time < active.Start), new ScedRun(now, active.UsdPerMwh, active.Origin)];
+    }
+}
 
 /// <summary>
 /// The price a cycle's policy acted on: the latest SCED LMP of the intervals not settled yet (its run time), or the
@@ -12,15 +29,19 @@ public readonly record struct ScedRun(DateTimeOffset Time, double Lmp);
 /// </summary>
 public sealed record ActedPrice(string Source, DateTimeOffset Time, double Price)
 {
+    /// <summary>Who set the price when it is not ERCOT's (an OpenADR PRICE interval); null = ERCOT.</summary>
+    public string? Origin { get; init; }
+
     public const string Sced = "sced";
     public const string Settled = "settled";
 
     public static ActedPrice? From(CycleInputs inputs) =>
-        inputs.ScedRuns is { Count: > 0 } runs ? new(Sced, runs[^1].Time, runs[^1].Lmp)
+        inputs.ScedRuns is { Count: > 0 } runs ? new(Sced, runs[^1].Time, runs[^1].Lmp) { Origin = runs[^1].Origin }
         : inputs.SettledPrices.Length > 0 && inputs.LastSettledIntervalStart is { } start ? new(Settled, start, inputs.SettledPrices[^1])
         : null;
 
-    public override string ToString() => Source == Sced
+    public override string ToString() => Origin is not null ? $"{Origin}: {Price:0.00} $/MWh"
+        : Source == Sced
         ? $"SCED LMP {Price:0.00} $/MWh (run {Time:u})"
         : $"settled SPP {Price:0.00} $/MWh (interval from {Time:u})";
 }

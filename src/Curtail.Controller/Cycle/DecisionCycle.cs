@@ -204,7 +204,8 @@ public sealed class DecisionCycle(
             Now = now,
             SettledPrices = settled,
             LastSettledIntervalStart = lastStart,
-            Sced = ScedSoFar.Held(view.Sced, now),
+            // An OpenADR PRICE interval overrides the price acted on while it lasts (docs/openadr.md).
+            Sced = SignalPrice.Apply(ScedSoFar.Held(view.Sced, now), view.SignalPrices, now),
             HashpriceUsdPerThDay = runtime.Hashprice.AtUtcTicks(now.UtcTicks),
             Groups = groups,
             Trading = view.Trading,

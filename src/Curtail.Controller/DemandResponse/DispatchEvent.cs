@@ -10,6 +10,9 @@ public enum DemandResponseProgram
     Manual,
     /// <summary>A Texas SB 6 emergency directive from ERCOT to a large load (docs/directives.md).</summary>
     Sb6,
+
+    /// <summary>An event of an OpenADR 3 program the site's VEN follows (docs/openadr.md).</summary>
+    OpenAdr,
 }
 
 /// <summary>

@@ -127,6 +127,14 @@ public static class ControllerHost
             sp.GetRequiredService<ILogger<LoadTraceRecorder>>()));
         s.AddSingleton(sp => new DirectiveDesk(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(),
             sp.GetRequiredService<ServiceClock>(), sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<LoadTraceRecorder>()));
+        if (config.OpenAdr is { } openAdr)
+        {
+            // Token lifetimes and HTTP timeouts are real time, even when the service replays the market accelerated.
+            s.AddSingleton(_ => new OpenAdr.OpenAdrClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, openAdr, deviceTime));
+            s.AddSingleton(sp => new OpenAdr.OpenAdrVen(openAdr, sp.GetRequiredService<OpenAdr.OpenAdrClient>(), sp.GetRequiredService<ControllerRuntime>(),
+                sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ServiceClock>(), sp.GetRequiredService<CycleTrigger>(),
+                sp.GetRequiredService<DirectiveDesk>(), sp.GetRequiredService<LoadTraceRecorder>(), sp.GetRequiredService<ILogger<OpenAdr.OpenAdrVen>>()));
+        }
         if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
             sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<ILogger<GensetService>>(),
             // Beside a grid the genset's output is not the site's load (the grid carries the rest, or takes its export).
@@ -255,6 +263,7 @@ public static class ControllerHost
             case "load-trace": q.ScheduleJob<LoadTraceJob>(t => Configure(t, schedule), j => j.WithIdentity("load-trace")); break;
             case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
             case "housekeeping": q.ScheduleJob<HousekeepingJob>(t => Configure(t, schedule), j => j.WithIdentity("housekeeping")); break;
+            case "openadr-poll": q.ScheduleJob<OpenAdrPollJob>(t => Configure(t, schedule), j => j.WithIdentity("openadr-poll")); break;
             case "forecast-refresh": q.ScheduleJob<ForecastRefreshJob>(t => Configure(t, schedule), j => j.WithIdentity("forecast-refresh")); break;
         }
     }

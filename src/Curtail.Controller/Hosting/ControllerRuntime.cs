@@ -1,3 +1,4 @@
+using Curtail.Controller.Cycle;
 using Curtail.Controller.Config;
 using Curtail.Controller.DemandResponse;
 using Curtail.Controller.Trading;
@@ -45,6 +46,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     private object? _lastDecision;
     private PriceSeries? _sced;
     private PriceSeries? _rtd;
+    private IReadOnlyList<SignalPrice> _signalPrices = [];
 
     public HashpriceSeries Hashprice => hashprice;
 
@@ -58,11 +60,14 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
 
         /// <summary>The latest RTD run's indicative LMPs (NP6-970-CD) for the next 12 five-minute intervals.</summary>
         public PriceSeries? Rtd { get; init; }
+
+        /// <summary>Prices of OpenADR PRICE intervals, current and coming (docs/openadr.md): each overrides the price acted on during it.</summary>
+        public IReadOnlyList<SignalPrice> SignalPrices { get; init; } = [];
     }
 
     public View Snapshot()
     {
-        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _genset, _gensetLinkProblem, _miners, _lastDecision) { Sced = _sced, Rtd = _rtd };
+        lock (_lock) return new View(_config, _trading, _override, _events.ToList(), _prices, _genset, _gensetLinkProblem, _miners, _lastDecision) { Sced = _sced, Rtd = _rtd, SignalPrices = _signalPrices };
     }
 
     public void Reload(ControllerConfig config)
@@ -114,6 +119,11 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     public void SetSced(PriceSeries sced)
     {
         lock (_lock) _sced = sced;
+    }
+
+    public void SetSignalPrices(IReadOnlyList<SignalPrice> prices)
+    {
+        lock (_lock) _signalPrices = prices;
     }
 
     public void SetRtd(PriceSeries rtd)

@@ -39,6 +39,9 @@ public static class ControllerSchedules
                 ? new("sced-poll", null, null, Scaled(TimeSpan.FromMinutes(1)))
                 : new("sced-poll", "0 1/5 * * * ?", TimeZoneInfo.Utc, null));
         }
+        // The VTN answers in real seconds and its intervals are compared with the service clock at each poll, so the
+        // poll is not scaled in a replay: a replayed interval is still seen within poll_seconds of real time.
+        if (config.OpenAdr is { } openAdr) list.Add(new("openadr-poll", null, null, openAdr.PollInterval));
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
         // The demand-response load trace takes a genset poll as its reading when the genset carries the site's load;
         // without a genset, or beside a grid that carries the rest, it samples the miners.
