@@ -125,6 +125,7 @@ public static class ControllerHost
         // The trace's minutes are minutes of the service clock (accelerated in a replay), not of the genset link's clock.
         s.AddSingleton(sp => new LoadTraceRecorder(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(), time,
             sp.GetRequiredService<ILogger<LoadTraceRecorder>>()));
+        s.AddSingleton(sp => new DemandResponse.EventPerformanceMonitor(sp.GetRequiredService<ControllerStore>(), time, sp.GetRequiredService<Safety.ControllerAlarms>()));
         s.AddSingleton(sp => new DirectiveDesk(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(),
             sp.GetRequiredService<ServiceClock>(), sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<LoadTraceRecorder>()));
         if (config.Genset is { } genset) s.AddSingleton(sp => new GensetService(BuildGensetReader(genset, deviceTime), sp.GetRequiredService<ControllerRuntime>(), deviceTime,
@@ -253,6 +254,8 @@ public static class ControllerHost
             case "sced-poll": q.ScheduleJob<ScedPollJob>(t => Configure(t, schedule), j => j.WithIdentity("sced-poll")); break;
             case "genset-poll": q.ScheduleJob<GensetPollJob>(t => Configure(t, schedule), j => j.WithIdentity("genset-poll")); break;
             case "load-trace": q.ScheduleJob<LoadTraceJob>(t => Configure(t, schedule), j => j.WithIdentity("load-trace")); break;
+            case "dr-performance": q.ScheduleJob<DrPerformanceJob>(t => Configure(t, schedule), j => j.WithIdentity("dr-performance")); break;
+            case "mcpc-poll": q.ScheduleJob<McpcPollJob>(t => Configure(t, schedule), j => j.WithIdentity("mcpc-poll")); break;
             case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
             case "housekeeping": q.ScheduleJob<HousekeepingJob>(t => Configure(t, schedule), j => j.WithIdentity("housekeeping")); break;
             case "forecast-refresh": q.ScheduleJob<ForecastRefreshJob>(t => Configure(t, schedule), j => j.WithIdentity("forecast-refresh")); break;

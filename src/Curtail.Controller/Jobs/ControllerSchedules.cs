@@ -38,7 +38,13 @@ public static class ControllerSchedules
             list.Add(accelerated
                 ? new("sced-poll", null, null, Scaled(TimeSpan.FromMinutes(1)))
                 : new("sced-poll", "0 1/5 * * * ?", TimeZoneInfo.Utc, null));
+            // The AS clearing prices of the same runs, half a minute later so the two polls do not queue on one connection.
+            list.Add(accelerated
+                ? new("mcpc-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
+                : new("mcpc-poll", "30 1/5 * * * ?", TimeZoneInfo.Utc, null));
         }
+        // Active demand-response events against their ERS baselines, once a minute (the trace's resolution).
+        list.Add(new("dr-performance", null, null, Scaled(TimeSpan.FromMinutes(1))));
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
         // The demand-response load trace takes a genset poll as its reading when the genset carries the site's load;
         // without a genset, or beside a grid that carries the rest, it samples the miners.

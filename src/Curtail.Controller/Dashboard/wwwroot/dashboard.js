@@ -6,6 +6,7 @@ import * as fleet from './dashboard-fleet.js';
 import * as money from './dashboard-money.js';
 import * as day from './dashboard-day.js';
 import * as controls from './dashboard-controls.js';
+import * as market from './dashboard-market.js';
 
 async function refreshStatus() {
   const [s, prices, decisions, forecast, sced] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=25'),
@@ -88,6 +89,7 @@ const status = every(2000, 'updated', refreshStatus);
 every(5000, 'fleet', fleet.refresh);
 const history = every(15000, 'history', day.refresh);
 every(30000, 'money', money.refresh);
+every(15000, 'market', market.refresh);
 const audit = every(10000, 'audit', controls.refreshAudit);
 controls.init(() => { status(); history(); audit(); });
 // Charts are drawn at the page's width: redrawn when it changes (a phone turned, a window resized).
