@@ -142,6 +142,8 @@ public static class ControllerApi
         var decided = day.Count == 0 ? [] : store.FourCpHours(day[0].HourStart, day[^1].HourStart.AddHours(1)).ToDictionary(h => h.HourStart);
         return new
         {
+            rule = s.Rule.Name,
+            rule_description = s.Rule.Describe(),
             probability_threshold = s.ProbabilityThreshold,
             monthly_budget_hours = s.MonthlyBudgetHours,
             used_hours_this_month = watch.UsedHoursInMonthOf(now),

@@ -51,7 +51,7 @@ public static class ControllerSchedules
         if ((config.Genset is null || config.Site.Sources.IsGridTiedWithGenset) && config.FleetFile is not null)
             list.Add(new("load-trace", null, null, Scaled(TimeSpan.FromSeconds(1))));
         // Configured windows and the 4CP watch both change the target on the hour: a cycle then, in the months they cover.
-        var fourCpMonths = (config.FourCp?.Months ?? []).Concat(config.Site.FourCpEnabled ? FourCpPeakModel.DefaultMonths : []).Distinct().Order().ToList();
+        var fourCpMonths = (config.FourCp?.Months ?? []).Concat(config.Site.FourCpEnabled ? config.Site.FourCp!.Rule.Months : []).Distinct().Order().ToList();
         if (fourCpMonths.Count > 0)
             list.Add(accelerated
                 ? new("4cp-window", null, null, Scaled(TimeSpan.FromHours(1)))
