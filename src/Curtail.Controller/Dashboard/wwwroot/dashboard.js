@@ -55,7 +55,7 @@ async function refreshStatus() {
     `${cpt(h.hour_start).slice(-5)} p ${fmt(h.probability, 2)}${h.curtail === true ? ' (curtailed)' : h.curtail === false ? ' (run)' : ''}`) : [];
   $('fourcp').textContent = [
     s.four_cp ? `configured: months ${s.four_cp.months.join(', ')}, hours starting ${s.four_cp.hours.join(', ')} CPT` : null,
-    w ? `watch${w.rule && w.rule !== '4cp' ? ' (' + esc(w.rule_description) + ')' : ''}: p ≥ ${w.probability_threshold}, ${w.used_hours_this_month}/${w.monthly_budget_hours} h used this month; ` +
+    w ? `watch${w.rule && w.rule !== '4cp' ? ' (' + w.rule_description + ')' : ''}: p ≥ ${w.probability_threshold}, ${w.used_hours_this_month}/${w.monthly_budget_hours} h used this month; ` +
         (w.problem ? w.problem : likely.length ? 'likely peak hours today ' + likely.join(', ') : 'no likely peak hour today') : null,
   ].filter(x => x).join(' · ') || 'no 4CP windows configured';
   // The reasons repeat from cycle to cycle while nothing changes: a row says so instead of printing them again.
