@@ -76,6 +76,24 @@ public sealed class ControllerApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EventsCarryTheirPerformanceAgainstTheErsBaselinesAndMcpcNeedsTheErcotApi()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await _http.SendAsync(Req(HttpMethod.Post, "/api/events", Operator,
+            new { program = "ers-10", reduction_mw = 0.1, id = "perf-1" }))).StatusCode);
+        var e = (await Json("/api/events")).EnumerateArray().Single(x => x.GetProperty("event").GetProperty("id").GetString() == "perf-1");
+        var p = e.GetProperty("performance");
+        Assert.Equal(["middle-8-of-10", "meter-before-meter-after"], p.GetProperty("baselines").EnumerateArray().Select(b => b.GetProperty("method").GetString()));
+        // A new site has no like days: the method says so rather than guessing.
+        var eight = p.GetProperty("baselines")[0];
+        Assert.Equal(JsonValueKind.Null, eight.GetProperty("baseline_mw").ValueKind);
+        Assert.Contains("0 of the 10 like days", eight.GetProperty("detail").GetString());
+        Assert.False(p.GetProperty("under_delivering").GetBoolean());
+        var mcpc = await _http.GetAsync("/api/prices/mcpc");
+        Assert.Equal(HttpStatusCode.NotFound, mcpc.StatusCode);
+        Assert.Contains("no ERCOT API configured", await mcpc.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task StrikeChangesAreValidatedAndAudited()
     {
         var bad = await _http.SendAsync(Req(HttpMethod.Put, "/api/trading", Trader, new { resume_below_usd_per_mwh = 150 }));

@@ -70,15 +70,34 @@ internal static class ControllerTables
             return;
         }
         var table = new Table().Border(TableBorder.Simple).AddColumn("id").AddColumn("program").AddColumn("received (CPT)")
-            .AddColumn(new TableColumn("ceiling MW").RightAligned()).AddColumn("state");
+            .AddColumn(new TableColumn("ceiling MW").RightAligned()).AddColumn("state").AddColumn("reduction vs ERS baselines (achieved of required MW)");
+        var warnings = new List<string>();
         foreach (var item in list.EnumerateArray())
         {
             var e = item.GetProperty("event");
             var released = e.TryGetProperty("released_at", out var r) && r.ValueKind == JsonValueKind.String;
             var state = (released ? "released" : "active") + (Bool(e, "test") ? ", test" : "");
-            table.AddRow(Markup.Escape(Clip(Str(e, "id"), 20)), Markup.Escape(Str(e, "program")), Local(e.GetProperty("received_at")), Num(e, "ceiling_mw", "0.000"), state);
+            var performance = item.TryGetProperty("performance", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+            if (performance.ValueKind == JsonValueKind.Object && Bool(performance, "under_delivering")) warnings.Add(Str(performance, "warning"));
+            table.AddRow(Markup.Escape(Clip(Str(e, "id"), 20)), Markup.Escape(Str(e, "program")), Local(e.GetProperty("received_at")), Num(e, "ceiling_mw", "0.000"), state,
+                Markup.Escape(Baselines(performance)));
         }
         c.Write(table);
+        foreach (var w in warnings) c.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+    }
+
+    /// <summary>"middle-8-of-10 3.500/3.200 (109%); meter-before-meter-after n/a (why)" for the events table.</summary>
+    private static string Baselines(JsonElement performance)
+    {
+        if (performance.ValueKind != JsonValueKind.Object || !performance.TryGetProperty("baselines", out var list)) return "n/a";
+        return string.Join("; ", list.EnumerateArray().Select(b =>
+        {
+            var method = Str(b, "method") switch { "middle-8-of-10" => "8-of-10", "meter-before-meter-after" => "MBMA", var m => m };
+            if (b.TryGetProperty("baseline_mw", out var bl) && bl.ValueKind != JsonValueKind.Number) return $"{method} no baseline";
+            if (b.TryGetProperty("achieved_reduction_mw", out var a) && a.ValueKind != JsonValueKind.Number) return $"{method} base {Num(b, "baseline_mw", "0.000")}, no load yet";
+            var ratio = b.TryGetProperty("delivery_ratio", out var q) && q.ValueKind == JsonValueKind.Number ? $" ({q.GetDouble().ToString("P0", Inv)})" : "";
+            return $"{method} {Num(b, "achieved_reduction_mw", "0.000")}/{Num(b, "required_reduction_mw", "0.000")}{ratio}{(Bool(b, "under_delivering") ? " SHORT" : "")}";
+        }));
     }
 
     private static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";

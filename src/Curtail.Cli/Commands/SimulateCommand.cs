@@ -16,17 +16,47 @@ public sealed class SimulateCommand : ICliCommand
     {
         var options = new BacktestOptions();
         var policy = new Option<string?>("--policy") { Description = $"Policy to run instead of the site's: {string.Join(", ", SiteFileParser.PolicyKindNames)}." };
+        var peakRule = new Option<string[]>("--peak-rule")
+        {
+            Description = "Peak rule to avoid and be billed by instead of the site's four_cp.rule: 4cp, or multi-peak:N:month|season[:months] " +
+                "(e.g. multi-peak:12:season:6,7,8,9). Give it more than once to compare the rules: each is backtested and billed under every one.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("simulate", "Backtest a curtailment policy on historical ERCOT prices (default: the shipped site over 2023 HB_WEST).");
         options.AddTo(command);
         command.Options.Add(policy);
+        command.Options.Add(peakRule);
         command.SetAction(p =>
         {
+            var rules = (p.GetValue(peakRule) ?? []).Select(text =>
+            {
+                try
+                {
+                    return PeakRule.Parse(text);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new InvalidInputException("--peak-rule", null, ex.Message);
+                }
+            }).ToList();
             var output = p.InvocationConfiguration.Output;
             var kindText = p.GetValue(policy);
             PolicyKind? kind = kindText is null ? null
                 : SiteFileParser.ParsePolicyKind(kindText) ?? throw new InvalidInputException("--policy", null, $"unknown policy '{kindText}' (expected one of: {string.Join(", ", SiteFileParser.PolicyKindNames)})");
             var prepared = BacktestSetup.Prepare(options.Request(p));
             var site = prepared.Site.Site;
+            if (rules.Count > 1)
+            {
+                var runs = PeakRuleComparison.Run(prepared.Inputs, rules, kind);
+                if (p.GetValue(options.Json)) output.WriteLine(JsonOutput.Serialize(runs));
+                else PrintComparison(Terminal.On(output), site, prepared, runs);
+                return CurtailApp.ExitOk;
+            }
+            if (rules.Count == 1)
+            {
+                site = site with { FourCp = (site.FourCp ?? FourCpSiteSettings.Default) with { Enabled = true, Rule = rules[0] } };
+                prepared = prepared with { Inputs = prepared.Inputs.WithSite(site) };
+            }
             if (kind == PolicyKind.Threshold && site.Policy.CurtailAboveUsdPerMwh is null)
                 throw new InvalidInputException(prepared.Site.Source, null, "--policy threshold needs policy.curtail_above_usd_per_mwh in the site file");
             var outDir = p.GetValue(options.Out);
@@ -81,10 +111,28 @@ public sealed class SimulateCommand : ICliCommand
         if (s.FourCp is { } f)
         {
             var inv = CultureInfo.InvariantCulture;
-            console.MarkupLine($"4CP: {f.Hits}/{f.PeakCount} peaks hit, {f.CurtailedHours.ToString("0.##", inv)} h curtailed for 4CP (threshold {f.ProbabilityThreshold.ToString("0.###", inv)}, budget {f.MonthlyBudgetHours.ToString("0.#", inv)} h/month)");
+            var label = f.Rule == PeakRule.FourCp.Name ? "4CP" : "peak";
+            if (f.Rule != PeakRule.FourCp.Name) console.MarkupLine($"peak rule: {Markup.Escape(PeakRule.Parse(f.Rule).Describe())}");
+            console.MarkupLine($"{label}: {f.Hits}/{f.PeakCount} peaks hit, {f.CurtailedHours.ToString("0.##", inv)} h curtailed for {label} (threshold {f.ProbabilityThreshold.ToString("0.###", inv)}, budget {f.MonthlyBudgetHours.ToString("0.#", inv)} h/month)");
             foreach (var p in f.Peaks)
-                console.WriteLine($"  4CP {p.PeakHourStartCpt} CPT: ERCOT {p.SystemLoadMw.ToString("N0", inv)} MW, site {p.SiteLoadMw.ToString("F2", inv)} MW{(p.Hit ? " (hit)" : "")}");
-            console.MarkupLine($"4CP charge avoided: [bold]{Terminal.Usd(f.AvoidedChargeUsd)}[/] a year = ({f.FullSiteMw.ToString("F2", inv)} − {f.SiteFourCpMw.ToString("F2", inv)} MW) × 1000 × ${f.RateUsdPerKwYear.ToString("0.##", inv)}/kW-year");
+                console.WriteLine($"  {label} {p.PeakHourStartCpt} CPT: ERCOT {p.SystemLoadMw.ToString("N0", inv)} MW, site {p.SiteLoadMw.ToString("F2", inv)} MW{(p.Hit ? " (hit)" : "")}");
+            console.MarkupLine($"{label} charge avoided: [bold]{Terminal.Usd(f.AvoidedChargeUsd)}[/] a year = ({f.FullSiteMw.ToString("F2", inv)} − {f.SiteFourCpMw.ToString("F2", inv)} MW) × 1000 × ${f.RateUsdPerKwYear.ToString("0.##", inv)}/kW-year");
         }
+    }
+
+    /// <summary>One row per rule watched for; per rule billed by, the site's demand at its peaks and the charge.</summary>
+    private static void PrintComparison(IAnsiConsole console, SiteDefinition site, PreparedBacktest prepared, IReadOnlyList<PeakRuleRun> runs)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var rate = (site.FourCp ?? FourCpSiteSettings.Default).RateUsdPerKwYear;
+        console.MarkupLine($"[bold]{Markup.Escape(site.Name)}[/]  {site.SettlementPoint}  {prepared.FromCpt:yyyy-MM-dd} to {prepared.ToCptExclusive:yyyy-MM-dd} (CPT, exclusive): peak rules compared at ${rate.ToString("0.##", inv)}/kW-year, full load {site.FullPowerMw.ToString("F2", inv)} MW");
+        foreach (var r in runs) console.MarkupLine($"  {Markup.Escape(r.Rule)}: {Markup.Escape(r.Description)}");
+        var table = new Table().AddColumns("watching for", "h curtailed", "energy profit", "vs no watch");
+        foreach (var billed in runs) table.AddColumn($"billed by {billed.Rule}: site MW · charge (avoided)");
+        foreach (var r in runs)
+            table.AddRow([Markup.Escape(r.Rule), r.CurtailedHours.ToString("0.##", inv), Terminal.Usd(r.ProfitUsd), Terminal.Usd(r.EnergyProfitDeltaUsd),
+                .. r.Charges.Select(c => $"{c.SiteDemandMw.ToString("F2", inv)} MW at {c.Peaks} peaks ({c.Hits} hit) · {Terminal.Usd(c.ChargeUsd)} ({Terminal.Usd(c.AvoidedUsd)})")]);
+        console.Write(table);
+        console.MarkupLine("Charge = site MW at the rule's peaks × 1000 × rate; avoided = against running at full load through them. Energy profit is the backtest's, watch included.");
     }
 }

@@ -45,8 +45,20 @@ public static class ControllerApi
             ? Results.Json(new { summary = Summary(c), inputs = Raw(c.InputsJson), decision = Raw(c.DecisionJson), miners = Raw(c.MinerResultsJson) }, JsonOut)
             : Results.Json(new { error = $"no decision '{ApiLimits.Shorten(id)}'" }, statusCode: 404)).WithSummary("One decision: its inputs, decision and per-miner results");
         AuditApi.Map(api);
-        api.MapGet("/events", (ControllerStore store) => Results.Json(store.Events().Select(e => new { @event = e, intervals = store.EventIntervals(e.Id) }), JsonOut))
-            .WithSummary("Demand-response events with their records");
+        api.MapGet("/events", (ControllerStore store, EventPerformanceMonitor performance) =>
+            {
+                var events = store.Events();
+                return Results.Json(events.Select(e => new { @event = e, intervals = store.EventIntervals(e.Id), performance = performance.Evaluate(e, events) }), JsonOut);
+            })
+            .WithSummary("Demand-response events with their records and their achieved reduction against ERCOT's ERS baselines");
+        api.MapGet("/prices/mcpc", (HttpContext http, ServiceClock clock, int? hours) =>
+        {
+            if (http.RequestServices.GetService(typeof(PriceService)) is not PriceService prices)
+                return Results.Json(new { error = "no ERCOT API configured (controller.prices): no AS clearing prices" }, statusCode: 404);
+            var now = clock.Time.GetUtcNow();
+            var rows = prices.Mcpc(now.AddHours(-Math.Clamp(hours ?? 2, 1, 48)), now.AddMinutes(1));
+            return Results.Json(rows.GroupBy(r => r.ScedUtc).Select(g => new { sced = g.Key, prices = g.ToDictionary(r => r.AsType, r => r.Mcpc) }), JsonOut);
+        }).WithSummary("Ancillary-service clearing prices (MCPC, NP6-332-CD) per SCED run, $/MW per hour, last hours");
         api.MapGet("/events/{id}/trace", (ControllerStore store, string id) => store.Event(id) is { } e
             ? Results.Json(new { @event = e, minutes = store.LoadTrace(id).Select(m => new { m.MinuteStart, m.LoadMw, m.Samples, m.Source }) }, JsonOut)
             : Results.Json(new { error = $"no event '{ApiLimits.Shorten(id)}'" }, statusCode: 404))
@@ -134,6 +146,8 @@ public static class ControllerApi
         var decided = day.Count == 0 ? [] : store.FourCpHours(day[0].HourStart, day[^1].HourStart.AddHours(1)).ToDictionary(h => h.HourStart);
         return new
         {
+            rule = s.Rule.Name,
+            rule_description = s.Rule.Describe(),
             probability_threshold = s.ProbabilityThreshold,
             monthly_budget_hours = s.MonthlyBudgetHours,
             used_hours_this_month = watch.UsedHoursInMonthOf(now),

@@ -109,7 +109,7 @@ public sealed class FourCpWatch
         var reason = (p < s.ProbabilityThreshold
             ? $"peak probability {p:0.000} below the threshold {s.ProbabilityThreshold:0.###}"
             : curtail
-                ? $"peak probability {p:0.000}: likely the month's ERCOT system peak (watch hour {used + 1} of {s.MonthlyBudgetHours:0.#} this month)"
+                ? $"peak probability {p:0.000}: likely {(model.Rule.Kind == PeakRuleKind.FourCp ? "the month's ERCOT system peak" : $"one of the {model.Rule.PeaksPerPeriod} highest daily ERCOT peaks of the {(model.Rule.Period == PeakPeriod.Month ? "month" : "season")} (rule {model.Rule.Name})")} (watch hour {used + 1} of {s.MonthlyBudgetHours:0.#} this month)"
                 : $"peak probability {p:0.000}, but this month's {s.MonthlyBudgetHours:0.#} watch hours are spent") + $"; load from {source}";
         _store.SaveFourCpHour(new FourCpHour(hourStart, p, now, curtail, reason));
         // Another writer may have decided the hour first; its record wins.
@@ -171,7 +171,7 @@ public sealed class FourCpWatch
             var load = ShippedData.Locate().ReadNativeLoad() ?? throw new Core.InvalidInputException("no shipped native load (data/ercot/native_load_hourly_*.csv.gz)");
             var firstYear = CentralPrevailingTime.LocalDate(load.Start).Year;
             var lastYear = Math.Min(CentralPrevailingTime.LocalDate(now).Year - 1, CentralPrevailingTime.LocalDate(load.End.AddTicks(-1)).Year);
-            return (FourCpPeakModel.Fit(load, firstYear, lastYear), load);
+            return (FourCpPeakModel.Fit(load, firstYear, lastYear, config.Site.FourCp?.Rule ?? PeakRule.FourCp), load);
         }
         catch (Exception ex) when (ex is IOException or Core.InvalidInputException or ArgumentException)
         {

@@ -125,6 +125,7 @@ public static class ControllerHost
         // The trace's minutes are minutes of the service clock (accelerated in a replay), not of the genset link's clock.
         s.AddSingleton(sp => new LoadTraceRecorder(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(), time,
             sp.GetRequiredService<ILogger<LoadTraceRecorder>>()));
+        s.AddSingleton(sp => new DemandResponse.EventPerformanceMonitor(sp.GetRequiredService<ControllerStore>(), time, sp.GetRequiredService<Safety.ControllerAlarms>()));
         s.AddSingleton(sp => new DirectiveDesk(sp.GetRequiredService<ControllerRuntime>(), sp.GetRequiredService<ControllerStore>(),
             sp.GetRequiredService<ServiceClock>(), sp.GetRequiredService<CycleTrigger>(), sp.GetRequiredService<LoadTraceRecorder>()));
         if (config.OpenAdr is { } openAdr)
@@ -261,6 +262,8 @@ public static class ControllerHost
             case "sced-poll": q.ScheduleJob<ScedPollJob>(t => Configure(t, schedule), j => j.WithIdentity("sced-poll")); break;
             case "genset-poll": q.ScheduleJob<GensetPollJob>(t => Configure(t, schedule), j => j.WithIdentity("genset-poll")); break;
             case "load-trace": q.ScheduleJob<LoadTraceJob>(t => Configure(t, schedule), j => j.WithIdentity("load-trace")); break;
+            case "dr-performance": q.ScheduleJob<DrPerformanceJob>(t => Configure(t, schedule), j => j.WithIdentity("dr-performance")); break;
+            case "mcpc-poll": q.ScheduleJob<McpcPollJob>(t => Configure(t, schedule), j => j.WithIdentity("mcpc-poll")); break;
             case "4cp-window": q.ScheduleJob<FourCpWindowJob>(t => Configure(t, schedule), j => j.WithIdentity("4cp-window")); break;
             case "housekeeping": q.ScheduleJob<HousekeepingJob>(t => Configure(t, schedule), j => j.WithIdentity("housekeeping")); break;
             case "openadr-poll": q.ScheduleJob<OpenAdrPollJob>(t => Configure(t, schedule), j => j.WithIdentity("openadr-poll")); break;

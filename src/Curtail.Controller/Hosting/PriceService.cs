@@ -91,6 +91,36 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         return series.Count > 0 && (before is null || series.End > before);
     }
 
+    /// <summary>How far back the MCPC poll asks for SCED runs it has not stored.</summary>
+    public static readonly TimeSpan McpcLookback = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Fetches the ancillary-service clearing prices (NP6-332-CD) of the SCED runs posted since the newest stored run
+    /// (at most <see cref="McpcLookback"/> back) into the price store, for the dashboard and the API. Returns the rows
+    /// written; a failed fetch keeps what is stored and is logged.
+    /// </summary>
+    public async Task<int> PollMcpcAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var stored = store.ReadMcpc(now - McpcLookback, now.AddMinutes(1));
+        var from = stored.Count > 0 ? stored[^1].ScedUtc.AddSeconds(1) : now - McpcLookback;
+        try
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bounded.CancelAfter(PollTimeout);
+            var prices = await feed.Client.GetMcpcScedAsync(from, now, bounded.Token);
+            return prices.Count == 0 ? 0 : store.UpsertMcpc(prices, now);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("MCPC: fetch failed, keeping stored AS prices: {Reason}", ex is OperationCanceledException ? $"no answer within {PollTimeout.TotalSeconds:0} s" : ex.Message);
+            return 0;
+        }
+    }
+
+    /// <summary>The stored AS clearing prices of SCED runs in [from, to).</summary>
+    public IReadOnlyList<Curtail.Ercot.Prices.McpcPrice> Mcpc(DateTimeOffset from, DateTimeOffset to) => store.ReadMcpc(from, to);
+
     /// <summary>How far back the RTD poll asks for runs: the newest run is all it keeps.</summary>
     public static readonly TimeSpan RtdLookback = TimeSpan.FromMinutes(15);
 

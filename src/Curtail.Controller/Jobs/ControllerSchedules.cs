@@ -38,17 +38,23 @@ public static class ControllerSchedules
             list.Add(accelerated
                 ? new("sced-poll", null, null, Scaled(TimeSpan.FromMinutes(1)))
                 : new("sced-poll", "0 1/5 * * * ?", TimeZoneInfo.Utc, null));
+            // The AS clearing prices of the same runs, half a minute later so the two polls do not queue on one connection.
+            list.Add(accelerated
+                ? new("mcpc-poll", null, null, Scaled(TimeSpan.FromMinutes(5)))
+                : new("mcpc-poll", "30 1/5 * * * ?", TimeZoneInfo.Utc, null));
         }
         // The VTN answers in real seconds and its intervals are compared with the service clock at each poll, so the
         // poll is not scaled in a replay: a replayed interval is still seen within poll_seconds of real time.
         if (config.OpenAdr is { } openAdr) list.Add(new("openadr-poll", null, null, openAdr.PollInterval));
+        // Active demand-response events against their ERS baselines, once a minute (the trace's resolution).
+        list.Add(new("dr-performance", null, null, Scaled(TimeSpan.FromMinutes(1))));
         if (config.Genset is { } g) list.Add(new("genset-poll", null, null, Scaled(g.PollInterval)));
         // The demand-response load trace takes a genset poll as its reading when the genset carries the site's load;
         // without a genset, or beside a grid that carries the rest, it samples the miners.
         if ((config.Genset is null || config.Site.Sources.IsGridTiedWithGenset) && config.FleetFile is not null)
             list.Add(new("load-trace", null, null, Scaled(TimeSpan.FromSeconds(1))));
         // Configured windows and the 4CP watch both change the target on the hour: a cycle then, in the months they cover.
-        var fourCpMonths = (config.FourCp?.Months ?? []).Concat(config.Site.FourCpEnabled ? FourCpPeakModel.DefaultMonths : []).Distinct().Order().ToList();
+        var fourCpMonths = (config.FourCp?.Months ?? []).Concat(config.Site.FourCpEnabled ? config.Site.FourCp!.Rule.Months : []).Distinct().Order().ToList();
         if (fourCpMonths.Count > 0)
             list.Add(accelerated
                 ? new("4cp-window", null, null, Scaled(TimeSpan.FromHours(1)))

@@ -68,6 +68,28 @@ public sealed class LoadTraceJob(LoadTraceRecorder trace) : IJob
     }
 }
 
+/// <summary>
+/// Once a minute: the active demand-response events against ERCOT's ERS baselines, raising the under-delivery alarm
+/// (and its notification) while one delivers less than it must.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class DrPerformanceJob(EventPerformanceMonitor monitor) : IJob
+{
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        monitor.CheckActive();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Ancillary-service clearing prices per SCED run (NP6-332-CD), half a minute after the SCED poll, into the price store.</summary>
+[DisallowConcurrentExecution]
+public sealed class McpcPollJob(PriceService prices) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default) =>
+        await prices.PollMcpcAsync(cancellationToken);
+}
+
 /// <summary>Starts and ends 4CP windows on the hour, so the site curtails at the window's start, not at the next cycle.</summary>
 [DisallowConcurrentExecution]
 public sealed class FourCpWindowJob(CycleTrigger trigger) : IJob

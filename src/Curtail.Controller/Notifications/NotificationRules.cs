@@ -62,6 +62,7 @@ public sealed class NotificationRules(string site, double minersFailingPercent)
             ControllerAlarms.PricesStale or ControllerAlarms.ScedStale => NotifyEvent.PricesStale,
             ControllerAlarms.GensetStale => NotifyEvent.GensetAlarm,
             ControllerAlarms.CycleFailed or ControllerAlarms.StoreFailed => NotifyEvent.CycleFailed,
+            ControllerAlarms.DrUnderDelivering => NotifyEvent.DrMissed,
             _ => null, // miners_failing comes from the cycle with the configured share; the 4CP watch is not urgent
         };
         return kind is { } k ? new(k, $"Alarm: {a.Name.Replace('_', ' ')}", a.Detail, a.Since, site) : null;

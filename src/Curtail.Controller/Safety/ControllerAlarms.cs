@@ -21,6 +21,9 @@ public sealed class ControllerAlarms(ILogger<ControllerAlarms> log)
     public const string StoreFailed = "store_failed";
     public const string FourCpWatchFailed = "four_cp_watch_failed";
 
+    /// <summary>An active demand-response event delivers less than its required reduction against an ERS baseline.</summary>
+    public const string DrUnderDelivering = "dr_under_delivering";
+
     private readonly ConcurrentDictionary<string, ControllerAlarm> _active = new(StringComparer.Ordinal);
 
     public IReadOnlyList<ControllerAlarm> Active => _active.Values.OrderBy(a => a.Since).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();

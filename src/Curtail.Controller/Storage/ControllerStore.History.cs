@@ -21,6 +21,12 @@ public sealed partial class ControllerStore
         },
         ("f", Iso(from)), ("t", Iso(to)));
 
+    /// <summary>The site's measured load of each cycle in [from, to), MW, oldest first: the history the DR baselines read.</summary>
+    public IReadOnlyList<DemandResponse.LoadReading> SiteLoadReadings(DateTimeOffset from, DateTimeOffset to) => Query(
+        "SELECT time, measured_kw FROM cycles WHERE site = @site AND time >= @f AND time < @t ORDER BY time",
+        r => new DemandResponse.LoadReading(ParseIso(r.GetString(0)), r.GetDouble(1) / 1000),
+        ("f", Iso(from)), ("t", Iso(to)));
+
     private static (double? Genset, double? Price, double? Hashprice) ReadInputs(string json)
     {
         using var doc = JsonDocument.Parse(json);

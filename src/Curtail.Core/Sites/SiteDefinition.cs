@@ -132,10 +132,14 @@ public enum ForecastExpectation
 }
 
 /// <summary>
-/// The <c>four_cp:</c> section: curtail every group through hours likely to be a June–September ERCOT system peak,
-/// within a monthly budget of hours; the rate prices the transmission charge avoided (docs/forecasting.md).
+/// The <c>four_cp:</c> (or <c>peak_avoidance:</c>) section: curtail every group through hours likely to be one of the
+/// <see cref="Rule"/>'s ERCOT system peaks (4CP by default), within a monthly budget of hours; the rate prices the
+/// transmission charge avoided (docs/forecasting.md, docs/demand-response.md).
 /// </summary>
 public sealed record FourCpSiteSettings(bool Enabled, double ProbabilityThreshold, double MonthlyBudgetHours, double RateUsdPerKwYear)
 {
     public static FourCpSiteSettings Default { get; } = new(true, 0.05, 12, 75);
+
+    /// <summary>The peak rule the watch avoids and the charge is assessed by (<c>rule:</c>, default 4CP).</summary>
+    public PeakRule Rule { get; init; } = PeakRule.FourCp;
 }

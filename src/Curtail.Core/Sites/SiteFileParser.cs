@@ -18,7 +18,7 @@ public static class SiteFileParser
     public const int MaxMinersPerGroup = 1_000_000;
     public const int MaxNameLength = 200;
 
-    private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp"];
+    private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp", "peak_avoidance"];
     private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh", "sources"];
     private static readonly string[] SourcesKeys = ["grid", "gensets"];
     private static readonly string[] GridKeys = ["import_limit_kw", "export_limit_kw", "export_paid"];
@@ -31,7 +31,7 @@ public static class SiteFileParser
     private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin",
         "model", "horizon_intervals", "risk_weight", "expectation", .. GateKeys];
     private static readonly string[] ForecastOnlyKeys = ["horizon_intervals", "risk_weight", "expectation"];
-    private static readonly string[] FourCpKeys = ["enabled", "probability_threshold", "monthly_budget_hours", "rate_usd_per_kw_year"];
+    private static readonly string[] FourCpKeys = ["enabled", "probability_threshold", "monthly_budget_hours", "rate_usd_per_kw_year", "rule", "peaks", "period", "months"];
     private static readonly string[] ConstraintKeys = ["sleep_seconds", "wake_minutes", "min_off_minutes", "min_on_minutes"];
 
     public static SiteDefinition Parse(string yaml, string source) => Parse(yaml, source, [], out _, out _);
@@ -74,7 +74,7 @@ public static class SiteFileParser
             ParsePolicy(r, r.Required(root, "", "policy")),
             ParseConstraints(r, r.Optional(root, "constraints")))
         {
-            FourCp = ParseFourCp(r, r.Optional(root, "four_cp")),
+            FourCp = ParseFourCp(r, PeakSection(r, root)),
             Sources = ParseSourcesOf(r, energyNode),
         };
     }
@@ -356,7 +356,48 @@ public static class SiteFileParser
         if (budget is < 0 or > 744)
             throw r.Error(budgetNode!, "four_cp.monthly_budget_hours", $"must be between 0 and 744 hours, got {budget}");
         var rate = r.NonNegative(map, "four_cp", "rate_usd_per_kw_year", d.RateUsdPerKwYear, 10_000);
-        return new FourCpSiteSettings(enabled, threshold, budget, rate);
+        return new FourCpSiteSettings(enabled, threshold, budget, rate) { Rule = ParsePeakRule(r, map) };
+    }
+
+    /// <summary>The peak-avoidance section under either of its names (both at once is refused: which would win?).</summary>
+    private static YamlNode? PeakSection(YamlNodeReader r, YamlMappingNode root)
+    {
+        var fourCp = r.Optional(root, "four_cp");
+        var peak = r.Optional(root, "peak_avoidance");
+        if (fourCp is not null && peak is not null) throw r.Error(peak, "peak_avoidance", "is the same section as four_cp: give one of them");
+        return fourCp ?? peak;
+    }
+
+    /// <summary><c>rule: 4cp | multi-peak</c>, and for multi-peak <c>peaks</c>, <c>period</c> (month | season), <c>months</c>.</summary>
+    private static PeakRule ParsePeakRule(YamlNodeReader r, YamlMappingNode map)
+    {
+        var ruleNode = r.Optional(map, "rule");
+        var kind = ruleNode is null ? "4cp" : r.String(ruleNode, "four_cp.rule");
+        var peaksNode = r.Optional(map, "peaks");
+        var periodNode = r.Optional(map, "period");
+        var monthsNode = r.Optional(map, "months");
+        if (kind == "4cp")
+        {
+            if ((peaksNode ?? periodNode ?? monthsNode) is { } extra)
+                throw r.Error(extra, "four_cp", "peaks, period and months belong to rule: multi-peak (4cp is one peak a month, June–September)");
+            return PeakRule.FourCp;
+        }
+        if (kind != "multi-peak") throw r.Error(ruleNode!, "four_cp.rule", $"must be 4cp or multi-peak, got '{kind}'");
+        if (peaksNode is null) throw r.Error(map, "four_cp.peaks", "is required for rule: multi-peak (how many daily peaks per period set the charge)");
+        var peaks = r.Number(peaksNode, "four_cp.peaks");
+        if (peaks != Math.Floor(peaks) || peaks is < 1 or > PeakRule.MaxPeaksPerPeriod)
+            throw r.Error(peaksNode, "four_cp.peaks", $"must be a whole number in 1..{PeakRule.MaxPeaksPerPeriod}, got {peaks}");
+        if (periodNode is null) throw r.Error(map, "four_cp.period", "is required for rule: multi-peak (month or season)");
+        var periodText = r.String(periodNode, "four_cp.period");
+        var period = PeakRule.ParsePeriod(periodText) ?? throw r.Error(periodNode, "four_cp.period", $"must be month or season, got '{periodText}'");
+        var months = PeakRule.SummerMonths;
+        if (monthsNode is not null)
+        {
+            if (monthsNode is not YamlSequenceNode seq || seq.Children.Count == 0) throw r.Error(monthsNode, "four_cp.months", "must be a list of months 1..12, e.g. [6, 7, 8, 9]");
+            months = seq.Children.Select(m => r.Number(m, "four_cp.months") is var v && v == Math.Floor(v) && v is >= 1 and <= 12
+                ? (int)v : throw r.Error(m, "four_cp.months", $"months are 1..12, got {v}")).ToList();
+        }
+        return PeakRule.Create((int)peaks, period, months);
     }
 
     public static readonly string[] PolicyKindNames = ["always_on", "threshold", "breakeven", "oracle", "forecast", "forecast_gated"];

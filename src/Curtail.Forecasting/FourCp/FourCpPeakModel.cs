@@ -1,4 +1,5 @@
 using Curtail.Core.Prices;
+using Curtail.Core.Sites;
 using Curtail.Core.Time;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -19,10 +20,14 @@ public sealed class FourCpPeakModel
 
     public IReadOnlyList<int> Months { get; }
 
-    private FourCpPeakModel(double[] weights, IReadOnlyList<int> months)
+    /// <summary>The peak rule the model predicts for: 4CP, or a multi-peak rule (a day's chance of being one of its period's N highest daily peaks).</summary>
+    public PeakRule Rule { get; }
+
+    private FourCpPeakModel(double[] weights, PeakRule rule)
     {
         _weights = weights;
-        Months = months;
+        Rule = rule;
+        Months = rule.Months;
     }
 
     public IReadOnlyList<double> Weights => _weights;
@@ -30,33 +35,61 @@ public sealed class FourCpPeakModel
     /// <summary>One local (CPT) day of hourly load, as the model sees it.</summary>
     private sealed record Day(DateOnly Date, double[] Starts, double[] Load);
 
-    /// <summary>Fits the day model on the peak months of the CPT years in [fromYear, toYear].</summary>
-    public static FourCpPeakModel Fit(PriceSeries hourlyLoad, int fromYear, int toYear, IReadOnlyList<int>? months = null)
+    /// <summary>Fits the 4CP day model on the peak months of the CPT years in [fromYear, toYear].</summary>
+    public static FourCpPeakModel Fit(PriceSeries hourlyLoad, int fromYear, int toYear, IReadOnlyList<int>? months = null) =>
+        Fit(hourlyLoad, fromYear, toYear, months is null ? PeakRule.FourCp : PeakRule.FourCp with { Months = months });
+
+    /// <summary>
+    /// Fits the day model of a peak rule on the CPT years in [fromYear, toYear]: a day is a positive when its peak is
+    /// one of its period's N highest daily peaks (for 4CP: the month's peak day).
+    /// </summary>
+    public static FourCpPeakModel Fit(PriceSeries hourlyLoad, int fromYear, int toYear, PeakRule rule)
     {
-        months ??= DefaultMonths;
         var xs = new List<double[]>();
         var ys = new List<double>();
-        foreach (var (year, month) in MonthsIn(fromYear, toYear, months))
-        {
-            var days = DaysOf(hourlyLoad, year, month);
-            if (days.Count < 20) continue;
-            var peakDay = days.MaxBy(d => d.Load.Max())!.Date;
-            var runningMax = double.NaN;
-            foreach (var d in days)
+        for (var year = fromYear; year <= toYear; year++)
+            foreach (var period in PeriodsOf(rule, year))
             {
-                xs.Add(DayFeatures(d, runningMax));
-                ys.Add(d.Date == peakDay ? 1 : 0);
-                runningMax = double.IsNaN(runningMax) ? d.Load.Max() : Math.Max(runningMax, d.Load.Max());
+                var days = period.SelectMany(m => DaysOf(hourlyLoad, year, m)).ToList();
+                if (days.Count < 20) continue;
+                var length = period.Sum(m => DateTime.DaysInMonth(year, m));
+                var top = days.OrderByDescending(d => d.Load.Max()).Take(rule.PeaksPerPeriod).Select(d => d.Date).ToHashSet();
+                var earlier = new List<double>();
+                foreach (var d in days)
+                {
+                    xs.Add(DayFeatures(d, ThresholdOf(earlier, rule.PeaksPerPeriod), Remaining(d.Date, period, year, length)));
+                    ys.Add(top.Contains(d.Date) ? 1 : 0);
+                    earlier.Add(d.Load.Max());
+                }
             }
-        }
-        if (ys.Sum() < 2) throw new ArgumentException($"need load history for at least two peak months in {fromYear}..{toYear}");
-        return new FourCpPeakModel(Logistic(xs, ys), months);
+        if (ys.Sum() < 2) throw new ArgumentException($"need load history for at least two peak periods in {fromYear}..{toYear}");
+        return new FourCpPeakModel(Logistic(xs, ys), rule);
+    }
+
+    /// <summary>The months of a year grouped into the rule's periods: each month alone, or all of them as one season.</summary>
+    private static IEnumerable<IReadOnlyList<int>> PeriodsOf(PeakRule rule, int year) =>
+        rule.Period == PeakPeriod.Month ? rule.Months.Select(m => (IReadOnlyList<int>)[m]) : [rule.Months];
+
+    /// <summary>The load a day must beat to be among the N highest so far: the N-th highest earlier peak (the lowest when fewer); NaN with none.</summary>
+    private static double ThresholdOf(List<double> earlier, int n)
+    {
+        if (earlier.Count == 0) return double.NaN;
+        if (n == 1) return earlier.Max();
+        var sorted = earlier.OrderByDescending(x => x).ToList();
+        return sorted[Math.Min(n, sorted.Count) - 1];
+    }
+
+    /// <summary>Share of the period still to come after this day (for one month: (days in month − day) / days in month).</summary>
+    private static double Remaining(DateOnly date, IReadOnlyList<int> period, int year, int length)
+    {
+        var ordinal = period.TakeWhile(m => m != date.Month).Sum(m => DateTime.DaysInMonth(year, m)) + date.Day;
+        return (length - ordinal) / (double)length;
     }
 
     public static FourCpPeakModel FromWeights(double[] weights, IReadOnlyList<int>? months = null)
     {
         if (weights.Length != Features) throw new ArgumentException($"a 4CP model has {Features} weights");
-        return new FourCpPeakModel(weights, months ?? DefaultMonths);
+        return new FourCpPeakModel(weights, months is null ? PeakRule.FourCp : PeakRule.FourCp with { Months = months });
     }
 
     /// <summary>
@@ -70,11 +103,13 @@ public sealed class FourCpPeakModel
         var date = DateOnly.FromDateTime(local.DateTime);
         var day = DayOf(hourlyLoad, date);
         if (day is null) return 0;
-        var runningMax = double.NaN;
-        for (var d = new DateOnly(date.Year, date.Month, 1); d < date; d = d.AddDays(1))
-            if (DayOf(hourlyLoad, d) is { } earlier)
-                runningMax = double.IsNaN(runningMax) ? earlier.Load.Max() : Math.Max(runningMax, earlier.Load.Max());
-        var pDay = DayProbability(day, runningMax);
+        var period = Rule.Period == PeakPeriod.Month ? [date.Month] : Rule.Months;
+        var earlier = new List<double>();
+        foreach (var m in period.TakeWhile(m => m <= date.Month))
+            for (var d = new DateOnly(date.Year, m, 1); d < date && d.Month == m; d = d.AddDays(1))
+                if (DayOf(hourlyLoad, d) is { } before) earlier.Add(before.Load.Max());
+        var length = period.Sum(m => DateTime.DaysInMonth(date.Year, m));
+        var pDay = DayProbability(DayFeatures(day, ThresholdOf(earlier, Rule.PeaksPerPeriod), Remaining(date, period, date.Year, length)));
         var hourStart = instant.UtcTicks - instant.UtcTicks % TimeSpan.TicksPerHour;
         var peak = day.Load.Max();
         double total = 0, mine = 0;
@@ -88,21 +123,20 @@ public sealed class FourCpPeakModel
         return total > 0 ? pDay * mine / total : 0;
     }
 
-    private double DayProbability(Day day, double runningMax)
+    private double DayProbability(double[] x)
     {
-        var x = DayFeatures(day, runningMax);
         double z = 0;
         for (var i = 0; i < Features; i++) z += _weights[i] * x[i];
         return 1 / (1 + Math.Exp(-z));
     }
 
-    private static double[] DayFeatures(Day day, double runningMax)
+    /// <param name="threshold">The peak to beat so far in the period (for 4CP the month-to-date maximum); NaN on its first day.</param>
+    /// <param name="remaining">Share of the period still to come.</param>
+    private static double[] DayFeatures(Day day, double threshold, double remaining)
     {
         var peak = day.Load.Max();
-        // First day of a month: nothing to beat yet, so the day competes only with the rest of the month.
-        var ratio = double.IsNaN(runningMax) ? 1.0 : peak / runningMax;
-        var daysInMonth = DateTime.DaysInMonth(day.Date.Year, day.Date.Month);
-        var remaining = (daysInMonth - day.Date.Day) / (double)daysInMonth;
+        // First day of a period: nothing to beat yet, so the day competes only with the rest of the period.
+        var ratio = double.IsNaN(threshold) ? 1.0 : peak / threshold;
         var weekday = day.Date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.0 : 1.0;
         // Ratio in percent above the running max keeps the coefficients in a well-conditioned range.
         return [1, 100 * (ratio - 1), remaining, weekday];
@@ -128,13 +162,6 @@ public sealed class FourCpPeakModel
         return w.ToArray();
     }
 
-    private static IEnumerable<(int Year, int Month)> MonthsIn(int fromYear, int toYear, IReadOnlyList<int> months)
-    {
-        for (var y = fromYear; y <= toYear; y++)
-            foreach (var m in months)
-                yield return (y, m);
-    }
-
     private static List<Day> DaysOf(PriceSeries load, int year, int month)
     {
         var days = new List<Day>();
@@ -158,6 +185,26 @@ public sealed class FourCpPeakModel
             values[i - a] = load.Prices[i];
         }
         return new Day(date, starts, values);
+    }
+
+    /// <summary>
+    /// The intervals a peak rule bills on in a CPT year, from actual load: the peak hour of each of the N days with the
+    /// highest daily peaks in each period, labelled with the month they fall in. For 4CP these are <see cref="ActualPeaks"/>.
+    /// </summary>
+    public static IReadOnlyList<(int Month, DateTimeOffset PeakHourStart, double LoadMw)> BillingPeaks(PriceSeries hourlyLoad, int year, PeakRule rule)
+    {
+        if (rule.Kind == PeakRuleKind.FourCp) return ActualPeaks(hourlyLoad, year, rule.Months);
+        var result = new List<(int, DateTimeOffset, double)>();
+        foreach (var period in PeriodsOf(rule, year))
+        {
+            var days = period.SelectMany(m => DaysOf(hourlyLoad, year, m)).ToList();
+            foreach (var d in days.OrderByDescending(d => d.Load.Max()).Take(rule.PeaksPerPeriod).OrderBy(d => d.Date))
+            {
+                var h = Array.IndexOf(d.Load, d.Load.Max());
+                result.Add((d.Date.Month, new DateTimeOffset((long)d.Starts[h], TimeSpan.Zero), d.Load[h]));
+            }
+        }
+        return result;
     }
 
     /// <summary>The actual monthly peak hour (UTC start) of each peak month of a year present in the load history.</summary>

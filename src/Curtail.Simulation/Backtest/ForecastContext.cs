@@ -28,7 +28,7 @@ public sealed class ForecastContext
     private readonly string? _siteDirectory;
     private readonly Lazy<MarketHistory> _history;
     private readonly ConcurrentDictionary<string, Lazy<GbrtPriceForecaster>> _models = new();
-    private readonly ConcurrentDictionary<int, Lazy<FourCpPeakModel>> _peakModels = new();
+    private readonly ConcurrentDictionary<(int Year, PeakRule Rule), Lazy<FourCpPeakModel>> _peakModels = new();
     private readonly ConcurrentDictionary<GbrtPriceForecaster, MemoForecaster> _remembered = new(ReferenceEqualityComparer.Instance);
 
     public ForecastContext(string siteSource, string? siteDirectory, Func<MarketHistory> history)
@@ -118,17 +118,23 @@ public sealed class ForecastContext
     public PriceSeries SystemLoad => History.SystemLoad
         ?? throw new InvalidInputException(_siteSource, null, "four_cp: needs ERCOT native load history (data/ercot/native_load_hourly_*.csv.gz)");
 
-    /// <summary>The 4CP peak model fitted on every summer of load history before the window's year.</summary>
-    public FourCpPeakModel PeakModel(BacktestInputs inputs)
+    /// <summary>The site's peak rule (4CP unless the site file names another).</summary>
+    public static PeakRule RuleOf(BacktestInputs inputs) => inputs.Site.FourCp?.Rule ?? PeakRule.FourCp;
+
+    /// <summary>The site's peak model (its rule's) fitted on every year of load history before the window's year.</summary>
+    public FourCpPeakModel PeakModel(BacktestInputs inputs) => PeakModel(inputs, RuleOf(inputs));
+
+    public FourCpPeakModel PeakModel(BacktestInputs inputs, PeakRule rule)
     {
         var year = CentralPrevailingTime.LocalDate(Window(inputs).Start).Year;
-        return _peakModels.GetOrAdd(year, y => new Lazy<FourCpPeakModel>(() =>
+        return _peakModels.GetOrAdd((year, rule), key => new Lazy<FourCpPeakModel>(() =>
         {
             var load = SystemLoad;
             var firstYear = CentralPrevailingTime.LocalDate(load.Start).Year;
+            var y = key.Year;
             try
             {
-                return FourCpPeakModel.Fit(load, firstYear, y - 1);
+                return FourCpPeakModel.Fit(load, firstYear, y - 1, key.Rule);
             }
             catch (ArgumentException ex)
             {
@@ -138,13 +144,16 @@ public sealed class ForecastContext
     }
 
     /// <summary>The actual monthly peak hours (from native load) inside the window.</summary>
-    public IReadOnlyList<(int Month, DateTimeOffset PeakHourStart, double LoadMw)> ActualPeaks(BacktestInputs inputs)
+    public IReadOnlyList<(int Month, DateTimeOffset PeakHourStart, double LoadMw)> ActualPeaks(BacktestInputs inputs) => BillingPeaks(inputs, PeakRule.FourCp);
+
+    /// <summary>The intervals a peak rule bills on (from actual native load) inside the window.</summary>
+    public IReadOnlyList<(int Month, DateTimeOffset PeakHourStart, double LoadMw)> BillingPeaks(BacktestInputs inputs, PeakRule rule)
     {
         var (start, end) = Window(inputs);
         var load = SystemLoad;
         var years = Enumerable.Range(CentralPrevailingTime.LocalDate(start).Year,
             CentralPrevailingTime.LocalDate(end.AddTicks(-1)).Year - CentralPrevailingTime.LocalDate(start).Year + 1);
-        return years.SelectMany(y => FourCpPeakModel.ActualPeaks(load, y))
+        return years.SelectMany(y => FourCpPeakModel.BillingPeaks(load, y, rule))
             .Where(p => p.PeakHourStart >= start && p.PeakHourStart < end).ToList();
     }
 

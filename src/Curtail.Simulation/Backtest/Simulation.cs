@@ -60,7 +60,7 @@ public static class SimulationRunner
         if (sitePolicy.FourCp is { } watch)
         {
             var f = inputs.Site.FourCp!;
-            fourCp = FourCpReport.Compute(inputs.ForecastingOrShipped().ActualPeaks(inputs),
+            fourCp = FourCpReport.Compute(inputs.ForecastingOrShipped().BillingPeaks(inputs, ForecastContext.RuleOf(inputs)),
                 policyRecords!.Select(r => r.StartTicks).ToArray(), policyRecords!.Select(r => r.SitePowerMw).ToArray(),
                 inputs.Site.FullPowerMw, f.RateUsdPerKwYear, watch.UsedHours.Values.Sum());
         }

@@ -114,8 +114,9 @@ public static class HtmlReport
     private static string FourCpTable(FourCpSummary f)
     {
         var t = new StringBuilder();
-        t.Append(Inv, $"<h2>4CP</h2><p>Watch: curtail hours with peak probability ≥ {f.ProbabilityThreshold.ToString("0.###", Inv)}, at most {f.MonthlyBudgetHours.ToString("0.#", Inv)} h a month; {f.CurtailedHours.ToString("0.##", Inv)} h used. ");
-        t.Append(Inv, $"Site 4CP demand {f.SiteFourCpMw.ToString("F2", Inv)} MW of {f.FullSiteMw.ToString("F2", Inv)} MW, {f.Hits}/{f.PeakCount} peaks hit; transmission charge avoided <b>{Usd(f.AvoidedChargeUsd)}</b> a year at ${f.RateUsdPerKwYear.ToString("0.##", Inv)}/kW-year.</p>");
+        t.Append(f.Rule == PeakRule.FourCp.Name ? "<h2>4CP</h2>" : $"<h2>Peak rule {E(PeakRule.Parse(f.Rule).Describe())}</h2>");
+        t.Append(Inv, $"<p>Watch: curtail hours with peak probability ≥ {f.ProbabilityThreshold.ToString("0.###", Inv)}, at most {f.MonthlyBudgetHours.ToString("0.#", Inv)} h a month; {f.CurtailedHours.ToString("0.##", Inv)} h used. ");
+        t.Append(Inv, $"Site demand at the peaks {f.SiteFourCpMw.ToString("F2", Inv)} MW of {f.FullSiteMw.ToString("F2", Inv)} MW, {f.Hits}/{f.PeakCount} peaks hit; transmission charge avoided <b>{Usd(f.AvoidedChargeUsd)}</b> a year at ${f.RateUsdPerKwYear.ToString("0.##", Inv)}/kW-year.</p>");
         t.Append("<table><tr><th>month</th><th>peak hour (CPT)</th><th>ERCOT load MW</th><th>site load MW</th><th>hit</th></tr>");
         foreach (var p in f.Peaks)
             t.Append(Inv, $"<tr><td>{p.Month}</td><td>{E(p.PeakHourStartCpt)}</td><td>{p.SystemLoadMw:N0}</td><td>{p.SiteLoadMw:F2}</td><td>{(p.Hit ? "yes" : "no")}</td></tr>");

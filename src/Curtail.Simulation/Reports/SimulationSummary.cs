@@ -73,11 +73,14 @@ public sealed record FourCpSummary(
     double AvoidedChargeUsd,
     IReadOnlyList<FourCpPeakLoad> Peaks)
 {
+    /// <summary>The peak rule watched for and billed by ("4cp" or "multi-peak:N:period:months").</summary>
+    public string Rule { get; init; } = PeakRule.FourCp.Name;
+
     public static FourCpSummary From(FourCpSiteSettings settings, FourCpReport r) => new(
         settings.ProbabilityThreshold, settings.MonthlyBudgetHours, r.RateUsdPerKwYear, r.CurtailedHours, r.Hits, r.Peaks.Count,
         r.FullSiteMw, r.SiteFourCpMw, r.AvoidedChargeUsd,
         r.Peaks.Select(p => new FourCpPeakLoad(p.Month, p.PeakHourStartUtc, CentralPrevailingTime.ToLocal(p.PeakHourStartUtc).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
-            p.SystemLoadMw, p.SiteLoadMw, p.Hit)).ToList());
+            p.SystemLoadMw, p.SiteLoadMw, p.Hit)).ToList()) { Rule = settings.Rule.Name };
 }
 
 /// <summary>One actual 4CP hour: ERCOT's load and the site's (mean over the hour's intervals).</summary>

@@ -6,6 +6,7 @@ import * as fleet from './dashboard-fleet.js';
 import * as money from './dashboard-money.js';
 import * as day from './dashboard-day.js';
 import * as controls from './dashboard-controls.js';
+import * as market from './dashboard-market.js';
 
 async function refreshStatus() {
   const [s, prices, decisions, forecast, sced] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=25'),
@@ -54,7 +55,7 @@ async function refreshStatus() {
     `${cpt(h.hour_start).slice(-5)} p ${fmt(h.probability, 2)}${h.curtail === true ? ' (curtailed)' : h.curtail === false ? ' (run)' : ''}`) : [];
   $('fourcp').textContent = [
     s.four_cp ? `configured: months ${s.four_cp.months.join(', ')}, hours starting ${s.four_cp.hours.join(', ')} CPT` : null,
-    w ? `watch: p ≥ ${w.probability_threshold}, ${w.used_hours_this_month}/${w.monthly_budget_hours} h used this month; ` +
+    w ? `watch${w.rule && w.rule !== '4cp' ? ' (' + w.rule_description + ')' : ''}: p ≥ ${w.probability_threshold}, ${w.used_hours_this_month}/${w.monthly_budget_hours} h used this month; ` +
         (w.problem ? w.problem : likely.length ? 'likely peak hours today ' + likely.join(', ') : 'no likely peak hour today') : null,
   ].filter(x => x).join(' · ') || 'no 4CP windows configured';
   // The reasons repeat from cycle to cycle while nothing changes: a row says so instead of printing them again.
@@ -88,6 +89,7 @@ const status = every(2000, 'updated', refreshStatus);
 every(5000, 'fleet', fleet.refresh);
 const history = every(15000, 'history', day.refresh);
 every(30000, 'money', money.refresh);
+every(15000, 'market', market.refresh);
 const audit = every(10000, 'audit', controls.refreshAudit);
 controls.init(() => { status(); history(); audit(); });
 // Charts are drawn at the page's width: redrawn when it changes (a phone turned, a window resized).
