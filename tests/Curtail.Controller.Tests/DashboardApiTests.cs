@@ -38,7 +38,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
         _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
         var models = new[] { "Antminer S19j Pro", "Whatsminer M50S", "Antminer S21" };
         _app.Services.GetRequiredService<ControllerRuntime>().SetMiners(Enumerable.Range(0, 10_000).Select(i => new MinerSnapshot(
-            $"m{i:D5}", "a", "LuxOs", i % 10 == 0 ? "Sleeping" : "Running", i % 10 == 0 ? 20 : 3000 + i % 7, i % 10 == 0 ? 0 : 100 + i % 3,
+            $"m{i:D5}", "a", "lux_os", i % 10 == 0 ? "sleeping" : "running", i % 10 == 0 ? 20 : 3000 + i % 7, i % 10 == 0 ? 0 : 100 + i % 3,
             i % 1000 == 1 ? "timeout after 2 s" : null) { Model = models[i % 3], Firmware = "fw1", MaxTemperatureC = i % 10 == 0 ? null : 60 + i % 20 }).ToList());
     }
 
@@ -69,7 +69,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
 
         var s21Sleeping = await Get("/api/miners?model=Antminer%20S21&state=sleeping&size=10");
         Assert.Equal(Enumerable.Range(0, 10_000).Count(i => i % 3 == 2 && i % 10 == 0), s21Sleeping.GetProperty("total").GetInt32());
-        Assert.All(s21Sleeping.GetProperty("miners").EnumerateArray(), m => Assert.Equal("Sleeping", m.GetProperty("mode").GetString()));
+        Assert.All(s21Sleeping.GetProperty("miners").EnumerateArray(), m => Assert.Equal("sleeping", m.GetProperty("mode").GetString()));
         var failing = await Get("/api/miners?filter=TIMEOUT");
         Assert.Equal(10, failing.GetProperty("total").GetInt32());
     }

@@ -31,6 +31,8 @@ public static class DashboardApi
     {
         ["id"] = m => m.Id, ["group"] = m => m.Group, ["family"] = m => m.Family, ["model"] = m => m.Model, ["firmware"] = m => m.Firmware,
         ["mode"] = m => m.Mode, ["power_w"] = m => m.PowerW, ["hashrate_th"] = m => m.HashrateTh, ["max_temperature_c"] = m => m.MaxTemperatureC,
+        // The slowest fan first: a stopped or failing fan is what an operator sorts for.
+        ["fan_rpm"] = m => m.FanRpm is { Count: > 0 } f ? f.Min() : null,
         ["error"] = m => m.Error, ["last_seen"] = m => m.LastSeen,
     };
 

@@ -62,7 +62,11 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
         }
         return new MinerStatus(Id, Family, _identity.Value.Model, _identity.Value.Firmware, ths,
             watts ?? EstimatePower(ths, sleeping), watts is null ? PowerSource.Estimated : PowerSource.Measured,
-            Temperatures(reply), mode, target, Time.GetUtcNow());
+            Temperatures(reply), mode, target, Time.GetUtcNow())
+        {
+            FanRpm = (reply["stats"] as JsonArray)?.FirstOrDefault() is JsonObject s && s["STATS"] is JsonArray { Count: > 1 } a && a[1] is JsonObject st
+                ? FanSpeeds.Numbered(st) : null,
+        };
     }
 
     private static List<double> Temperatures(JsonObject reply)
