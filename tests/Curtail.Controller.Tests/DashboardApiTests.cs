@@ -39,7 +39,10 @@ public sealed class DashboardApiTests : IAsyncLifetime
         var models = new[] { "Antminer S19j Pro", "Whatsminer M50S", "Antminer S21" };
         _app.Services.GetRequiredService<ControllerRuntime>().SetMiners(Enumerable.Range(0, 10_000).Select(i => new MinerSnapshot(
             $"m{i:D5}", "a", "lux_os", i % 10 == 0 ? "sleeping" : "running", i % 10 == 0 ? 20 : 3000 + i % 7, i % 10 == 0 ? 0 : 100 + i % 3,
-            i % 1000 == 1 ? "timeout after 2 s" : null) { Model = models[i % 3], Firmware = "fw1", MaxTemperatureC = i % 10 == 0 ? null : 60 + i % 20 }).ToList());
+            i % 1000 == 1 ? "timeout after 2 s" : null) {
+                Model = models[i % 3], Firmware = "fw1", MaxTemperatureC = i % 10 == 0 ? null : 60 + i % 20,
+                FanRpm = i % 10 == 0 ? [0, 0] : i % 4 == 0 ? null : [5000 + i % 50, 5100],
+            }).ToList());
     }
 
     public async Task DisposeAsync()
@@ -67,6 +70,13 @@ public sealed class DashboardApiTests : IAsyncLifetime
         var hottestLast = (await Get("/api/miners?sort=max_temperature_c&page=20&size=500")).GetProperty("miners");
         Assert.Equal(JsonValueKind.Null, hottestLast[499].GetProperty("max_temperature_c").ValueKind);
 
+        // Fans slowest first: the sleeping miners' stopped fans lead, miners whose firmware reports none come last.
+        var byFan = (await Get("/api/miners?sort=fan_rpm&size=500")).GetProperty("miners").EnumerateArray().ToList();
+        Assert.All(byFan.Take(100), m => Assert.Equal([0, 0], m.GetProperty("fan_rpm").EnumerateArray().Select(f => f.GetDouble())));
+        var slowestLast = (await Get("/api/miners?sort=fan_rpm&dir=desc&page=20&size=500")).GetProperty("miners");
+        Assert.Equal(JsonValueKind.Null, slowestLast[499].GetProperty("fan_rpm").ValueKind);
+        Assert.Equal(5049, (await Get("/api/miners?sort=fan_rpm&dir=desc&size=1")).GetProperty("miners")[0].GetProperty("fan_rpm")[0].GetDouble());
+
         var s21Sleeping = await Get("/api/miners?model=Antminer%20S21&state=sleeping&size=10");
         Assert.Equal(Enumerable.Range(0, 10_000).Count(i => i % 3 == 2 && i % 10 == 0), s21Sleeping.GetProperty("total").GetInt32());
         Assert.All(s21Sleeping.GetProperty("miners").EnumerateArray(), m => Assert.Equal("sleeping", m.GetProperty("mode").GetString()));
@@ -75,7 +85,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("/api/miners?sort=fans", "sort")]
+    [InlineData("/api/miners?sort=fan", "sort")]
     [InlineData("/api/miners?dir=up", "dir")]
     [InlineData("/api/miners?size=501", "size")]
     [InlineData("/api/miners?page=0", "page")]

@@ -21,6 +21,9 @@ public sealed class ControllerAlarms(ILogger<ControllerAlarms> log)
     public const string StoreFailed = "store_failed";
     public const string FourCpWatchFailed = "four_cp_watch_failed";
 
+    /// <summary>Every alarm the controller can raise: the metrics export each, 0 while it is clear.</summary>
+    public static readonly IReadOnlyList<string> Known = [PricesStale, ScedStale, GensetStale, MinersFailing, CycleFailed, StoreFailed, FourCpWatchFailed];
+
     private readonly ConcurrentDictionary<string, ControllerAlarm> _active = new(StringComparer.Ordinal);
 
     public IReadOnlyList<ControllerAlarm> Active => _active.Values.OrderBy(a => a.Since).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();
