@@ -23,13 +23,14 @@ public sealed partial class ControllerStore
     /// <summary>
     /// Audit rows of a cycle's miner commands, in one transaction: a 10,000-miner shed is one write, not 10,000.
     /// </summary>
-    public void AuditCommands(IReadOnlyList<MinerCommandAudit> commands)
+    /// <param name="role">Who sent them: the controller's cycles, or <c>cli</c> for `curtail miners` by hand.</param>
+    public void AuditCommands(IReadOnlyList<MinerCommandAudit> commands, string role = ControllerRole)
     {
         if (commands.Count == 0) return;
         ExecuteInTransaction(commands.Select(c => new Statement(
             "INSERT INTO audit (site, time, actor, role, action, old_value, new_value, miner, command, outcome, latency_ms, detail) " +
             "VALUES (@site, @t, @actor, @role, @action, NULL, NULL, @miner, @command, @outcome, @latency, @detail)",
-            ("t", Iso(c.Time)), ("actor", c.DecidedBy), ("role", ControllerRole), ("action", MinerCommandAction), ("miner", c.Miner), ("command", c.Command),
+            ("t", Iso(c.Time)), ("actor", c.DecidedBy), ("role", role), ("action", MinerCommandAction), ("miner", c.Miner), ("command", c.Command),
             ("outcome", c.Outcome), ("latency", c.LatencyMs), ("detail", c.Detail))).ToArray());
     }
 
