@@ -34,6 +34,22 @@ public sealed partial class ControllerStore
             ("outcome", c.Outcome), ("latency", c.LatencyMs), ("detail", c.Detail))).ToArray());
     }
 
+    /// <summary>
+    /// Deletes this site's miner-command rows older than <paramref name="commandsBefore"/> (thousands a cycle on a large
+    /// site) and its API-change rows older than <paramref name="changesBefore"/>; returns how many of each went.
+    /// </summary>
+    public (int Commands, int Changes) PurgeAudit(DateTimeOffset commandsBefore, DateTimeOffset changesBefore)
+    {
+        int Count(string kind, DateTimeOffset before) => Query($"SELECT COUNT(*) FROM audit WHERE site = @site AND {kind} AND time < @t",
+            r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), ("t", Iso(before)))[0];
+        var commands = $"action = '{MinerCommandAction}'";
+        var changes = $"action <> '{MinerCommandAction}'";
+        var n = (Count(commands, commandsBefore), Count(changes, changesBefore));
+        Execute($"DELETE FROM audit WHERE site = @site AND {commands} AND time < @t", ("t", Iso(commandsBefore)));
+        Execute($"DELETE FROM audit WHERE site = @site AND {changes} AND time < @t", ("t", Iso(changesBefore)));
+        return n;
+    }
+
     public IReadOnlyList<AuditRecord> Audit(AuditFilter f)
     {
         var where = new List<string> { "site = @site" };
