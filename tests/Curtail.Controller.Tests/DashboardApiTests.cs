@@ -28,6 +28,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
             economics: {hashprice: {usd_per_th_day: 0.05}, pool_fee: 0.02}
             fleet: [{group: a, count: 10000, hashrate_th: 100, power_w: 3000}]
             policy: {kind: threshold, curtail_above_usd_per_mwh: 100}
+            demand_response: [{program: ecrs, capacity_mw: 10, credit_usd_per_mw_hour: 4.5}, {program: ers-30, capacity_mw: 2, credit_usd_per_mw_hour: 7}]
             controller:
               listen: http://127.0.0.1:0
               storage: {sqlite: state.db}
@@ -157,7 +158,11 @@ public sealed class DashboardApiTests : IAsyncLifetime
         var money = await Get("/api/money");
         // The start-up cycle is the only one: no span between two cycles to price yet.
         Assert.Equal(0, money.GetProperty("today").GetProperty("hours").GetDouble());
-        Assert.Equal(JsonValueKind.Null, money.GetProperty("dr_credits_usd").ValueKind);
+        // DR credits: the site file's programs, capacity × rate × the hours the money covers (the backtest's model).
+        Assert.Equal(["ecrs", "ers-30"], money.GetProperty("dr_programs").EnumerateArray().Select(p => p.GetProperty("program").GetString()));
+        foreach (var span in new[] { "today", "this_month" })
+            Assert.Equal((10 * 4.5 + 2 * 7) * money.GetProperty(span).GetProperty("hours").GetDouble(), money.GetProperty(span).GetProperty("dr_credits_usd").GetDouble(), 6);
+        Assert.Equal(59 * 24, Core.Economics.DemandResponseCredits.Usd(_config.Site, 24), 6);
         var history = await Get("/api/history?hours=24");
         Assert.Equal(JsonDocument.Parse(await _http.GetStringAsync("/api/decisions?limit=100")).RootElement.GetArrayLength(), history.GetProperty("load").GetArrayLength());
         Assert.Equal(_config.Site.FullPowerMw * 1000, history.GetProperty("full_kw").GetDouble(), 6);

@@ -34,7 +34,7 @@ public sealed class SimulateCommand : ICliCommand
             var summary = SimulationSummary.From(site, prepared.FromCpt, prepared.ToCptExclusive, result);
 
             if (p.GetValue(options.Json)) output.WriteLine(JsonOutput.Serialize(summary));
-            else PrintTable(Terminal.On(output), summary, result, prepared.SkippedRows);
+            else PrintTable(Terminal.On(output), site, summary, result, prepared.SkippedRows);
 
             if (outDir is not null)
             {
@@ -51,7 +51,7 @@ public sealed class SimulateCommand : ICliCommand
         return command;
     }
 
-    private static void PrintTable(IAnsiConsole console, SimulationSummary s, SimulationResult r, int skipped)
+    private static void PrintTable(IAnsiConsole console, SiteDefinition site, SimulationSummary s, SimulationResult r, int skipped)
     {
         console.MarkupLine($"[bold]{Markup.Escape(s.Site)}[/]  {s.SettlementPoint}  {s.FromCpt:yyyy-MM-dd} to {s.ToCptExclusive:yyyy-MM-dd} (CPT, exclusive)  {s.Intervals:N0} intervals");
         if (s.DecisionCadenceMinutes == 5)
@@ -65,6 +65,10 @@ public sealed class SimulateCommand : ICliCommand
         foreach (var i in Enumerable.Range(1, 7)) table.Columns[i].RightAligned();
         console.Write(table);
         console.MarkupLine($"capture ratio: [bold]{(s.CaptureRatio is { } c ? c.ToString("P1", CultureInfo.InvariantCulture) : "n/a (the oracle gains nothing over always-on)")}[/]  (profit − always-on) / (oracle − always-on)");
+        if (s.DrCreditsUsd is { } dr)
+            console.MarkupLine($"DR credits: [bold]{Terminal.Usd(dr)}[/] over {(s.Intervals * 0.25).ToString("N0", CultureInfo.InvariantCulture)} h enrolled ("
+                               + Markup.Escape(string.Join(", ", site.DemandResponse.Select(p => $"{p.Program} {p.CapacityMw.ToString("0.##", CultureInfo.InvariantCulture)} MW × ${p.CreditUsdPerMwHour.ToString("0.##", CultureInfo.InvariantCulture)}/MW-h")))
+                               + "), not in profit");
         if (s.FourCp is { } f)
         {
             var inv = CultureInfo.InvariantCulture;
