@@ -37,7 +37,7 @@ public sealed record DemoOptions
     public const string DefaultMix = "luxos:25,antminer:20,whatsminer:15,braiins:10,vnish:10,epic:10,avalon:10";
     public int Port { get; init; } = 8080;
 
-    /// <summary>Miner i listens on base+i and base+count+i: 1,000 miners take 27000-28999, below the ephemeral range.</summary>
+    /// <summary>Miner i listens on base+i, second APIs after the main ports: 1,000 miners take at most 27000-28999, below the ephemeral range.</summary>
     public int MinerBasePort { get; init; } = 27000;
     public string? WorkDirectory { get; init; }
     public double CurtailAboveUsdPerMwh { get; init; } = 1000;

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Curtail.Core.Policies;
+using Curtail.Core.Time;
+using Curtail.Forecasting.Features;
+using Curtail.Forecasting.Training;
 using Curtail.Ercot;
 using Curtail.Forecasting.Data;
 using Curtail.Forecasting.Models;
@@ -57,6 +60,60 @@ public static class QuickTimings
         Report("SCED clock: gated forecast, 1 year, forecasts computed", 2, () => Backtester.Run(sced, new ForecastGatedPolicy(model, () => history, sced.Site, gates), table: scedTable));
         var memo = new MemoForecaster(model);
         Report("SCED clock: gated forecast, 1 year, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: scedTable));
+    }
+
+    /// <summary>
+    /// `-- issue10`: the three targets of issue 10 in one run, each beside a baseline measured in the same run: a year
+    /// on the SCED clock after loading (the breakeven rule as the baseline), one live forecast (one feature row as the
+    /// baseline), and training the five models on 2021-2024 on 2 threads (wall and process CPU time). The load average
+    /// is printed before and after, since the machine is shared.
+    /// </summary>
+    public static void Issue10()
+    {
+        Console.WriteLine($"load average (1, 5, 15 min) at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores");
+        var sced = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2024, 1, 1), ToCptExclusive: new DateOnly(2025, 1, 1))
+        {
+            ScedFiles = [BacktestRequest.ShippedSced],
+        }).Inputs;
+        var table = Backtester.TableFor(sced);
+        var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
+        var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
+        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+        var memo = new MemoForecaster(heldOut);
+        var sw = Stopwatch.StartNew();
+        var first = Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: table);
+        Console.WriteLine($"SCED year 2024: {sced.DecisionCount:N0} decisions; first gated run computing its forecasts: {sw.Elapsed.TotalSeconds:F1} s (profit {first.ProfitUsd:N0})");
+        Report("SCED year: breakeven rule (baseline)", 20, () => Backtester.Run(sced, BreakevenPolicy.From(sced.Site), table: table));
+        Report("SCED year: gated rule, trigger alone (no forecast)", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(null, null, sced.Site, gates with { VetoBelow = 0, EarlyResumeBelow = 0 }), table: table));
+        Report("SCED year: gated rule, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: table));
+
+        var live = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2024" + ModelFile.Extension));
+        var at = history.RealTime.End.AddDays(-2);
+        var row = new double[PriceFeatures.Count];
+        PriceFeatures.Fill(history, at, history.SettledCount(at), 1, row);
+        Report("live: one feature row x 5 models (baseline)", 500, () => live.Predict(row, at));
+        Report("live: forecast of the next interval (forecast_gated)", 500, () => live.Forecast(history, at, 1));
+        Report("live: forecast of 24 intervals x 5 models", 200, () => live.Forecast(history, at, 24));
+
+        var plan = new TrainingPlan
+        {
+            Name = "bench", TrainFrom = CentralPrevailingTime.StartOfDayUtc(new DateOnly(2021, 1, 1)),
+            TrainTo = CentralPrevailingTime.StartOfDayUtc(new DateOnly(2025, 1, 1)),
+        };
+        sw.Restart();
+        var data = ForecastDataset.Build(history, plan.TrainFrom, plan.TrainTo, plan.Horizon, plan.TrainStrideIntervals, plan.HorizonsPerDecision, plan.Gbrt.Seed);
+        Console.WriteLine($"training rows 2021-2024: {data.Rows:N0} x {data.X.Columns}, built in {sw.Elapsed.TotalSeconds:F1} s");
+        for (var i = 0; i < 2; i++)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            sw.Restart();
+            var models = ForecastTrainer.TrainModels(data.X, data.Y, 100, new GbrtOptions());
+            var wall = sw.Elapsed.TotalSeconds;
+            var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            foreach (var m in models) m.Dispose();
+            Console.WriteLine($"train 5 LightGBM models, 2021-2024, 2 threads: {wall:F1} s wall, {used:F1} s CPU");
+        }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
     private static void Report(string name, int repeats, Action action)

@@ -23,12 +23,12 @@ public class ForecastEvalCommandTests
         Assert.Contains("forecast planner", policies);
         Assert.Contains("reactive 62/55", policies);
         Assert.Contains(policies, p => p.EndsWith("(tuned)", StringComparison.Ordinal));
-        var tuned = j.GetProperty("tunedReactive");
-        Assert.Equal("2022-09-01", tuned.GetProperty("tunedTo").GetString());
-        Assert.True(tuned.GetProperty("rulesTried").GetInt32() > 100);
-        var gated = j.GetProperty("forecastPolicy");
+        var tuned = j.GetProperty("tuned_reactive");
+        Assert.Equal("2022-09-01", tuned.GetProperty("tuned_to").GetString());
+        Assert.True(tuned.GetProperty("rules_tried").GetInt32() > 100);
+        var gated = j.GetProperty("forecast_policy");
         Assert.Equal("forecast-gated", gated.GetProperty("kind").GetString());
-        Assert.Equal("2022-09-01", gated.GetProperty("triggerTunedTo").GetString());
+        Assert.Equal("2022-09-01", gated.GetProperty("trigger_tuned_to").GetString());
         foreach (var g in cadence.GetProperty("gains").EnumerateArray())
         {
             Assert.Equal(2, g.GetProperty("months").GetInt32());
@@ -36,14 +36,23 @@ public class ForecastEvalCommandTests
             Assert.True(g.GetProperty("gain").GetDouble() <= g.GetProperty("high").GetDouble() + 1e-12);
         }
         // The gain over 62/55 is the two captures' difference, and the summary repeats the table's captures.
-        double Capture(string name) => cadence.GetProperty("policies").EnumerateArray().Single(p => p.GetProperty("policy").GetString() == name).GetProperty("captureRatio").GetDouble();
+        double Capture(string name) => cadence.GetProperty("policies").EnumerateArray().Single(p => p.GetProperty("policy").GetString() == name).GetProperty("capture_ratio").GetDouble();
         var vs6255 = cadence.GetProperty("gains").EnumerateArray().Single(g => g.GetProperty("comparison").GetString() == "forecast − 62/55");
         Assert.Equal(Capture("forecast") - Capture("reactive 62/55"), vs6255.GetProperty("gain").GetDouble(), 9);
         var summary = Assert.Single(j.GetProperty("summary").EnumerateArray());
         Assert.Equal(Capture("forecast"), summary.GetProperty("forecast").GetDouble(), 12);
-        Assert.Equal(Capture("reactive 62/55"), summary.GetProperty("reactive6255").GetDouble(), 12);
-        Assert.Equal(JsonValueKind.Null, j.GetProperty("scedMinus15m").ValueKind);
+        Assert.Equal(Capture("reactive 62/55"), summary.GetProperty("reactive_62_55").GetDouble(), 12);
+        Assert.Equal(JsonValueKind.Null, j.GetProperty("sced_minus_15m").ValueKind);
+        // The project's CLI and API JSON is snake_case throughout.
+        Assert.DoesNotContain(Keys(j), k => k.Any(char.IsUpper));
     }
+
+    private static IEnumerable<string> Keys(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => e.EnumerateObject().SelectMany(p => Keys(p.Value).Prepend(p.Name)),
+        JsonValueKind.Array => e.EnumerateArray().SelectMany(Keys),
+        _ => [],
+    };
 
     [Fact]
     public async Task BothCadencesReportTheFiveNumbersAndTheGainOfScedOverFifteenMinutes()
@@ -58,15 +67,15 @@ public class ForecastEvalCommandTests
         Assert.Equal(["15m", "sced"], summary.Select(s => s.GetProperty("cadence").GetString()));
         foreach (var s in summary)
         {
-            foreach (var field in new[] { "forecast", "forecastPlanner", "tunedReactive", "reactive6255" })
+            foreach (var field in new[] { "forecast", "forecast_planner", "tuned_reactive", "reactive_62_55" })
                 Assert.InRange(s.GetProperty(field).GetDouble(), -5, 1.0000001);
-            foreach (var gain in new[] { "forecastMinusTuned", "forecastMinus6255" })
+            foreach (var gain in new[] { "forecast_minus_tuned", "forecast_minus_62_55" })
                 Assert.True(s.GetProperty(gain).GetProperty("low").GetDouble() <= s.GetProperty(gain).GetProperty("high").GetDouble());
         }
         var sced = j.GetProperty("cadences").EnumerateArray().Single(c => c.GetProperty("cadence").GetString() == "sced");
         Assert.Contains(sced.GetProperty("policies").EnumerateArray(), p => p.GetProperty("policy").GetString()!.Contains("SCED confirm 2", StringComparison.Ordinal));
         Assert.Equal(summary[1].GetProperty("forecast").GetDouble() - summary[0].GetProperty("forecast").GetDouble(),
-            j.GetProperty("scedMinus15m").GetProperty("gain").GetDouble(), 2);
+            j.GetProperty("sced_minus_15m").GetProperty("gain").GetDouble(), 2);
     }
 
     [Theory]

@@ -15,17 +15,17 @@ public class ForecastTuneCommandTests
         using var doc = JsonDocument.Parse(r.Out);
         var j = doc.RootElement;
         var fold = Assert.Single(j.GetProperty("folds").EnumerateArray());
-        Assert.Equal("2023-01-01", fold.GetProperty("validationFrom").GetString());
-        Assert.Equal("2023-01-15", fold.GetProperty("validationTo").GetString());
+        Assert.Equal("2023-01-01", fold.GetProperty("validation_from").GetString());
+        Assert.Equal("2023-01-15", fold.GetProperty("validation_to").GetString());
         // The last forecast is for the window's last interval, before 2023-01-15 00:00 CPT (06:00Z).
-        var latest = fold.GetProperty("latestForecastAt").GetDateTimeOffset();
+        var latest = fold.GetProperty("latest_forecast_at").GetDateTimeOffset();
         Assert.True(latest < new DateTimeOffset(2023, 1, 15, 6, 0, 0, TimeSpan.Zero), latest.ToString("u"));
         Assert.True(latest >= new DateTimeOffset(2023, 1, 15, 5, 0, 0, TimeSpan.Zero), latest.ToString("u"));
-        Assert.True(fold.GetProperty("trigger").GetProperty("rulesTried").GetInt32() > 100);
+        Assert.True(fold.GetProperty("trigger").GetProperty("rules_tried").GetInt32() > 100);
         var best = j.GetProperty("best").EnumerateArray().ToList();
         Assert.Equal(3, best.Count);
-        Assert.True(best[0].GetProperty("profitUsd").GetDouble() >= best[1].GetProperty("profitUsd").GetDouble());
-        Assert.True(j.GetProperty("settingsTried").GetInt32() > 500);
+        Assert.True(best[0].GetProperty("profit_usd").GetDouble() >= best[1].GetProperty("profit_usd").GetDouble());
+        Assert.True(j.GetProperty("settings_tried").GetInt32() > 500);
     }
 
     [Fact]

@@ -142,6 +142,47 @@ public class SiteKeyedStoreTests
         Assert.Equal("b", store.AcquireLease("fenced", "a", ttl).Holder);
     }
 
+    [Curtail.Cli.Tests.FaultInjection.PostgresFact]
+    public async Task AFrozenInstanceHoldingTheLeaseRowMidTransactionDelaysATakeoverByAtMostOneLease()
+    {
+        var schema = $"frozen_{Guid.NewGuid():N}";
+        using (var c = new NpgsqlConnection(Postgres!))
+        {
+            c.Open();
+            Exec(c, $"CREATE SCHEMA {schema}");
+        }
+        var lease = TimeSpan.FromSeconds(2);
+        var cluster = new Curtail.Controller.Config.ClusterConfig("b", TimeSpan.FromSeconds(1), lease);
+        var guarded = cluster.GuardConnection(new NpgsqlConnectionStringBuilder(Postgres) { SearchPath = schema }.ToString());
+        using var store = ControllerStore.Postgres(guarded, "frozen");
+        Assert.Equal("a", store.AcquireLease("frozen", "a", lease).Holder);
+
+        // a freezes inside a transaction that locked the lease row, as SIGSTOP can catch it between two statements.
+        var frozen = new NpgsqlConnection(guarded);
+        frozen.Open();
+        var tx = frozen.BeginTransaction();
+        using (var cmd = new NpgsqlCommand("SELECT epoch FROM leases WHERE site = 'frozen' FOR UPDATE", frozen, tx)) cmd.ExecuteScalar();
+
+        // b asks for the lease: without the server ending a's idle transaction it would wait for as long as a is frozen.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var takeover = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var l = store.AcquireLease("frozen", "b", lease);
+                if (l.Holder == "b") return l;
+                await Task.Delay(200);
+            }
+        });
+        var finished = await Task.WhenAny(takeover, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.True(finished == takeover, "b waited on the frozen session's row lock for 30 s");
+        Assert.Equal(2, (await takeover).Epoch);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the takeover took {clock.Elapsed.TotalSeconds:F1} s");
+        // The frozen session was ended by the server: when a wakes, its transaction is gone, not committed.
+        Assert.ThrowsAny<Exception>(() => { using var cmd = new NpgsqlCommand("SELECT 1", frozen, tx); cmd.ExecuteScalar(); });
+        frozen.Dispose();
+    }
+
     private static void Exec(System.Data.Common.DbConnection c, string sql)
     {
         using var cmd = c.CreateCommand();

@@ -88,6 +88,64 @@ public class SiteFileForecastTests
         Assert.Contains(expected, ex.Message);
     }
 
+    private const string Gated = """
+        name: Gated site
+        settlement_point: HB_WEST
+        economics:
+          hashprice: {usd_per_th_day: 0.07}
+        fleet:
+          - {group: s19, count: 100, hashrate_th: 100, power_w: 3050}
+        policy:
+          kind: forecast_gated
+        """;
+
+    [Fact]
+    public void TheGatedRuleTakesTheValidatedDefaultsAndTheShippedModel()
+    {
+        var site = SiteFileParser.Parse(Gated, "site.yaml");
+        Assert.Equal(PolicyKind.ForecastGated, site.Policy.Kind);
+        Assert.Equal(new ForecastGateSettings(4, 4, 2, 0.4, 0.05), site.Policy.Gates);
+        Assert.Equal(1, site.Policy.ConfirmIntervals);
+        Assert.Equal(ForecastSettings.ShippedModel, site.Policy.Forecast.Model);
+    }
+
+    [Fact]
+    public void TheGatedRulesKeysAreRead()
+    {
+        var site = SiteFileParser.Parse(Gated + """
+
+              model: models:hb_west_2021_2023
+              curtail_margin_usd_per_mwh: 6
+              resume_margin_usd_per_mwh: 16
+              confirm_intervals: 2
+              sced_confirm_runs: 3
+              veto_below: 0.3
+              early_resume_below: 0
+            """, "site.yaml");
+        Assert.Equal(new ForecastGateSettings(6, 16, 3, 0.3, 0), site.Policy.Gates);
+        Assert.Equal(2, site.Policy.ConfirmIntervals);
+        Assert.Equal("models:hb_west_2021_2023", site.Policy.Forecast.Model);
+    }
+
+    [Theory]
+    [InlineData("  veto_below: 1.5", "site.yaml:9: policy.veto_below: is a probability between 0 and 1 (0 turns the gate off), got 1.5")]
+    [InlineData("  early_resume_below: -0.1", "site.yaml:9: policy.early_resume_below: is a probability between 0 and 1")]
+    [InlineData("  sced_confirm_runs: 0", "site.yaml:9: policy.sced_confirm_runs: must be between 1 and 12 SCED runs, got 0")]
+    [InlineData("  curtail_margin_usd_per_mwh: 10\n  resume_margin_usd_per_mwh: -20", "site.yaml:10: policy.resume_margin_usd_per_mwh: the resume strike (breakeven +20 $/MWh) is above the curtail strike (breakeven +10 $/MWh)")]
+    [InlineData("  horizon_intervals: 12", "site.yaml:9: policy.horizon_intervals: only applies to policy.kind: forecast (the policy is forecast_gated)")]
+    public void BadGatedInputNamesTheKeyAndLine(string extra, string expected)
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(Gated + "\n" + extra, "site.yaml"));
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void GateKeysOnAnotherPolicyAreRefused()
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(Forecast.Replace("  model: models/my_model", "  veto_below: 0.4"), "site.yaml"));
+        Assert.Contains("policy.veto_below: only applies to policy.kind: forecast_gated (the policy is forecast)", ex.Message);
+    }
+
     [Fact]
     public void PolicyKindNamesRoundTrip()
     {

@@ -33,11 +33,13 @@ public class MinerFleetEmulatorTests
         Assert.Equal(2, counts[MinerFamily.WhatsminerV2]);
         Assert.Equal(1, counts[MinerFamily.BraiinsOs]);
         var basePort = fleet.Options.BasePort;
+        var nextAux = basePort + 10; // second APIs follow the main ports, only for the families that have one
         foreach (var m in fleet.Miners)
         {
             Assert.Equal(basePort + m.Index, m.Endpoint.Port);
-            Assert.Equal(m.Family is MinerFamily.AntminerStock or MinerFamily.BraiinsOs ? basePort + 10 + m.Index : null, m.Endpoint.AuxPort);
+            Assert.Equal(m.Family is MinerFamily.AntminerStock or MinerFamily.BraiinsOs ? nextAux++ : null, m.Endpoint.AuxPort);
         }
+        Assert.Equal(15, fleet.Options.PortsNeeded);
         Assert.Equal(10, fleet.Describe().Count());
         Assert.Equal(fleet.Miners.Sum(m => m.Model.NominalW), fleet.TotalPowerW, 3);
     }
@@ -49,12 +51,31 @@ public class MinerFleetEmulatorTests
     public void Bad_mix_is_invalid_input(string mix, string message) =>
         Assert.Contains(message, Assert.Throws<InvalidInputException>(() => FleetEmulatorOptions.ParseMix(mix)).Message);
 
-    [Fact]
-    public void Ports_outside_20000_60000_are_refused()
+    [Theory]
+    [InlineData(1000, "luxos", 1000)]             // below the unprivileged range
+    [InlineData(40_000, "luxos", 30_000)]         // 30,000..69,999: past the last port
+    [InlineData(20_000, "braiins", 25_000)]       // 25,000 miners with a second API each need 50,000 ports
+    public void Ports_outside_1024_65535_are_refused(int basePort, string mix, int count)
     {
         var ex = Assert.Throws<InvalidInputException>(() => new MinerFleetEmulator(
-            new FleetEmulatorOptions { Count = 30_000, BasePort = 20000 }, TimeProvider.System));
-        Assert.Contains("20000-60000", ex.Message);
+            new FleetEmulatorOptions { Count = count, Mix = FleetEmulatorOptions.ParseMix(mix), BasePort = basePort }, TimeProvider.System));
+        Assert.Contains("1024-65535", ex.Message);
+        Assert.StartsWith("--base-port", ex.Message);
+    }
+
+    [Fact]
+    public void Default_base_port_keeps_a_large_mixed_fleet_below_the_ephemeral_range()
+    {
+        var (ephemeralFirst, _) = FleetEmulatorOptions.EphemeralRange();
+        var small = new FleetEmulatorOptions { Count = 100, Mix = FleetEmulatorOptions.ParseMix("luxos:40,whatsminer3:30,braiins:30") };
+        Assert.Equal(160, small.PortsNeeded);
+        Assert.Equal(FleetEmulatorOptions.DefaultBasePort, small.BasePortBelowEphemeral());
+
+        var large = small with { Count = 10_000 };
+        Assert.Equal(16_000, large.PortsNeeded); // 4,000 LuxOS with one port, 6,000 with a second API
+        var basePort = large.BasePortBelowEphemeral();
+        Assert.True(basePort + large.PortsNeeded <= ephemeralFirst, $"{basePort}+{large.PortsNeeded} reaches {ephemeralFirst}");
+        (large with { BasePort = basePort }).Validate();
     }
 
     [Fact]

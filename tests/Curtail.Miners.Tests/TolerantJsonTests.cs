@@ -19,6 +19,29 @@ public class TolerantJsonTests
         Assert.True(CgminerClient.ReadStatus(json).Ok, quirk);
     }
 
+    [Theory]
+    [InlineData("{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":11}],\"SUMMARY\":[{\"GHS 5s\":100}]}\0", "well-formed with NUL")]
+    [InlineData("{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":11}],\"SUMMARY\":[{\"GHS 5s\":100,}],}\0", "trailing commas and NUL")]
+    [InlineData("{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":11}],\"SUMMARY\":[{\"GHS 5s\":100,\"Temp\":inf}]}", "bare inf")]
+    [InlineData(",{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":11}],\"SUMMARY\":[{\"GHS 5s\":100}]}", "leading comma")]
+    public void Reply_bytes_parse_as_their_text_does(string reply, string quirk)
+    {
+        var fromBytes = TolerantJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(reply), quirk);
+        Assert.Equal(TolerantJson.ParseObject(reply, quirk).ToJsonString(), fromBytes.ToJsonString());
+        Assert.Equal(100, TolerantJson.Number(TolerantJson.First(fromBytes, "SUMMARY")!["GHS 5s"]));
+    }
+
+    [Fact]
+    public void Reply_bytes_with_a_key_stated_twice_or_garbage_are_refused_naming_the_source()
+    {
+        var twice = Assert.Throws<FormatException>(() =>
+            TolerantJson.ParseObject("{\"POWER\":[{\"Watts\":3200,\"Watts\":0}],\"id\":1}\0"u8, "'power' reply"));
+        Assert.Contains("'power' reply", twice.Message);
+        Assert.Contains("Watts", twice.Message);
+        var garbage = Assert.Throws<FormatException>(() => TolerantJson.ParseObject("<html>busy</html>"u8, "miner 10.0.0.9"));
+        Assert.Contains("miner 10.0.0.9", garbage.Message);
+    }
+
     [Fact]
     public void Garbage_is_a_format_error_naming_the_source()
     {

@@ -27,6 +27,12 @@ internal sealed record BenchSummary
     public int Rounds { get; init; }
     public bool TargetMet { get; init; }
     public double ExpectedLoadMw { get; init; }
+    /// <summary>CPU time of this process (user + system) during the read, and from the decision to the last command sent.</summary>
+    public double ReadCpuMs { get; init; }
+    public double? SendCpuMs { get; init; }
+    /// <summary>Managed allocation during the read, and from the decision to the last command sent.</summary>
+    public double ReadAllocatedMb { get; init; }
+    public double? SendAllocatedMb { get; init; }
     public double HeapRetainedMb { get; init; }
     public double PeakWorkingSetMb { get; init; }
     public double WorkingSetMb { get; init; }

@@ -17,7 +17,7 @@ public sealed class DemoCommand : ICliCommand
         var speed = new Option<double>("--speed") { Description = "How many times faster than real time (120: an hour every 30 s).", DefaultValueFactory = _ => 120 };
         var miners = new Option<int>("--miners") { Description = "Number of emulated miners (a few MW).", DefaultValueFactory = _ => DemoOptions.DefaultMiners };
         var mix = new Option<string>("--mix") { Description = "Share of each firmware family.", DefaultValueFactory = _ => DemoOptions.DefaultMix };
-        var minerPort = new Option<int>("--miner-base-port") { Description = "Miner i listens on base+i and base+count+i.", DefaultValueFactory = _ => 27000 };
+        var minerPort = new Option<int>("--miner-base-port") { Description = "Miner i listens on base+i; second APIs follow the main ports.", DefaultValueFactory = _ => 27000 };
         var port = new Option<int>("--port") { Description = "Dashboard port on 127.0.0.1 (default 8080).", DefaultValueFactory = _ => 8080 };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many real minutes (default: run until Ctrl+C)." };
         var curtailAbove = new Option<double>("--curtail-above") { Description = "The site's curtail strike in $/MWh (default 1000).", DefaultValueFactory = _ => 1000 };

@@ -21,10 +21,10 @@ public sealed class EmulateMinersCommand : ICliCommand
             Description = "Share of each family: antminer, luxos, whatsminer (API v2), whatsminer3, braiins, vnish, epic, avalon, cgminer",
             DefaultValueFactory = _ => "antminer:40,luxos:30,whatsminer:20,braiins:10",
         };
-        var basePort = new Option<int>("--base-port")
+        var basePort = new Option<int?>("--base-port")
         {
-            Description = "Miner i listens on base+i (main API) and base+count+i (second API of its family)",
-            DefaultValueFactory = _ => 20000,
+            Description = "Miner i listens on base+i (main API); second APIs follow the main ones. Default 20000, "
+                          + "or lower so that the fleet stays below the kernel's ephemeral port range",
         };
         var seed = new Option<int>("--seed") { Description = "Seed for models, families and faults", DefaultValueFactory = _ => 1 };
         var speed = new Option<double>("--speed") { Description = "Firmware timing speed-up (1 = real: 20 s Antminer replies, 1-10 min wake ramps)", DefaultValueFactory = _ => 1 };
@@ -54,11 +54,11 @@ public sealed class EmulateMinersCommand : ICliCommand
             {
                 Count = parse.GetValue(count),
                 Mix = FleetEmulatorOptions.ParseMix(parse.GetValue(mix)!),
-                BasePort = parse.GetValue(basePort),
                 Seed = parse.GetValue(seed),
                 Timing = new EmulatorTiming { SpeedFactor = Positive(parse.GetValue(speed), "--speed") },
                 Faults = ParseFaults(parse.GetValue(faults)),
             };
+            options = options with { BasePort = parse.GetValue(basePort) ?? options.BasePortBelowEphemeral() };
             await using var fleet = new MinerFleetEmulator(options, TimeProvider.System);
             var highest = fleet.Miners.Max(m => m.Endpoint.AuxPort ?? m.Endpoint.Port);
             if (highest >= 32768)

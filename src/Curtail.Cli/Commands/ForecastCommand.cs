@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Curtail.Core;
 using Curtail.Core.Time;
 using Curtail.Forecasting;
@@ -38,7 +37,7 @@ public sealed class ForecastCommand : ICliCommand
             var forecast = forecaster.Forecast(history, t, n);
             if (p.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new
+                output.WriteLine(JsonOutput.Serialize(new
                 {
                     model = forecaster.Provenance.Name, settlementPoint = pointName, issuedAt = forecast.IssuedAt, strike = forecaster.StrikePrice,
                     intervals = forecast.Intervals.Select(f => new { start = f.StartUtc, end = f.EndUtc, p10 = f.P10, p50 = f.P50, p90 = f.P90, mean = f.Mean, spikeProbability = f.SpikeProbability }),

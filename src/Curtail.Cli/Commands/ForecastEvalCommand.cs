@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Curtail.Core;
 using Curtail.Core.Policies;
 using Curtail.Core.Sites;
@@ -214,7 +213,7 @@ public sealed class ForecastEvalCommand : ICliCommand
             if (p.GetValue(json))
             {
                 object GainJson((string Comparison, GainInterval Interval) g) => new { comparison = g.Comparison, gain = g.Interval.Gain, low = g.Interval.Low, high = g.Interval.High, confidence = g.Interval.Confidence, months = g.Interval.Blocks, resamples = g.Interval.Resamples };
-                output.WriteLine(JsonSerializer.Serialize(new
+                output.WriteLine(JsonOutput.Serialize(new
                 {
                     site = siteDef.Name, settlementPoint = siteDef.SettlementPoint, from = fromDate, to = toDate, model = forecaster.Provenance.Name,
                     modelTrainedFrom = provenance.TrainFrom, modelTrainedTo = provenance.TrainTo,
@@ -233,10 +232,10 @@ public sealed class ForecastEvalCommand : ICliCommand
                     summary = results.Select(r => new
                     {
                         cadence = r.Cadence, forecast = r.Capture(GatedName), forecastPlanner = r.Capture(PlannerName),
-                        tunedReactive = r.Capture($"{tuned.Rule.Name} (tuned)"), reactive6255 = r.Capture(ReactiveRule.Fixed6255.Name),
-                        forecastMinusTuned = GainJson(r.Gains[0]), forecastMinus6255 = GainJson(r.Gains[1]),
+                        tunedReactive = r.Capture($"{tuned.Rule.Name} (tuned)"), reactive_62_55 = r.Capture(ReactiveRule.Fixed6255.Name),
+                        forecastMinusTuned = GainJson(r.Gains[0]), forecast_minus_62_55 = GainJson(r.Gains[1]),
                     }),
-                    scedMinus15m = scedOver15 is { } x ? GainJson(x) : null,
+                    sced_minus_15m = scedOver15 is { } x ? GainJson(x) : null,
                     cadences = results.Select(r => new
                     {
                         cadence = r.Cadence, alwaysOnProfitUsd = r.AlwaysOn, oracleProfitUsd = r.Oracle,

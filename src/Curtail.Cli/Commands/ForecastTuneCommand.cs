@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Curtail.Core;
 using Curtail.Core.Time;
 using Curtail.Forecasting.Models;
@@ -74,7 +73,7 @@ public sealed class ForecastTuneCommand : ICliCommand
             };
             if (p.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new
+                output.WriteLine(JsonOutput.Serialize(new
                 {
                     site = siteDef.Name, settingsTried = ranked.Count,
                     folds = folds.Select(f => new

@@ -25,7 +25,7 @@ public sealed class MinersBenchCommand : ICliCommand
     {
         var count = new Option<int>("--count") { Description = "Emulated miners (in-process)", DefaultValueFactory = _ => 10_000 };
         var family = new Option<string>("--family") { Description = "Family of the in-process fleet (mix syntax accepted)", DefaultValueFactory = _ => "luxos" };
-        var basePort = new Option<int>("--base-port") { Description = "First port of the in-process fleet", DefaultValueFactory = _ => 20000 };
+        var basePort = new Option<int?>("--base-port") { Description = "First port of the in-process fleet (default: 20000, or below the ephemeral port range)" };
         var fleetFile = new Option<string?>("--fleet") { Description = "Use miners from this fleet file (emulator in another process) instead" };
         var fraction = new Option<double>("--target-fraction") { Description = "Target as a fraction of the fleet's full load", DefaultValueFactory = _ => 0.05 };
         var concurrency = new Option<int>("--concurrency") { Description = "Commands (and separately reads) in flight", DefaultValueFactory = _ => 512 };
@@ -58,11 +58,13 @@ public sealed class MinersBenchCommand : ICliCommand
                 else
                 {
                     var before = GC.GetTotalMemory(true);
-                    emulator = new MinerFleetEmulator(new FleetEmulatorOptions
+                    var fleetOptions = new FleetEmulatorOptions
                     {
                         Count = parse.GetValue(count), Mix = FleetEmulatorOptions.ParseMix(parse.GetValue(family)!),
-                        BasePort = parse.GetValue(basePort), Seed = 1, Timing = new EmulatorTiming { SpeedFactor = parse.GetValue(speed) },
-                    }, TimeProvider.System);
+                        Seed = 1, Timing = new EmulatorTiming { SpeedFactor = parse.GetValue(speed) },
+                    };
+                    emulator = new MinerFleetEmulator(fleetOptions with { BasePort = parse.GetValue(basePort) ?? fleetOptions.BasePortBelowEphemeral() },
+                        TimeProvider.System);
                     emulator.Start();
                     emulatorBytes = GC.GetTotalMemory(true) - before;
                     specs = emulator.Miners.Select(m => new MinerSpec($"m{m.Index}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
@@ -88,8 +90,10 @@ public sealed class MinersBenchCommand : ICliCommand
                 // As the live cycle does: one read is the snapshot the decision is made from, and the dispatch
                 // commands from that snapshot without reading the fleet again.
                 var start = Stopwatch.GetTimestamp();
+                var startCost = PhaseCost.Now();
                 var reads = await actuator.ReadAllAsync(ct);
                 var decision = Stopwatch.GetTimestamp();
+                var decisionCost = PhaseCost.Now();
                 var report = await actuator.ApplyTargetAsync(target, reads, ct);
                 var heapAfter = GC.GetTotalMemory(false);
                 var heapRetained = GC.GetTotalMemory(true) - heapBefore;
@@ -108,6 +112,10 @@ public sealed class MinersBenchCommand : ICliCommand
                     TargetMw = Math.Round(target / 1e6, 3),
                     Concurrency = slots,
                     ReadMs = Math.Round((decision - start) * 1000.0 / Stopwatch.Frequency, 1),
+                    ReadCpuMs = Math.Round((decisionCost.Cpu - startCost.Cpu).TotalMilliseconds),
+                    SendCpuMs = marks.LastSentCost is { } sc ? Math.Round((sc.Cpu - decisionCost.Cpu).TotalMilliseconds) : null,
+                    ReadAllocatedMb = Math.Round((decisionCost.Allocated - startCost.Allocated) / 1e6, 1),
+                    SendAllocatedMb = marks.LastSentCost is { } sa ? Math.Round((sa.Allocated - decisionCost.Allocated) / 1e6, 1) : null,
                     Unreadable = report.Unreachable.Count,
                     Commands = results.Count,
                     FirstCommandMsAfterDecision = AfterDecision(marks.FirstSent),
@@ -143,6 +151,8 @@ public sealed class MinersBenchCommand : ICliCommand
                 {
                     output.WriteLine($"fleet: {summary.Miners} miners ({summary.Families}), {summary.NominalMw:0.00} MW nominal; target {summary.TargetMw:0.00} MW; concurrency {slots}");
                     output.WriteLine($"read fleet state (the decision's snapshot): {summary.ReadMs,9:0} ms");
+                    output.WriteLine($"cost of the read:            {summary.ReadCpuMs,9:0} ms CPU, {summary.ReadAllocatedMb:0} MB allocated; "
+                                     + $"decision to all sent: {summary.SendCpuMs:0} ms CPU, {summary.SendAllocatedMb:0} MB allocated");
                     output.WriteLine($"first command delivered:     {summary.FirstCommandMsAfterDecision,9:0} ms after the decision");
                     output.WriteLine($"all {summary.Commands} commands delivered: {summary.AllSentMsAfterDecision,9:0} ms after the decision");
                     output.WriteLine($"per-miner command latency:   p50 {summary.CommandLatencyP50Ms:0.0} ms, p99 {summary.CommandLatencyP99Ms:0.0} ms");
@@ -187,19 +197,40 @@ public sealed class MinersBenchCommand : ICliCommand
         }
     }
 
+    /// <summary>The process's CPU time so far and the managed bytes it has allocated: what a phase cost.</summary>
+    private readonly record struct PhaseCost(TimeSpan Cpu, long Allocated)
+    {
+        public static PhaseCost Now() => new(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: false));
+    }
+
     /// <summary>Timestamps of the first and last delivery and the last confirmation, written from many threads.</summary>
     private sealed class BenchMarks
     {
+        private readonly Lock _gate = new();
         private long _firstSent, _lastSent, _lastConfirmed;
+        private PhaseCost? _lastSentCost;
 
         public long FirstSent => Interlocked.Read(ref _firstSent);
         public long LastSent => Interlocked.Read(ref _lastSent);
         public long LastConfirmed => Interlocked.Read(ref _lastConfirmed);
 
+        /// <summary>The cost counters as the last command was acknowledged.</summary>
+        public PhaseCost? LastSentCost
+        {
+            get { lock (_gate) return _lastSentCost; }
+        }
+
         public void Sent(long now)
         {
             Interlocked.CompareExchange(ref _firstSent, now, 0);
-            Max(ref _lastSent, now);
+            // One getrusage call per command: cheap next to the command's own two connections.
+            var cost = PhaseCost.Now();
+            lock (_gate)
+            {
+                if (now < _lastSent) return;
+                _lastSent = now;
+                _lastSentCost = cost;
+            }
         }
 
         public void Confirmed(long now) => Max(ref _lastConfirmed, now);

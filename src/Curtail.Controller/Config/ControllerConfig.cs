@@ -115,4 +115,18 @@ public sealed record ClusterConfig(string InstanceId, TimeSpan Checkin, TimeSpan
 {
     /// <summary>Host name and process id: unique among the processes of one host, readable in `/api/cluster`.</summary>
     public static string DefaultInstanceId() => $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>
+    /// The shared database's connection string as every instance must use it. A frozen instance (SIGSTOP, a paused VM,
+    /// a stalled host) keeps its sessions open, and a row lock it took mid-transaction (Quartz's QRTZ_LOCKS rows, the
+    /// lease row) would stay held for as long as it is frozen: the standby's scheduler and every API call that asks it
+    /// for a cycle would wait with it. The server ends a session left idle inside a transaction for one lease, so a
+    /// frozen leader delays a takeover by at most a lease and never wedges the site.
+    /// </summary>
+    public string GuardConnection(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(long)Lease.TotalMilliseconds}".Trim();
+        return builder.ConnectionString;
+    }
 }

@@ -61,7 +61,8 @@ public static class ControllerConfigParser
         {
             if (config.PostgresConnectionString is null)
                 throw r.Error(cluster, "controller.cluster", "needs controller.storage: {postgres: ...} or {postgres_env: VAR}: the instances share that database");
-            config = config with { Cluster = ParseCluster(r, cluster) };
+            var parsed = ParseCluster(r, cluster);
+            config = config with { Cluster = parsed, PostgresConnectionString = parsed.GuardConnection(config.PostgresConnectionString) };
         }
         if (r.Optional(map, "tokens") is { } tokens) config = config with { Tokens = ParseTokens(r, tokens, environment, Path) };
         if (r.Optional(map, "prices") is { } prices)

@@ -89,7 +89,7 @@ public static class ControllerHost
         s.AddSingleton(sp => new DemandResponse.FourCpWatch(config, sp.GetRequiredService<ControllerStore>(), sp.GetRequiredService<ILogger<DemandResponse.FourCpWatch>>(),
             config.Prices is null ? null : sp.GetRequiredService<DemandResponse.SystemLoadFeed>()));
         s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null,
-            config.Site.Policy.Kind == Core.Sites.PolicyKind.Forecast ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
+            Simulation.Backtest.SimulationRunner.UsesForecast(config.Site.Policy.Kind) ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
         s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
         s.AddSingleton(sp =>
         {

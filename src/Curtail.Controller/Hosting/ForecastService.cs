@@ -1,4 +1,5 @@
 using Curtail.Controller.Config;
+using Curtail.Core.Policies;
 using Curtail.Core.Prices;
 using Curtail.Core.Sites;
 using Curtail.Ercot;
@@ -26,8 +27,19 @@ public sealed class ForecastService(ControllerConfig config, ControllerRuntime r
 
     public bool Available => _setup.Value is not null;
 
-    public ForecastPolicy PolicyFor(SiteDefinition site)
+    /// <summary>
+    /// The site's forecast policy with the live model and history: the planner (<c>forecast</c>) or the gated rule
+    /// (<c>forecast_gated</c>), built from the site settings exactly as the backtest builds it (<see cref="PolicyFactory"/>).
+    /// </summary>
+    public ICurtailmentPolicy PolicyFor(SiteDefinition site)
     {
+        if (site.Policy.Kind == PolicyKind.ForecastGated)
+        {
+            var options = PolicyFactory.GateOptions(site.Policy);
+            if (!options.UsesForecast) return new ForecastGatedPolicy(null, null, site, options);
+            var gated = _setup.Value ?? throw new Core.InvalidInputException(config.Source, null, "policy.kind forecast_gated: the model could not be loaded (see the log)");
+            return new ForecastGatedPolicy(gated.Model, History, site, options);
+        }
         var setup = _setup.Value ?? throw new Core.InvalidInputException(config.Source, null, "policy.kind forecast: the model could not be loaded (see the log)");
         var s = site.Policy.Forecast;
         return new ForecastPolicy(setup.Model, History, site, new ForecastPolicyOptions

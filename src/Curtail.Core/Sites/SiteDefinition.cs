@@ -49,7 +49,15 @@ public enum PolicyKind
     Threshold,
     Breakeven,
     Oracle,
+
+    /// <summary>The forecast planner (<c>ForecastPolicy</c>): plans each group over the next 24 forecast intervals.</summary>
     Forecast,
+
+    /// <summary>
+    /// The gated forecast rule (<c>ForecastGatedPolicy</c>): a reactive trigger on each group's breakeven whose firing the
+    /// forecast may veto and whose resume it may bring forward; what <c>curtail forecast-eval</c> scores as "forecast".
+    /// </summary>
+    ForecastGated,
 }
 
 public sealed record PolicySettings(
@@ -64,6 +72,9 @@ public sealed record PolicySettings(
 
     /// <summary>The forecast policy's keys (model, horizon, risk weight); the defaults when the site file gives none.</summary>
     public ForecastSettings Forecast { get; init; } = ForecastSettings.Default;
+
+    /// <summary>The gated forecast rule's trigger and gates (<c>policy.kind: forecast_gated</c>); the validated defaults when the site file gives none.</summary>
+    public ForecastGateSettings Gates { get; init; } = ForecastGateSettings.Default;
 
     /// <summary>The resume strike: hysteresis when set, else the curtail strike itself.</summary>
     public double? EffectiveResumeBelow => ResumeBelowUsdPerMwh ?? CurtailAboveUsdPerMwh;
@@ -94,6 +105,23 @@ public sealed record ForecastSettings(string Model, int HorizonIntervals, double
     public const int MaxHorizonIntervals = 24;
 
     public static ForecastSettings Default { get; } = new(ShippedModel, MaxHorizonIntervals, 0, ForecastExpectation.Quantiles);
+}
+
+/// <summary>
+/// The gated forecast rule's keys in a site file. The trigger curtails a group when the last
+/// <see cref="PolicySettings.ConfirmIntervals"/> settled prices (or <see cref="ScedConfirmRuns"/> SCED LMPs on the SCED
+/// clock) are above its breakeven plus <see cref="CurtailMarginUsdPerMwh"/>, and resumes it below breakeven minus
+/// <see cref="ResumeMarginUsdPerMwh"/>; the forecast vetoes a fired trigger while P(price &gt; breakeven) is below
+/// <see cref="VetoBelow"/> and resumes a curtailed group early while it is below <see cref="EarlyResumeBelow"/>.
+/// The defaults were chosen on 2021-2023 only (docs/forecasting.md): the trigger +4/−4 on the reference site (both
+/// forward-chaining folds chose it), the gates by `curtail forecast-tune`, the SCED confirm a priori.
+/// </summary>
+public sealed record ForecastGateSettings(double CurtailMarginUsdPerMwh, double ResumeMarginUsdPerMwh, int ScedConfirmRuns, double VetoBelow, double EarlyResumeBelow)
+{
+    public static ForecastGateSettings Default { get; } = new(4, 4, 2, 0.4, 0.05);
+
+    /// <summary>The largest SCED confirm count a site file accepts (an hour of SCED runs).</summary>
+    public const int MaxScedConfirmRuns = 12;
 }
 
 /// <summary>How a forecast interval becomes the one price the forecast policy plans with.</summary>

@@ -27,9 +27,11 @@ public static class SiteFileParser
     private static readonly string[] EconomicsKeys = ["hashprice", "pool_fee"];
     private static readonly string[] HashpriceKeys = ["usd_per_th_day", "file"];
     private static readonly string[] GroupKeys = ["group", "model", "count", "hashrate_th", "power_w", "min_power_fraction", "shed", "shed_floor_w"];
+    private static readonly string[] GateKeys = ["curtail_margin_usd_per_mwh", "resume_margin_usd_per_mwh", "sced_confirm_runs", "veto_below", "early_resume_below"];
+    // After GateKeys: static fields initialise in order.
     private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin",
-        "model", "horizon_intervals", "risk_weight", "expectation"];
-    private static readonly string[] ForecastOnlyKeys = ["model", "horizon_intervals", "risk_weight", "expectation"];
+        "model", "horizon_intervals", "risk_weight", "expectation", .. GateKeys];
+    private static readonly string[] ForecastOnlyKeys = ["horizon_intervals", "risk_weight", "expectation"];
     private static readonly string[] FourCpKeys = ["enabled", "probability_threshold", "monthly_budget_hours", "rate_usd_per_kw_year"];
     private static readonly string[] ConstraintKeys = ["sleep_seconds", "wake_minutes", "min_off_minutes", "min_on_minutes"];
 
@@ -259,19 +261,26 @@ public static class SiteFileParser
                 $"resume strike {resume} is above the curtail strike {curtail}: there would be no hysteresis band");
         if (resume is not null && curtail is null)
             throw r.Error(r.Optional(map, "resume_below_usd_per_mwh")!, "policy.resume_below_usd_per_mwh", "needs curtail_above_usd_per_mwh");
-        return new PolicySettings(kind, curtail, resume, confirm, hardCap, margin) { Forecast = ParseForecast(r, map, kind) };
+        return new PolicySettings(kind, curtail, resume, confirm, hardCap, margin) { Forecast = ParseForecast(r, map, kind), Gates = ParseGates(r, map, kind) };
+    }
+
+    private static void RefuseStrayKeys(YamlNodeReader r, YamlMappingNode map, PolicyKind kind, IEnumerable<string> keys, string appliesTo)
+    {
+        foreach (var key in keys)
+            if (r.Optional(map, key) is { } stray)
+                throw r.Error(stray, $"policy.{key}", $"only applies to policy.kind: {appliesTo} (the policy is {PolicyKindName(kind)})");
     }
 
     private static ForecastSettings ParseForecast(YamlNodeReader r, YamlMappingNode map, PolicyKind kind)
     {
+        var d = ForecastSettings.Default;
+        var usesModel = kind is PolicyKind.Forecast or PolicyKind.ForecastGated;
+        if (!usesModel) RefuseStrayKeys(r, map, kind, ["model"], "forecast or forecast_gated");
         if (kind != PolicyKind.Forecast)
         {
-            foreach (var key in ForecastOnlyKeys)
-                if (r.Optional(map, key) is { } stray)
-                    throw r.Error(stray, $"policy.{key}", $"only applies to policy.kind: forecast (the policy is {PolicyKindName(kind)})");
-            return ForecastSettings.Default;
+            RefuseStrayKeys(r, map, kind, ForecastOnlyKeys, "forecast");
+            return usesModel && r.Optional(map, "model") is { } gm ? d with { Model = r.String(gm, "policy.model") } : d;
         }
-        var d = ForecastSettings.Default;
         var model = r.Optional(map, "model") is { } m ? r.String(m, "policy.model") : d.Model;
         var horizonNode = r.Optional(map, "horizon_intervals");
         var horizon = horizonNode is null ? d.HorizonIntervals : r.Integer(horizonNode, "policy.horizon_intervals");
@@ -317,6 +326,37 @@ public static class SiteFileParser
         return programs;
     }
 
+    private static ForecastGateSettings ParseGates(YamlNodeReader r, YamlMappingNode map, PolicyKind kind)
+    {
+        var d = ForecastGateSettings.Default;
+        if (kind != PolicyKind.ForecastGated)
+        {
+            RefuseStrayKeys(r, map, kind, GateKeys, "forecast_gated");
+            return d;
+        }
+        var up = r.OptionalNumberIn(map, "policy", "curtail_margin_usd_per_mwh", -1000, 1000) ?? d.CurtailMarginUsdPerMwh;
+        var downNode = r.Optional(map, "resume_margin_usd_per_mwh");
+        var down = r.OptionalNumberIn(map, "policy", "resume_margin_usd_per_mwh", -1000, 1000) ?? d.ResumeMarginUsdPerMwh;
+        if (down < -up)
+            throw r.Error(downNode ?? map, "policy.resume_margin_usd_per_mwh",
+                $"the resume strike (breakeven {-down:+0.##;-0.##} $/MWh) is above the curtail strike (breakeven {up:+0.##;-0.##} $/MWh): there would be no hysteresis band");
+        var runsNode = r.Optional(map, "sced_confirm_runs");
+        var runs = runsNode is null ? d.ScedConfirmRuns : r.Integer(runsNode, "policy.sced_confirm_runs");
+        if (runs is < 1 or > ForecastGateSettings.MaxScedConfirmRuns)
+            throw r.Error(runsNode!, "policy.sced_confirm_runs", $"must be between 1 and {ForecastGateSettings.MaxScedConfirmRuns} SCED runs, got {runs}");
+        var veto = Probability(r, map, "veto_below", d.VetoBelow);
+        var early = Probability(r, map, "early_resume_below", d.EarlyResumeBelow);
+        return new ForecastGateSettings(up, down, runs, veto, early);
+    }
+
+    private static double Probability(YamlNodeReader r, YamlMappingNode map, string key, double fallback)
+    {
+        var node = r.Optional(map, key);
+        if (node is null) return fallback;
+        var v = r.Number(node, $"policy.{key}");
+        return v is >= 0 and <= 1 ? v : throw r.Error(node, $"policy.{key}", $"is a probability between 0 and 1 (0 turns the gate off), got {v}");
+    }
+
     private static FourCpSiteSettings? ParseFourCp(YamlNodeReader r, YamlNode? node)
     {
         if (node is null) return null;
@@ -344,7 +384,7 @@ public static class SiteFileParser
         return new FourCpSiteSettings(enabled, threshold, budget, rate);
     }
 
-    public static readonly string[] PolicyKindNames = ["always_on", "threshold", "breakeven", "oracle", "forecast"];
+    public static readonly string[] PolicyKindNames = ["always_on", "threshold", "breakeven", "oracle", "forecast", "forecast_gated"];
 
     public static PolicyKind? ParsePolicyKind(string text) => text switch
     {
@@ -353,6 +393,7 @@ public static class SiteFileParser
         "breakeven" => PolicyKind.Breakeven,
         "oracle" => PolicyKind.Oracle,
         "forecast" => PolicyKind.Forecast,
+        "forecast_gated" => PolicyKind.ForecastGated,
         _ => null,
     };
 

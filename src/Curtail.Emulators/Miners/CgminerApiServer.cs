@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -54,8 +55,19 @@ public sealed class CgminerApiServer
         }
         if (fault == InjectedFault.Malformed) reply = Malform(reply, _miner.NextRandom(4));
         reply = FaultSwitches.Corrupt(_miner.Fault, reply);
-        var bytes = Encoding.UTF8.GetBytes(reply + "\0");
-        await socket.SendAsync(bytes, SocketFlags.None, ct).ConfigureAwait(false);
+        // The reply and its NUL from a pooled buffer: the emulator shares the cores with the controller it serves.
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(reply.Length) + 1);
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(reply, bytes);
+            bytes[length++] = 0;
+            var sent = 0;
+            while (sent < length) sent += await socket.SendAsync(bytes.AsMemory(sent, length - sent), SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
         socket.Shutdown(SocketShutdown.Both);
     }
 
@@ -103,10 +115,24 @@ public sealed class CgminerApiServer
         }
     }
 
+    /// <summary>
+    /// Reads until one complete JSON object, a newline before any brace, or the client's half-close. The scan is over
+    /// bytes: every character it looks for is ASCII, which never occurs inside a multi-byte UTF-8 sequence.
+    /// </summary>
     private static async Task<string?> ReadRequestAsync(Socket socket, CancellationToken ct)
     {
-        var buffer = new byte[2048];
-        var sb = new StringBuilder();
+        try
+        {
+            // Wait for the request without holding a buffer: every accepted connection of a 10,000-miner fleet
+            // waits here, far more than the shared pool keeps.
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(2048);
+        var count = 0;
         var depth = 0;
         var inString = false;
         var escaped = false;
@@ -115,12 +141,19 @@ public sealed class CgminerApiServer
         {
             while (true)
             {
-                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
-                if (n == 0) return sb.Length > 0 ? sb.ToString() : null;
-                var chunk = Encoding.UTF8.GetString(buffer, 0, n);
-                foreach (var c in chunk)
+                if (count == buffer.Length)
                 {
-                    sb.Append(c);
+                    if (count >= 1 << 16) return Encoding.UTF8.GetString(buffer, 0, count);
+                    var bigger = ArrayPool<byte>.Shared.Rent(count * 2);
+                    buffer.AsSpan(0, count).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                var n = await socket.ReceiveAsync(buffer.AsMemory(count), SocketFlags.None, ct).ConfigureAwait(false);
+                if (n == 0) return count > 0 ? Encoding.UTF8.GetString(buffer, 0, count) : null;
+                for (var i = count; i < count + n; i++)
+                {
+                    var c = buffer[i];
                     if (escaped) { escaped = false; continue; }
                     if (inString)
                     {
@@ -130,22 +163,26 @@ public sealed class CgminerApiServer
                     }
                     switch (c)
                     {
-                        case '"': inString = true; break;
-                        case '{': depth++; sawBrace = true; break;
-                        case '}':
+                        case (byte)'"': inString = true; break;
+                        case (byte)'{': depth++; sawBrace = true; break;
+                        case (byte)'}':
                             depth--;
-                            if (sawBrace && depth == 0) return sb.ToString();
+                            if (sawBrace && depth == 0) return Encoding.UTF8.GetString(buffer, 0, i + 1);
                             break;
-                        case '\n' when !sawBrace:
-                            return sb.ToString();
+                        case (byte)'\n' when !sawBrace:
+                            return Encoding.UTF8.GetString(buffer, 0, i + 1);
                     }
                 }
-                if (sb.Length > 1 << 16) return sb.ToString();
+                count += n;
             }
         }
         catch (OperationCanceledException)
         {
             return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -196,22 +233,20 @@ public static class Cgminer
         return o.ToJsonString();
     }
 
-    /// <summary>Runs "a+b" multi-commands by merging each part's sections as one-element arrays (pyasic's shape).</summary>
+    /// <summary>
+    /// Runs "a+b" multi-commands by merging each part's sections as one-element arrays (pyasic's shape). Each part's
+    /// reply is already compact JSON, so it is spliced in as text rather than parsed and written again.
+    /// </summary>
     public static string? Multi(string command, Func<string, string?> single, Func<string, bool> isReadOnly)
     {
         if (!command.Contains('+')) return single(command);
-        var merged = new JsonObject();
-        foreach (var part in command.Split('+', StringSplitOptions.RemoveEmptyEntries))
+        var merged = new StringBuilder("{");
+        // A part named twice is one section, as a JSON object has one value per key.
+        foreach (var part in command.Split('+', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal))
         {
-            if (!isReadOnly(part))
-            {
-                merged[part] = new JsonArray(JsonNode.Parse(Error(45, $"Access denied to '{part}' in a multi-command")));
-                continue;
-            }
-            var reply = single(part);
-            merged[part] = new JsonArray(reply is null ? null : JsonNode.Parse(reply));
+            var reply = isReadOnly(part) ? single(part) : Error(45, $"Access denied to '{part}' in a multi-command");
+            merged.Append('"').Append(JsonEncodedText.Encode(part).ToString()).Append("\":[").Append(reply ?? "null").Append("],");
         }
-        merged["id"] = 1;
-        return merged.ToJsonString();
+        return merged.Append("\"id\":1}").ToString();
     }
 }

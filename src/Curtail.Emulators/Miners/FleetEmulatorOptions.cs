@@ -11,7 +11,10 @@ public sealed record FleetEmulatorOptions
     /// <summary>Share of each family, e.g. antminer:40,luxos:30,whatsminer:20,braiins:10.</summary>
     public IReadOnlyList<(MinerFamily Family, double Weight)> Mix { get; init; } = [(MinerFamily.LuxOs, 1)];
 
-    /// <summary>Miner i listens on BasePort+i (main API) and BasePort+Count+i (second API of its family).</summary>
+    /// <summary>
+    /// Miner i listens on BasePort+i (main API); miners whose family has a second API get BasePort+Count, +Count+1, …
+    /// in miner order. See <see cref="PortsNeeded"/> and <see cref="BasePortBelowEphemeral"/>.
+    /// </summary>
     public int BasePort { get; init; } = 20000;
 
     public int Seed { get; init; } = 1;
@@ -28,8 +31,9 @@ public sealed record FleetEmulatorOptions
 
     public FaultInjection Faults { get; init; } = FaultInjection.None;
 
-    public const int MinPort = 20000;
-    public const int MaxPort = 60000;
+    public const int MinPort = 1024;
+    public const int MaxPort = 65535;
+    public const int DefaultBasePort = 20000;
 
     public static readonly IReadOnlyDictionary<string, MinerFamily> FamilyNames = new Dictionary<string, MinerFamily>(StringComparer.OrdinalIgnoreCase)
     {
@@ -82,11 +86,51 @@ public sealed record FleetEmulatorOptions
         return families;
     }
 
+    /// <summary>Listening ports of the fleet: one per miner plus one per miner whose family has a second API.</summary>
+    public int PortsNeeded => Count + AssignFamilies().Count(f => MinerEndpoint.DefaultAuxPort(f) is not null);
+
     public void Validate()
     {
         if (Count < 1) throw new InvalidInputException("--count", null, "must be at least 1");
-        if (BasePort < MinPort || BasePort + 2 * Count - 1 > MaxPort)
+        var last = BasePort + PortsNeeded - 1;
+        if (BasePort < MinPort || last > MaxPort)
             throw new InvalidInputException("--base-port", null,
-                $"ports {BasePort}..{BasePort + 2 * Count - 1} must lie within {MinPort}-{MaxPort} (miner i uses base+i and base+count+i)");
+                $"ports {BasePort}..{last} must lie within {MinPort}-{MaxPort} (miner i uses base+i, second APIs follow the main ones)");
+    }
+
+    /// <summary>
+    /// The default first port: <see cref="DefaultBasePort"/>, or lower when the fleet would otherwise reach into the
+    /// kernel's ephemeral range, where the machine's own client connections (the controller's among them) hold ports
+    /// and a listener cannot bind. 10,000 miners with second APIs need up to 20,000 ports, 20000-39999 from the old
+    /// fixed base, which crossed 32768.
+    /// </summary>
+    public int BasePortBelowEphemeral()
+    {
+        var needed = PortsNeeded;
+        var (first, _) = EphemeralRange();
+        if (DefaultBasePort + needed <= first) return DefaultBasePort;
+        return Math.Max(MinPort, first - needed);
+    }
+
+    /// <summary>Linux's net.ipv4.ip_local_port_range (its default 32768-60999 elsewhere or when unreadable).</summary>
+    public static (int First, int Last) EphemeralRange()
+    {
+        try
+        {
+            const string path = "/proc/sys/net/ipv4/ip_local_port_range";
+            if (File.Exists(path))
+            {
+                var parts = File.ReadAllText(path).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var a)
+                    && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var b)) return (a, b);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return (32768, 60999);
     }
 }

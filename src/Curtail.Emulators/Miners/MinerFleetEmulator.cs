@@ -20,12 +20,15 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
         var families = options.AssignFamilies();
         var random = new Random(options.Seed);
         var host = options.Address.ToString();
+        // Main ports base..base+count-1, then one second port per miner whose family has one, in miner order: a
+        // fleet takes only the ports it listens on (see FleetEmulatorOptions.PortsNeeded).
+        var nextAux = options.BasePort + options.Count;
         for (var i = 0; i < options.Count; i++)
         {
             var family = families[i];
             var model = FamilyModels.Pick(family, random);
             var endpoint = new MinerEndpoint(host, options.BasePort + i,
-                MinerEndpoint.DefaultAuxPort(family) is null ? null : options.BasePort + options.Count + i);
+                MinerEndpoint.DefaultAuxPort(family) is null ? null : nextAux++);
             _miners.Add(new EmulatedMiner(i, family, model, FamilyModels.Firmware(family), endpoint,
                 MinerCredentials.Default(family) is var c && family == MinerFamily.WhatsminerV2 ? c with { Password = "curtail-wm" } : c,
                 time, options.Timing, options.Faults, options.Seed * 7919 + i));
@@ -78,7 +81,8 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
             var port = _hosts.Count > 0 ? _hosts[^1].Port + 1 : Options.BasePort;
             StopAsync().AsTask().GetAwaiter().GetResult();
             throw new InvalidOperationException(
-                $"cannot listen near port {port}: {ex.SocketErrorCode} (raise `ulimit -n` or pick another --base-port)", ex);
+                $"cannot listen near port {port}: {ex.SocketErrorCode} (raise `ulimit -n` or pick another --base-port; ports in the "
+                + $"kernel's ephemeral range {FleetEmulatorOptions.EphemeralRange().First}-{FleetEmulatorOptions.EphemeralRange().Last} may be held by client connections)", ex);
         }
         IsRunning = true;
     }

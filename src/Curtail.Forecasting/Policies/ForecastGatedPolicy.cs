@@ -48,7 +48,10 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
         _ => null,
     };
 
-    /// <summary>Per group, P(price of the interval decided &gt; breakeven) behind the last decision (null with the gates off or stale data).</summary>
+    /// <summary>
+    /// Per group, P(price of the interval decided &gt; breakeven) behind the last decision (null with the gates off or
+    /// stale data); the policy's own array, overwritten by the next decision.
+    /// </summary>
     public IReadOnlyList<double>? LastExceedance { get; private set; }
 
     /// <summary>The price at which running group <paramref name="group"/> at full power earns nothing.</summary>
@@ -58,6 +61,14 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
     private int _plannedSettled = -1;
     private IntervalForecast? _interval;
 
+    // Per decision only the prices change: the breakevens follow the day's hashprice and each group's probability
+    // follows the interval's forecast, so both are kept until those change (a year on the SCED clock decides 105k
+    // times on 35k forecasts and 366 hashprices).
+    private double _breakevenHashprice = double.NaN;
+    private double[] _breakevens = [];
+    private double[] _exceedance = [];
+    private IntervalForecast? _exceedanceOf;
+
     public void Decide(in DecisionInputs inputs, ReadOnlySpan<GroupState> groups, Span<GroupIntent> intents)
     {
         var start = new DateTimeOffset(inputs.IntervalStartTicks, TimeSpan.Zero);
@@ -65,18 +76,26 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
             throw new InvalidOperationException(
                 $"the forecast model was trained on data up to {trained:u} and cannot decide {start:u}: train it on data before the simulated period");
         var forecast = _options.UsesForecast ? ForecastOf(start) : null;
-        var exceedance = forecast is null ? null : new double[groups.Length];
+        var breakevensChanged = false;
+        if (_breakevens.Length != groups.Length || !inputs.HashpriceUsdPerThDay.Equals(_breakevenHashprice))
+        {
+            if (_breakevens.Length != groups.Length) (_breakevens, _exceedance) = (new double[groups.Length], new double[groups.Length]);
+            for (var g = 0; g < groups.Length; g++) _breakevens[g] = BreakevenPrice(g, inputs.HashpriceUsdPerThDay);
+            _breakevenHashprice = inputs.HashpriceUsdPerThDay;
+            breakevensChanged = true;
+        }
+        if (forecast is { } f && (breakevensChanged || _exceedanceOf is not { } last || !f.Equals(last)))
+        {
+            var distribution = QuantileDistribution.Of(f);
+            for (var g = 0; g < groups.Length; g++) _exceedance[g] = distribution.Exceedance(_breakevens[g]);
+            _exceedanceOf = f;
+        }
         var sced = inputs.DecidesOnSced;
         var prices = inputs.DecisionPrices;
         var confirm = sced ? _options.ScedConfirmRuns : _options.Confirm;
         for (var g = 0; g < groups.Length; g++)
-        {
-            var breakeven = BreakevenPrice(g, inputs.HashpriceUsdPerThDay);
-            var q = forecast is { } f ? QuantileDistribution.Of(f).Exceedance(breakeven) : double.NaN;
-            if (exceedance is not null) exceedance[g] = q;
-            intents[g] = Gate(prices, groups[g].IsRunning, breakeven, confirm, q, sced);
-        }
-        LastExceedance = exceedance;
+            intents[g] = Gate(prices, groups[g].IsRunning, _breakevens[g], confirm, forecast is null ? double.NaN : _exceedance[g], sced);
+        LastExceedance = forecast is null ? null : _exceedance;
     }
 
     private GroupIntent Gate(ReadOnlySpan<double> prices, bool running, double breakeven, int confirm, double q, bool sced)

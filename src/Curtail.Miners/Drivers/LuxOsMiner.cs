@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Curtail.Miners.Protocols;
 
@@ -33,57 +34,94 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
 
     protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
     {
-        // version never changes while the miner runs: asked once, then left out of every read.
-        var reply = await _api.CommandAsync(_identity is null ? "summary+power+config+devs+stats+version" : "summary+power+config+devs+stats",
-            checkStatus: false, cancellationToken: cancellationToken).ConfigureAwait(false);
-        JsonObject Part(string name, string section) =>
-            (reply[name] as JsonArray)?.FirstOrDefault() is JsonObject part && TolerantJson.First(part, section) is { } s
-                ? s
-                : throw Protocol($"status reply lacks {name}.{section}");
-        var summary = Part("summary", "SUMMARY");
-        var power = Part("power", "POWER");
-        var config = Part("config", "CONFIG");
-        var ths = (TolerantJson.Number(summary["GHS 5s"]) ?? 0) / 1000;
-        var watts = TolerantJson.Number(power["Watts"]);
-        var ramping = (reply["devs"] as JsonArray)?.FirstOrDefault() is JsonObject devs && devs["DEVS"] is JsonArray boards
-                      && boards.OfType<JsonObject>().Any(b => TolerantJson.Text(b["IsRamping"]) == "true");
-        var profileName = TolerantJson.Text(config["Profile"]) ?? "default";
+        // version never changes while the miner runs: asked once, then left out of every read. The reply is read
+        // where it was received (no JSON node tree): a fleet read and every read-back of a shed come this way.
+        var withVersion = _identity is null;
+        var reading = await _api.ReadAsync(withVersion ? "summary+power+config+devs+stats+version" : "summary+power+config+devs+stats",
+            ReadReply, cancellationToken).ConfigureAwait(false);
         var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
-        double? target = profiles.FirstOrDefault(p => p.Name == profileName) is { Name: not null } hit ? hit.Watts : null;
+        double? target = profiles.FirstOrDefault(p => p.Name == reading.ProfileName) is { Name: not null } hit ? hit.Watts : null;
+        var (ths, watts, ramping) = (reading.Ths, reading.Watts, reading.Ramping);
         // A board that reports ramping is waking (restarting after wakeup at sleep power), not asleep.
         var sleeping = ths <= 0 && (watts ?? 0) < Model.NominalW * 0.2 && !ramping;
         var mode = sleeping ? MinerMode.Sleeping
             : ramping ? MinerMode.Ramping
             : target is { } t && t < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
-        if (_identity is null)
-        {
-            var version = (reply["version"] as JsonArray)?.FirstOrDefault() is JsonObject v ? TolerantJson.First(v, "VERSION") : null;
-            _identity = (TolerantJson.Text(version?["Type"]) ?? Model.Name, "LuxOS " + (TolerantJson.Text(version?["LUXminer"]) ?? "?"));
-        }
-        return new MinerStatus(Id, Family, _identity.Value.Model, _identity.Value.Firmware, ths,
+        if (withVersion) _identity = (reading.Type ?? Model.Name, "LuxOS " + (reading.LuxMiner ?? "?"));
+        var (model, firmware) = _identity ?? (Model.Name, "LuxOS ?");
+        return new MinerStatus(Id, Family, model, firmware, ths,
             watts ?? EstimatePower(ths, sleeping), watts is null ? PowerSource.Estimated : PowerSource.Measured,
-            Temperatures(reply), mode, target, Time.GetUtcNow())
+            reading.Temperatures, mode, target, Time.GetUtcNow())
         {
-            FanRpm = (reply["stats"] as JsonArray)?.FirstOrDefault() is JsonObject s && s["STATS"] is JsonArray { Count: > 1 } a && a[1] is JsonObject st
-                ? FanSpeeds.Numbered(st) : null,
+            FanRpm = reading.FanRpm,
         };
     }
 
-    private static List<double> Temperatures(JsonObject reply)
+    /// <summary>What a status read takes from the reply, before the document is let go.</summary>
+    private sealed record StatusReading(double Ths, double? Watts, bool Ramping, string ProfileName, List<double> Temperatures,
+        string? Type, string? LuxMiner)
+    {
+        /// <summary>The stats detail's fan1..fanN in rpm; null when it lists none.</summary>
+        public IReadOnlyList<double>? FanRpm { get; init; }
+    }
+
+    private StatusReading ReadReply(JsonElement reply)
+    {
+        JsonElement Part(string name, string section)
+        {
+            var part = TolerantJson.Get(reply, name);
+            var first = part.ValueKind == JsonValueKind.Array && part.GetArrayLength() > 0 ? part[0] : default;
+            var s = first.ValueKind == JsonValueKind.Object ? TolerantJson.First(first, section) : default;
+            return s.ValueKind == JsonValueKind.Object ? s : throw Protocol($"status reply lacks {name}.{section}");
+        }
+        var summary = Part("summary", "SUMMARY");
+        var power = Part("power", "POWER");
+        var config = Part("config", "CONFIG");
+        var ths = (TolerantJson.Number(TolerantJson.Get(summary, "GHS 5s"), "summary.SUMMARY.GHS 5s") ?? 0) / 1000;
+        var watts = TolerantJson.Number(TolerantJson.Get(power, "Watts"), "power.POWER.Watts");
+        var ramping = false;
+        var devs = TolerantJson.Get(reply, "devs");
+        if (devs.ValueKind == JsonValueKind.Array && devs.GetArrayLength() > 0 && devs[0].ValueKind == JsonValueKind.Object
+            && TolerantJson.Get(devs[0], "DEVS") is { ValueKind: JsonValueKind.Array } boards)
+        {
+            foreach (var board in boards.EnumerateArray())
+                if (board.ValueKind == JsonValueKind.Object && TolerantJson.Text(TolerantJson.Get(board, "IsRamping")) == "true") ramping = true;
+        }
+        var profileName = TolerantJson.Text(TolerantJson.Get(config, "Profile")) ?? "default";
+        string? type = null, luxMiner = null;
+        var version = TolerantJson.Get(reply, "version");
+        if (version.ValueKind == JsonValueKind.Array && version.GetArrayLength() > 0 && version[0].ValueKind == JsonValueKind.Object
+            && TolerantJson.First(version[0], "VERSION") is { ValueKind: JsonValueKind.Object } v)
+        {
+            type = TolerantJson.Text(TolerantJson.Get(v, "Type"));
+            luxMiner = TolerantJson.Text(TolerantJson.Get(v, "LUXminer"));
+        }
+        var (temperatures, fans) = Temperatures(reply);
+        return new StatusReading(ths, watts, ramping, profileName, temperatures, type, luxMiner) { FanRpm = fans };
+    }
+
+    private static (List<double> Temperatures, IReadOnlyList<double>? FanRpm) Temperatures(JsonElement reply)
     {
         var result = new List<double>();
-        if ((reply["stats"] as JsonArray)?.FirstOrDefault() is JsonObject s && s["STATS"] is JsonArray { Count: > 1 } a && a[1] is JsonObject st)
+        var fans = new SortedDictionary<int, double>();
+        var stats = TolerantJson.Get(reply, "stats");
+        if (stats.ValueKind == JsonValueKind.Array && stats.GetArrayLength() > 0 && stats[0].ValueKind == JsonValueKind.Object
+            && TolerantJson.Get(stats[0], "STATS") is { ValueKind: JsonValueKind.Array } a && a.GetArrayLength() > 1
+            && a[1].ValueKind == JsonValueKind.Object)
         {
-            foreach (var (key, value) in st)
+            foreach (var property in a[1].EnumerateObject())
             {
-                if (!key.StartsWith("temp_chip", StringComparison.Ordinal)) continue;
-                var temps = (TolerantJson.Text(value) ?? "").Split('-')
+                if (property.Name.StartsWith("fan", StringComparison.Ordinal) && int.TryParse(property.Name.AsSpan(3), out var fan)
+                    && TolerantJson.Number(property.Value, $"stats.STATS.{property.Name}") is { } rpm && rpm >= 0)
+                    fans[fan] = rpm;
+                if (!property.Name.StartsWith("temp_chip", StringComparison.Ordinal)) continue;
+                var temps = (TolerantJson.Text(property.Value) ?? "").Split('-')
                     .Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0)
                     .Where(d => d > 0).ToList();
                 if (temps.Count > 0) result.Add(temps.Average());
             }
         }
-        return result;
+        return (result, fans.Count == 0 ? null : fans.Values.ToList());
     }
 
     public Task SleepAsync(CancellationToken cancellationToken = default) =>

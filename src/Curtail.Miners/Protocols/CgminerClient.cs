@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Curtail.Miners.Protocols;
@@ -33,9 +35,7 @@ public sealed class CgminerClient
     public async Task<JsonObject> CommandAsync(string command, string? parameter = null, bool checkStatus = true,
         CancellationToken cancellationToken = default)
     {
-        var request = new JsonObject { ["command"] = command };
-        if (parameter is not null) request["parameter"] = parameter;
-        var reply = await SendRawAsync(request.ToJsonString(), cancellationToken, $"'{command}' reply").ConfigureAwait(false);
+        var reply = await SendRawAsync(Request(command, parameter), cancellationToken, $"'{command}' reply").ConfigureAwait(false);
         try
         {
             if (checkStatus) EnsureSuccess(reply, command);
@@ -47,18 +47,95 @@ public sealed class CgminerClient
         return reply;
     }
 
-    /// <param name="what">What the reply answers, for error messages.</param>
-    public async Task<JsonObject> SendRawAsync(string requestJson, CancellationToken cancellationToken = default, string what = "reply")
+    /// <summary>The request's UTF-8 bytes, written directly (a fleet-wide shed sends tens of thousands of them).</summary>
+    private static byte[] Request(string command, string? parameter)
     {
-        var text = await ExchangeAsync(requestJson, expectReply: true, cancellationToken).ConfigureAwait(false);
-        try
+        var buffer = new ArrayBufferWriter<byte>(64 + command.Length + (parameter?.Length ?? 0));
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            return TolerantJson.ParseObject(text, what);
+            writer.WriteStartObject();
+            writer.WriteString("command"u8, command);
+            if (parameter is not null) writer.WriteString("parameter"u8, parameter);
+            writer.WriteEndObject();
         }
-        catch (FormatException ex)
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <param name="what">What the reply answers, for error messages.</param>
+    public Task<JsonObject> SendRawAsync(string requestJson, CancellationToken cancellationToken = default, string what = "reply") =>
+        SendRawAsync(Encoding.UTF8.GetBytes(requestJson), cancellationToken, what);
+
+    /// <summary>
+    /// One exchange on a plain socket: the reply is read into a pooled buffer and parsed from its UTF-8 bytes, so a
+    /// status read allocates its JSON tree and little else (no stream, no growing copies, no UTF-16 string).
+    /// </summary>
+    private Task<JsonObject> SendRawAsync(byte[] request, CancellationToken cancellationToken, string what) =>
+        ExchangeAsync(request, reply => TolerantJson.ParseObject(reply.Span, what), cancellationToken);
+
+    /// <summary>
+    /// Sends a read-only command and hands the reply's root element to <paramref name="read"/>, which takes what it
+    /// needs: no JSON node tree is built, and the reply is parsed where it was received. A status read of a large
+    /// fleet (and every confirmation read-back) goes this way.
+    /// </summary>
+    public Task<T> ReadAsync<T>(string command, Func<JsonElement, T> read, CancellationToken cancellationToken = default) =>
+        ExchangeAsync(Request(command, null), reply => TolerantJson.Read(reply, $"'{command}' reply", read), cancellationToken);
+
+    private Task<T> ExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken) =>
+        MinerTcp.ExchangeAsync(_minerId, _port, _timeout, ConnectAsync, async (socket, ct) =>
         {
-            throw new MinerException(_minerId, MinerFailureKind.Protocol, ex.Message, ex);
+            await SendAllAsync(socket, request, ct).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Send);
+            // Wait for the reply without holding a buffer (a zero-byte receive): hundreds of exchanges wait at once,
+            // far more than the shared pool keeps, and each would otherwise allocate its own 16 KB.
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            var count = 0;
+            try
+            {
+                while (true)
+                {
+                    if (count == buffer.Length) buffer = Grow(buffer, count);
+                    var n = await socket.ReceiveAsync(buffer.AsMemory(count), SocketFlags.None, ct).ConfigureAwait(false);
+                    if (n == 0) break;
+                    count += n;
+                    // A NUL terminates the reply even if the server keeps the socket open.
+                    if (buffer[count - 1] == 0) break;
+                }
+                if (count == 0)
+                    throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection closed without a reply");
+                try
+                {
+                    return onReply(buffer.AsMemory(0, count));
+                }
+                catch (FormatException ex)
+                {
+                    throw new MinerException(_minerId, MinerFailureKind.Protocol, ex.Message, ex);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }, cancellationToken);
+
+    private Task ConnectAsync(Socket socket, CancellationToken ct) =>
+        _address is not null ? socket.ConnectAsync(_address, _port, ct).AsTask() : socket.ConnectAsync(_host, _port, ct).AsTask();
+
+    private static async Task SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        while (!data.IsEmpty)
+        {
+            var n = await socket.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
+            data = data[n..];
         }
+    }
+
+    private static byte[] Grow(byte[] buffer, int count)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.AsSpan(0, count).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
     }
 
     /// <summary>

@@ -28,6 +28,125 @@ public static class TolerantJson
         throw new FormatException($"{source} is not JSON even after repair ({problem}): {preview}");
     }
 
+    /// <summary>
+    /// The same from the reply's UTF-8 bytes: a well-formed reply (the usual case) is parsed straight from them, with
+    /// no UTF-16 copy of a multi-kilobyte status reply; anything else takes the repairing path above.
+    /// </summary>
+    public static JsonObject ParseObject(ReadOnlySpan<byte> utf8, string source)
+    {
+        var cleaned = Trim(utf8);
+        if (cleaned.Length > 0)
+        {
+            try
+            {
+                if (JsonNode.Parse(cleaned, documentOptions: Strict) is JsonObject o) return o;
+            }
+            catch (JsonException)
+            {
+                // Repaired (or refused with the reason) below.
+            }
+        }
+        return ParseObject(Encoding.UTF8.GetString(utf8), source);
+    }
+
+    /// <summary>
+    /// Parses a reply as a <see cref="JsonDocument"/> over <paramref name="utf8"/> itself (no copy, no node tree) and
+    /// hands its root to <paramref name="read"/>, which must take what it needs before returning: the document is
+    /// disposed after. Same rules as <see cref="ParseObject(string, string)"/>: a reply that is not well-formed JSON
+    /// takes the repairing path, duplicate keys and non-objects are refused.
+    /// </summary>
+    public static T Read<T>(ReadOnlyMemory<byte> utf8, string source, Func<JsonElement, T> read)
+    {
+        var span = utf8.Span;
+        var start = 0;
+        var end = span.Length;
+        while (start < end && Blank(span[start])) start++;
+        while (end > start && Blank(span[end - 1])) end--;
+        var cleaned = utf8[start..end];
+        JsonDocument? document = null;
+        try
+        {
+            document = JsonDocument.Parse(cleaned, Strict);
+        }
+        catch (JsonException)
+        {
+            // Repaired (or refused with the reason) below.
+        }
+        if (document is null)
+        {
+            var repaired = Encoding.UTF8.GetBytes(ParseObject(Encoding.UTF8.GetString(utf8.Span), source).ToJsonString());
+            document = JsonDocument.Parse(repaired, Strict);
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new FormatException($"{source} is not JSON even after repair (not an object)");
+            return read(document.RootElement);
+        }
+    }
+
+    private static bool Blank(byte b) => b is 0 or (byte)' ' or (byte)'\r' or (byte)'\n' or (byte)'\t';
+
+    /// <summary><see cref="Number(JsonNode?)"/> for a <see cref="JsonElement"/> (absent = default element).</summary>
+    public static double? Number(JsonElement e, string where)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Undefined or JsonValueKind.Null:
+                return null;
+            case JsonValueKind.Number:
+                return e.TryGetDouble(out var d) && double.IsFinite(d)
+                    ? d
+                    : throw new FormatException($"number {Preview(e.GetRawText())} at {where} is out of range");
+            case JsonValueKind.String:
+                var s = e.GetString()!;
+                var digits = new string(s.TakeWhile(ch => char.IsDigit(ch) || ch is '.' or '-' or '+' or 'e' or 'E').ToArray());
+                if (double.TryParse(digits, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out d))
+                    return double.IsFinite(d) ? d : throw new FormatException($"number {Preview(e.GetRawText())} at {where} is out of range");
+                return null;
+            case JsonValueKind.True:
+                return 1;
+            case JsonValueKind.False:
+                return 0;
+            default:
+                throw new FormatException($"expected a number at {where}, got {e.ValueKind}");
+        }
+    }
+
+    /// <summary><see cref="Text(JsonNode?)"/> for a <see cref="JsonElement"/> (absent = default element).</summary>
+    public static string? Text(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Undefined or JsonValueKind.Null => null,
+        JsonValueKind.String => e.GetString(),
+        _ => e.GetRawText(),
+    };
+
+    /// <summary>A property of an object element, or the default (Undefined) element.</summary>
+    public static JsonElement Get(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v : default;
+
+    /// <summary><see cref="First(JsonObject, string)"/> for a <see cref="JsonElement"/>.</summary>
+    public static JsonElement First(JsonElement reply, string section)
+    {
+        var node = Get(reply, section);
+        if (node.ValueKind == JsonValueKind.Undefined) node = Get(reply, section.ToLowerInvariant());
+        return node.ValueKind switch
+        {
+            JsonValueKind.Array when node.GetArrayLength() > 0 && node[0].ValueKind == JsonValueKind.Object => node[0],
+            JsonValueKind.Object => node,
+            _ => default,
+        };
+    }
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
+    {
+        var start = 0;
+        var end = s.Length;
+        while (start < end && Blank(s[start])) start++;
+        while (end > start && Blank(s[end - 1])) end--;
+        return s[start..end];
+    }
+
     private static bool TryParse(string text, out JsonObject node, out string problem)
     {
         node = null!;

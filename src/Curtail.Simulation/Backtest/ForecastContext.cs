@@ -29,6 +29,7 @@ public sealed class ForecastContext
     private readonly Lazy<MarketHistory> _history;
     private readonly ConcurrentDictionary<string, Lazy<GbrtPriceForecaster>> _models = new();
     private readonly ConcurrentDictionary<int, Lazy<FourCpPeakModel>> _peakModels = new();
+    private readonly ConcurrentDictionary<GbrtPriceForecaster, MemoForecaster> _remembered = new(ReferenceEqualityComparer.Instance);
 
     public ForecastContext(string siteSource, string? siteDirectory, Func<MarketHistory> history)
     {
@@ -103,6 +104,12 @@ public sealed class ForecastContext
                 $"{CentralPrevailingTime.LocalDate(pv.TrainTo):yyyy-MM-dd} on, or train a model on data before {CentralPrevailingTime.LocalDate(windowStart):yyyy-MM-dd} (`curtail train --to`)");
         return model;
     }
+
+    /// <summary>
+    /// The model's forecasts remembered over this context's market history: every run over the same inputs (a sweep's
+    /// grid points) asks for the same forecasts, whatever its decision settings.
+    /// </summary>
+    public MemoForecaster Remembered(GbrtPriceForecaster model) => _remembered.GetOrAdd(model, m => new MemoForecaster(m));
 
     private GbrtPriceForecaster Load(string path) =>
         _models.GetOrAdd(path, p => new Lazy<GbrtPriceForecaster>(() => ModelFile.Load(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;

@@ -30,6 +30,7 @@ public static class PolicyFactory
             PolicyKind.Breakeven => BreakevenPolicy.From(site),
             PolicyKind.Oracle => new OraclePolicy(PlanOracle(inputs)),
             PolicyKind.Forecast => CreateForecast(inputs),
+            PolicyKind.ForecastGated => CreateForecastGated(inputs),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown policy kind"),
         };
     }
@@ -59,6 +60,34 @@ public static class PolicyFactory
             Expectation = s.Expectation == ForecastExpectation.Mean ? PriceExpectation.Mean : PriceExpectation.Quantiles,
         };
         return new ForecastPolicy(model, () => history, inputs.Site, options);
+    }
+
+    /// <summary>
+    /// The gated forecast rule with the site's trigger and gates. Its forecasts (one horizon-1 forecast per 15-minute
+    /// interval) are remembered by the forecast context, so the runs of a sweep share them.
+    /// </summary>
+    public static ForecastGatedPolicy CreateForecastGated(BacktestInputs inputs)
+    {
+        var context = inputs.ForecastingOrShipped();
+        var options = GateOptions(inputs.Site.Policy);
+        var history = context.History;
+        var forecaster = options.UsesForecast ? context.Remembered(context.Model(inputs)) : null;
+        return new ForecastGatedPolicy(forecaster, options.UsesForecast ? () => history : null, inputs.Site, options);
+    }
+
+    /// <summary>The gated rule's options from a site's policy settings: the same mapping live and in backtests.</summary>
+    public static ForecastGateOptions GateOptions(PolicySettings policy)
+    {
+        var g = policy.Gates;
+        return new ForecastGateOptions
+        {
+            CurtailMarginUsdPerMwh = g.CurtailMarginUsdPerMwh,
+            ResumeMarginUsdPerMwh = g.ResumeMarginUsdPerMwh,
+            Confirm = policy.ConfirmIntervals,
+            ScedConfirmRuns = g.ScedConfirmRuns,
+            VetoBelow = g.VetoBelow,
+            EarlyResumeBelow = g.EarlyResumeBelow,
+        };
     }
 
     /// <summary>

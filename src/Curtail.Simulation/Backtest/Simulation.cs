@@ -43,7 +43,7 @@ public static class SimulationRunner
     /// </summary>
     public static SimulationResult Run(BacktestInputs inputs, PolicyKind? kind = null, bool keepIntervals = false)
     {
-        inputs = inputs.Forecasting is null && (kind == PolicyKind.Forecast || inputs.Site.Policy.Kind == PolicyKind.Forecast || inputs.Site.FourCpEnabled)
+        inputs = inputs.Forecasting is null && (UsesForecast(kind ?? inputs.Site.Policy.Kind) || inputs.Site.FourCpEnabled)
             ? inputs.WithForecasting() : inputs;
         // Built (and checked: model window, 4CP history) before anything runs, so bad input fails fast.
         var sitePolicy = PolicyFactory.CreateForSite(inputs, kind);
@@ -72,4 +72,7 @@ public static class SimulationRunner
             ScedMissingRuns = inputs.Sced?.MissingRuns,
         };
     }
+
+    /// <summary>Policies that read a price model and the market history (loaded once per run or sweep).</summary>
+    public static bool UsesForecast(PolicyKind kind) => kind is PolicyKind.Forecast or PolicyKind.ForecastGated;
 }

@@ -17,6 +17,11 @@ public sealed record SweepParameter(string Key, double From, double To, double S
         ["policy.breakeven_margin"] = false,
         ["policy.risk_weight"] = false,
         ["policy.horizon_intervals"] = false,
+        ["policy.curtail_margin_usd_per_mwh"] = false,
+        ["policy.resume_margin_usd_per_mwh"] = false,
+        ["policy.sced_confirm_runs"] = false,
+        ["policy.veto_below"] = false,
+        ["policy.early_resume_below"] = false,
         ["four_cp.probability_threshold"] = false,
         ["four_cp.monthly_budget_hours"] = false,
         ["energy.adder_usd_per_mwh"] = true,
@@ -59,12 +64,15 @@ public sealed record SweepParameter(string Key, double From, double To, double S
             "constraints.sleep_seconds" or "constraints.wake_minutes" or "constraints.min_off_minutes" or "constraints.min_on_minutes" => (0.0, double.MaxValue, "must not be negative"),
             "policy.risk_weight" => (0.0, 100.0, "must be between 0 and 100"),
             "policy.horizon_intervals" => (1.0, ForecastSettings.MaxHorizonIntervals, $"must be between 1 and {ForecastSettings.MaxHorizonIntervals}"),
+            "policy.curtail_margin_usd_per_mwh" or "policy.resume_margin_usd_per_mwh" => (-1000.0, 1000.0, "must be between -1000 and 1000 $/MWh"),
+            "policy.sced_confirm_runs" => (1.0, ForecastGateSettings.MaxScedConfirmRuns, $"must be between 1 and {ForecastGateSettings.MaxScedConfirmRuns} SCED runs"),
+            "policy.veto_below" or "policy.early_resume_below" => (0.0, 1.0, "is a probability between 0 and 1"),
             "four_cp.probability_threshold" => (double.Epsilon, 1.0, "is a probability in (0, 1]"),
             "four_cp.monthly_budget_hours" => (0.0, 744.0, "must be between 0 and 744 hours"),
             _ => (double.MinValue, double.MaxValue, ""),
         };
         if (from < low || to > high) throw new InvalidInputException("--param", null, $"{key} {what}, got {from}:{to}");
-        if (key is "policy.confirm_intervals" or "policy.horizon_intervals" && (from % 1 != 0 || step % 1 != 0))
+        if (key is "policy.confirm_intervals" or "policy.horizon_intervals" or "policy.sced_confirm_runs" && (from % 1 != 0 || step % 1 != 0))
             throw new InvalidInputException("--param", null, $"{key} counts intervals: FROM and STEP must be whole numbers, got {from} and {step}");
         return new SweepParameter(key, from, to, step);
     }
@@ -93,6 +101,11 @@ public sealed record SweepParameter(string Key, double From, double To, double S
             "policy.breakeven_margin" => site with { Policy = p with { BreakevenMargin = value } },
             "policy.risk_weight" => site with { Policy = p with { Forecast = p.Forecast with { RiskWeight = value } } },
             "policy.horizon_intervals" => site with { Policy = p with { Forecast = p.Forecast with { HorizonIntervals = (int)Math.Round(value) } } },
+            "policy.curtail_margin_usd_per_mwh" => site with { Policy = p with { Gates = p.Gates with { CurtailMarginUsdPerMwh = value } } },
+            "policy.resume_margin_usd_per_mwh" => site with { Policy = p with { Gates = p.Gates with { ResumeMarginUsdPerMwh = value } } },
+            "policy.sced_confirm_runs" => site with { Policy = p with { Gates = p.Gates with { ScedConfirmRuns = (int)Math.Round(value) } } },
+            "policy.veto_below" => site with { Policy = p with { Gates = p.Gates with { VetoBelow = value } } },
+            "policy.early_resume_below" => site with { Policy = p with { Gates = p.Gates with { EarlyResumeBelow = value } } },
             // Sweeping a four_cp key turns the 4CP watch on (with the documented defaults for the other keys).
             "four_cp.probability_threshold" => site with { FourCp = (site.FourCp ?? FourCpSiteSettings.Default) with { Enabled = true, ProbabilityThreshold = value } },
             "four_cp.monthly_budget_hours" => site with { FourCp = (site.FourCp ?? FourCpSiteSettings.Default) with { Enabled = true, MonthlyBudgetHours = value } },

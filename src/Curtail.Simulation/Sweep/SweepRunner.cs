@@ -60,10 +60,10 @@ public static class SweepRunner
         if (parameters.Count is < 1 or > 2) throw new InvalidInputException("--param", null, "give one or two parameters to sweep");
         if (parameters.Count == 2 && parameters[0].Key == parameters[1].Key)
             throw new InvalidInputException("--param", null, $"{parameters[0].Key} is given twice");
-        foreach (var q in parameters.Where(q => q.Key is "policy.risk_weight" or "policy.horizon_intervals"))
-            if (inputs.Site.Policy.Kind != PolicyKind.Forecast)
+        foreach (var q in parameters)
+            if (KindOf(q.Key) is { } only && inputs.Site.Policy.Kind != only)
                 throw new InvalidInputException("--param", null,
-                    $"{q.Key} applies only to policy.kind: forecast (the site's policy is {SiteFileParser.PolicyKindName(inputs.Site.Policy.Kind)})");
+                    $"{q.Key} applies only to policy.kind: {SiteFileParser.PolicyKindName(only)} (the site's policy is {SiteFileParser.PolicyKindName(inputs.Site.Policy.Kind)})");
         inputs = inputs.WithForecasting();
         var grid = Grid(parameters);
         var sites = grid.Select(values => SiteAt(inputs.Site, parameters, values, coupling)).ToArray();
@@ -83,7 +83,12 @@ public static class SweepRunner
             })).Value;
 
         // Bad input (a model trained on the window, no load history for 4CP) fails here, once, not inside the parallel loop.
-        foreach (var site in sites.DistinctBy(s => (s.Policy.Forecast, s.FourCpEnabled)))
+        if (inputs.Site.Policy.Kind == PolicyKind.ForecastGated)
+            foreach (var site in sites)
+                if (site.Policy.Gates is var g && g.ResumeMarginUsdPerMwh < -g.CurtailMarginUsdPerMwh)
+                    throw new InvalidInputException("--param", null,
+                        $"at policy.curtail_margin_usd_per_mwh={g.CurtailMarginUsdPerMwh}, policy.resume_margin_usd_per_mwh={g.ResumeMarginUsdPerMwh} the resume strike is above the curtail strike");
+        foreach (var site in sites.DistinctBy(s => (s.Policy.Forecast, s.Policy.Gates.VetoBelow > 0 || s.Policy.Gates.EarlyResumeBelow > 0, s.FourCpEnabled)))
             PolicyFactory.CreateForSite(inputs.WithSite(site));
         var points = new SweepPoint[grid.Length];
         var done = 0;
@@ -97,6 +102,15 @@ public static class SweepRunner
         });
         return new SweepResult(parameters, points) { Coupling = coupling };
     }
+
+    /// <summary>The one policy kind a swept key belongs to, or null for a key every policy reads.</summary>
+    private static PolicyKind? KindOf(string key) => key switch
+    {
+        "policy.risk_weight" or "policy.horizon_intervals" => PolicyKind.Forecast,
+        "policy.curtail_margin_usd_per_mwh" or "policy.resume_margin_usd_per_mwh" or "policy.sced_confirm_runs"
+            or "policy.veto_below" or "policy.early_resume_below" => PolicyKind.ForecastGated,
+        _ => null,
+    };
 
     private sealed record Shared(Core.Economics.EconomicsTable Table, double AlwaysOnProfitUsd, double OracleProfitUsd);
 
