@@ -82,6 +82,9 @@ public sealed record MinerStatus(
 
     /// <summary>Whether the fans turn (null when the firmware does not report fans): a sleep stops them, a soft shed does not.</summary>
     public bool? FansRunning { get; init; }
+
+    /// <summary>Each fan's speed in rpm as the firmware reports it (null when it reports none; 0 is a stopped fan).</summary>
+    public IReadOnlyList<double>? FanRpm { get; init; }
 }
 
 /// <summary>Credentials for a miner's API. Never logged: <see cref="ToString"/> hides the password.</summary>

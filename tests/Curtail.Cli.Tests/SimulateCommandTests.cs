@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Curtail.Cli.Tests;
 
-public class SimulateCommandTests
+public class SimulateCommandTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task DefaultRunPrintsTheSummaryAsJsonWithEveryField()
@@ -146,6 +146,42 @@ public class SimulateCommandTests
         Assert.Equal(96, doc.RootElement.GetProperty("intervals").GetInt32());
         Assert.Equal(2, doc.RootElement.GetProperty("transitions").GetInt32());
         Assert.Equal("HB_NORTH", doc.RootElement.GetProperty("settlement_point").GetString());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("dr_credits_usd").ValueKind); // enrolled in nothing
+
+        // Enrolled in ECRS: capacity credits over the window's 24 hours, the model the controller's money panel uses.
+        File.AppendAllText(site, "\ndemand_response: [{program: ecrs, capacity_mw: 0.5, credit_usd_per_mw_hour: 5}]\n");
+        var enrolled = await CliRunner.Run("simulate", "--site", site, "--prices", prices, "--json");
+        Assert.True(enrolled.ExitCode == 0, enrolled.Err);
+        Assert.Equal(0.5 * 5 * 24, JsonDocument.Parse(enrolled.Out).RootElement.GetProperty("dr_credits_usd").GetDouble(), 6);
+        var table = await CliRunner.Run("simulate", "--site", site, "--prices", prices);
+        Assert.Contains("DR credits: $60 over 24 h enrolled (ecrs 0.5 MW × $5/MW-h), not in profit", table.Out);
+        // A program ERCOT does not have is refused with the key and line.
+        File.WriteAllText(site, File.ReadAllText(site).Replace("program: ecrs", "program: ers-60"));
+        var bad = await CliRunner.Run("simulate", "--site", site, "--prices", prices);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("demand_response[0].program: must be one of ers-10, ers-30, ecrs, rrs, got 'ers-60'", bad.Err);
+    }
+
+    [Fact]
+    public async Task TheTableFitsEightyColumnsOverAFullYearWithDrCredits()
+    {
+        var dir = CliRunner.TempDir();
+        var site = Path.Combine(dir, "site.yaml");
+        var repo = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(repo.FullName, "simulations", "sites", "default.yaml"))) repo = repo.Parent!;
+        File.WriteAllText(site, File.ReadAllText(Path.Combine(repo.FullName, "simulations", "sites", "default.yaml"))
+            + "\ndemand_response: [{program: ecrs, capacity_mw: 2.5, credit_usd_per_mw_hour: 4.2}, {program: ers-30, capacity_mw: 1, credit_usd_per_mw_hour: 9}]\n");
+        CliResult r;
+        using (Commands.Terminal.AsTerminal(80))
+            r = await CliRunner.Run("simulate", "--site", site, "--from", "2021-01-01", "--to", "2022-01-01");
+        Assert.True(r.ExitCode == 0, r.Err);
+        output.WriteLine(r.Out);
+        var lines = r.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        var header = lines.First(l => l.Contains("policy", StringComparison.Ordinal) && l.Contains("profit", StringComparison.Ordinal));
+        foreach (var title in new[] { "revenue", "cost", "profit", "curt MWh", "uptime", "switches" }) Assert.Contains(title, header);
+        Assert.Contains(lines, l => l.Contains("always_on", StringComparison.Ordinal) && l.Contains('$'));
+        Assert.Contains(lines, l => l.Contains("DR credits:", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -45,6 +45,20 @@ public class ControllerStoreTests
         store.Audit(new AuditEntry(t0, $"alice-{tag}", "Trader", "set_trading", "{\"a\":1}", "{\"a\":2}"));
         Assert.Contains(store.AuditLog(50), a => a.Actor == $"alice-{tag}" && a.NewValue == "{\"a\":2}");
 
+        // Audit retention: miner commands go with the decision records' retention, changes with their own, longer one.
+        var miner = $"m-{tag}";
+        store.Audit(new AuditEntry(t0.AddDays(-300), $"bob-{tag}", "trader", "set_trading", "{}", "{}"));
+        store.AuditCommands([new MinerCommandAudit(t0.AddDays(-300), $"cycle:{tag}", miner, "sleep", "confirmed", 12, null),
+            new MinerCommandAudit(t0.AddDays(-10), $"cycle:{tag}", miner, "wake", "confirmed", 15, null)]);
+        var oldCommandsBefore = store.Audit(new AuditFilter(MinerCommands: true, Until: t0.AddDays(-250), Limit: 10_000)).Count;
+        var (commands, changes) = store.PurgeAudit(t0.AddDays(-250), t0.AddDays(-3650));
+        Assert.Equal(oldCommandsBefore, commands);
+        Assert.Equal(["wake"], store.Audit(new AuditFilter(Miner: miner)).Select(a => a.Command));
+        Assert.Contains(store.AuditLog(10_000), a => a.Actor == $"bob-{tag}");
+        store.PurgeAudit(t0.AddDays(-250), t0.AddDays(-250));
+        Assert.DoesNotContain(store.AuditLog(10_000), a => a.Actor == $"bob-{tag}");
+        Assert.Contains(store.AuditLog(10_000), a => a.Actor == $"alice-{tag}");
+
         var group = $"g-{tag}";
         store.SaveGroupStates([group], [new GroupState(GroupMode.Curtailed, t0.UtcTicks, 0)]);
         store.SaveGroupStates([group], [new GroupState(GroupMode.Running, t0.AddMinutes(30).UtcTicks, 0.8)]);

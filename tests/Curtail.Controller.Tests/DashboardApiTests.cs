@@ -28,6 +28,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
             economics: {hashprice: {usd_per_th_day: 0.05}, pool_fee: 0.02}
             fleet: [{group: a, count: 10000, hashrate_th: 100, power_w: 3000}]
             policy: {kind: threshold, curtail_above_usd_per_mwh: 100}
+            demand_response: [{program: ecrs, capacity_mw: 10, credit_usd_per_mw_hour: 4.5}, {program: ers-30, capacity_mw: 2, credit_usd_per_mw_hour: 7}]
             controller:
               listen: http://127.0.0.1:0
               storage: {sqlite: state.db}
@@ -38,8 +39,11 @@ public sealed class DashboardApiTests : IAsyncLifetime
         _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
         var models = new[] { "Antminer S19j Pro", "Whatsminer M50S", "Antminer S21" };
         _app.Services.GetRequiredService<ControllerRuntime>().SetMiners(Enumerable.Range(0, 10_000).Select(i => new MinerSnapshot(
-            $"m{i:D5}", "a", "LuxOs", i % 10 == 0 ? "Sleeping" : "Running", i % 10 == 0 ? 20 : 3000 + i % 7, i % 10 == 0 ? 0 : 100 + i % 3,
-            i % 1000 == 1 ? "timeout after 2 s" : null) { Model = models[i % 3], Firmware = "fw1", MaxTemperatureC = i % 10 == 0 ? null : 60 + i % 20 }).ToList());
+            $"m{i:D5}", "a", "lux_os", i % 10 == 0 ? "sleeping" : "running", i % 10 == 0 ? 20 : 3000 + i % 7, i % 10 == 0 ? 0 : 100 + i % 3,
+            i % 1000 == 1 ? "timeout after 2 s" : null) {
+                Model = models[i % 3], Firmware = "fw1", MaxTemperatureC = i % 10 == 0 ? null : 60 + i % 20,
+                FanRpm = i % 10 == 0 ? [0, 0] : i % 4 == 0 ? null : [5000 + i % 50, 5100],
+            }).ToList());
     }
 
     public async Task DisposeAsync()
@@ -67,15 +71,22 @@ public sealed class DashboardApiTests : IAsyncLifetime
         var hottestLast = (await Get("/api/miners?sort=max_temperature_c&page=20&size=500")).GetProperty("miners");
         Assert.Equal(JsonValueKind.Null, hottestLast[499].GetProperty("max_temperature_c").ValueKind);
 
+        // Fans slowest first: the sleeping miners' stopped fans lead, miners whose firmware reports none come last.
+        var byFan = (await Get("/api/miners?sort=fan_rpm&size=500")).GetProperty("miners").EnumerateArray().ToList();
+        Assert.All(byFan.Take(100), m => Assert.Equal([0, 0], m.GetProperty("fan_rpm").EnumerateArray().Select(f => f.GetDouble())));
+        var slowestLast = (await Get("/api/miners?sort=fan_rpm&dir=desc&page=20&size=500")).GetProperty("miners");
+        Assert.Equal(JsonValueKind.Null, slowestLast[499].GetProperty("fan_rpm").ValueKind);
+        Assert.Equal(5049, (await Get("/api/miners?sort=fan_rpm&dir=desc&size=1")).GetProperty("miners")[0].GetProperty("fan_rpm")[0].GetDouble());
+
         var s21Sleeping = await Get("/api/miners?model=Antminer%20S21&state=sleeping&size=10");
         Assert.Equal(Enumerable.Range(0, 10_000).Count(i => i % 3 == 2 && i % 10 == 0), s21Sleeping.GetProperty("total").GetInt32());
-        Assert.All(s21Sleeping.GetProperty("miners").EnumerateArray(), m => Assert.Equal("Sleeping", m.GetProperty("mode").GetString()));
+        Assert.All(s21Sleeping.GetProperty("miners").EnumerateArray(), m => Assert.Equal("sleeping", m.GetProperty("mode").GetString()));
         var failing = await Get("/api/miners?filter=TIMEOUT");
         Assert.Equal(10, failing.GetProperty("total").GetInt32());
     }
 
     [Theory]
-    [InlineData("/api/miners?sort=fans", "sort")]
+    [InlineData("/api/miners?sort=fan", "sort")]
     [InlineData("/api/miners?dir=up", "dir")]
     [InlineData("/api/miners?size=501", "size")]
     [InlineData("/api/miners?page=0", "page")]
@@ -147,7 +158,11 @@ public sealed class DashboardApiTests : IAsyncLifetime
         var money = await Get("/api/money");
         // The start-up cycle is the only one: no span between two cycles to price yet.
         Assert.Equal(0, money.GetProperty("today").GetProperty("hours").GetDouble());
-        Assert.Equal(JsonValueKind.Null, money.GetProperty("dr_credits_usd").ValueKind);
+        // DR credits: the site file's programs, capacity × rate × the hours the money covers (the backtest's model).
+        Assert.Equal(["ecrs", "ers-30"], money.GetProperty("dr_programs").EnumerateArray().Select(p => p.GetProperty("program").GetString()));
+        foreach (var span in new[] { "today", "this_month" })
+            Assert.Equal((10 * 4.5 + 2 * 7) * money.GetProperty(span).GetProperty("hours").GetDouble(), money.GetProperty(span).GetProperty("dr_credits_usd").GetDouble(), 6);
+        Assert.Equal(59 * 24, Core.Economics.DemandResponseCredits.Usd(_config.Site, 24), 6);
         var history = await Get("/api/history?hours=24");
         Assert.Equal(JsonDocument.Parse(await _http.GetStringAsync("/api/decisions?limit=100")).RootElement.GetArrayLength(), history.GetProperty("load").GetArrayLength());
         Assert.Equal(_config.Site.FullPowerMw * 1000, history.GetProperty("full_kw").GetDouble(), 6);

@@ -178,5 +178,5 @@ public sealed class LoadTraceTests : IDisposable
         }
     }
 
-    private static MinerSnapshot Miner(string id, double powerW) => new(id, "a", "LuxOs", "Running", powerW, 100, null);
+    private static MinerSnapshot Miner(string id, double powerW) => new(id, "a", "lux_os", "running", powerW, 100, null);
 }

@@ -25,7 +25,7 @@ public class StaleMinerTelemetryTests
         Assert.Null(snapshot.PowerW);
         Assert.Null(snapshot.HashrateTh);
         Assert.Equal(Seen, snapshot.LastSeen);
-        Assert.Equal("Unreachable", snapshot.Mode);
+        Assert.Equal("unreachable", snapshot.Mode);
         Assert.Contains("no reply", snapshot.Error);
 
         // As the API serializes it: null, not 0 and not the last reading's 130 TH/s.

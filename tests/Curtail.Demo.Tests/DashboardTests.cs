@@ -62,6 +62,12 @@ public class DashboardTests(ITestOutputHelper output)
             .EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToList();
         Assert.Equal(apiIds, await Column(page, 0));
         Assert.Equal(apiIds.OrderByDescending(i => i, StringComparer.Ordinal).ToList(), apiIds);
+        // Fans: the rows whose firmware reports fan speeds show them (the demo mixes families that do and do not).
+        var withFans = JsonDocument.Parse(await http.GetStringAsync("/api/miners?sort=id&dir=desc&size=25")).RootElement.GetProperty("miners")
+            .EnumerateArray().Count(m => m.GetProperty("fan_rpm").ValueKind == JsonValueKind.Array);
+        Assert.True(withFans > 0, "no demo miner reports its fans");
+        Assert.Equal("fans", await page.InnerTextAsync("#miners [data-sort=fan_rpm]"));
+        Assert.Equal(withFans, (await Column(page, 7)).Count(c => c.EndsWith("rpm ×2", StringComparison.Ordinal) || c.EndsWith("rpm ×4", StringComparison.Ordinal)));
         await page.ClickAsync("#miners [data-sort=power_w]");
         await page.WaitForFunctionAsync("() => document.querySelector('#miners [data-sort=power_w]').dataset.active === 'asc'");
         await page.ClickAsync("#miners [data-sort=power_w]");

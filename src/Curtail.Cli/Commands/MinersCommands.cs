@@ -28,6 +28,23 @@ internal static class MinersCli
         return (file, members);
     }
 
+    /// <summary>
+    /// Releases the drivers' sessions when the command ends: a LuxOS miner allows one session, and one left open
+    /// would lock out the controller (and the next command) until the firmware expires it a minute later.
+    /// </summary>
+    public sealed class Release(IReadOnlyList<FleetMember> members) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var m in members)
+                if (m.Miner is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What the operator asked, for the audit row: the verb and the selection.</summary>
+    public static string Asked(ParseResult parse, string verb, Option<string?> select) =>
+        parse.GetValue(select) is { } s ? $"{verb} --select {s}" : verb;
+
     public static FleetDispatcher Dispatcher(int concurrency) =>
         new(new DispatchOptions { MaxConcurrentCommands = concurrency, MaxConcurrentReads = concurrency }, TimeProvider.System);
 
@@ -145,16 +162,25 @@ internal static class MinersActionCommand
         var select = MinersCli.Select();
         var json = MinersCli.Json();
         var concurrency = MinersCli.Concurrency();
-        var command = new Command(name, description) { fleet, select, json, concurrency };
+        var config = CliCommandAudit.ConfigOption();
+        var auditLog = CliCommandAudit.LogOption();
+        var command = new Command(name, description + ". Every command is audited (--config: in the controller's store; else --audit-log)")
+        {
+            fleet, select, json, concurrency, config, auditLog,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var (_, members) = MinersCli.Load(parse, fleet, select);
+            await using var release = new MinersCli.Release(members);
+            using var audit = CliCommandAudit.Open(parse, config, auditLog);
             var unsupported = members.Where(m => m.Miner is not ISleepable).Select(m => $"{m.Miner.Id} ({m.Miner.Family})").ToList();
             if (unsupported.Count > 0)
                 parse.InvocationConfiguration.Error.WriteLine($"skipped, firmware cannot sleep: {string.Join(", ", unsupported)}");
             var work = members.Where(m => m.Miner is ISleepable)
                 .Select(m => (m.Miner, new MinerAction(m.Miner.Id, kind, null, 0, "operator"))).ToList();
             var report = await MinersCli.Dispatcher(parse.GetValue(concurrency)).DispatchAsync(work, ct);
+            audit.Record(report.Results, MinersCli.Asked(parse, $"miners {name}", select), TimeProvider.System.GetUtcNow());
+            parse.InvocationConfiguration.Error.WriteLine($"{report.Results.Count} commands audited in {audit.Where}");
             return MinersCli.WriteResults(parse.InvocationConfiguration.Output, report.Results, parse.GetValue(json));
         });
         return command;
@@ -175,9 +201,12 @@ public sealed class MinersTargetCommand : ICliCommand
         var watts = new Option<double?>("--watts") { Description = "Power target for each selected miner, in W" };
         var siteWatts = new Option<double?>("--site-watts") { Description = "Total load for the selection, in W: allocation picks who sleeps or throttles" };
         var rampStep = new Option<double?>("--max-ramp-up") { Description = "Largest load increase in one step, W (genset limit)" };
-        var command = new Command("target", "Set a power target per miner (--watts) or for the selection as a whole (--site-watts)")
+        var config = CliCommandAudit.ConfigOption();
+        var auditLog = CliCommandAudit.LogOption();
+        var command = new Command("target", "Set a power target per miner (--watts) or for the selection as a whole (--site-watts). "
+                                            + "Every command is audited (--config: in the controller's store; else --audit-log)")
         {
-            fleet, select, json, concurrency, watts, siteWatts, rampStep,
+            fleet, select, json, concurrency, watts, siteWatts, rampStep, config, auditLog,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -187,6 +216,14 @@ public sealed class MinersTargetCommand : ICliCommand
                 throw new InvalidInputException("miners target", null, "give exactly one of --watts or --site-watts");
             if ((perMiner ?? site) < 0) throw new InvalidInputException("miners target", null, "watts must not be negative");
             var (file, members) = MinersCli.Load(parse, fleet, select);
+            await using var release = new MinersCli.Release(members);
+            using var audit = CliCommandAudit.Open(parse, config, auditLog);
+            var asked = MinersCli.Asked(parse, perMiner is { } pw ? $"miners target --watts {pw}" : $"miners target --site-watts {site}", select);
+            void Audit(IReadOnlyList<MinerCommandResult> results)
+            {
+                audit.Record(results, asked, TimeProvider.System.GetUtcNow());
+                parse.InvocationConfiguration.Error.WriteLine($"{results.Count} commands audited in {audit.Where}");
+            }
             var dispatcher = MinersCli.Dispatcher(parse.GetValue(concurrency));
             var output = parse.InvocationConfiguration.Output;
             if (perMiner is { } w)
@@ -197,6 +234,7 @@ public sealed class MinersTargetCommand : ICliCommand
                 var work = members.Where(m => m.Miner is IPowerTargetable)
                     .Select(m => (m.Miner, new MinerAction(m.Miner.Id, MinerActionKind.SetTarget, w, w, "operator"))).ToList();
                 var report = await dispatcher.DispatchAsync(work, ct);
+                Audit(report.Results);
                 return MinersCli.WriteResults(output, report.Results, parse.GetValue(json));
             }
             var actuator = new FleetActuator(members, dispatcher, TimeProvider.System, parse.GetValue(concurrency))
@@ -204,6 +242,7 @@ public sealed class MinersTargetCommand : ICliCommand
                 Groups = file.Groups, MaxRampUpW = parse.GetValue(rampStep),
             };
             var result = await actuator.ApplyTargetAsync(site!.Value, ct);
+            Audit(result.Results);
             var code = MinersCli.WriteResults(output, result.Results, parse.GetValue(json));
             if (!parse.GetValue(json))
             {

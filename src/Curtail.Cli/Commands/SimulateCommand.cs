@@ -43,7 +43,16 @@ public sealed class SimulateCommand : ICliCommand
             var kindText = p.GetValue(policy);
             PolicyKind? kind = kindText is null ? null
                 : SiteFileParser.ParsePolicyKind(kindText) ?? throw new InvalidInputException("--policy", null, $"unknown policy '{kindText}' (expected one of: {string.Join(", ", SiteFileParser.PolicyKindNames)})");
-            var prepared = BacktestSetup.Prepare(options.Request(p));
+            // A long window (years, or the SCED clock) takes a while: on a terminal a status line says what is running.
+            var live = !p.GetValue(options.Json) && Terminal.ShowsProgress(output);
+            T Step<T>(string what, Func<T> work)
+            {
+                if (!live) return work();
+                var value = default(T)!;
+                AnsiConsole.Status().Start(what, _ => value = work());
+                return value;
+            }
+            var prepared = Step("reading prices and the site…", () => BacktestSetup.Prepare(options.Request(p)));
             var site = prepared.Site.Site;
             if (rules.Count > 1)
             {
@@ -60,11 +69,12 @@ public sealed class SimulateCommand : ICliCommand
             if (kind == PolicyKind.Threshold && site.Policy.CurtailAboveUsdPerMwh is null)
                 throw new InvalidInputException(prepared.Site.Source, null, "--policy threshold needs policy.curtail_above_usd_per_mwh in the site file");
             var outDir = p.GetValue(options.Out);
-            var result = SimulationRunner.Run(prepared.Inputs, kind, keepIntervals: outDir is not null);
+            var result = Step($"backtesting {prepared.Inputs.DecisionCount:N0} decisions ({prepared.FromCpt:yyyy-MM-dd} to {prepared.ToCptExclusive:yyyy-MM-dd}): policy, always-on and oracle…",
+                () => SimulationRunner.Run(prepared.Inputs, kind, keepIntervals: outDir is not null));
             var summary = SimulationSummary.From(site, prepared.FromCpt, prepared.ToCptExclusive, result);
 
             if (p.GetValue(options.Json)) output.WriteLine(JsonOutput.Serialize(summary));
-            else PrintTable(Terminal.On(output), summary, result, prepared.SkippedRows);
+            else PrintTable(Terminal.On(output), site, summary, result, prepared.SkippedRows);
 
             if (outDir is not null)
             {
@@ -81,15 +91,18 @@ public sealed class SimulateCommand : ICliCommand
         return command;
     }
 
-    private static void PrintTable(IAnsiConsole console, SimulationSummary s, SimulationResult r, int skipped)
+    private static void PrintTable(IAnsiConsole console, SiteDefinition site, SimulationSummary s, SimulationResult r, int skipped)
     {
         console.MarkupLine($"[bold]{Markup.Escape(s.Site)}[/]  {s.SettlementPoint}  {s.FromCpt:yyyy-MM-dd} to {s.ToCptExclusive:yyyy-MM-dd} (CPT, exclusive)  {s.Intervals:N0} intervals");
         if (s.DecisionCadenceMinutes == 5)
             console.MarkupLine($"decisions every 5 minutes on SCED LMPs ({s.Decisions:N0} decisions, {s.ScedMissingRuns:N0} sub-intervals without a SCED run carried the last LMP forward); energy settled at the 15-minute SPP");
         if (skipped > 0) console.MarkupLine($"[yellow]skipped {skipped} bad price rows (--skip-bad-rows)[/]");
-        var table = new Table().AddColumns("policy", "hash revenue", "energy cost", "profit", "energy MWh", "curtailed MWh", "uptime", "transitions");
+        // No borders and two spaces between columns, as the sweep's table: whole titles and figures at 80 columns.
+        var table = new Table().Border(TableBorder.None);
+        foreach (var title in new[] { "policy", "revenue", "cost", "profit", "MWh", "curt MWh", "uptime", "switches" })
+            table.AddColumn(new TableColumn(title).PadLeft(0).PadRight(2));
         foreach (var t in new[] { r.Policy, r.AlwaysOn, r.Oracle })
-            table.AddRow(t.Policy, Terminal.Usd(t.HashRevenueUsd), Terminal.Usd(t.EnergyCostUsd), Terminal.Usd(t.ProfitUsd),
+            table.AddRow(t.Policy, Terminal.UsdCompact(t.HashRevenueUsd), Terminal.UsdCompact(t.EnergyCostUsd), Terminal.UsdCompact(t.ProfitUsd),
                 t.EnergyMwh.ToString("N0", CultureInfo.InvariantCulture), t.CurtailedMwh.ToString("N0", CultureInfo.InvariantCulture),
                 t.UptimeFraction.ToString("P1", CultureInfo.InvariantCulture), t.Transitions.ToString("N0", CultureInfo.InvariantCulture));
         foreach (var i in Enumerable.Range(1, 7)) table.Columns[i].RightAligned();
@@ -108,6 +121,10 @@ public sealed class SimulateCommand : ICliCommand
             console.Write(energy);
         }
         console.MarkupLine($"capture ratio: [bold]{(s.CaptureRatio is { } c ? c.ToString("P1", CultureInfo.InvariantCulture) : "n/a (the oracle gains nothing over always-on)")}[/]  (profit − always-on) / (oracle − always-on)");
+        if (s.DrCreditsUsd is { } dr)
+            console.MarkupLine($"DR credits: [bold]{Terminal.Usd(dr)}[/] over {(s.Intervals * 0.25).ToString("N0", CultureInfo.InvariantCulture)} h enrolled ("
+                               + Markup.Escape(string.Join(", ", site.DemandResponse.Select(p => $"{p.Program} {p.CapacityMw.ToString("0.##", CultureInfo.InvariantCulture)} MW × ${p.CreditUsdPerMwHour.ToString("0.##", CultureInfo.InvariantCulture)}/MW-h")))
+                               + "), not in profit");
         if (s.FourCp is { } f)
         {
             var inv = CultureInfo.InvariantCulture;

@@ -50,5 +50,9 @@ internal static class Terminal
 
     private static bool IsRealTerminal(TextWriter output) => ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
 
+    /// <summary>Dollars for a narrow column: whole dollars up to $1M, then $35.73M (a site-year's revenue fits 9 characters).</summary>
+    public static string UsdCompact(double v) => Math.Abs(v) < 1e6 ? Usd(v)
+        : (v < 0 ? "-$" : "$") + (Math.Abs(v) / 1e6).ToString(Math.Abs(v) < 1e9 ? "0.00" : "N0", System.Globalization.CultureInfo.InvariantCulture) + "M";
+
     public static string Usd(double v) => (v < 0 ? "-$" : "$") + Math.Abs(v).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -23,6 +23,9 @@ public static class ApiJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new RoundedDouble() },
     };
 
+    /// <summary>A .NET name (an enum's, or one stored by older versions: "Trader", "WhatsminerV2") in the API's enum style.</summary>
+    public static string Snake(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+
     /// <summary>12 significant digits: more than any measured or priced quantity has, fewer than a double's noise.</summary>
     public static double Round(double v) => double.IsFinite(v) ? double.Parse(v.ToString("G12", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : v;
 
@@ -35,8 +38,9 @@ public static class ApiJson
 
         public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
         {
+            // A value not known (NaN: no genset reading yet) is null, as everywhere else, not the string "NaN".
             if (double.IsFinite(value)) writer.WriteNumberValue(Round(value));
-            else writer.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));
+            else writer.WriteNullValue();
         }
     }
 

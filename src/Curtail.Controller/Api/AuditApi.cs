@@ -26,7 +26,7 @@ public static class AuditApi
             if (filter.Since >= filter.Until) throw new InvalidInputException("until", null, $"must be after since ({since})");
             return Results.Json(store.Audit(filter).Select(a => new
             {
-                time = a.Time, decided_by = a.DecidedBy, actor = a.DecidedBy, role = a.Role, action = a.Action, miner = a.Miner, command = a.Command,
+                time = a.Time, decided_by = a.DecidedBy, actor = a.DecidedBy, role = a.Role is null ? null : ApiJson.Snake(a.Role), action = a.Action, miner = a.Miner, command = a.Command,
                 outcome = a.Outcome, latency_ms = a.LatencyMs, detail = a.Detail, old_value = a.OldValue, new_value = a.NewValue,
             }), ApiJson.Options);
         }

@@ -307,7 +307,7 @@ public static class ControllerApi
 
     /// <summary>Every change is audited: who, when, old, new.</summary>
     private static AuditEntry Audit(ApiToken token, ServiceClock clock, string action, string? oldValue, string? newValue) =>
-        new(clock.Time.GetUtcNow(), token.Name, token.Role.ToString(), action, oldValue, newValue);
+        new(clock.Time.GetUtcNow(), token.Name, ApiJson.Snake(token.Role.ToString()), action, oldValue, newValue);
 
     private static object Summary(CycleRecord c)
     {

@@ -31,6 +31,8 @@ public static class DashboardApi
     {
         ["id"] = m => m.Id, ["group"] = m => m.Group, ["family"] = m => m.Family, ["model"] = m => m.Model, ["firmware"] = m => m.Firmware,
         ["mode"] = m => m.Mode, ["power_w"] = m => m.PowerW, ["hashrate_th"] = m => m.HashrateTh, ["max_temperature_c"] = m => m.MaxTemperatureC,
+        // The slowest fan first: a stopped or failing fan is what an operator sorts for.
+        ["fan_rpm"] = m => m.FanRpm is { Count: > 0 } f ? f.Min() : null,
         ["error"] = m => m.Error, ["last_seen"] = m => m.LastSeen,
     };
 
@@ -129,17 +131,21 @@ public static class DashboardApi
         return Results.Json(new
         {
             time = now, date = today, month = $"{today:yyyy-MM}",
-            today = Totals(money.Day(site, today, now)),
-            this_month = Totals(money.Month(site, today, now)),
-            // The controller has no settlement data for demand-response programs: shown as unknown, not as zero.
-            dr_credits_usd = (double?)null,
-            dr_credits_note = "not modelled: DR credits come from the program's settlement statements",
+            today = Totals(site, money.Day(site, today, now)),
+            this_month = Totals(site, money.Month(site, today, now)),
+            // The backtest's DR model (capacity × credit rate × hours enrolled, from the site file's demand_response:).
+            dr_programs = site.DemandResponse.Select(p => new { program = p.Program, capacity_mw = p.CapacityMw, credit_usd_per_mw_hour = p.CreditUsdPerMwHour }),
+            dr_credits_note = site.DemandResponse.Count == 0
+                ? "the site file enrolls the site in no demand-response program (demand_response:)"
+                : "capacity credits: capacity × credit rate × hours enrolled, as the backtest books them; not settlement statements",
         }, ControllerApi.JsonOut);
     }
 
-    private static object Totals(MoneyTotals t) => new
+    private static object Totals(Core.Sites.SiteDefinition site, MoneyTotals t) => new
     {
         hash_revenue_usd = t.HashRevenueUsd, energy_cost_usd = t.EnergyCostUsd, margin_usd = t.MarginUsd,
         always_on_margin_usd = t.AlwaysOnMarginUsd, curtailment_savings_usd = t.SavingsUsd, energy_mwh = t.EnergyMwh, hours = t.Hours,
+        // Over the hours the money covers; null (not 0) for a site enrolled in nothing.
+        dr_credits_usd = site.DemandResponse.Count == 0 ? (double?)null : Core.Economics.DemandResponseCredits.Usd(site, t.Hours),
     };
 }

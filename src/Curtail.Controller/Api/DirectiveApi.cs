@@ -53,7 +53,7 @@ public static class DirectiveApi
             var order = new DirectiveOrder(body.Id is null ? null : ApiLimits.Id(body.Id, "id"), kind,
                 ApiLimits.InRange(body.LevelMw, "level_mw", 0, ApiLimits.MaxEventMw), TimeSpan.FromMinutes(deadline), body.ReleaseAt,
                 ApiLimits.Text(body.Note, "note", DirectiveDesk.MaxNoteLength));
-            var e = await desk.ReceiveAsync(order, token!.Name, token.Role.ToString(), "api", http.RequestAborted);
+            var e = await desk.ReceiveAsync(order, token!.Name, ApiJson.Snake(token.Role.ToString()), "api", http.RequestAborted);
             return Results.Json(e, ControllerApi.JsonOut, statusCode: 201);
         });
     }
@@ -66,7 +66,7 @@ public static class DirectiveApi
         {
             var body = await ApiBody.ReadAsync<DirectiveNoteRequest>(http);
             var text = ApiLimits.Text(body.Text, "text", DirectiveDesk.MaxNoteLength) ?? throw new InvalidInputException("text", null, "is required");
-            return Results.Json(desk.AddNote(id, text, token!.Name, token.Role.ToString()), ControllerApi.JsonOut);
+            return Results.Json(desk.AddNote(id, text, token!.Name, ApiJson.Snake(token.Role.ToString())), ControllerApi.JsonOut);
         });
     }
 
@@ -80,7 +80,7 @@ public static class DirectiveApi
             var note = http.Request.ContentLength is > 0 || http.Request.Headers.ContentType.Count > 0
                 ? ApiLimits.Text((await ApiBody.ReadAsync<DirectiveNoteRequest>(http)).Text, "text", DirectiveDesk.MaxNoteLength)
                 : null;
-            return Results.Json(await desk.ReleaseAsync(id, token!.Name, token.Role.ToString(), note, http.RequestAborted), ControllerApi.JsonOut);
+            return Results.Json(await desk.ReleaseAsync(id, token!.Name, ApiJson.Snake(token.Role.ToString()), note, http.RequestAborted), ControllerApi.JsonOut);
         });
     }
 

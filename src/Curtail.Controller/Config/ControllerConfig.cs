@@ -76,8 +76,11 @@ public sealed record ControllerConfig
     /// <summary>The OpenADR 3 VTN this site's VEN polls for events (docs/openadr.md); null = none.</summary>
     public OpenAdr.OpenAdrConfig? OpenAdr { get; init; }
 
-    /// <summary>How long decision records are kept (audit and demand-response records are kept for good).</summary>
+    /// <summary>How long decision records, and the audit rows of the miner commands they sent, are kept (DR records are kept for good).</summary>
     public TimeSpan DecisionRetention { get; init; } = TimeSpan.FromDays(400);
+
+    /// <summary>How long the audit rows of changes (strikes, overrides, events through the API) are kept: ten years unless configured.</summary>
+    public TimeSpan AuditRetention { get; init; } = TimeSpan.FromDays(3650);
 
     /// <summary>The key of this site's rows in a store that serves several sites (`controller.site_id`, else from the name).</summary>
     public string SiteId

@@ -9,7 +9,7 @@ namespace Curtail.Controller.Config;
 /// <summary>Parses a site file with its `controller:` section (docs/controller.md); errors name the key and line.</summary>
 public static class ControllerConfigParser
 {
-    private static readonly string[] Keys = ["listen", "tls", "auth", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days", "site_id", "cluster", "notify", "openadr"];
+    private static readonly string[] Keys = ["listen", "tls", "auth", "storage", "tokens", "prices", "genset", "fleet", "cycle_minutes", "four_cp", "telemetry", "time", "retention_days", "audit_retention_days", "site_id", "cluster", "notify", "openadr"];
 
     public static ControllerConfig Load(string path, Func<string, string?>? environment = null)
     {
@@ -91,6 +91,12 @@ public static class ControllerConfigParser
             var days = r.Number(retention, "controller.retention_days");
             if (days is < 1 or > 36_500) throw r.Error(retention, "controller.retention_days", $"must be 1..36500, got {days}");
             config = config with { DecisionRetention = TimeSpan.FromDays(days) };
+        }
+        if (r.Optional(map, "audit_retention_days") is { } auditRetention)
+        {
+            var days = r.Number(auditRetention, "controller.audit_retention_days");
+            if (days is < 1 or > 36_500) throw r.Error(auditRetention, "controller.audit_retention_days", $"must be 1..36500, got {days}");
+            config = config with { AuditRetention = TimeSpan.FromDays(days) };
         }
         if (r.Optional(map, "four_cp") is { } fourCp)
         {

@@ -67,8 +67,9 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         foreach (var r in report.Results)
         {
             telemetry.Commands.Add(1);
-            if (r.Outcome != DispatchOutcome.Confirmed) telemetry.CommandFailures.Add(1);
-            else telemetry.CommandLatencyMs.Record((r.ConfirmLatency ?? r.CommandLatency).TotalMilliseconds);
+            // Zero is added too: the failure series exists (at 0) from the first command, so a dashboard's rate reads 0, not "no data".
+            telemetry.CommandFailures.Add(r.Outcome != DispatchOutcome.Confirmed ? 1 : 0);
+            if (r.Outcome == DispatchOutcome.Confirmed) telemetry.CommandLatencyMs.Record((r.ConfirmLatency ?? r.CommandLatency).TotalMilliseconds);
         }
     }
 
@@ -99,6 +100,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
     public void UpdateTelemetry(CycleInputs inputs, CycleDecision decision, double measuredKw, IReadOnlyList<MinerSnapshot> miners, DateTimeOffset now, ControllerRuntime.View view)
     {
         telemetry.Cycles.Add(1);
+        telemetry.CycleFailures.Add(0); // the failure series exists (at 0) from the first cycle, as above
         if (_lastCycle is { } previous && now > previous)
         {
             // Energy and money since the previous cycle, at the measured load and last settled price.

@@ -25,6 +25,9 @@ public sealed record MinerSnapshot(string Id, string Group, string Family, strin
 
     /// <summary>The hottest board or chip temperature the firmware reports; null when it reports none.</summary>
     public double? MaxTemperatureC { get; init; }
+
+    /// <summary>Each fan's speed in rpm; null when the firmware reports no fans (or the miner did not answer).</summary>
+    public IReadOnlyList<double>? FanRpm { get; init; }
 }
 
 /// <summary>
@@ -150,14 +153,18 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
         lock (_lock) _lastDecision = decision;
     }
 
+    /// <summary>Family and mode in the API's one enum style, snake_case (<c>whatsminer_v2</c>, <c>sleeping</c>, <c>unreachable</c>).</summary>
     public static MinerSnapshot Describe(FleetMember member, MinerStatus? status, string? error) => new(
-        member.Miner.Id, member.Group, member.Miner.Family.ToString(), status?.Mode.ToString() ?? "Unreachable",
+        member.Miner.Id, member.Group, Snake(member.Miner.Family.ToString()), status is null ? "unreachable" : Snake(status.Mode.ToString()),
         status?.PowerW, status?.HashrateThs, error)
     {
         Model = string.IsNullOrWhiteSpace(status?.Model) ? member.Miner.Model.Name : status.Model,
         Firmware = status?.Firmware ?? "",
         MaxTemperatureC = status is { TemperaturesC.Count: > 0 } ? status.TemperaturesC.Max() : null,
+        FanRpm = status?.FanRpm,
     };
+
+    private static string Snake(string name) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 
     public static MinerSnapshot Describe(MinerReading reading) =>
         Describe(reading.Member, reading.Status, reading.Error) with { LastSeen = reading.LastSeen };

@@ -109,7 +109,10 @@ public sealed class ForecastRefreshJob(ForecastService forecasts) : IJob
     }
 }
 
-/// <summary>Daily housekeeping: decision records past the retention period are purged.</summary>
+/// <summary>
+/// Daily housekeeping: decision records and their miner-command audit rows past <c>retention_days</c>, and API-change
+/// audit rows past <c>audit_retention_days</c>, are purged.
+/// </summary>
 [DisallowConcurrentExecution]
 public sealed class HousekeepingJob(ControllerStore store, ControllerConfig config, ServiceClock clock, ILogger<HousekeepingJob> log) : IJob
 {
@@ -117,6 +120,11 @@ public sealed class HousekeepingJob(ControllerStore store, ControllerConfig conf
     {
         var purged = store.PurgeCycles(clock.Time.GetUtcNow() - config.DecisionRetention);
         if (purged > 0) log.LogInformation("housekeeping: purged {Count} decision records older than {Days} days", purged, config.DecisionRetention.TotalDays);
+        var now = clock.Time.GetUtcNow();
+        var (commands, changes) = store.PurgeAudit(now - config.DecisionRetention, now - config.AuditRetention);
+        if (commands + changes > 0)
+            log.LogInformation("housekeeping: purged {Commands} miner-command audit rows older than {Days} days and {Changes} change rows older than {AuditDays} days",
+                commands, config.DecisionRetention.TotalDays, changes, config.AuditRetention.TotalDays);
         return ValueTask.CompletedTask;
     }
 }

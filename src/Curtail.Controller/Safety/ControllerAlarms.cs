@@ -24,6 +24,9 @@ public sealed class ControllerAlarms(ILogger<ControllerAlarms> log)
     /// <summary>An active demand-response event delivers less than its required reduction against an ERS baseline.</summary>
     public const string DrUnderDelivering = "dr_under_delivering";
 
+    /// <summary>Every alarm the controller can raise: the metrics export each, 0 while it is clear.</summary>
+    public static readonly IReadOnlyList<string> Known = [PricesStale, ScedStale, GensetStale, MinersFailing, CycleFailed, StoreFailed, FourCpWatchFailed, DrUnderDelivering];
+
     private readonly ConcurrentDictionary<string, ControllerAlarm> _active = new(StringComparer.Ordinal);
 
     public IReadOnlyList<ControllerAlarm> Active => _active.Values.OrderBy(a => a.Since).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();

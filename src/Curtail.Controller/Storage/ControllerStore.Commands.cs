@@ -23,14 +23,31 @@ public sealed partial class ControllerStore
     /// <summary>
     /// Audit rows of a cycle's miner commands, in one transaction: a 10,000-miner shed is one write, not 10,000.
     /// </summary>
-    public void AuditCommands(IReadOnlyList<MinerCommandAudit> commands)
+    /// <param name="role">Who sent them: the controller's cycles, or <c>cli</c> for `curtail miners` by hand.</param>
+    public void AuditCommands(IReadOnlyList<MinerCommandAudit> commands, string role = ControllerRole)
     {
         if (commands.Count == 0) return;
         ExecuteInTransaction(commands.Select(c => new Statement(
             "INSERT INTO audit (site, time, actor, role, action, old_value, new_value, miner, command, outcome, latency_ms, detail) " +
             "VALUES (@site, @t, @actor, @role, @action, NULL, NULL, @miner, @command, @outcome, @latency, @detail)",
-            ("t", Iso(c.Time)), ("actor", c.DecidedBy), ("role", ControllerRole), ("action", MinerCommandAction), ("miner", c.Miner), ("command", c.Command),
+            ("t", Iso(c.Time)), ("actor", c.DecidedBy), ("role", role), ("action", MinerCommandAction), ("miner", c.Miner), ("command", c.Command),
             ("outcome", c.Outcome), ("latency", c.LatencyMs), ("detail", c.Detail))).ToArray());
+    }
+
+    /// <summary>
+    /// Deletes this site's miner-command rows older than <paramref name="commandsBefore"/> (thousands a cycle on a large
+    /// site) and its API-change rows older than <paramref name="changesBefore"/>; returns how many of each went.
+    /// </summary>
+    public (int Commands, int Changes) PurgeAudit(DateTimeOffset commandsBefore, DateTimeOffset changesBefore)
+    {
+        int Count(string kind, DateTimeOffset before) => Query($"SELECT COUNT(*) FROM audit WHERE site = @site AND {kind} AND time < @t",
+            r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), ("t", Iso(before)))[0];
+        var commands = $"action = '{MinerCommandAction}'";
+        var changes = $"action <> '{MinerCommandAction}'";
+        var n = (Count(commands, commandsBefore), Count(changes, changesBefore));
+        Execute($"DELETE FROM audit WHERE site = @site AND {commands} AND time < @t", ("t", Iso(commandsBefore)));
+        Execute($"DELETE FROM audit WHERE site = @site AND {changes} AND time < @t", ("t", Iso(changesBefore)));
+        return n;
     }
 
     public IReadOnlyList<AuditRecord> Audit(AuditFilter f)

@@ -172,7 +172,7 @@ public sealed partial class ControllerStore : IDisposable
         r => new CycleRecord(r.GetString(0), ParseIso(r.GetString(1)), r.GetString(2), r.GetDouble(3), r.GetDouble(4), r.GetString(5), r.GetDouble(6),
             r.IsDBNull(7) ? null : r.GetDouble(7), r.GetString(8), r.GetString(9), r.GetString(10)), ("id", id)).FirstOrDefault();
 
-    /// <summary>Deletes decision cycles older than <paramref name="before"/>; audit and DR records are never purged.</summary>
+    /// <summary>Deletes decision cycles older than <paramref name="before"/> (the audit has its own, <see cref="PurgeAudit"/>; DR records are kept).</summary>
     public int PurgeCycles(DateTimeOffset before)
     {
         var n = Query("SELECT COUNT(*) FROM cycles WHERE site = @site AND time < @t", r => Convert.ToInt32(r.GetValue(0), CultureInfo.InvariantCulture), ("t", Iso(before)))[0];

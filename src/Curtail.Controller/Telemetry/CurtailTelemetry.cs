@@ -63,8 +63,12 @@ public sealed class CurtailTelemetry : IDisposable
             new Measurement<double>(_gauges.GensetReadingAgeSeconds, new KeyValuePair<string, object?>("input", "genset")),
         }.Where(m => !double.IsNaN(m.Value)), "s", "Age of each input at the last decision");
         _meter.CreateObservableGauge("curtail.miners_unreadable", () => _gauges.MinersUnreadable, "{miner}", "Miners that did not answer the last read");
-        _meter.CreateObservableGauge("curtail.alarms", () => (ActiveAlarms?.Invoke() ?? [])
-            .Select(a => new Measurement<int>(1, new KeyValuePair<string, object?>("alarm", a))), "{alarm}", "Active controller alarms (stale inputs, failing miners, failed cycles)");
+        // Every known alarm is a series, 1 while active and 0 while clear: a panel of alarms shows them clearing, not vanishing.
+        _meter.CreateObservableGauge("curtail.alarms", () =>
+        {
+            var active = (ActiveAlarms?.Invoke() ?? []).ToHashSet(StringComparer.Ordinal);
+            return Safety.ControllerAlarms.Known.Union(active).Select(a => new Measurement<int>(active.Contains(a) ? 1 : 0, new KeyValuePair<string, object?>("alarm", a)));
+        }, "{alarm}", "Controller alarms, 1 while active (stale inputs, failing miners, failed cycles)");
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {

@@ -20,6 +20,9 @@ public sealed record SiteDefinition(
     /// <summary>Where the site's power comes from (<c>energy.sources</c>); grid only when the site file has none.</summary>
     public EnergySources Sources { get; init; } = EnergySources.GridOnly;
 
+    /// <summary>The demand-response programs the site is enrolled in (<c>demand_response:</c>); empty when none.</summary>
+    public IReadOnlyList<Economics.DemandResponseEnrollment> DemandResponse { get; init; } = [];
+
     /// <summary>True when the 4CP watch wraps the site's policy.</summary>
     public bool FourCpEnabled => FourCp is { Enabled: true };
 }

@@ -18,7 +18,8 @@ public static class SiteFileParser
     public const int MaxMinersPerGroup = 1_000_000;
     public const int MaxNameLength = 200;
 
-    private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp", "peak_avoidance"];
+    private static readonly string[] TopKeys = ["name", "settlement_point", "energy", "economics", "fleet", "policy", "constraints", "four_cp", "peak_avoidance", "demand_response"];
+    private static readonly string[] DemandResponseKeys = ["program", "capacity_mw", "credit_usd_per_mw_hour"];
     private static readonly string[] EnergyKeys = ["adder_usd_per_mwh", "contract", "fixed_price_usd_per_mwh", "sources"];
     private static readonly string[] SourcesKeys = ["grid", "gensets"];
     private static readonly string[] GridKeys = ["import_limit_kw", "export_limit_kw", "export_paid"];
@@ -75,6 +76,7 @@ public static class SiteFileParser
             ParseConstraints(r, r.Optional(root, "constraints")))
         {
             FourCp = ParseFourCp(r, PeakSection(r, root)),
+            DemandResponse = ParseDemandResponse(r, r.Optional(root, "demand_response")),
             Sources = ParseSourcesOf(r, energyNode),
         };
     }
@@ -299,6 +301,29 @@ public static class SiteFileParser
             };
         }
         return new ForecastSettings(model, horizon, risk, expectation);
+    }
+
+    private static List<Economics.DemandResponseEnrollment> ParseDemandResponse(YamlNodeReader r, YamlNode? node)
+    {
+        var programs = new List<Economics.DemandResponseEnrollment>();
+        if (node is null) return programs;
+        if (node is not YamlSequenceNode seq) throw r.Error(node, "demand_response", "expected a list of programs ({program, capacity_mw, credit_usd_per_mw_hour})");
+        for (var i = 0; i < seq.Children.Count; i++)
+        {
+            var path = $"demand_response[{i}]";
+            var map = r.Mapping(seq.Children[i], path, DemandResponseKeys);
+            var programNode = r.Required(map, path, "program");
+            var program = r.String(programNode, $"{path}.program");
+            if (!Economics.DemandResponseCredits.Programs.Contains(program))
+                throw r.Error(programNode, $"{path}.program", $"must be one of {string.Join(", ", Economics.DemandResponseCredits.Programs)}, got '{program}'");
+            if (programs.Any(p => p.Program == program)) throw r.Error(programNode, $"{path}.program", $"'{program}' is listed twice");
+            var capacityNode = r.Required(map, path, "capacity_mw");
+            var capacity = r.Number(capacityNode, $"{path}.capacity_mw");
+            if (capacity is <= 0 or > 10_000) throw r.Error(capacityNode, $"{path}.capacity_mw", $"must be in (0, 10000] MW, got {capacity}");
+            var rate = r.NumberIn(r.Required(map, path, "credit_usd_per_mw_hour"), $"{path}.credit_usd_per_mw_hour", 0, 10_000);
+            programs.Add(new Economics.DemandResponseEnrollment(program, capacity, rate));
+        }
+        return programs;
     }
 
     private static ForecastGateSettings ParseGates(YamlNodeReader r, YamlMappingNode map, PolicyKind kind)

@@ -142,7 +142,9 @@ public sealed class AntminerStockEmulator : ICgminerDialect
                 var detail = new JsonObject
                 {
                     ["Elapsed"] = _miner.UptimeSeconds, ["total_rateideal"] = _miner.Model.NominalThs * 1000, ["rate_unit"] = "GH",
+                    ["fan_num"] = 4,
                 };
+                for (var i = 1; i <= 4; i++) detail[$"fan{i}"] = _miner.FanRpm;
                 for (var i = 0; i < t.Length; i++)
                 {
                     detail[$"temp_chip{i + 1}"] = $"{t[i]:0}-{t[i] + 2:0}-{t[i] - 1:0}-{t[i] + 1:0}";

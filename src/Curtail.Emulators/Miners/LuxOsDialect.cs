@@ -201,7 +201,9 @@ public sealed class LuxOsDialect : ICgminerDialect
             ["Elapsed"] = _miner.UptimeSeconds,
             ["total_rateideal"] = _miner.Model.NominalThs * 1000,
             ["rate_unit"] = "GH",
+            ["fan_num"] = 4,
         };
+        for (var i = 1; i <= 4; i++) second[$"fan{i}"] = _miner.FanRpm;
         for (var i = 0; i < t.Length; i++)
         {
             second[$"temp_pcb{i + 1}"] = $"{t[i] - 5:0}-{t[i] - 4:0}-{t[i] - 6:0}-{t[i] - 5:0}";

@@ -118,6 +118,7 @@ public sealed class WhatsminerV2Dialect : ICgminerDialect
                     ["Power Mode"] = "Normal", ["Env Temp"] = 25.0, ["Chip Temp Avg"] = Math.Round(t.Average(), 1),
                     ["Factory GHS"] = _miner.Model.NominalThs * 1000, ["Upfreq Complete"] = _miner.IsRamping ? 0 : 1,
                     ["Hash Stable"] = !_miner.IsRamping, ["Hash Stable Cost Seconds"] = 627,
+                    ["Fan Speed In"] = _miner.FanRpm, ["Fan Speed Out"] = _miner.FanRpm,
                 });
             case "status":
                 var o = FlatObject("S", 131, "");

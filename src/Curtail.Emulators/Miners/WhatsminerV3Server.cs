@@ -147,6 +147,7 @@ public sealed class WhatsminerV3Server
                     ["chip-temp-avg"] = Math.Round(t.Average(), 1),
                     ["board-temperature"] = new JsonArray(t.Select(x => (JsonNode?)JsonValue.Create(Math.Round(x - 10, 1))).ToArray()),
                     ["up-freq-finish"] = _miner.IsRamping ? 0 : 1,
+                    ["fan-speed-in"] = _miner.FanRpm, ["fan-speed-out"] = _miner.FanRpm,
                 };
             }
             else if (part is "pools" or "edevs") msg[part] = new JsonArray();

@@ -47,7 +47,10 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
         var compiled = stats["STATS"] is JsonArray { Count: > 0 } head ? TolerantJson.Text((head[0] as JsonObject)?["CompileTime"]) : null;
         var mode = sleeping ? MinerMode.Sleeping : workMode == 3 ? MinerMode.Throttled : MinerMode.Running;
         return new MinerStatus(Id, Family, type, "Antminer stock " + (compiled ?? "?"), ths, reported ?? EstimatePower(ths, sleeping),
-            reported is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, null, Time.GetUtcNow());
+            reported is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, null, Time.GetUtcNow())
+        {
+            FanRpm = stats["STATS"] is JsonArray { Count: > 1 } st && st[1] is JsonObject detail ? FanSpeeds.Numbered(detail) : null,
+        };
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ public sealed partial class AvalonMiner : MinerDriver, ISleepable, IPowerTargeta
             watts ?? EstimatePower(ths, sleeping), watts is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, target,
             Time.GetUtcNow())
         {
-            Hashboards = hashboards, FansRunning = fans.Count == 0 ? null : fans.Any(f => f > 0),
+            Hashboards = hashboards, FansRunning = fans.Count == 0 ? null : fans.Any(f => f > 0), FanRpm = fans.Count == 0 ? null : fans,
         };
     }
 

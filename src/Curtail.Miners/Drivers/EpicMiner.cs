@@ -41,6 +41,7 @@ public sealed class EpicMiner : MinerDriver, ISleepable, IHashboardSheddable
         if (total is > 0) _boards = total;
         var fans = summary["Fans Rpm"] as JsonObject;
         bool? fansRunning = fans is null ? null : fans.Any(f => (TolerantJson.Number(f.Value) ?? 0) > 0);
+        var fanRpm = fans?.Select(f => TolerantJson.Number(f.Value)).OfType<double>().ToList();
         var temps = boards.Select(b => TolerantJson.Number(b?["Temperature"])).OfType<double>().ToList();
         var mode = idle ? MinerMode.Sleeping
             : state.Contains("Adjusting", StringComparison.OrdinalIgnoreCase) || state.Contains("Start", StringComparison.OrdinalIgnoreCase) ? MinerMode.Ramping
@@ -50,7 +51,7 @@ public sealed class EpicMiner : MinerDriver, ISleepable, IHashboardSheddable
             watts ?? EstimatePower(ths, idle), watts is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode, null,
             Time.GetUtcNow())
         {
-            Hashboards = total, ActiveHashboards = active, FansRunning = fansRunning,
+            Hashboards = total, ActiveHashboards = active, FansRunning = fansRunning, FanRpm = fanRpm is { Count: > 0 } ? fanRpm : null,
         };
     }
 

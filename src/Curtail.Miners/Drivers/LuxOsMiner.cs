@@ -51,12 +51,19 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
         var (model, firmware) = _identity ?? (Model.Name, "LuxOS ?");
         return new MinerStatus(Id, Family, model, firmware, ths,
             watts ?? EstimatePower(ths, sleeping), watts is null ? PowerSource.Estimated : PowerSource.Measured,
-            reading.Temperatures, mode, target, Time.GetUtcNow());
+            reading.Temperatures, mode, target, Time.GetUtcNow())
+        {
+            FanRpm = reading.FanRpm,
+        };
     }
 
     /// <summary>What a status read takes from the reply, before the document is let go.</summary>
     private sealed record StatusReading(double Ths, double? Watts, bool Ramping, string ProfileName, List<double> Temperatures,
-        string? Type, string? LuxMiner);
+        string? Type, string? LuxMiner)
+    {
+        /// <summary>The stats detail's fan1..fanN in rpm; null when it lists none.</summary>
+        public IReadOnlyList<double>? FanRpm { get; init; }
+    }
 
     private StatusReading ReadReply(JsonElement reply)
     {
@@ -89,12 +96,14 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
             type = TolerantJson.Text(TolerantJson.Get(v, "Type"));
             luxMiner = TolerantJson.Text(TolerantJson.Get(v, "LUXminer"));
         }
-        return new StatusReading(ths, watts, ramping, profileName, Temperatures(reply), type, luxMiner);
+        var (temperatures, fans) = Temperatures(reply);
+        return new StatusReading(ths, watts, ramping, profileName, temperatures, type, luxMiner) { FanRpm = fans };
     }
 
-    private static List<double> Temperatures(JsonElement reply)
+    private static (List<double> Temperatures, IReadOnlyList<double>? FanRpm) Temperatures(JsonElement reply)
     {
         var result = new List<double>();
+        var fans = new SortedDictionary<int, double>();
         var stats = TolerantJson.Get(reply, "stats");
         if (stats.ValueKind == JsonValueKind.Array && stats.GetArrayLength() > 0 && stats[0].ValueKind == JsonValueKind.Object
             && TolerantJson.Get(stats[0], "STATS") is { ValueKind: JsonValueKind.Array } a && a.GetArrayLength() > 1
@@ -102,6 +111,9 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
         {
             foreach (var property in a[1].EnumerateObject())
             {
+                if (property.Name.StartsWith("fan", StringComparison.Ordinal) && int.TryParse(property.Name.AsSpan(3), out var fan)
+                    && TolerantJson.Number(property.Value, $"stats.STATS.{property.Name}") is { } rpm && rpm >= 0)
+                    fans[fan] = rpm;
                 if (!property.Name.StartsWith("temp_chip", StringComparison.Ordinal)) continue;
                 var temps = (TolerantJson.Text(property.Value) ?? "").Split('-')
                     .Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0)
@@ -109,7 +121,7 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
                 if (temps.Count > 0) result.Add(temps.Average());
             }
         }
-        return result;
+        return (result, fans.Count == 0 ? null : fans.Values.ToList());
     }
 
     public Task SleepAsync(CancellationToken cancellationToken = default) =>

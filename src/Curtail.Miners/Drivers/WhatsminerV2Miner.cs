@@ -46,7 +46,7 @@ public sealed class WhatsminerV2Miner : MinerDriver, ISleepable, IPowerTargetabl
         _firmware ??= await FirmwareAsync(cancellationToken).ConfigureAwait(false);
         return new MinerStatus(Id, Family, Model.Name, _firmware, ths, power ?? EstimatePower(ths, off),
             power is null ? PowerSource.Estimated : PowerSource.Measured, temp is { } t ? [t] : [], mode,
-            limit is > 0 ? limit : null, Time.GetUtcNow());
+            limit is > 0 ? limit : null, Time.GetUtcNow()) { FanRpm = FanSpeeds.Named(summary, "Fan Speed In", "Fan Speed Out") };
     }
 
     private async Task<string> FirmwareAsync(CancellationToken ct)

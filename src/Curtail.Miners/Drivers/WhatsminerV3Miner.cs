@@ -47,7 +47,7 @@ public sealed class WhatsminerV3Miner : MinerDriver, ISleepable, IPowerTargetabl
         var temps = (summary["board-temperature"] as JsonArray)?.Select(TolerantJson.Number).OfType<double>().ToList() ?? [];
         return new MinerStatus(Id, Family, TolerantJson.Text(miner?["type"]) ?? Model.Name, "btminer v3", ths,
             power ?? EstimatePower(ths, !working), power is null ? PowerSource.Estimated : PowerSource.Measured, temps, mode,
-            limit is > 0 ? limit : null, Time.GetUtcNow());
+            limit is > 0 ? limit : null, Time.GetUtcNow()) { FanRpm = FanSpeeds.Named(summary, "fan-speed-in", "fan-speed-out") };
     }
 
     public Task SleepAsync(CancellationToken cancellationToken = default) => SetAsync("set.miner.service", "stop", cancellationToken);

@@ -1,3 +1,4 @@
+using Curtail.Core.Economics;
 using Curtail.Core.Sites;
 using Curtail.Core.Time;
 using Curtail.Forecasting.FourCp;
@@ -42,6 +43,12 @@ public sealed record SimulationSummary(
     /// <summary>The oracle's, over the same topology.</summary>
     public EnergyTotals? OracleEnergy { get; init; }
 
+    /// <summary>
+    /// Demand-response capacity credits over the window (<see cref="DemandResponseCredits"/>: capacity × rate × hours, the
+    /// same model as the controller's money panel); null when the site is enrolled in no program. Not in <see cref="ProfitUsd"/>.
+    /// </summary>
+    public double? DrCreditsUsd { get; init; }
+
     public static SimulationSummary From(SiteDefinition site, DateOnly from, DateOnly to, SimulationResult r) => new(
         site.Name, site.SettlementPoint, r.Policy.Policy, from, to, r.Policy.Intervals,
         r.Policy.EnergyMwh, r.Policy.CurtailedMwh, r.Policy.UptimeFraction, r.Policy.Transitions,
@@ -54,6 +61,7 @@ public sealed record SimulationSummary(
         ScedMissingRuns = r.ScedMissingRuns,
         Energy = r.Policy.Energy,
         OracleEnergy = r.Oracle.Energy,
+        DrCreditsUsd = site.DemandResponse.Count == 0 ? null : DemandResponseCredits.Usd(site, r.Policy.Intervals * 0.25),
     };
 }
 

@@ -4,7 +4,7 @@ import { $, esc, fmt, cpt, json } from './dashboard-core.js';
 
 const COLUMNS = [
   ['id', 'miner'], ['model', 'model'], ['firmware', 'firmware'], ['mode', 'mode'], ['power_w', 'W'], ['hashrate_th', 'TH/s'],
-  ['max_temperature_c', 'max °C'], ['error', 'error'], ['last_seen', 'last seen'],
+  ['max_temperature_c', 'max °C'], ['fan_rpm', 'fans'], ['error', 'error'], ['last_seen', 'last seen'],
 ];
 const view = { page: 1, size: 25, sort: 'id', dir: 'asc', filter: '', state: '', model: '' };
 
@@ -24,6 +24,13 @@ export function init() {
   $('miner-size').addEventListener('change', e => { view.size = Number(e.target.value); view.page = 1; refresh(); });
   $('miner-prev').addEventListener('click', () => { if (view.page > 1) { view.page--; refresh(); } });
   $('miner-next').addEventListener('click', () => { view.page++; refresh(); });
+}
+
+/** Fans as the firmware reports them: one speed when all agree, else slowest–fastest; a stopped fan reads 0. */
+function fans(rpm) {
+  if (!rpm || rpm.length === 0) return '–';
+  const lo = Math.min(...rpm), hi = Math.max(...rpm);
+  return `${lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`} rpm ×${rpm.length}`;
 }
 
 const hashrate = th => th >= 1000 ? `${fmt(th / 1000, 2)} PH/s` : `${fmt(th, 1)} TH/s`;
@@ -53,6 +60,7 @@ export async function refresh() {
   if (view.page > page.pages) { view.page = page.pages; return refresh(); }
   $('miners').querySelector('tbody').innerHTML = page.miners.map(m => `<tr class="${m.error ? 'failing' : ''}"><td>${esc(m.id)}</td><td>${esc(m.model)}</td><td>${esc(m.firmware)}</td>` +
     `<td>${esc(m.mode)}</td><td class="num">${fmt(m.power_w)}</td><td class="num">${fmt(m.hashrate_th, 1)}</td><td class="num">${m.max_temperature_c == null ? '–' : fmt(m.max_temperature_c, 0)}</td>` +
+    `<td class="num" title="${esc((m.fan_rpm ?? []).join(' / '))}">${fans(m.fan_rpm)}</td>` +
     `<td class="error" title="${esc(m.error)}">${esc(m.error ?? '')}</td><td>${m.last_seen ? esc(cpt(m.last_seen).slice(-5)) : '–'}</td></tr>`).join('')
     || `<tr><td colspan="${COLUMNS.length}" class="muted">no miner matches</td></tr>`;
   for (const b of $('miners').querySelectorAll('[data-sort]')) b.dataset.active = b.dataset.sort === view.sort ? view.dir : '';
