@@ -66,18 +66,11 @@ public sealed partial class ErcotApiEmulator : IAsyncDisposable
 
     public void Start()
     {
-        Port = _options.Port != 0 ? _options.Port : FreePort();
+        Port = _options.Port != 0 ? _options.Port : LoopbackPort.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _startedReal = _time.GetUtcNow();
         _loop = Task.Run(() => AcceptLoopAsync(_stop.Token));
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private async Task AcceptLoopAsync(CancellationToken ct)

@@ -59,7 +59,7 @@ public sealed class VtnEmulator : IAsyncDisposable
 
     public void Start()
     {
-        Port = _options.Port != 0 ? _options.Port : FreePort();
+        Port = _options.Port != 0 ? _options.Port : LoopbackPort.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(() => AcceptLoopAsync(_stop.Token));
@@ -116,13 +116,6 @@ public sealed class VtnEmulator : IAsyncDisposable
             _objects[collection].Add(o);
             return (JsonObject)o.DeepClone();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private async Task AcceptLoopAsync(CancellationToken ct)

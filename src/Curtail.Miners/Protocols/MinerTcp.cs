@@ -8,31 +8,17 @@ namespace Curtail.Miners.Protocols;
 /// </summary>
 internal static class MinerTcp
 {
-    /// <summary>The same on a bare socket (no <see cref="TcpClient"/> and stream around it): the cgminer API's one-shot exchanges.</summary>
+    /// <summary>On a bare socket (no <see cref="TcpClient"/> and stream around it): the cgminer API's one-shot exchanges.</summary>
     public static async Task<T> ExchangeAsync<T>(string minerId, int port, TimeSpan deadline,
         Func<Socket, CancellationToken, Task> connect, Func<Socket, CancellationToken, Task<T>> exchange,
         CancellationToken cancellationToken, string timeoutWhat = "no reply")
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(deadline);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        return await WithinDeadlineAsync(minerId, port, deadline, timeoutWhat, cancellationToken, async token =>
         {
-            await connect(socket, timeout.Token).ConfigureAwait(false);
-            return await exchange(socket, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new MinerException(minerId, MinerFailureKind.Timeout, $"{timeoutWhat} within {deadline.TotalSeconds:0.#} s on port {port}");
-        }
-        catch (SocketException ex)
-        {
-            throw new MinerException(minerId, MinerFailureKind.Connection, $"port {port}: {ex.SocketErrorCode}", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new MinerException(minerId, MinerFailureKind.Connection, $"port {port}: connection lost ({ex.Message})", ex);
-        }
+            await connect(socket, token).ConfigureAwait(false);
+            return await exchange(socket, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     /// <param name="timeoutWhat">What the deadline ran out on, for the timeout's message ("no reply", "could not deliver").</param>
@@ -40,13 +26,23 @@ internal static class MinerTcp
         Func<TcpClient, CancellationToken, Task> connect, Func<TcpClient, CancellationToken, Task<T>> exchange,
         CancellationToken cancellationToken, string timeoutWhat = "no reply")
     {
+        using var client = new TcpClient { NoDelay = true };
+        return await WithinDeadlineAsync(minerId, port, deadline, timeoutWhat, cancellationToken, async token =>
+        {
+            await connect(client, token).ConfigureAwait(false);
+            return await exchange(client, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>One exchange under its deadline, its socket failures and timeout turned into the miner's own failure kinds.</summary>
+    private static async Task<T> WithinDeadlineAsync<T>(string minerId, int port, TimeSpan deadline, string timeoutWhat,
+        CancellationToken cancellationToken, Func<CancellationToken, Task<T>> exchange)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(deadline);
-        using var client = new TcpClient { NoDelay = true };
         try
         {
-            await connect(client, timeout.Token).ConfigureAwait(false);
-            return await exchange(client, timeout.Token).ConfigureAwait(false);
+            return await exchange(timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
