@@ -36,7 +36,7 @@ internal sealed class ObservedSite : IAsyncDisposable
     public static async Task<ObservedSite> StartAsync(int miners = 6)
     {
         var dir = Directory.CreateTempSubdirectory("curtail-observed-").FullName;
-        var fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = miners, BasePort = FreePortBlock(miners), Seed = 5 }, TimeProvider.System);
+        var fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = miners, BasePort = FreePorts.Block(miners), Seed = 5 }, TimeProvider.System);
         fleet.Start();
         var specs = fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
         await File.WriteAllTextAsync(Path.Combine(dir, "fleet.yaml"), FleetFile.Describe(specs));
@@ -84,30 +84,6 @@ internal sealed class ObservedSite : IAsyncDisposable
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TraderToken);
         return await Http.SendAsync(request);
-    }
-
-    private static int FreePortBlock(int count)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            // Below the ephemeral range (32768+), where outgoing connections of every test on the machine take their ports.
-            var basePort = 21000 + Random.Shared.Next(0, 110) * 100;
-            var free = true;
-            for (var p = basePort; p < basePort + 2 * count && free; p++)
-            {
-                try
-                {
-                    using var probe = new TcpListener(System.Net.IPAddress.Loopback, p);
-                    probe.Start();
-                }
-                catch (SocketException)
-                {
-                    free = false;
-                }
-            }
-            if (free) return basePort;
-        }
-        throw new InvalidOperationException("no free block of ports for the emulated miners");
     }
 
     public async ValueTask DisposeAsync()

@@ -31,7 +31,7 @@ public sealed class OpenAdrEndToEndTests : IAsyncLifetime
         _vtn.Start();
         _dir = Directory.CreateTempSubdirectory("curtail-openadr-").FullName;
         // Firmware timing 20x faster: a LuxOS sleep takes well under a second.
-        _fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = 6, BasePort = FreePortBlock(6), Seed = 11, Timing = new EmulatorTiming { SpeedFactor = 20 } }, TimeProvider.System);
+        _fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = 6, BasePort = FreePorts.Block(6), Seed = 11, Timing = new EmulatorTiming { SpeedFactor = 20 } }, TimeProvider.System);
         _fleet.Start();
         var specs = _fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
         await File.WriteAllTextAsync(Path.Combine(_dir, "fleet.yaml"), FleetFile.Describe(specs));
@@ -189,28 +189,5 @@ public sealed class OpenAdrEndToEndTests : IAsyncLifetime
             await Task.Delay(200);
         }
         throw new TimeoutException($"waited {seconds} s for {what}");
-    }
-
-    private static int FreePortBlock(int count)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var basePort = 21000 + Random.Shared.Next(0, 110) * 100;
-            var free = true;
-            for (var p = basePort; p < basePort + 2 * count && free; p++)
-            {
-                try
-                {
-                    using var probe = new TcpListener(System.Net.IPAddress.Loopback, p);
-                    probe.Start();
-                }
-                catch (SocketException)
-                {
-                    free = false;
-                }
-            }
-            if (free) return basePort;
-        }
-        throw new InvalidOperationException("no free block of ports for the emulated miners");
     }
 }
