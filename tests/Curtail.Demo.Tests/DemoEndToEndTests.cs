@@ -123,7 +123,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
 
         var metrics = JsonDocument.Parse(await http.GetStringAsync("/api/metrics")).RootElement;
         output.WriteLine(metrics.GetRawText());
-        Assert.Equal(demo.Fleet.Miners.Count, metrics.GetProperty("curtail.miners{state=Sleeping}").GetDouble());
+        Assert.Equal(demo.Fleet.Miners.Count, metrics.GetProperty("curtail.miners{state=sleeping}").GetDouble());
         var forecast = JsonDocument.Parse(await http.GetStringAsync("/api/forecast")).RootElement;
         var next = forecast.GetProperty("intervals").EnumerateArray().ToList();
         Assert.Equal(24, next.Count);
