@@ -19,7 +19,7 @@ public sealed class SitesStatusCommandTests
             {
                 Site = "west", Name = "West ranch", Leader = "west-a", LastCycle = new DateTimeOffset(2023, 8, 17, 20, 5, 0, TimeSpan.Zero),
                 PriceUsdPerMwh = 651.53, PriceSource = "settled", TargetKw = 0, ActualKw = 12.5, LimitedBy = "demand_response",
-                MinersByState = new() { ["Sleeping"] = 11, ["Unreachable"] = 1 }, ActiveEvents = ["ers-1"], Alarms = ["miners_failing"],
+                MinersByState = new() { ["sleeping"] = 11, ["unreachable"] = 1 }, ActiveEvents = ["ers-1"], Alarms = ["miners_failing"],
             }, SiteStatusReport.Json));
         }
         using (var east = ControllerStore.Postgres(cs, "east"))
@@ -35,7 +35,7 @@ public sealed class SitesStatusCommandTests
         var west = sites[1];
         Assert.Equal("west-a", west.GetProperty("leader").GetString());
         Assert.Equal(651.53, west.GetProperty("price_usd_per_mwh").GetDouble());
-        Assert.Equal(11, west.GetProperty("miners_by_state").GetProperty("Sleeping").GetInt32());
+        Assert.Equal(11, west.GetProperty("miners_by_state").GetProperty("sleeping").GetInt32());
         Assert.Equal("ers-1", west.GetProperty("active_events")[0].GetString());
         Assert.Equal("miners_failing", west.GetProperty("alarms")[0].GetString());
         Assert.Equal("single", sites[0].GetProperty("leader").GetString());
@@ -43,7 +43,7 @@ public sealed class SitesStatusCommandTests
         var table = await CliRunner.Run("sites", "status", "--store", cs);
         Assert.Equal(0, table.ExitCode);
         Assert.Contains("west-a", table.Out);
-        Assert.Contains("11 Sleeping, 1 Unreachable", table.Out);
+        Assert.Contains("11 sleeping, 1 unreachable", table.Out);
 
         var bad = await CliRunner.Run("sites", "status", "--store", "Host=127.0.0.1;Bogus Key=1");
         Assert.Equal(CurtailApp.ExitBadInput, bad.ExitCode);
