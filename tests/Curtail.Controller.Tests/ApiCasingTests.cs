@@ -59,6 +59,12 @@ public sealed partial class ApiCasingTests
         Assert.Equal(JsonValueKind.Array, record.GetProperty("inputs").GetProperty("groups").ValueKind);
         Assert.True(record.GetProperty("inputs").TryGetProperty("in_four_cp_window", out _));
         Assert.True(record.GetProperty("decision").TryGetProperty("target_kw", out _));
+        // Why each group got its mode: an enum name in the same snake_case, in the field and in the price limit's detail.
+        var groups = record.GetProperty("decision").GetProperty("groups").EnumerateArray().ToList();
+        Assert.NotEmpty(groups);
+        Assert.All(groups, g => Assert.Matches(SnakeCase(), g.GetProperty("reason").GetString()!));
+        Assert.All(record.GetProperty("decision").GetProperty("limits").EnumerateArray(),
+            l => Assert.DoesNotMatch(@"\((AlwaysOn|NoSettledPrice|BelowStrike|AboveStrike|HysteresisHold|BelowResumeStrike|Forecast[A-Za-z]+)\)", l.GetProperty("detail").GetString()!));
         // The miners as the status shows them: modes in the same snake_case as everywhere else.
         var status = JsonDocument.Parse(await site.Http.GetStringAsync("/api/status")).RootElement;
         Assert.All(status.GetProperty("miners").EnumerateArray(), m => Assert.Matches(SnakeCase(), m.GetProperty("mode").GetString()!));
@@ -71,6 +77,16 @@ public sealed partial class ApiCasingTests
         Assert.Contains("/api/audit", documented);
         var auditParameters = openApi.GetProperty("/api/audit").GetProperty("get").GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
         foreach (var filter in new[] { "miner", "command", "outcome", "action", "since", "until", "limit" }) Assert.Contains(filter, auditParameters);
+    }
+
+    [Fact]
+    public void AnOlderRecordsGroupReasonsAreReadInSnakeCaseWhileAnOperatorsReasonIsKeptAsWritten()
+    {
+        var migrated = Curtail.Controller.Api.ApiJson.Migrate(
+            """{"groups":[{"group":"s19","reason":"HysteresisHold"},{"group":"m50","reason":"ForecastScedCurtail"}],"override":{"reason":"Storm Watch"}}""")!;
+        Assert.Equal("hysteresis_hold", (string?)migrated["groups"]![0]!["reason"]);
+        Assert.Equal("forecast_sced_curtail", (string?)migrated["groups"]![1]!["reason"]);
+        Assert.Equal("Storm Watch", (string?)migrated["override"]!["reason"]);
     }
 
     private static int Walk(JsonElement e, string path, string route)

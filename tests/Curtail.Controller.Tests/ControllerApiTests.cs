@@ -229,7 +229,7 @@ public sealed class ControllerApiTests : IAsyncLifetime
         var first = decisions.EnumerateArray().First();
         var one = await Json($"/api/decisions/{first.GetProperty("id").GetString()}");
         // No price has been fetched (no feed configured): the price policy does not wake the site, and says why.
-        Assert.Contains("NoSettledPrice", one.GetProperty("decision").GetRawText());
+        Assert.Contains("no_settled_price", one.GetProperty("decision").GetRawText());
         Assert.Contains("no settled price yet", one.GetProperty("decision").GetRawText());
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/decisions/nope")).StatusCode);
         var openapi = await _http.GetStringAsync("/openapi/v1.json");

@@ -41,7 +41,7 @@ public sealed class ScedDecisionHostTests
         Assert.Equal("price", cut.GetProperty("limited_by").GetString());
         var acted = Acted(cut);
         Assert.Equal(("sced", FirstAboveStrike, 1731.5), (acted.Source, acted.Time, acted.Price));
-        Assert.Contains("AboveStrike", cut.GetProperty("limits").GetRawText());
+        Assert.Contains("above_strike", cut.GetProperty("limits").GetRawText());
         // Decided on SCED, not on a settled price: the last settled interval is still the 16:45 one, below the strike.
         var record = await site.RecordAsync(cut);
         Assert.Equal(new DateTimeOffset(2024, 5, 8, 16, 45, 0, Cdt), record.GetProperty("inputs").GetProperty("last_settled_interval_start").GetDateTimeOffset());
@@ -71,14 +71,14 @@ public sealed class ScedDecisionHostTests
         site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt) - site.Time.GetUtcNow());
         var first = await site.PollAsync("sced-poll", "price:sced");
         Assert.Equal(1000, first.GetProperty("target_kw").GetDouble());
-        Assert.Contains("AwaitingConfirmation", first.GetProperty("limits").GetRawText());
+        Assert.Contains("awaiting_confirmation", first.GetProperty("limits").GetRawText());
 
         // ...the next run (17:10:10, $1,731.30) is the second in a row: curtail, still before 17:00 has settled.
         site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 11, 0, Cdt) - site.Time.GetUtcNow());
         var second = await site.PollAsync("sced-poll", "price:sced", after: first);
         Assert.Equal(0, second.GetProperty("target_kw").GetDouble());
         Assert.Equal(new DateTimeOffset(2024, 5, 8, 17, 10, 10, Cdt), Acted(second).Time);
-        Assert.Contains("AboveStrike", second.GetProperty("limits").GetRawText());
+        Assert.Contains("above_strike", second.GetProperty("limits").GetRawText());
     }
 
     private static (string Source, DateTimeOffset Time, double Price) Acted(JsonElement decision)

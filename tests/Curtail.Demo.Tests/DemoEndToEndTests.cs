@@ -142,7 +142,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         var decisions = JsonDocument.Parse(await http.GetStringAsync("/api/decisions?limit=2000")).RootElement.EnumerateArray().ToList();
         var curtailed = decisions.Where(d => d.GetProperty("target_kw").GetDouble() == 0 && d.GetProperty("limited_by").GetString() == "price").ToList();
         Assert.NotEmpty(curtailed);
-        Assert.Contains(curtailed, d => d.GetProperty("limits").GetRawText() is var l && (l.Contains("AboveStrike") || l.Contains("HardCapExceeded")));
+        Assert.Contains(curtailed, d => d.GetProperty("limits").GetRawText() is var l && (l.Contains("above_strike") || l.Contains("hard_cap_exceeded")));
         Assert.Contains(decisions, d => d.GetProperty("time").GetDateTimeOffset() > new DateTimeOffset(2024, 5, 8, 17, 45, 0, Cpt) && d.GetProperty("target_kw").GetDouble() > 0);
         var audit = JsonDocument.Parse(await http.GetStringAsync("/api/audit?action=set_trading")).RootElement.EnumerateArray().ToList();
         Assert.Contains(audit, a => a.GetProperty("action").GetString() == "set_trading" && a.GetProperty("actor").GetString() == "demo-operator");

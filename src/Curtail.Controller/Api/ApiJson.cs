@@ -45,8 +45,8 @@ public static class ApiJson
     }
 
     /// <summary>
-    /// A stored record in today's shape: keys to snake_case, numbers rounded, "long ago" to null, and the genset's
-    /// engine state, alarms and issues from the numbers older records hold to the names the status shows.
+    /// A stored record in today's shape: keys to snake_case, numbers rounded, "long ago" to null, groups' reasons to
+    /// snake_case, and the genset's engine state, alarms and issues from the numbers older records hold to the names the status shows.
     /// </summary>
     public static JsonNode? Migrate(string json) => Migrate(JsonNode.Parse(json), null);
 
@@ -75,6 +75,10 @@ public static class ApiJson
                 };
             case JsonValue v when key == "since" && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == "long ago":
                 return null;
+            // A group's reason as older versions wrote it ("HysteresisHold"); free-text reasons (overrides) are left alone.
+            case JsonValue v when key == "reason" && v.GetValueKind() == JsonValueKind.String
+                                  && Enum.TryParse<Curtail.Core.Decisions.DecisionReason>(v.GetValue<string>(), out _) && v.GetValue<string>().All(char.IsAsciiLetter):
+                return JsonValue.Create(Snake(v.GetValue<string>()));
             default:
                 return node;
         }

@@ -34,7 +34,7 @@ internal sealed class DecisionCycleRecorder(SiteDefinition site, ControllerStore
         JsonSerializer.Serialize(new
         {
             decision.TargetKw, decision.PriceTargetKw, decision.LimitedBy, decision.Limits, acted_on = decision.ActedOn,
-            groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode, fraction = s.PowerFraction, reason = decision.GroupReasons[i].ToString() }),
+            groups = decision.NextGroups.Select((s, i) => new { group = site.Fleet[i].Name, mode = s.Mode, fraction = s.PowerFraction, reason = Api.ApiJson.Snake(decision.GroupReasons[i].ToString()) }),
             genset = decision.Genset?.ToString(), min_load = decision.MinLoad, energy_sources = site.Sources.HasGensets ? site.Sources.Describe() : null,
         }, Json),
         "[]");

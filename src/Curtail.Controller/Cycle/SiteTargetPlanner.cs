@@ -55,7 +55,7 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
         }
         var fullKw = site.FullPowerMw * 1000;
         var priceKw = HeldKw(next);
-        var priceDetail = $"{policy.Name}: {string.Join(", ", site.Fleet.Select((g, i) => $"{g.Name} {(next[i].IsRunning ? "run" : "curtail")} ({reasons[i]})"))}";
+        var priceDetail = $"{policy.Name}: {string.Join(", ", site.Fleet.Select((g, i) => $"{g.Name} {(next[i].IsRunning ? "run" : "curtail")} ({Api.ApiJson.Snake(reasons[i].ToString())})"))}";
         if (inputs.HoldReason is { } hold)
         {
             // Nor does it wake a miner the groups' states do not know is asleep: at most the load measured now.
