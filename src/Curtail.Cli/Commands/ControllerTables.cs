@@ -69,21 +69,38 @@ internal static class ControllerTables
             c.WriteLine("no demand-response events");
             return;
         }
-        var table = new Table().Border(TableBorder.Simple).AddColumn("id").AddColumn("program").AddColumn("received (CPT)")
-            .AddColumn(new TableColumn("ceiling MW").RightAligned()).AddColumn("state").AddColumn("reduction vs ERS baselines (achieved of required MW)");
+        var table = new Table().Border(TableBorder.Simple).AddColumn("id").AddColumn("program").AddColumn("received")
+            .AddColumn(new TableColumn("cap MW").RightAligned()).AddColumn("state").AddColumn(new TableColumn("delivered").RightAligned());
+        // The baselines' figures do not fit beside the rest in 80 columns: one line per event under the table.
+        var details = new List<string>();
         var warnings = new List<string>();
         foreach (var item in list.EnumerateArray())
         {
             var e = item.GetProperty("event");
             var released = e.TryGetProperty("released_at", out var r) && r.ValueKind == JsonValueKind.String;
-            var state = (released ? "released" : "active") + (Bool(e, "test") ? ", test" : "");
+            var state = released ? "released" : "active";
             var performance = item.TryGetProperty("performance", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
             if (performance.ValueKind == JsonValueKind.Object && Bool(performance, "under_delivering")) warnings.Add(Str(performance, "warning"));
-            table.AddRow(Markup.Escape(Clip(Str(e, "id"), 20)), Markup.Escape(Str(e, "program")), Local(e.GetProperty("received_at")), Num(e, "ceiling_mw", "0.000"), state,
-                Markup.Escape(Baselines(performance)));
+            var id = Clip(Str(e, "id"), 14);
+            table.AddRow(Markup.Escape(id), Markup.Escape(Str(e, "program") + (Bool(e, "test") ? " test" : "")), Short(e.GetProperty("received_at")),
+                Num(e, "ceiling_mw", "0.000"), state, Delivered(performance));
+            if (performance.ValueKind == JsonValueKind.Object) details.Add($"{Clip(Str(e, "id"), 76)}\n    {Baselines(performance)}");
         }
         c.Write(table);
+        c.WriteLine("received: CPT; test: a test deployment");
+        if (details.Count > 0) c.WriteLine("reduction vs ERS baselines, achieved/required MW:");
+        foreach (var d in details) c.WriteLine("  " + d);
         foreach (var w in warnings) c.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+    }
+
+    /// <summary>The worst delivery ratio over the baselines that have one ("94% SHORT"), for the events table's column.</summary>
+    private static string Delivered(JsonElement performance)
+    {
+        if (performance.ValueKind != JsonValueKind.Object || !performance.TryGetProperty("baselines", out var list)) return "n/a";
+        var ratios = list.EnumerateArray().Where(b => b.TryGetProperty("delivery_ratio", out var q) && q.ValueKind == JsonValueKind.Number)
+            .Select(b => b.GetProperty("delivery_ratio").GetDouble()).ToList();
+        if (ratios.Count == 0) return "n/a";
+        return ratios.Min().ToString("P0", Inv) + (Bool(performance, "under_delivering") ? " SHORT" : "");
     }
 
     /// <summary>"middle-8-of-10 3.500/3.200 (109%); meter-before-meter-after n/a (why)" for the events table.</summary>
@@ -111,6 +128,11 @@ internal static class ControllerTables
 
     private static string Local(JsonElement t) => t.ValueKind == JsonValueKind.String
         ? CentralPrevailingTime.ToLocal(t.GetDateTimeOffset()).ToString("yyyy-MM-dd HH:mm", Inv)
+        : "n/a";
+
+    /// <summary>Month, day and time in CPT ("08-20 16:05"): the year is the list's own, and the column must stay narrow.</summary>
+    private static string Short(JsonElement t) => t.ValueKind == JsonValueKind.String
+        ? CentralPrevailingTime.ToLocal(t.GetDateTimeOffset()).ToString("MM-dd HH:mm", Inv)
         : "n/a";
 
     private static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
