@@ -9,6 +9,25 @@ public class PeakRuleSimulateTests
     private const string MultiPeak = "multi-peak:3:month:6,7,8,9";
 
     [Fact]
+    public async Task TheComparisonOnATerminalFitsEightyColumnsWithEachRunOnOneRowAndEachBillOnOneLine()
+    {
+        CliResult r;
+        using (Commands.Terminal.AsTerminal(80))
+            r = await CliRunner.Run("simulate", "--peak-rule", "4cp", "--peak-rule", "multi-peak:3:month", "--from", "2023-08-01", "--to", "2023-08-15");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var lines = r.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        Assert.Single(lines, l => l.Contains("watching for", StringComparison.Ordinal) && l.Contains("vs no watch", StringComparison.Ordinal));
+        // Each watched rule is one table row with its profit: nothing wrapped.
+        Assert.Single(lines, l => l.Contains("│ 4cp ", StringComparison.Ordinal) && l.Contains('$'));
+        // Under it, each run billed by each rule, charge and avoided charge on one line, never "-$0".
+        var bills = lines.Where(l => l.StartsWith("  4cp: ", StringComparison.Ordinal) && l.Contains(" MW at ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, bills.Count);
+        Assert.All(bills, b => Assert.Matches(@"MW at \d+ peaks \(\d+ hit\), charge \$[\d,]+, avoided \$[\d,]+$", b));
+        Assert.DoesNotContain("-$0 ", r.Out.Replace("\n", " ", StringComparison.Ordinal) + " ");
+    }
+
+    [Fact]
     public async Task ComparingRulesBacktestsEachAndBillsEveryRunUnderEveryRule()
     {
         var r = await CliRunner.Run("simulate", "--peak-rule", "4cp", "--peak-rule", "multi-peak:3:month", "--from", "2023-07-01", "--to", "2023-09-01", "--json");

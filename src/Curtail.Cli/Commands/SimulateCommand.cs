@@ -144,12 +144,18 @@ public sealed class SimulateCommand : ICliCommand
         var rate = (site.FourCp ?? FourCpSiteSettings.Default).RateUsdPerKwYear;
         console.MarkupLine($"[bold]{Markup.Escape(site.Name)}[/]  {site.SettlementPoint}  {prepared.FromCpt:yyyy-MM-dd} to {prepared.ToCptExclusive:yyyy-MM-dd} (CPT, exclusive): peak rules compared at ${rate.ToString("0.##", inv)}/kW-year, full load {site.FullPowerMw.ToString("F2", inv)} MW");
         foreach (var r in runs) console.MarkupLine($"  {Markup.Escape(r.Rule)}: {Markup.Escape(r.Description)}");
+        // One narrow table of the backtests, then each billing rule's figures as lines: a table with a column per billing
+        // rule wraps every cell at 80 columns.
         var table = new Table().AddColumns("watching for", "h curtailed", "energy profit", "vs no watch");
-        foreach (var billed in runs) table.AddColumn($"billed by {billed.Rule}: site MW · charge (avoided)");
         foreach (var r in runs)
-            table.AddRow([Markup.Escape(r.Rule), r.CurtailedHours.ToString("0.##", inv), Terminal.Usd(r.ProfitUsd), Terminal.Usd(r.EnergyProfitDeltaUsd),
-                .. r.Charges.Select(c => $"{c.SiteDemandMw.ToString("F2", inv)} MW at {c.Peaks} peaks ({c.Hits} hit) · {Terminal.Usd(c.ChargeUsd)} ({Terminal.Usd(c.AvoidedUsd)})")]);
+            table.AddRow(Markup.Escape(r.Rule), r.CurtailedHours.ToString("0.##", inv), Terminal.Usd(r.ProfitUsd), Terminal.Usd(r.EnergyProfitDeltaUsd));
         console.Write(table);
+        foreach (var r in runs)
+        {
+            console.MarkupLine($"watching for [bold]{Markup.Escape(r.Rule)}[/], billed by:");
+            foreach (var c in r.Charges)
+                console.WriteLine($"  {c.BilledBy}: {c.SiteDemandMw.ToString("F2", inv)} MW at {c.Peaks} peaks ({c.Hits} hit), charge {Terminal.Usd(c.ChargeUsd)}, avoided {Terminal.Usd(c.AvoidedUsd)}");
+        }
         console.MarkupLine("Charge = site MW at the rule's peaks × 1000 × rate; avoided = against running at full load through them. Energy profit is the backtest's, watch included.");
     }
 }

@@ -54,5 +54,10 @@ internal static class Terminal
     public static string UsdCompact(double v) => Math.Abs(v) < 1e6 ? Usd(v)
         : (v < 0 ? "-$" : "$") + (Math.Abs(v) / 1e6).ToString(Math.Abs(v) < 1e9 ? "0.00" : "N0", System.Globalization.CultureInfo.InvariantCulture) + "M";
 
-    public static string Usd(double v) => (v < 0 ? "-$" : "$") + Math.Abs(v).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Whole dollars; a loss that rounds to nothing is $0, not -$0.</summary>
+    public static string Usd(double v)
+    {
+        var dollars = Math.Round(v);
+        return (dollars < 0 ? "-$" : "$") + Math.Abs(dollars).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
