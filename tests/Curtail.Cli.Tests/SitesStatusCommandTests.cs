@@ -25,7 +25,7 @@ public sealed class SitesStatusCommandTests
         using (var east = ControllerStore.Postgres(cs, "east"))
             east.SaveSiteStatus("east", "single", JsonSerializer.Serialize(new SiteStatus
             {
-                Site = "east", Name = "East pad", Leader = "single", TargetKw = 900, ActualKw = 880, MinersByState = new() { ["Mining"] = 4 },
+                Site = "east", Name = "East pad", Leader = "single", TargetKw = 900, ActualKw = 880, MinersByState = new() { ["running"] = 4 },
             }, SiteStatusReport.Json));
 
         var json = await CliRunner.Run("sites", "status", "--store", cs, "--json");
@@ -40,10 +40,14 @@ public sealed class SitesStatusCommandTests
         Assert.Equal("miners_failing", west.GetProperty("alarms")[0].GetString());
         Assert.Equal("single", sites[0].GetProperty("leader").GetString());
 
-        var table = await CliRunner.Run("sites", "status", "--store", cs);
+        CliResult table;
+        using (Commands.Terminal.AsTerminal(80)) table = await CliRunner.Run("sites", "status", "--store", cs);
         Assert.Equal(0, table.ExitCode);
-        Assert.Contains("west-a", table.Out);
-        Assert.Contains("11 sleeping, 1 unreachable", table.Out);
+        var lines = table.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        Assert.Contains(lines, l => l.StartsWith("west", StringComparison.Ordinal) && l.Contains("leader west-a", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("651.53 $/MWh", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("miners 11 sleeping, 1 unreachable; events ers-1; alarms miners_failing", StringComparison.Ordinal));
 
         var bad = await CliRunner.Run("sites", "status", "--store", "Host=127.0.0.1;Bogus Key=1");
         Assert.Equal(CurtailApp.ExitBadInput, bad.ExitCode);

@@ -47,15 +47,18 @@ public sealed class SitesStatusCommand : ICliCommand
                 output.WriteLine(JsonOutput.Serialize(sites));
                 return CurtailApp.ExitOk;
             }
-            var table = new Table().AddColumns("site", "leader", "last cycle (UTC)", "price $/MWh", "target kW", "actual kW", "miners", "events", "alarms");
+            // A block of three short lines per site rather than a nine-column table, which wraps every cell at 80 columns.
+            var console = Terminal.On(output);
+            var inv = CultureInfo.InvariantCulture;
             foreach (var s in sites)
-                table.AddRow(Markup.Escape(s.Site), Markup.Escape(s.Leader), s.LastCycle?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
-                    s.PriceUsdPerMwh is { } price ? price.ToString("0.00", CultureInfo.InvariantCulture) + (s.PriceSource is { } src ? $" ({src})" : "") : "-",
-                    s.TargetKw.ToString("0", CultureInfo.InvariantCulture), s.ActualKw.ToString("0", CultureInfo.InvariantCulture),
-                    Markup.Escape(string.Join(", ", s.MinersByState.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Value} {m.Key}"))),
-                    Markup.Escape(s.ActiveEvents.Count == 0 ? "-" : string.Join(", ", s.ActiveEvents)),
-                    Markup.Escape(s.Alarms.Count == 0 ? "-" : string.Join(", ", s.Alarms)));
-            Terminal.On(output).Write(table);
+            {
+                console.MarkupLine($"[bold]{Markup.Escape(s.Site)}[/]  leader {Markup.Escape(s.Leader)}  last cycle {s.LastCycle?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", inv) ?? "-"} UTC");
+                var price = s.PriceUsdPerMwh is { } usd ? usd.ToString("0.00", inv) + " $/MWh" + (s.PriceSource is { } src ? $" ({src})" : "") : "no price";
+                console.WriteLine($"  {price}, target {s.TargetKw.ToString("N0", inv)} kW, actual {s.ActualKw.ToString("N0", inv)} kW");
+                var miners = s.MinersByState.Count == 0 ? "none" : string.Join(", ", s.MinersByState.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Value} {m.Key}"));
+                console.WriteLine($"  miners {miners}; events {(s.ActiveEvents.Count == 0 ? "none" : string.Join(", ", s.ActiveEvents))}; " +
+                    $"alarms {(s.Alarms.Count == 0 ? "none" : string.Join(", ", s.Alarms))}");
+            }
             if (sites.Count == 0) output.WriteLine("no sites in this store yet");
             return CurtailApp.ExitOk;
         });
