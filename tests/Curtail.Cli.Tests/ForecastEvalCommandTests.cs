@@ -47,6 +47,21 @@ public class ForecastEvalCommandTests
         Assert.DoesNotContain(Keys(j), k => k.Any(char.IsUpper));
     }
 
+    [Fact]
+    public async Task OnAnEightyColumnTerminalEachPolicyIsOneRowAndTheIntervalsAreLinesOfTheirOwn()
+    {
+        CliResult r;
+        using (Commands.Terminal.AsTerminal(80))
+            r = await CliRunner.Run("forecast-eval", "--model", RepoModel, "--from", "2023-08-01", "--to", "2023-09-01",
+                "--tune-from", "2022-07-01", "--tune-to", "2022-09-01", "--resamples", "200");
+        Assert.True(r.ExitCode == 0, r.Err);
+        var lines = r.Out.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: {l}"));
+        Assert.Single(lines, l => l.Contains("│ forecast planner ", StringComparison.Ordinal) && l.Contains('%') && l.Contains('$'));
+        Assert.Single(lines, l => l.Contains("│ reactive 62/55 ", StringComparison.Ordinal) && l.Contains('%') && l.Contains('$'));
+        Assert.Contains(lines, l => l.StartsWith("15m forecast − tuned: ", StringComparison.Ordinal) && l.Contains('['));
+    }
+
     private static IEnumerable<string> Keys(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Object => e.EnumerateObject().SelectMany(p => Keys(p.Value).Prepend(p.Name)),

@@ -259,21 +259,33 @@ public sealed class ForecastEvalCommand : ICliCommand
             console.WriteLine($"reactive rule tuned on {tuneFromDate:yyyy-MM-dd} to {tuneToDate:yyyy-MM-dd} (best total profit of {tuned.Tried} rules: curtail ${tuned.Rule.CurtailAbove:0}, resume ${tuned.Rule.ResumeBelow:0}, confirm {tuned.Rule.Confirm})");
             console.WriteLine($"forecast policy (gated): trigger chosen on the same years ({trigger.Tried} rules): breakeven {gateOptions.CurtailMarginUsdPerMwh:+0;-0;0}/−{gateOptions.ResumeMarginUsdPerMwh:0} $/MWh, confirm {gateOptions.Confirm} (SCED: {gateOptions.ScedConfirmRuns} runs); " +
                 $"gates: veto below {gateOptions.VetoBelow:0.##}, pre-curtail at {Show(gateOptions.PreCurtailAbove)}, hold at {Show(gateOptions.HoldAbove)}, early resume below {gateOptions.EarlyResumeBelow:0.##}");
-            var summary = new Table().AddColumns("cadence", "forecast", "tuned reactive", "62/55", "forecast − tuned (90 %)", "forecast − 62/55 (90 %)");
+            // Narrow tables and the bootstrap intervals as lines under them: the whole report reads at 80 columns.
+            var summary = new Table().AddColumns("cadence", "forecast", "tuned reactive", "62/55");
             foreach (var r in results)
-                summary.AddRow(r.Cadence, Pct(r.Capture(GatedName)), Pct(r.Capture($"{tuned.Rule.Name} (tuned)")), Pct(r.Capture(ReactiveRule.Fixed6255.Name)), Markup.Escape(GainText(r.Gains[0].Interval)), Markup.Escape(GainText(r.Gains[1].Interval)));
+                summary.AddRow(r.Cadence, Pct(r.Capture(GatedName)), Pct(r.Capture($"{tuned.Rule.Name} (tuned)")), Pct(r.Capture(ReactiveRule.Fixed6255.Name)));
             console.Write(summary);
+            foreach (var r in results)
+            {
+                console.WriteLine($"{r.Cadence} forecast − tuned: {GainText(r.Gains[0].Interval)}");
+                console.WriteLine($"{r.Cadence} forecast − 62/55: {GainText(r.Gains[1].Interval)}");
+            }
             if (scedOver15 is { } s15) console.WriteLine($"{s15.Comparison}: {GainText(s15.Interval)}");
             foreach (var r in results)
             {
                 console.MarkupLine($"[bold]cadence {r.Cadence}[/]: always-on profit {Terminal.Usd(r.AlwaysOn)}, oracle {Terminal.Usd(r.Oracle)}");
-                var table = new Table().AddColumns("policy", "profit", "capture", "transitions", "curtailed MWh", "4CP hits", "4CP hours", "site 4CP MW", "4CP charge avoided");
-                foreach (var (policy, totals, f) in r.Rows)
-                    table.AddRow(Markup.Escape(policy), Terminal.Usd(totals.ProfitUsd), Pct(r.CaptureOf(totals.ProfitUsd)),
-                        totals.Transitions.ToString(System.Globalization.CultureInfo.InvariantCulture), ForecastOptions.F(totals.CurtailedMwh, "N0"),
-                        f is null ? "" : $"{f.Hits}/{f.Peaks.Count}", f is null ? "" : ForecastOptions.F(f.CurtailedHours, "F1"),
-                        f is null ? "" : ForecastOptions.F(f.SiteFourCpMw), f is null ? "" : Terminal.Usd(f.AvoidedChargeUsd));
+                var table = new Table().AddColumns("policy", "profit", "capture", "switches", "curt. MWh");
+                foreach (var (policy, totals, _) in r.Rows)
+                    table.AddRow(Markup.Escape(policy), Terminal.UsdCompact(totals.ProfitUsd), Pct(r.CaptureOf(totals.ProfitUsd)),
+                        totals.Transitions.ToString(System.Globalization.CultureInfo.InvariantCulture), ForecastOptions.F(totals.CurtailedMwh, "N0"));
                 console.Write(table);
+                if (r.Rows.Any(x => x.FourCp is not null))
+                {
+                    var fourCp = new Table().AddColumns("policy", "4CP hits", "4CP h", "site 4CP MW", "charge avoided");
+                    foreach (var (policy, _, f) in r.Rows)
+                        if (f is not null)
+                            fourCp.AddRow(Markup.Escape(policy), $"{f.Hits}/{f.Peaks.Count}", ForecastOptions.F(f.CurtailedHours, "F1"), ForecastOptions.F(f.SiteFourCpMw), Terminal.Usd(f.AvoidedChargeUsd));
+                    console.Write(fourCp);
+                }
                 foreach (var (comparison, g) in r.Gains)
                     console.WriteLine($"{comparison}: {GainText(g)}");
                 foreach (var (policy, _, f) in r.Rows)
