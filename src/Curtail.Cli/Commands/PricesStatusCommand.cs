@@ -24,7 +24,8 @@ public sealed class PricesStatusCommand : ICliCommand
             if (!File.Exists(path)) throw new InvalidInputException(path, null, "price store not found; `curtail prices fetch` creates it");
             var now = p.GetValue(at) is { } text ? ForecastOptions.Instant(text, "--at") : TimeProvider.System.GetUtcNow();
             using var db = new SqlitePriceStore(path);
-            var table = new Table().AddColumns("report", "point", "rows", "newest interval ends (UTC)", "last fetch (UTC)", "status");
+            // Borderless, short titles: six columns of dates and ids fit 80 columns on one line a feed.
+            var table = new Table().Border(TableBorder.Simple).AddColumns("report", "point", "rows", "newest end", "last fetch", "status");
             var anyStale = false;
             foreach (var (report, point, rows) in db.Feeds())
             {
@@ -36,7 +37,9 @@ public sealed class PricesStatusCommand : ICliCommand
                     s.LastFetchUtc?.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                     s.IsStale ? "STALE" : "current");
             }
-            Terminal.On(p.InvocationConfiguration.Output).Write(table);
+            var console = Terminal.On(p.InvocationConfiguration.Output);
+            console.Write(table);
+            console.WriteLine("times in UTC");
             return anyStale ? CurtailApp.ExitFailure : CurtailApp.ExitOk;
         });
         return command;
