@@ -37,6 +37,9 @@ public sealed class MinersFaultCommandTests
         Assert.Contains(lines, l => l.Contains($":{fleet.Miners[1].Endpoint.Port}") && l.Contains("failed:") && l.Contains("Duplicate property"));
         Assert.Contains(lines, l => l.Contains($":{fleet.Miners[2].Endpoint.Port}") && l.Contains("failed:") && l.Contains("1e999"));
         Assert.Contains("2/4 read", text.Out);
+        // The table fits 80 columns (a failure's message may run on: it is the firmware's own words).
+        Assert.All(lines.Where(l => !l.Contains("failed:", StringComparison.Ordinal) && !l.Contains(" read; total ", StringComparison.Ordinal)),
+            l => Assert.True(l.TrimEnd('\r').Length <= 80, $"{l.TrimEnd('\r').Length} columns: {l}"));
 
         var json = await CliRunner.Run("miners", "status", "--fleet", path, "--json");
         Assert.Equal(CurtailApp.ExitPartial, json.ExitCode);

@@ -114,18 +114,20 @@ public sealed class MinersStatusCommand : ICliCommand
             }
             else
             {
-                output.WriteLine($"{"miner",-22} {"family",-13} {"model",-20} {"mode",-10} {"power W",10} {"TH/s",8} {"target W",9}");
+                // 80 columns: long ids and models are clipped here; --json has them whole.
+                output.WriteLine($"{"miner",-17} {"family",-11} {"model",-14} {"mode",-9} {"power W",8} {"TH/s",7} {"target W",8}");
                 foreach (var r in reads)
                 {
                     var (member, s, error) = r;
                     if (s is null)
                     {
                         var seen = r.LastSeen is { } t ? $" (last seen {t:u})" : "";
-                        output.WriteLine($"{member.Miner.Id,-22} {member.Miner.Family,-13} failed: {error}{seen}");
+                        output.WriteLine($"{Fit(member.Miner.Id, 17),-17} {Fit(member.Miner.Family.ToString(), 11),-11} failed: {error}{seen}");
                         continue;
                     }
                     var power = s.PowerW.ToString("0", CultureInfo.InvariantCulture) + (s.PowerSource == PowerSource.Estimated ? "~" : "");
-                    output.WriteLine($"{s.MinerId,-22} {s.Family,-13} {s.Model,-20} {s.Mode,-10} {power,10} {s.HashrateThs,8:0.0} {s.PowerTargetW?.ToString("0", CultureInfo.InvariantCulture) ?? "-",9}");
+                    output.WriteLine($"{Fit(s.MinerId, 17),-17} {Fit(s.Family.ToString(), 11),-11} {Fit(s.Model, 14),-14} {Fit(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Mode.ToString()), 9),-9} " +
+                        $"{power,8} {s.HashrateThs,7:0.0} {s.PowerTargetW?.ToString("0", CultureInfo.InvariantCulture) ?? "-",8}");
                 }
                 var ok = reads.Where(r => r.Status is not null).ToList();
                 output.WriteLine($"{ok.Count}/{reads.Count} read; total {ok.Sum(r => r.Status!.PowerW) / 1000:0.0} kW, "
@@ -136,6 +138,8 @@ public sealed class MinersStatusCommand : ICliCommand
         });
         return command;
     }
+
+    private static string Fit(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
 }
 
 public sealed class MinersSleepCommand : ICliCommand
