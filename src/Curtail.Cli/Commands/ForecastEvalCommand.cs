@@ -103,6 +103,8 @@ public sealed class ForecastEvalCommand : ICliCommand
             if (tuneToIndex <= tuneFromIndex) throw new InvalidInputException("--tune-from/--tune-to", null, $"no {siteDef.SettlementPoint} prices in the tuning window");
             // Both rules are tuned at 15 minutes on the training years (SCED history starts in 2024): the reactive rule
             // over its grid, and the gated rule's trigger (margins around each group's breakeven) over its own.
+            var step = Terminal.Steps(output, p.GetValue(json));
+            step($"tuning the reactive rule and the forecast trigger on {tuneFromDate:yyyy-MM-dd}..{tuneToDate:yyyy-MM-dd}…");
             var tuning = new BacktestInputs(siteDef, prices, hashprice, tuneFromIndex, tuneToIndex);
             var tuned = ReactiveBaselines.Tune(tuning);
             var trigger = ForecastGateTuning.TuneTrigger(tuning);
@@ -122,6 +124,7 @@ public sealed class ForecastEvalCommand : ICliCommand
             CadenceResult Evaluate(string cadenceName)
             {
                 // SCED: decisions every SCED run (5 minutes) on the SCED LMPs, settlement at the 15-minute SPP (ScedCadence).
+                step($"backtesting {fromDate:yyyy-MM-dd}..{toDate:yyyy-MM-dd} at {cadenceName} cadence, then {n:N0} bootstrap resamples…");
                 var inputs = cadenceName == "sced" ? inputs15.OnSced(history.Sced!, "SCED LMPs") : inputs15;
                 var onSced = cadenceName == "sced";
                 var reference = SimulationRunner.Run(inputs, keepIntervals: true);

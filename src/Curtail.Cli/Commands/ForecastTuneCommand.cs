@@ -30,6 +30,7 @@ public sealed class ForecastTuneCommand : ICliCommand
         command.SetAction(p =>
         {
             var output = p.InvocationConfiguration.Output;
+            var step = Terminal.Steps(output, p.GetValue(json));
             var loaded = SiteFiles.Load(p.GetValue(site));
             var siteDef = loaded.Site;
             if (p.GetValue(top) < 1) throw new InvalidInputException("--top", null, "must be at least 1");
@@ -55,6 +56,7 @@ public sealed class ForecastTuneCommand : ICliCommand
                 var toIndex = prices.FirstStartingAtOrAfter(end.UtcTicks);
                 if (toIndex <= fromIndex || prices.EndTicks[toIndex - 1] < end.UtcTicks - TimeSpan.TicksPerDay)
                     throw new InvalidInputException("--data", null, $"the data does not cover {fromDate:yyyy-MM-dd}..{toDate:yyyy-MM-dd} for {path}");
+                step($"{path}: tuning the trigger on its training years, the gates on {fromDate:yyyy-MM-dd}..{toDate:yyyy-MM-dd}…");
                 var trigger = ForecastGateTuning.TuneTrigger(new BacktestInputs(siteDef, prices, hashprice,
                     prices.FirstStartingAtOrAfter(provenance.TrainFrom.UtcTicks), prices.FirstStartingAtOrAfter(provenance.TrainTo.UtcTicks)));
                 var validation = new BacktestInputs(siteDef, prices, hashprice, fromIndex, toIndex);

@@ -45,6 +45,13 @@ internal static class Terminal
     /// <summary>Output a person reads (a terminal): tables and progress rather than JSON.</summary>
     public static bool IsInteractive(TextWriter output) => TerminalOverride.Value || IsRealTerminal(output);
 
+    /// <summary>
+    /// A step of a long command ("tuning on 2021..2023…") as a grey line on the real console, so minutes of work are not
+    /// silent; nothing for JSON or captured output, which scripts read.
+    /// </summary>
+    public static Action<string> Steps(TextWriter output, bool json) =>
+        !json && ShowsProgress(output) ? step => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(step)}[/]") : _ => { };
+
     /// <summary>Live progress bars only on the real console: they redraw in place, which a captured writer cannot.</summary>
     public static bool ShowsProgress(TextWriter output) => IsRealTerminal(output);
 
