@@ -12,6 +12,7 @@ public class FanSpeedTests
     [InlineData(MinerFamily.WhatsminerV3)]
     [InlineData(MinerFamily.Avalon)]
     [InlineData(MinerFamily.Epic)]
+    [InlineData(MinerFamily.BraiinsOs)]
     public async Task Reports_each_fans_rpm_and_zero_once_asleep(MinerFamily family)
     {
         await using var fleet = TestFleet.Start(family, 1, out var time);

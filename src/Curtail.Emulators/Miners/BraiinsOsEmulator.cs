@@ -9,7 +9,7 @@ namespace Curtail.Emulators.Miners;
 /// Braiins OS (BOS ≥ 25.07) REST API on the main port, paths and snake_case fields mirroring the public gRPC
 /// protos (miner-apis.md §3): POST auth/login → token (idle expiry 3600 s, refreshed by use), Authorization header
 /// with the raw token, PUT actions/pause|resume ({already_paused}/{already_mining}), PUT performance/power-target
-/// {"watt"}, GET miner/details, miner/stats, performance/mode, configuration/constraints. Legacy cgminer API
+/// {"watt"}, GET miner/details, miner/stats, cooling/state, performance/mode, configuration/constraints. Legacy cgminer API
 /// (summary, tunerstatus, pause, resume, no auth) on the second port.
 /// </summary>
 public sealed class BraiinsOsEmulator : ICgminerDialect
@@ -41,6 +41,11 @@ public sealed class BraiinsOsEmulator : ICgminerDialect
         {
             ("GET", "miner/details") => Details(),
             ("GET", "miner/stats") => Stats(),
+            // CoolingService/GetCoolingState: the fans' speeds (0 once the paused miner has stopped them).
+            ("GET", "cooling/state") => HttpResponseLite.Json(new JsonObject
+            {
+                ["fans"] = new JsonArray([.. Enumerable.Range(0, 4).Select(i => (JsonNode)new JsonObject { ["position"] = i, ["rpm"] = _miner.FanRpm })]),
+            }.ToJsonString()),
             ("GET", "performance/mode") => HttpResponseLite.Json(new JsonObject
             {
                 ["tuner_mode"] = new JsonObject

@@ -31,6 +31,7 @@ public sealed class BraiinsOsMiner : MinerDriver, ISleepable, IPowerTargetable
         var detailsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/details", null, cancellationToken);
         var statsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/stats", null, cancellationToken);
         var modeTask = _api.SendAsync(HttpMethod.Get, "/api/v1/performance/mode", null, cancellationToken);
+        var coolingTask = CoolingAsync(cancellationToken);
         var details = await detailsTask.ConfigureAwait(false);
         var stats = await statsTask.ConfigureAwait(false);
         var perf = await modeTask.ConfigureAwait(false);
@@ -45,10 +46,24 @@ public sealed class BraiinsOsMiner : MinerDriver, ISleepable, IPowerTargetable
             : tuning ? MinerMode.Ramping
             : target is { } t && t < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
         var temps = (stats["board_temperatures"] as JsonArray)?.Select(TolerantJson.Number).OfType<double>().ToList() ?? [];
+        var fans = ((await coolingTask.ConfigureAwait(false))?["fans"] as JsonArray)?.Select(f => TolerantJson.Number(f?["rpm"])).OfType<double>().ToList();
         return new MinerStatus(Id, Family, TolerantJson.Text(details["miner_identity"]?["model"]) ?? Model.Name,
             "Braiins OS " + (TolerantJson.Text(details["bos_version"]?["current"]) ?? "?"), ghs / 1000,
             watts ?? EstimatePower(ghs / 1000, paused), watts is null ? PowerSource.Estimated : PowerSource.Measured,
-            temps, mode, target, Time.GetUtcNow());
+            temps, mode, target, Time.GetUtcNow()) { FanRpm = fans is { Count: > 0 } ? fans : null };
+    }
+
+    /// <summary>The fans' speeds (CoolingService/GetCoolingState); a firmware without the call still reads, without fans.</summary>
+    private async Task<JsonNode?> CoolingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _api.SendAsync(HttpMethod.Get, "/api/v1/cooling/state", null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MinerException ex) when (ex.Kind == MinerFailureKind.Rejected)
+        {
+            return null;
+        }
     }
 
     public Task SleepAsync(CancellationToken cancellationToken = default) =>
