@@ -93,7 +93,7 @@ internal static class ControllerTables
         foreach (var w in warnings) c.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
     }
 
-    /// <summary>The worst delivery ratio over the baselines that have one ("94% SHORT"), for the events table's column.</summary>
+    /// <summary>The worst delivery ratio over the baselines that have one ("94 % SHORT"), for the events table's column.</summary>
     private static string Delivered(JsonElement performance)
     {
         if (performance.ValueKind != JsonValueKind.Object || !performance.TryGetProperty("baselines", out var list)) return "n/a";
@@ -130,7 +130,7 @@ internal static class ControllerTables
         ? CentralPrevailingTime.ToLocal(t.GetDateTimeOffset()).ToString("yyyy-MM-dd HH:mm", Inv)
         : "n/a";
 
-    /// <summary>Month, day and time in CPT ("08-20 16:05"): the year is the list's own, and the column must stay narrow.</summary>
+    /// <summary>Month, day and time in CPT ("08-20 16:05"): no year, so the column stays narrow (`--json` has the full time).</summary>
     private static string Short(JsonElement t) => t.ValueKind == JsonValueKind.String
         ? CentralPrevailingTime.ToLocal(t.GetDateTimeOffset()).ToString("MM-dd HH:mm", Inv)
         : "n/a";

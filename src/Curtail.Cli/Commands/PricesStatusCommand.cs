@@ -24,7 +24,7 @@ public sealed class PricesStatusCommand : ICliCommand
             if (!File.Exists(path)) throw new InvalidInputException(path, null, "price store not found; `curtail prices fetch` creates it");
             var now = p.GetValue(at) is { } text ? ForecastOptions.Instant(text, "--at") : TimeProvider.System.GetUtcNow();
             using var db = new SqlitePriceStore(path);
-            // Borderless, short titles: six columns of dates and ids fit 80 columns on one line a feed.
+            // A light border and short titles: six columns of dates and ids fit 80 columns on one line a feed.
             var table = new Table().Border(TableBorder.Simple).AddColumns("report", "point", "rows", "newest end", "last fetch", "status");
             var anyStale = false;
             foreach (var (report, point, rows) in db.Feeds())
