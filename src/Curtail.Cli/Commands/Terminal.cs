@@ -64,7 +64,7 @@ internal static class Terminal
     /// <summary>Whole dollars; a loss that rounds to nothing is $0, not -$0.</summary>
     public static string Usd(double v)
     {
-        var dollars = Math.Round(v);
+        var dollars = Math.Round(v, MidpointRounding.AwayFromZero); // as "N0" rounds, so figures read as before
         return (dollars < 0 ? "-$" : "$") + Math.Abs(dollars).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
     }
 }
