@@ -57,7 +57,7 @@ internal static class ControllerTables
             .AddColumn(new TableColumn("load kW").RightAligned()).AddColumn("limited by").AddColumn("trigger");
         foreach (var d in list.EnumerateArray())
             table.AddRow(Local(d.GetProperty("time")), Num(d, "target_kw", "N0"), Num(d, "measured_load_kw", "N0"), Markup.Escape(Str(d, "limited_by")),
-                Markup.Escape(Clip(Str(d, "trigger"), 18)));
+                Markup.Escape(Terminal.Clip(Str(d, "trigger"), 18)));
         c.Write(table);
         c.WriteLine("one decision in full: curtail decisions --id ID --json");
     }
@@ -81,10 +81,10 @@ internal static class ControllerTables
             var state = released ? "released" : "active";
             var performance = item.TryGetProperty("performance", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
             if (performance.ValueKind == JsonValueKind.Object && Bool(performance, "under_delivering")) warnings.Add(Str(performance, "warning"));
-            var id = Clip(Str(e, "id"), 14);
+            var id = Terminal.Clip(Str(e, "id"), 14);
             table.AddRow(Markup.Escape(id), Markup.Escape(Str(e, "program") + (Bool(e, "test") ? " test" : "")), Short(e.GetProperty("received_at")),
                 Num(e, "ceiling_mw", "0.000"), state, Delivered(performance));
-            if (performance.ValueKind == JsonValueKind.Object) details.Add($"{Clip(Str(e, "id"), 76)}\n    {Baselines(performance)}");
+            if (performance.ValueKind == JsonValueKind.Object) details.Add($"{Terminal.Clip(Str(e, "id"), 76)}\n    {Baselines(performance)}");
         }
         c.Write(table);
         c.WriteLine("received: CPT; test: a test deployment");
@@ -134,6 +134,4 @@ internal static class ControllerTables
     private static string Short(JsonElement t) => t.ValueKind == JsonValueKind.String
         ? CentralPrevailingTime.ToLocal(t.GetDateTimeOffset()).ToString("MM-dd HH:mm", Inv)
         : "n/a";
-
-    private static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -122,11 +122,11 @@ public sealed class MinersStatusCommand : ICliCommand
                     if (s is null)
                     {
                         var seen = r.LastSeen is { } t ? $" (last seen {t:u})" : "";
-                        output.WriteLine($"{Fit(member.Miner.Id, 17),-17} {Fit(member.Miner.Family.ToString(), 11),-11} failed: {error}{seen}");
+                        output.WriteLine($"{Terminal.Clip(member.Miner.Id, 17),-17} {Terminal.Clip(member.Miner.Family.ToString(), 11),-11} failed: {error}{seen}");
                         continue;
                     }
                     var power = s.PowerW.ToString("0", CultureInfo.InvariantCulture) + (s.PowerSource == PowerSource.Estimated ? "~" : "");
-                    output.WriteLine($"{Fit(s.MinerId, 17),-17} {Fit(s.Family.ToString(), 11),-11} {Fit(s.Model, 14),-14} {Fit(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Mode.ToString()), 9),-9} " +
+                    output.WriteLine($"{Terminal.Clip(s.MinerId, 17),-17} {Terminal.Clip(s.Family.ToString(), 11),-11} {Terminal.Clip(s.Model, 14),-14} {Terminal.Clip(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Mode.ToString()), 9),-9} " +
                         $"{power,8} {s.HashrateThs,7:0.0} {s.PowerTargetW?.ToString("0", CultureInfo.InvariantCulture) ?? "-",8}");
                 }
                 var ok = reads.Where(r => r.Status is not null).ToList();
@@ -138,8 +138,6 @@ public sealed class MinersStatusCommand : ICliCommand
         });
         return command;
     }
-
-    private static string Fit(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
 }
 
 public sealed class MinersSleepCommand : ICliCommand

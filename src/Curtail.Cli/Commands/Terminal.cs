@@ -61,6 +61,9 @@ internal static class Terminal
     public static string UsdCompact(double v) => Math.Abs(v) < 1e6 ? Usd(v)
         : (v < 0 ? "-$" : "$") + (Math.Abs(v) / 1e6).ToString(Math.Abs(v) < 1e9 ? "0.00" : "N0", System.Globalization.CultureInfo.InvariantCulture) + "M";
 
+    /// <summary>Text cut to a column's width, with an ellipsis where it was cut (JSON output keeps it whole).</summary>
+    public static string Clip(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+
     /// <summary>Whole dollars; a loss that rounds to nothing is $0, not -$0.</summary>
     public static string Usd(double v)
     {
