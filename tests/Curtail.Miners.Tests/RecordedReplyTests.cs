@@ -156,7 +156,7 @@ public class RecordedReplyTests
         var dialect = new ReplayDialect(new Dictionary<string, string> { ["version"] = Fixture(fixture) });
         var (host, endpoint) = await ServeAsync(dialect);
         await using var _ = host;
-        var found = await MinerDiscovery.IdentifyEndpointAsync(endpoint, TimeSpan.FromMilliseconds(800));
+        var found = await MinerDiscovery.IdentifyEndpointAsync(endpoint, TimeSpan.FromSeconds(5));
         Assert.NotNull(found);
         Assert.Equal(MinerFamily.BraiinsOs, found.Family);
         Assert.Equal(firmware, found.Firmware);
