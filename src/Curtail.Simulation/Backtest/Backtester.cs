@@ -48,6 +48,8 @@ public static class Backtester
         var transitions = 0;
         // Stretches in which the policy keeps every group as it is are booked at once; records need every interval.
         var sources = site.Sources;
+        // Booked by source when the site has gensets. A grid-only site's import limit caps its groups in the decision
+        // (TopologyPolicy); nothing varies within a row there, so its booking is the contract's, as without a limit.
         var topology = sources.HasGensets;
         var steady = records is null && !topology ? policy as ISteadyStretches : null;
         var availableByRow = topology ? inputs.GensetAvailableByRow() : null;
@@ -127,12 +129,14 @@ public static class Backtester
             if (topology)
             {
                 // Energy by source: the genset first (as EnergyBalance.Flows dispatches it), the grid for the rest.
-                var flows = EnergyBalance.Flows(sources, intervalEnergy / hours * 1000, availableByRow![row], price, adder);
-                if (sources.IsIsland && flows.MinersKw > flows.GensetKw + 1e-9)
+                var askedKw = intervalEnergy / hours * 1000;
+                var flows = EnergyBalance.Flows(sources, askedKw, availableByRow![row], price, adder);
+                if (flows.MinersKw < askedKw - 1e-9)
                 {
-                    // The gas fell within the row below what the miners were decided on: load following sheds the
-                    // rest (docs/modbus.md), so the miners hash on what the gensets gave.
-                    var served = flows.MinersKw > 0 ? flows.GensetKw / flows.MinersKw : 0;
+                    // The gas fell within the row below what the miners were decided on (an island's gensets, or the
+                    // gensets beside a grid's import limit): load following, or the import cap, sheds the rest
+                    // (docs/modbus.md), so the miners hash on what the supply gave.
+                    var served = askedKw > 0 ? flows.MinersKw / askedKw : 0;
                     intervalEnergy *= served;
                     intervalRevenue *= served;
                 }
