@@ -55,6 +55,7 @@ public static class Backtester
         var availableByRow = topology ? inputs.GensetAvailableByRow() : null;
         var adder = site.Energy.AdderUsdPerMwh;
         double gensetMwh = 0, importMwh = 0, exportMwh = 0, importCost = 0, exportRevenue = 0, fuelCost = 0;
+        double? rowImportMw = null;
 
         for (var row = 0; row < rows; row++)
         {
@@ -141,6 +142,7 @@ public static class Backtester
                     intervalRevenue *= served;
                 }
                 var rowImport = flows.ImportKw / 1000 * hours;
+                rowImportMw = flows.ImportKw / 1000;
                 var rowExport = flows.ExportKw / 1000 * hours;
                 var rowGenset = flows.GensetKw / 1000 * hours;
                 var rowImportCost = rowImport * (price + adder);
@@ -161,7 +163,7 @@ public static class Backtester
             runningMwh += runningMw * hours;
             records?.Add(new IntervalRecord(start, end, price, intervalEnergy / hours,
                 fullPowerMw > 0 ? runningMw / fullPowerMw : 0, intervalEnergy, intervalRevenue, intervalCost,
-                (GroupState[])next.Clone(), (DecisionReason[])reasons.Clone()));
+                (GroupState[])next.Clone(), (DecisionReason[])reasons.Clone()) { GridImportMw = rowImportMw });
             (states, next) = (next, states);
         }
 

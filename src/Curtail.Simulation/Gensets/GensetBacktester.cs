@@ -107,8 +107,11 @@ public static class GensetBacktester
     /// </summary>
     public static GensetBacktestResult Run(BacktestInputs inputs, PolicyKind kind, GensetBacktestOptions options)
     {
+        // The site's policy as `curtail simulate` runs it: inside the 4CP (peak) watch when the site file turns it on.
+        inputs = inputs.Forecasting is null && (SimulationRunner.UsesForecast(kind) || inputs.Site.FourCpEnabled) ? inputs.WithForecasting() : inputs;
+        var policy = PolicyFactory.CreateForSite(inputs, kind).Policy;
         var oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle));
-        return Run(inputs, PolicyFactory.Create(inputs, kind), options) with { Oracle = oracle };
+        return Run(inputs, policy, options) with { Oracle = oracle };
     }
 
     public static GensetBacktestResult Run(BacktestInputs inputs, ICurtailmentPolicy policy, GensetBacktestOptions options)
