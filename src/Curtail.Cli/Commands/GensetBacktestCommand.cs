@@ -60,7 +60,8 @@ public sealed class GensetBacktestCommand : ICliCommand
             {
                 var ratedKw = p.GetValue(rated) ?? site.FullPowerMw * 1000 * 1.2;
                 if (ratedKw <= 0) throw new InvalidInputException("--rated-kw", null, "must be positive");
-                sources = new EnergySources(p.GetValue(grid) ? new GridSource(null, ratedKw, true) : null,
+                // A grid-only site file's import limit stays with its grid.
+                sources = new EnergySources(p.GetValue(grid) ? new GridSource(site.Sources.ImportLimitKw, ratedKw, true) : null,
                     [new GensetSource("genset", ratedKw, GensetAvailability.Reading, null, 30, 0)]);
             }
             var totalRated = sources.GensetRatedKw;
