@@ -72,8 +72,9 @@ public sealed class DirectiveDesk(ControllerRuntime runtime, ControllerStore sto
         var body = new Dictionary<string, object?>
         {
             ["by"] = by, ["note"] = note,
-            ["old"] = new Dictionary<string, object?> { ["kind"] = Kind(e.Directive!.Value), ["level_mw"] = e.TargetMw, ["release_at"] = e.ReleaseAt },
-            ["new"] = new Dictionary<string, object?> { ["kind"] = Kind(kind), ["level_mw"] = levelMw, ["release_at"] = releaseAt },
+            // Sorted like the chain's own keys, so the body reads the same however it was built.
+            ["old"] = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["kind"] = Kind(e.Directive!.Value), ["level_mw"] = e.TargetMw, ["release_at"] = e.ReleaseAt },
+            ["new"] = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["kind"] = Kind(kind), ["level_mw"] = levelMw, ["release_at"] = releaseAt },
         };
         store.SaveEventChained(amended, new AuditEntry(now, by, role, "directive_amended", id, System.Text.Json.JsonSerializer.Serialize(body)), now, "amended", body);
         runtime.UpdateEvent(id, x => x with { Directive = kind, TargetMw = levelMw, ReleaseAt = releaseAt, Notes = amended.Notes });
