@@ -29,13 +29,15 @@ public sealed class OpenAdrReportRequestsTests
             new OadrReportDescriptor { PayloadType = "DEMAND", Units = "MW" },
             new OadrReportDescriptor { PayloadType = "USAGE", Units = "WH" },
             new OadrReportDescriptor { PayloadType = "BASELINE" },
-            new OadrReportDescriptor { PayloadType = "DEMAND", Units = "KW" },   // a second DEMAND: the first one wins
+            new OadrReportDescriptor { PayloadType = "DEMAND", Units = "KW" },   // a second DEMAND in other units: refused, the first one stands
+            new OadrReportDescriptor { PayloadType = "BASELINE", Units = "kw" }, // the same again: nothing to refuse
             new OadrReportDescriptor { PayloadType = "USAGE", Units = "THERM" },
             new OadrReportDescriptor { PayloadType = "GHG" }));
         // 1.2 MW; 1.2 MW x 1/60 h = 20,000 Wh; the baseline at receipt 3.5 MW = 3500 kW.
         Assert.Equal(["DEMAND:MW=1.2", "USAGE:WH=20000", "BASELINE:KW=3500"], columns.Select(c => $"{c.PayloadType}:{c.Units}={c.Value(Minute, Dispatch)}"));
         Assert.Equal([
-            "OpenADR event 'event-7': report of payload type USAGE refused: units 'THERM' are not an energy (KWH, MWH or WH)",
+            "OpenADR event 'event-7': report of payload type DEMAND refused: already reported in MW (one set of units per payload type)",
+            "OpenADR event 'event-7': report of payload type USAGE refused: already reported in WH (one set of units per payload type)",
             "OpenADR event 'event-7': report of payload type GHG refused: not a report payload Curtail produces (DEMAND, USAGE, BASELINE)",
         ], refused.Select(r => r.Message));
     }

@@ -40,7 +40,13 @@ public static class OpenAdrReportRequests
         var refused = new List<OpenAdrReportRefusal>();
         foreach (var d in descriptors)
         {
-            if (columns.Any(c => c.PayloadType == d.PayloadType)) continue;
+            if (columns.FirstOrDefault(c => c.PayloadType == d.PayloadType) is { } already)
+            {
+                // One column per payload type: a second request for it is answered by the first, and says so.
+                if (!string.Equals(already.Units, d.Units ?? already.Units, StringComparison.OrdinalIgnoreCase))
+                    refused.Add(new OpenAdrReportRefusal(id, d.PayloadType, $"already reported in {already.Units} (one set of units per payload type)"));
+                continue;
+            }
             var column = d.PayloadType switch
             {
                 Demand => Power(d, "MEAN", (m, _) => m.LoadMw),
