@@ -129,6 +129,16 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             var id = $"{site.Fleet.Miners[index].Endpoint.Host}:{site.Fleet.Miners[index].Endpoint.Port}";
             var m = Assert.Single(miners, x => x.GetProperty("id").GetString() == id);
             Assert.Equal(JsonValueKind.String, m.GetProperty("error").ValueKind);
+            // Never its last numbers shown as live (hass-miner #519): no power, no hashrate, and when it last answered.
+            Assert.Equal("unreachable", m.GetProperty("mode").GetString());
+            Assert.Equal(JsonValueKind.Null, m.GetProperty("hashrate_th").ValueKind);
+            Assert.Equal(JsonValueKind.Null, m.GetProperty("power_w").ValueKind);
+            Assert.Equal(JsonValueKind.String, m.GetProperty("last_seen").ValueKind);
+            // The dashboard's table (the paged list) says the same.
+            var row = Assert.Single((await controller.GetAsync($"/api/miners?filter={Uri.EscapeDataString(id)}")).GetProperty("miners").EnumerateArray(),
+                x => x.GetProperty("id").GetString() == id);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("hashrate_th").ValueKind);
+            Assert.Equal(m.GetProperty("last_seen").GetString(), row.GetProperty("last_seen").GetString());
         }
         Assert.Equal(0, miners.Count(m => m.GetProperty("error").ValueKind == JsonValueKind.String
             && !faulted.Keys.Select(i => $"{site.Fleet.Miners[i].Endpoint.Host}:{site.Fleet.Miners[i].Endpoint.Port}").Contains(m.GetProperty("id").GetString())));
