@@ -29,12 +29,12 @@ public sealed class SiteShedModeTests : IDisposable
               - { address: 10.0.0.3, family: luxos, model: Antminer S19j Pro, group: hall-b }
             """);
         var site = Path.Combine(_dir, "site.yaml");
-        File.WriteAllText(site, $$"""
+        File.WriteAllText(site, $$$"""
             name: Shed test site
             settlement_point: HB_WEST
             economics: {hashprice: {usd_per_th_day: 0.05}}
             fleet:
-            {{siteGroups}}
+            {{{siteGroups}}}
             policy: {kind: threshold, curtail_above_usd_per_mwh: 100}
             controller:
               listen: http://127.0.0.1:0
@@ -52,7 +52,7 @@ public sealed class SiteShedModeTests : IDisposable
     [Fact]
     public async Task The_running_controllers_allocator_takes_each_groups_shed_mode_and_floor_from_the_site_file()
     {
-        var config = Load(SiteGroups, "groups:\n  hall-b: { min_power_fraction: 0.25 }");
+        var config = Load(SiteGroups, "groups:\n  hall-a: { min_on_minutes: 5 }\n  hall-b: { min_power_fraction: 0.25 }");
         await using var app = ControllerHost.Build(config);
 
         var groups = app.Services.GetRequiredService<FleetActuator>().Groups;
@@ -71,9 +71,10 @@ public sealed class SiteShedModeTests : IDisposable
         var same = FleetFile.Parse("groups:\n  hall-a: { shed: power_target, shed_floor_w: 2500 }\nminers:\n  - { address: 10.0.0.1, family: luxos, model: S19j Pro, group: hall-a }", "fleet.yaml");
         Assert.Equal(2500.0, ControllerHost.WithSiteShedModes(same.Groups, site, "fleet.yaml")["hall-a"].ShedFloorW);
 
-        var silent = FleetFile.Parse("miners:\n  - { address: 10.0.0.1, family: luxos, model: S19j Pro, group: hall-a }", "fleet.yaml");
-        Assert.False(silent.Groups.ContainsKey("hall-a"));
-        Assert.Equal(ShedMode.PowerTarget, ControllerHost.WithSiteShedModes(silent.Groups, site, "fleet.yaml")["hall-a"].Shed);
+        var silent = FleetFile.Parse("groups:\n  hall-a: { min_on_minutes: 5 }\nminers:\n  - { address: 10.0.0.1, family: luxos, model: S19j Pro, group: hall-a }", "fleet.yaml");
+        Assert.Equal(ShedMode.Sleep, silent.Groups["hall-a"].Shed);
+        var merged = ControllerHost.WithSiteShedModes(silent.Groups, site, "fleet.yaml")["hall-a"];
+        Assert.Equal((ShedMode.PowerTarget, 2200.0, TimeSpan.FromMinutes(5)), (merged.Shed, merged.ShedFloorW!.Value, merged.MinOnTime));
 
         var other = FleetFile.Parse("groups:\n  hall-a: { shed: hashboards }\nminers:\n  - { address: 10.0.0.1, family: epic, model: S19 XP, group: hall-a }", "fleet.yaml");
         var ex = Assert.Throws<InvalidInputException>(() => ControllerHost.WithSiteShedModes(other.Groups, site, "fleet.yaml"));
