@@ -110,6 +110,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         faulted[site.Fleet.Miners.First(m => m.Family == Curtail.Miners.MinerFamily.BraiinsOs && !faulted.ContainsKey(m.Index)).Index] = Curtail.Emulators.Miners.MinerFaultSwitch.HungHttp;
         var controller = await site.StartControllerAsync();
         Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)), "the site runs");
+        // The controller has read every miner once, so each has a time it was last seen.
+        Assert.True(await FaultSite.WaitForAsync(() => controller.GetAsync("/api/miners?size=500").GetAwaiter().GetResult().GetProperty("miners")
+            .EnumerateArray().All(m => m.GetProperty("last_seen").ValueKind == JsonValueKind.String), TimeSpan.FromSeconds(30)), "the controller reads every miner");
         foreach (var (index, fault) in faulted) site.Fleet.Miners[index].Fault = fault;
 
         var dispatch = await controller.SendAsync(HttpMethod.Post, "/api/events", new { id = "ers-bad-replies", program = "ers-10", target_mw = 0 });
@@ -133,7 +136,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             Assert.Equal("unreachable", m.GetProperty("mode").GetString());
             Assert.Equal(JsonValueKind.Null, m.GetProperty("hashrate_th").ValueKind);
             Assert.Equal(JsonValueKind.Null, m.GetProperty("power_w").ValueKind);
-            Assert.Equal(JsonValueKind.String, m.GetProperty("last_seen").ValueKind);
+            Assert.True(m.GetProperty("last_seen").ValueKind == JsonValueKind.String, $"{faulted[index]}: {m}");
             // The dashboard's table (the paged list) says the same.
             var row = Assert.Single((await controller.GetAsync($"/api/miners?filter={Uri.EscapeDataString(id)}")).GetProperty("miners").EnumerateArray(),
                 x => x.GetProperty("id").GetString() == id);
