@@ -138,8 +138,9 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         {
             var rows = await ErcotRtd.GetAsync(feed.Client, point, now - RtdLookback, now, ct);
             if (ErcotRtd.LatestLookAhead(rows, point) is not { } latest) return false;
+            var before = runtime.Snapshot().Rtd?.RunUtc;
             runtime.SetRtd(latest);
-            return true;
+            return before is null || latest.RunUtc > before;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
