@@ -126,7 +126,7 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
 
     /// <summary>
     /// Fetches the newest RTD run's indicative LMPs (NP6-970-CD: the next 12 five-minute intervals) and hands them, with
-    /// the run's time, to the runtime for the forecaster and the dashboard. Returns true when a run was found; a failed
+    /// the run's time, to the runtime for the forecaster and the dashboard. Returns true when a newer run arrived; a failed
     /// fetch keeps the previous look-ahead (the forecaster ignores it once it is older than
     /// <see cref="Forecasting.Models.RtdAdjustment.MaxRunAge"/>).
     /// </summary>
