@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -183,8 +184,8 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
             }
             return profiles;
         }, cancellationToken: ct).ConfigureAwait(false);
-        _profiles = list;
-        return list;
+        _profiles = SharedProfiles.Share(list);
+        return _profiles;
     }
 
     /// <summary>
@@ -318,4 +319,20 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
     /// <summary>SESSION[0].SessionID of a logon or session reply; null or empty when there is none.</summary>
     private static string? SessionId(JsonElement reply) =>
         TolerantJson.First(reply, "SESSION") is { ValueKind: JsonValueKind.Object } session ? TolerantJson.Text(TolerantJson.Get(session, "SessionID")) : null;
+
+    /// <summary>
+    /// One copy of each distinct profile list: the miners of a model list the same 25 profiles, and 10,000 private
+    /// copies (names and all) were 15 MB of a 38 MB live heap. The lists are arrays, never changed once shared.
+    /// </summary>
+    private static class SharedProfiles
+    {
+        private static readonly ConcurrentDictionary<string, (string Name, double Watts)[]> Lists = new(StringComparer.Ordinal);
+
+        public static IReadOnlyList<(string Name, double Watts)> Share(List<(string Name, double Watts)> list)
+        {
+            // Each name with its length first: no two different lists give the same key, whatever their names hold.
+            var key = string.Join(";", list.Select(p => $"{p.Name.Length}:{p.Name}={p.Watts.ToString("R", CultureInfo.InvariantCulture)}"));
+            return Lists.GetOrAdd(key, static (_, l) => l.ToArray(), list);
+        }
+    }
 }

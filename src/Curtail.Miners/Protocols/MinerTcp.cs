@@ -18,8 +18,9 @@ internal static class MinerTcp
         Func<Socket, CancellationToken, Task> connect, Func<Socket, CancellationToken, Task<T>> exchange,
         CancellationToken cancellationToken, string timeoutWhat = "no reply")
     {
+        // No TCP_NODELAY (a system call per connection): the request is written once and the sending side shut, which
+        // Nagle never holds back.
         using var socket = family is { } f ? new Socket(f, SocketType.Stream, ProtocolType.Tcp) : new Socket(SocketType.Stream, ProtocolType.Tcp);
-        socket.NoDelay = true;
         return await WithinDeadlineAsync(minerId, port, deadline, timeoutWhat, cancellationToken, async token =>
         {
             await connect(socket, token).ConfigureAwait(false);
