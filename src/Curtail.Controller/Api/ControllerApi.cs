@@ -269,9 +269,10 @@ public static class ControllerApi
         ServiceClock clock, LoadTraceRecorder trace)
     {
         var now = clock.Time.GetUtcNow();
-        // On a clustered site the event may have come through another instance's API since this one last caught up
-        // with the store (its next cycle would): catch up now rather than answer that the event does not exist.
-        if (rt.Config.Cluster is not null && rt.Snapshot().Events.All(e => e.Id != id)) Cluster.ClusterSync.Refresh(rt, store);
+        // On a clustered site the event may have come through another instance's API, or changed there, since this one
+        // last caught up with the store (its next cycle would): catch up now rather than answer that the event does not
+        // exist or release a stale copy of it.
+        if (rt.Config.Cluster is not null) Cluster.ClusterSync.Refresh(rt, store);
         if (rt.Snapshot().Events.FirstOrDefault(e => e.Id == id) is not { } open)
             return Results.Json(new { error = $"no event '{ApiLimits.Shorten(id)}'", field = "id" }, statusCode: 404);
         // A directive's release belongs in its hash chain: it has its own endpoint.

@@ -75,9 +75,14 @@ public sealed class DirectiveDesk(ControllerRuntime runtime, ControllerStore sto
         return released;
     }
 
-    private DispatchEvent Directive(string id) =>
-        runtime.Snapshot().Events.FirstOrDefault(x => x.Id == id && x.Directive is not null)
-        ?? throw new DirectiveNotFoundException(id);
+    private DispatchEvent Directive(string id)
+    {
+        // On a clustered site another instance may have received the directive, or added to its record, since this one
+        // last read the store (its next cycle would): a note or release written over a stale copy would drop theirs.
+        if (runtime.Config.Cluster is not null) Cluster.ClusterSync.Refresh(runtime, store);
+        return runtime.Snapshot().Events.FirstOrDefault(x => x.Id == id && x.Directive is not null)
+            ?? throw new DirectiveNotFoundException(id);
+    }
 
     public static string Kind(DirectiveKind kind) => kind == DirectiveKind.RunOnBackup ? "run_on_backup" : "curtail_to_level";
 }
