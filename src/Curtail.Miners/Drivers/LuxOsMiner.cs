@@ -326,13 +326,30 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
     /// </summary>
     private static class SharedProfiles
     {
-        private static readonly ConcurrentDictionary<string, (string Name, double Watts)[]> Lists = new(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<(string Name, double Watts)[], (string Name, double Watts)[]> Lists = new(new ByContent());
 
         public static IReadOnlyList<(string Name, double Watts)> Share(List<(string Name, double Watts)> list)
         {
-            // Each name with its length first: no two different lists give the same key, whatever their names hold.
-            var key = string.Join(";", list.Select(p => $"{p.Name.Length}:{p.Name}={p.Watts.ToString("R", CultureInfo.InvariantCulture)}"));
-            return Lists.GetOrAdd(key, static (_, l) => l.ToArray(), list);
+            var array = list.ToArray();
+            return Lists.GetOrAdd(array, array);
+        }
+
+        /// <summary>Two lists are the same when they name the same profiles with the same watts, in the same order.</summary>
+        private sealed class ByContent : IEqualityComparer<(string Name, double Watts)[]>
+        {
+            public bool Equals((string Name, double Watts)[]? x, (string Name, double Watts)[]? y) =>
+                ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
+
+            public int GetHashCode((string Name, double Watts)[] list)
+            {
+                var hash = new HashCode();
+                foreach (var (name, watts) in list)
+                {
+                    hash.Add(name, StringComparer.Ordinal);
+                    hash.Add(watts);
+                }
+                return hash.ToHashCode();
+            }
         }
     }
 }
