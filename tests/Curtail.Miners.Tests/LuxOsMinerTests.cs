@@ -123,4 +123,20 @@ public class LuxOsMinerTests
         Assert.Equal(MinerFailureKind.Rejected, ex.Kind);
         Assert.Contains("outside", ex.Message);
     }
+
+    [Fact]
+    public async Task Miners_of_different_models_keep_their_own_profiles_when_lists_are_shared()
+    {
+        // Drivers share one copy of each distinct profile list: a miner must still get the list its own firmware sent.
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 12, out var time);
+        var drivers = fleet.Miners.Select(em => (Emulated: em, Driver: new LuxOsMiner($"lux-{em.Index}", em.Endpoint, em.Model, time))).ToList();
+        Assert.True(drivers.Select(d => d.Emulated.Model.NominalW).Distinct().Count() > 1, "the test fleet must mix models");
+        foreach (var (emulated, driver) in drivers)
+        {
+            var limits = await driver.GetPowerLimitsAsync();
+            Assert.Equal(Math.Round(emulated.Model.NominalW * 0.5), limits.MinW, 0);
+            Assert.Equal(Math.Round(emulated.Model.NominalW * 1.2), limits.MaxW, 0);
+        }
+    }
 }
+

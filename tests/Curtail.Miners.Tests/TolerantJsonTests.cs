@@ -93,4 +93,29 @@ public class TolerantJsonTests
         var ex = Assert.Throws<FormatException>(() => TolerantJson.ParseObject("{\"STATUS\":[{\"STATUS\":\"S\",\"When\":17", "'summary' reply"));
         Assert.Contains("'summary' reply is not JSON", ex.Message);
     }
+
+    [Theory]
+    [InlineData("{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":316,\"Msg\":\"Session created\"}],\"SESSION\":[{\"SessionID\":\"ab\"}]}")]
+    [InlineData("{\"STATUS\":[{\"STATUS\":\"I\",\"Code\":12,\"Msg\":\"info\"}]}")]
+    [InlineData("{\"STATUS\":[{\"STATUS\":\"E\",\"Code\":402,\"Msg\":\"Another session is active\"}]}")]
+    [InlineData("{\"STATUS\":[{\"STATUS\":\"E\",\"Code\":\"401\",\"Msg\":\"Invalid session id\"}]}")]
+    [InlineData("{\"STATUS\":\"S\",\"Code\":131,\"Msg\":\"API command OK\"}")]
+    [InlineData("{\"STATUS\":\"RESTART\",\"Code\":131}")]
+    [InlineData("{\"STATUS\":\"E\",\"Code\":135,\"Msg\":\"check token err\"}")]
+    [InlineData("{\"SUMMARY\":[{\"GHS 5s\":100}]}")]
+    public void Status_read_without_a_node_tree_agrees_with_the_node_tree(string reply)
+    {
+        var fromNodes = CgminerClient.ReadStatus(TolerantJson.ParseObject(reply, "reply"));
+        var fromElement = TolerantJson.Read(System.Text.Encoding.UTF8.GetBytes(reply), "reply", CgminerClient.ReadStatus);
+        Assert.Equal(fromNodes, fromElement);
+    }
+
+    [Fact]
+    public void Status_code_out_of_range_is_refused_either_way()
+    {
+        const string reply = "{\"STATUS\":[{\"STATUS\":\"S\",\"Code\":1e999}]}";
+        Assert.Throws<FormatException>(() => CgminerClient.ReadStatus(TolerantJson.ParseObject(reply, "reply")));
+        Assert.Throws<FormatException>(() => TolerantJson.Read(System.Text.Encoding.UTF8.GetBytes(reply), "reply", CgminerClient.ReadStatus));
+    }
 }
+

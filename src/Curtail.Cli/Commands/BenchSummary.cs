@@ -35,6 +35,9 @@ internal sealed record BenchSummary
     public double? SendAllocatedMb { get; init; }
     public double HeapRetainedMb { get; init; }
     public double PeakWorkingSetMb { get; init; }
+
+    /// <summary>The most memory the GC held committed at any collection of the run (its share of the peak RSS).</summary>
+    public double PeakGcCommittedMb { get; init; }
     public double WorkingSetMb { get; init; }
     public int Gen0Collections { get; init; }
     public int Gen1Collections { get; init; }

@@ -85,6 +85,7 @@ public sealed class MinersBenchCommand : ICliCommand
                 var target = fullW * targetFraction;
 
                 var marks = new BenchMarks();
+                using var gcWatch = time.CreateTimer(_ => marks.SampleGc(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
                 dispatcher.CommandSent += (_, _) => marks.Sent(Stopwatch.GetTimestamp());
                 dispatcher.CommandConfirmed += (_, _) => marks.Confirmed(Stopwatch.GetTimestamp());
                 // As the live cycle does: one read is the snapshot the decision is made from, and the dispatch
@@ -133,6 +134,7 @@ public sealed class MinersBenchCommand : ICliCommand
                     ExpectedLoadMw = Math.Round(report.ExpectedLoadW / 1e6, 3),
                     HeapRetainedMb = Math.Round(heapRetained / 1e6, 1),
                     PeakWorkingSetMb = Math.Round(process.PeakWorkingSet64 / 1e6, 1),
+                    PeakGcCommittedMb = Math.Round(marks.PeakGcCommitted / 1e6, 1),
                     WorkingSetMb = Math.Round(process.WorkingSet64 / 1e6, 1),
                     Gen0Collections = GC.CollectionCount(0) - gcBefore.Gen0,
                     Gen1Collections = GC.CollectionCount(1) - gcBefore.Gen1,
@@ -234,6 +236,13 @@ public sealed class MinersBenchCommand : ICliCommand
         }
 
         public void Confirmed(long now) => Max(ref _lastConfirmed, now);
+
+        private long _peakGcCommitted;
+
+        public long PeakGcCommitted => Interlocked.Read(ref _peakGcCommitted);
+
+        /// <summary>What the GC held committed at its last collection (sampled: the GC reports it per collection).</summary>
+        public void SampleGc() => Max(ref _peakGcCommitted, GC.GetGCMemoryInfo().TotalCommittedBytes);
 
         private static void Max(ref long field, long value)
         {

@@ -32,9 +32,10 @@ public sealed class TcpServerHost : IAsyncDisposable
     /// The address the client dialed on the connection being served (flows into the handler): tests that run several
     /// controllers give each its own loopback address, so a miner can count whose commands it obeyed.
     /// </summary>
-    public static string? CurrentDialedAddress => DialedAddress.Value;
+    public static string? CurrentDialedAddress => (DialedSocket.Value?.LocalEndPoint as IPEndPoint)?.Address.ToString();
 
-    private static readonly AsyncLocal<string?> DialedAddress = new();
+    /// <summary>The connection being served; its address is formatted only when a write asks for it.</summary>
+    private static readonly AsyncLocal<Socket?> DialedSocket = new();
 
     public void Start()
     {
@@ -72,8 +73,9 @@ public sealed class TcpServerHost : IAsyncDisposable
     {
         try
         {
-            client.NoDelay = true;
-            DialedAddress.Value = (client.LocalEndPoint as IPEndPoint)?.Address.ToString();
+            // No TCP_NODELAY here (a system call per connection): a one-shot server writes its reply once and closes,
+            // which Nagle never delays; servers that write more than once on a connection set it themselves.
+            DialedSocket.Value = client;
             await _handler(client, ct).ConfigureAwait(false);
         }
         catch (Exception)

@@ -27,6 +27,8 @@ public sealed class WhatsminerV3Server
 
     public async Task HandleAsync(Socket socket, CancellationToken ct)
     {
+        // Replies here go out in more than one write on one connection: Nagle would hold the second for the ACK.
+        socket.NoDelay = true;
         if (await FaultSwitches.PlayBeforeRequestAsync(_miner, socket, ct).ConfigureAwait(false)) return;
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         while (!ct.IsCancellationRequested)

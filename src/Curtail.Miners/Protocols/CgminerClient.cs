@@ -47,6 +47,18 @@ public sealed class CgminerClient
         return reply;
     }
 
+    /// <summary>
+    /// Sends a command and hands the reply's root element to <paramref name="read"/> (no JSON node tree), after checking
+    /// STATUS when asked. A shed's writes come this way: a LuxOS logon and its curtail for each miner of the fleet.
+    /// </summary>
+    public Task<T> CommandAsync<T>(string command, string? parameter, Func<JsonElement, T> read, bool checkStatus = true,
+        CancellationToken cancellationToken = default) =>
+        ExchangeAsync(Request(command, parameter), reply => TolerantJson.Read(reply, $"'{command}' reply", root =>
+        {
+            if (checkStatus) EnsureSuccess(root, command);
+            return read(root);
+        }), cancellationToken);
+
     /// <summary>The request's UTF-8 bytes, written directly (a fleet-wide shed sends tens of thousands of them).</summary>
     private static byte[] Request(string command, string? parameter)
     {
@@ -81,7 +93,7 @@ public sealed class CgminerClient
         ExchangeAsync(Request(command, null), reply => TolerantJson.Read(reply, $"'{command}' reply", read), cancellationToken);
 
     private Task<T> ExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken) =>
-        MinerTcp.ExchangeAsync(_minerId, _port, _timeout, ConnectAsync, async (socket, ct) =>
+        MinerTcp.ExchangeAsync(_minerId, _port, _timeout, _address?.AddressFamily, ConnectAsync, async (socket, ct) =>
         {
             await SendAllAsync(socket, request, ct).ConfigureAwait(false);
             socket.Shutdown(SocketShutdown.Send);
@@ -199,6 +211,43 @@ public sealed class CgminerClient
         if (!ok)
             throw new MinerException(_minerId, MinerFailureKind.Rejected,
                 $"'{command}' refused: code {code?.ToString() ?? "?"} {msg}".TrimEnd());
+    }
+
+    /// <summary><see cref="EnsureSuccess(JsonObject, string)"/> for a reply read as a <see cref="JsonElement"/>.</summary>
+    public void EnsureSuccess(JsonElement reply, string command)
+    {
+        (bool Ok, int? Code, string Message) status;
+        try
+        {
+            status = ReadStatus(reply);
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"'{command}' reply: {ex.Message}", ex);
+        }
+        if (!status.Ok)
+            throw new MinerException(_minerId, MinerFailureKind.Rejected,
+                $"'{command}' refused: code {status.Code?.ToString() ?? "?"} {status.Message}".TrimEnd());
+    }
+
+    /// <summary><see cref="ReadStatus(JsonObject)"/> for a <see cref="JsonElement"/>.</summary>
+    public static (bool Ok, int? Code, string Message) ReadStatus(JsonElement reply)
+    {
+        var status = TolerantJson.Get(reply, "STATUS");
+        if (status.ValueKind == JsonValueKind.Array && status.GetArrayLength() > 0 && status[0].ValueKind == JsonValueKind.Object)
+        {
+            var s0 = status[0];
+            var letter = TolerantJson.Text(TolerantJson.Get(s0, "STATUS"));
+            return (letter is "S" or "I", (int?)TolerantJson.Number(TolerantJson.Get(s0, "Code"), "STATUS[0].Code"),
+                TolerantJson.Text(TolerantJson.Get(s0, "Msg")) ?? "");
+        }
+        if (status.ValueKind == JsonValueKind.String)
+        {
+            var flat = status.GetString();
+            var ok = flat is "S" or "I" || string.Equals(flat, "RESTART", StringComparison.OrdinalIgnoreCase);
+            return (ok, (int?)TolerantJson.Number(TolerantJson.Get(reply, "Code"), "Code"), TolerantJson.Text(TolerantJson.Get(reply, "Msg")) ?? "");
+        }
+        return (false, null, "reply has no STATUS");
     }
 
     public static (bool Ok, int? Code, string Message) ReadStatus(JsonObject reply)

@@ -8,12 +8,19 @@ namespace Curtail.Miners.Protocols;
 /// </summary>
 internal static class MinerTcp
 {
-    /// <summary>On a bare socket (no <see cref="TcpClient"/> and stream around it): the cgminer API's one-shot exchanges.</summary>
-    public static async Task<T> ExchangeAsync<T>(string minerId, int port, TimeSpan deadline,
+    /// <summary>
+    /// On a bare socket (no <see cref="TcpClient"/> and stream around it): the cgminer API's one-shot exchanges.
+    /// <paramref name="family"/> is the address's own family when the host is an IP literal: a dual-mode socket (the
+    /// default for a host name) costs a system call to set up and another to check on every connect, and a
+    /// 10,000-miner shed opens 19,206 of them.
+    /// </summary>
+    public static async Task<T> ExchangeAsync<T>(string minerId, int port, TimeSpan deadline, AddressFamily? family,
         Func<Socket, CancellationToken, Task> connect, Func<Socket, CancellationToken, Task<T>> exchange,
         CancellationToken cancellationToken, string timeoutWhat = "no reply")
     {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // No TCP_NODELAY (a system call per connection): the request is written once and the sending side shut, which
+        // Nagle never holds back.
+        using var socket = family is { } f ? new Socket(f, SocketType.Stream, ProtocolType.Tcp) : new Socket(SocketType.Stream, ProtocolType.Tcp);
         return await WithinDeadlineAsync(minerId, port, deadline, timeoutWhat, cancellationToken, async token =>
         {
             await connect(socket, token).ConfigureAwait(false);
