@@ -74,4 +74,58 @@ public class EnergyTopologyCommandTests
             dir.Delete(recursive: true);
         }
     }
+
+    /// <summary>The shipped grid-tied site with extra sections, in a temporary folder beside a copy of its gas profile.</summary>
+    private static async Task<string> SiteWith(string extra)
+    {
+        var dir = CliRunner.TempDir();
+        File.Copy(Path.Combine(Path.GetDirectoryName(Site)!, "flare_2_gas.csv"), Path.Combine(dir, "flare_2_gas.csv"));
+        var file = Path.Combine(dir, "site.yaml");
+        await File.WriteAllTextAsync(file, await File.ReadAllTextAsync(Site) + extra);
+        return file;
+    }
+
+    [Fact]
+    public async Task Genset_backtest_honours_the_sites_four_cp_watch_and_books_its_dr_credits_as_simulate_does()
+    {
+        // A generous 4CP watch (August 2023 has the 2023-08-10 17:00 CPT peak) and an ERS-10 enrolment.
+        var site = await SiteWith("""
+            four_cp: {enabled: true, probability_threshold: 0.02, monthly_budget_hours: 40, rate_usd_per_kw_year: 60}
+            demand_response:
+              - {program: ers-10, capacity_mw: 2, credit_usd_per_mw_hour: 5}
+            """);
+        var sim = await Run("simulate", "--site", site, "--from", "2023-08-01", "--to", "2023-08-12", "--json");
+        Assert.True(sim.Code == 0, sim.Err);
+        var gen = await Run("genset", "backtest", "--site", site, "--from", "2023-08-01", "--to", "2023-08-12", "--json");
+        Assert.True(gen.Code == 0, gen.Err);
+        using var s = JsonDocument.Parse(sim.Out);
+        using var g = JsonDocument.Parse(gen.Out);
+        var policy = g.RootElement.GetProperty("policy");
+        Assert.Equal("threshold+4cp", s.RootElement.GetProperty("policy").GetString());
+        Assert.Equal("threshold+4cp", policy.GetProperty("policy").GetString());
+        Assert.True(s.RootElement.GetProperty("four_cp").GetProperty("curtailed_hours").GetDouble() > 0);
+        // One decision: the same hashing, energy and money, the watch's hours included.
+        Assert.Equal(s.RootElement.GetProperty("profit_usd").GetDouble(), policy.GetProperty("profit_usd").GetDouble(), 6);
+        Assert.Equal(s.RootElement.GetProperty("curtailed_mwh").GetDouble(), policy.GetProperty("curtailed_mwh").GetDouble(), 6);
+        // 2 MW × 5 $/MW-h × 264 h = $2,640 in both.
+        Assert.Equal(2640, s.RootElement.GetProperty("dr_credits_usd").GetDouble(), 6);
+        Assert.Equal(2640, g.RootElement.GetProperty("dr_credits_usd").GetDouble(), 6);
+        var table = await Run("genset", "backtest", "--site", site, "--from", "2023-08-01", "--to", "2023-08-12");
+        Assert.Contains("demand-response credits: $2,640 (ers-10 2 MW), not in the profits above", table.Out);
+    }
+
+    [Fact]
+    public async Task Beside_gensets_a_peak_charge_bills_the_grid_import_not_the_miners_load()
+    {
+        // A watch that never fires (threshold 1): always on through the 2023-08-10 17:00 CPT peak, the 7.818 MW fleet
+        // draws 7.818 − 1.5 (flare-1) − 0.45 (flare-2 in its 17:00 drop) = 5.868 MW from the grid.
+        var site = await SiteWith("four_cp: {enabled: true, probability_threshold: 1, monthly_budget_hours: 40, rate_usd_per_kw_year: 60}\n");
+        var sim = await Run("simulate", "--site", site, "--policy", "always_on", "--from", "2023-08-01", "--to", "2023-08-12", "--json");
+        Assert.True(sim.Code == 0, sim.Err);
+        using var s = JsonDocument.Parse(sim.Out);
+        var f = s.RootElement.GetProperty("four_cp");
+        Assert.Equal(0, f.GetProperty("curtailed_hours").GetDouble());
+        Assert.Equal(5.868, f.GetProperty("site_four_cp_mw").GetDouble(), 6);
+        Assert.Equal(5.868, f.GetProperty("peaks")[0].GetProperty("site_load_mw").GetDouble(), 6);
+    }
 }

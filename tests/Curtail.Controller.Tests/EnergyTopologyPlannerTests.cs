@@ -164,4 +164,25 @@ public class EnergyTopologyPlannerTests
         Assert.True(held.TargetKw <= 300 + 1e-6, $"target {held.TargetKw}");
         Assert.Contains(held.Limits, l => l.Source == "energy" && l.Detail.StartsWith("not raised"));
     }
+
+    [Fact]
+    public void TheImportLimitCapsTheTargetAtTheLimitPlusTheGensetsOutput()
+    {
+        // Grid-tied, import limited to 200 kW, the genset giving 300 kW now: the 650 kW fleet may draw 500 kW at most.
+        var site = Site(GridTied(0, "none").Replace("grid: {", "grid: {import_limit_kw: 200, "));
+        var d = Planner(site).Decide(Inputs(site, 40, Reading(300, availableKw: 300)));
+        Assert.Equal(500, d.TargetKw, 6);
+        Assert.Equal("grid_import", d.LimitedBy);
+        Assert.Contains("import limit 200 kW + genset 300 kW", d.Limits[^1].Detail);
+
+        // A grid-only site with a limit is capped at the limit (no genset to add).
+        var gridOnly = Site("""
+            energy:
+              sources:
+                grid: {import_limit_kw: 400}
+            """);
+        var g = new SiteTargetPlanner(gridOnly, null).Decide(Inputs(gridOnly, 40, null) with { GensetConfigured = false });
+        Assert.Equal(400, g.TargetKw, 6);
+        Assert.Equal("grid_import", g.LimitedBy);
+    }
 }

@@ -95,4 +95,73 @@ internal static class DemoEnergyChecks
         var last = hashing[^1];
         return $"before the spike: {hashing.Count} genset samples with the miners hashing, last {last.Time:HH:mm:ss}: miners {last.State.SiteLoadKw:F1} kW, genset {last.State.ActivePowerKw:F1} kW (min load {minLoadKw:F1} kW), import {last.State.ImportKw:F1} kW; {importing.Count} of {trace.Statuses.Count} status samples show import, e.g. {importing[^1]}";
     }
+
+    /// <summary>
+    /// In the browser: the dashboard's energy panel shows the figures of an /api/status response the page itself
+    /// fetched (the panel polls every 2 s; the miners' load moves between polls, so the match is with one of the page's
+    /// own responses, figure for figure as the panel formats them), on the <paramref name="side"/> ("import" or
+    /// "export") with a positive figure.
+    /// </summary>
+    public static async Task<string> EnergyPanelShowsTheApisFigures(Microsoft.Playwright.IPage page, string side, TimeSpan within)
+    {
+        var bodies = new System.Collections.Concurrent.ConcurrentQueue<Task<string>>();
+        void OnResponse(object? sender, Microsoft.Playwright.IResponse r)
+        {
+            if (r.Ok && new Uri(r.Url).AbsolutePath == "/api/status") bodies.Enqueue(r.TextAsync());
+        }
+        page.Response += OnResponse;
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var shown = ("", "", "");
+            while (watch.Elapsed < within)
+            {
+                await Task.Delay(250);
+                shown = (await page.TextContentAsync("#energy-title") ?? "", await page.TextContentAsync("#energy-net") ?? "", await page.TextContentAsync("#energy-detail") ?? "");
+                foreach (var body in bodies.ToArray())
+                {
+                    string text;
+                    try { text = await body; }
+                    catch (Microsoft.Playwright.PlaywrightException) { continue; } // a response the page dropped (reload)
+                    var e = JsonDocument.Parse(text).RootElement.GetProperty("energy");
+                    if (PanelText(e) != shown) continue;
+                    var kw = e.GetProperty(side + "_kw");
+                    if (kw.ValueKind != JsonValueKind.Number || kw.GetDouble() <= 0 || !shown.Item2.StartsWith(side + " ", StringComparison.Ordinal)) continue;
+                    return $"energy panel: '{shown.Item1}' / '{shown.Item2}' / '{shown.Item3}' = the page's /api/status energy {e}";
+                }
+            }
+            var last = bodies.ToArray().LastOrDefault();
+            Assert.Fail($"the energy panel shows '{shown.Item1}' / '{shown.Item2}' / '{shown.Item3}', not the {side} of any of the page's {bodies.Count} /api/status responses; last: {(last is { IsCompletedSuccessfully: true } ? last.Result : "none")}");
+            return "";
+        }
+        finally
+        {
+            page.Response -= OnResponse;
+        }
+    }
+
+    /// <summary>What energy-panel.js writes for one status energy object: title, headline figure, detail line.</summary>
+    private static (string Title, string Net, string Detail) PanelText(JsonElement e)
+    {
+        static double? Kw(JsonElement e, string key) => e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+        static string F(double? v) => v is { } x && !double.IsNaN(x) ? x.ToString("#,##0", System.Globalization.CultureInfo.InvariantCulture) : "–";
+        var topology = e.GetProperty("topology").GetString();
+        var exporting = Kw(e, "export_kw") > 0;
+        string title, net;
+        if (topology == "island")
+        {
+            title = "island (no grid)";
+            net = Kw(e, "genset_kw") is null ? "–" : $"genset {F(Kw(e, "genset_kw"))} kW";
+        }
+        else
+        {
+            title = exporting ? "exporting to the grid" : "importing from the grid";
+            net = Kw(e, "grid_net_kw") is null ? "–" : exporting ? $"export {F(Kw(e, "export_kw"))} kW" : $"import {F(Kw(e, "import_kw"))} kW";
+        }
+        var parts = new List<string> { $"miners {F(Kw(e, "miners_kw"))} kW" };
+        if (topology != "grid") parts.Add($"genset {F(Kw(e, "genset_kw"))} kW (min {F(Kw(e, "genset_min_load_kw"))})");
+        if (topology == "grid_tied") parts.Add(e.GetProperty("export_paid").GetBoolean() ? $"export paid at RT, limit {F(Kw(e, "export_limit_kw"))} kW" : "export unpaid");
+        if (Kw(e, "import_limit_kw") is { } limit) parts.Add($"import limit {F(limit)} kW");
+        return (title, net, string.Join(" · ", parts));
+    }
 }

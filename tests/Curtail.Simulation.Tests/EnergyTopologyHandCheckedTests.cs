@@ -1,3 +1,4 @@
+using Curtail.Core.Decisions;
 using Curtail.Core.Economics;
 using Curtail.Core.Fleet;
 using Curtail.Core.LoadFollowing;
@@ -184,5 +185,62 @@ public class EnergyTopologyHandCheckedTests
         // Second by second with ample gas: the miners' load is met, the genset's spare power exported within the limit.
         Assert.Equal(0, genset.LoadFollowing.Trips);
         Assert.InRange(genset.LoadFollowing.GridExportMwh, 0.04, 0.05 + 1e-9);
+    }
+
+    [Fact]
+    public void TheImportLimitCapsTheMinersAtTheLimitPlusTheGensetsPowerInThePolicyAlwaysOnAndOracle()
+    {
+        // Grid-tied, no export, import limited to 50 kW, a 150 kW flare genset whose gas gives 150 kW for three
+        // intervals, then 50 kW. The supply carries 50 + 150 = 200 kW (both groups) in 0-2, then 50 + 50 = 100 kW.
+        var site = Site(new EnergySources(new GridSource(50, 0, false), [Flare(150)]));
+        var profile = new GensetSupplyProfile([(TimeSpan.Zero, 150), (TimeSpan.FromMinutes(45), 50)], lastPointDuration: TimeSpan.FromHours(1));
+        var r = SimulationRunner.Run(Inputs(site, profile), keepIntervals: true);
+
+        // Policy: both groups in 0-2 (the genset's free 150 kW is worth hashing: the floor keeps a and b through the
+        // reactive spike at 2); from 3 the limit leaves room for one group: a runs (the floor keeps it through the
+        // price curtailment of 3 and 4), b is curtailed by the import limit (5 too, where the price would run it).
+        Assert.Equal([0.2, 0.2, 0.2, 0.1, 0.1, 0.1], r.PolicyIntervals!.Select(i => Math.Round(i.SitePowerMw, 9)));
+        Assert.Equal(DecisionReason.ImportLimit, r.PolicyIntervals![5].Reasons[1]);
+        var e = r.Policy.Energy!;
+        // Import 50 kW in every interval (never more): 0.075 MWh, 0.0125 × (20 + 20 + 1000 + 1000 + 20 + 20) = $26.
+        Assert.Equal(0.075, e.ImportMwh, 9);
+        Assert.Equal(26, e.GridImportCostUsd, 9);
+        // Genset 150 kW × 0.75 h + 50 kW × 0.75 h = 0.15 MWh, free; hashing 0.225 MWh = $22.50; profit −$3.50.
+        Assert.Equal(0.15, e.GensetMwh, 9);
+        Assert.Equal((0.0, 0.0, 0.0), (e.ExportMwh, e.ExportRevenueUsd, e.FuelCostUsd));
+        Assert.Equal(22.5, r.Policy.HashRevenueUsd, 9);
+        Assert.Equal(-3.5, r.Policy.ProfitUsd, 9);
+        // Always-on wants 200 kW throughout; the limit gives it the same as the policy.
+        Assert.Equal(-3.5, r.AlwaysOn.ProfitUsd, 9);
+        Assert.Equal(0.075, r.AlwaysOn.Energy!.ImportMwh, 9);
+
+        // Oracle: a band's price is its marginal cost. 0-2: a on the genset's free power, b half on it, half on 50 kW
+        // of import (0.5 × price): b runs at 20, not at 1000 (interval 2). 3-5: a is half genset, half import: it runs
+        // at 20, not at 1000 (3); b is beyond the limit + the genset and never runs.
+        Assert.Equal([0.2, 0.2, 0.1, 0, 0.1, 0.1], r.OracleIntervals!.Select(i => Math.Round(i.SitePowerMw, 9)));
+        var o = r.Oracle.Energy!;
+        // Import 50 kW in 0, 1, 4, 5 at 20 $/MWh: 0.05 MWh, $1. Hashing 0.175 MWh = $17.50; profit $16.50.
+        Assert.Equal(0.05, o.ImportMwh, 9);
+        Assert.Equal(1, o.GridImportCostUsd, 9);
+        Assert.Equal(17.5, r.Oracle.HashRevenueUsd, 9);
+        Assert.Equal(16.5, r.Oracle.ProfitUsd, 9);
+        // Genset: 150, 150, 100, 0 (nowhere to go without export), 50, 50 kW: 0.125 MWh.
+        Assert.Equal(0.125, o.GensetMwh, 9);
+        Assert.True(r.Oracle.ProfitUsd >= r.Policy.ProfitUsd);
+    }
+
+    [Fact]
+    public void AGridOnlySiteWithAnImportLimitRunsOnlyTheGroupsThatFit()
+    {
+        // No gensets, import limited to 150 kW: one of the two 100 kW groups. Booked by the contract as before.
+        var site = Site(new EnergySources(new GridSource(150, 0, false), []));
+        var r = SimulationRunner.Run(Inputs(site), keepIntervals: true);
+        // Policy: a runs where the price does (0, 1, 2, 5); b never: 0.1 MWh, $10 of hashing, 0.025 × 1060 = $26.50.
+        Assert.Equal([0.1, 0.1, 0.1, 0, 0, 0.1], r.PolicyIntervals!.Select(i => Math.Round(i.SitePowerMw, 9)));
+        Assert.Equal(10 - 26.5, r.Policy.ProfitUsd, 9);
+        Assert.Null(r.Policy.Energy);
+        // Oracle: a at 20 $/MWh (0, 1, 4, 5): 0.1 MWh, $10 − $2 = $8. Always-on: a throughout, $15 − $52.
+        Assert.Equal(8, r.Oracle.ProfitUsd, 9);
+        Assert.Equal(15 - 0.025 * 2080, r.AlwaysOn.ProfitUsd, 9);
     }
 }

@@ -116,4 +116,27 @@ public class GensetBacktestTests
         Assert.Equal(0, unpaid.GridExportRevenueUsd);
         Assert.True(unpaid.GridExportMwh < following.GridExportMwh);
     }
+
+    [Fact]
+    public void Grid_tied_the_import_limit_caps_the_miners_at_the_limit_plus_the_gensets_output()
+    {
+        // Import limited to 100 kW, no export, free fuel; the miners want 900 kW; the gas drops to 500 kW from minute 20
+        // to 40, where load following runs the genset at 450 kW (10 % headroom): the grid may give only 100 kW of the
+        // 450 kW shortfall, so 350 kW of hashing is lost for those 20 minutes (0.117 MWh), and more while it ramps back.
+        var sources = new Curtail.Core.Sites.EnergySources(new Curtail.Core.Sites.GridSource(100, 0, false),
+            [new Curtail.Core.Sites.GensetSource("g", 1000, Curtail.Core.Sites.GensetAvailability.Reading, null, 30, 0)]);
+        var o = Options(GensetGridMode.GridTied) with { Sources = sources };
+        var following = GensetBacktester.Serve(Hour(), o, follow: true);
+        Assert.Equal(0, following.Trips);
+        Assert.InRange(following.HashLostMwh, 0.35 / 3 - 1e-6, 0.2);
+        Assert.Equal(following.RequestedMwh, following.ServedMwh + following.HashLostMwh, 9);
+        // Never more than 100 kW in: at most 0.1 MWh over the hour, and at least 100 kW through the drop.
+        Assert.InRange(following.GridImportMwh, 0.1 / 3 - 1e-6, 0.1 + 1e-9);
+        Assert.Equal(following.GridImportMwh * 50, following.GridImportCostUsd, 6);
+
+        // Without the limit the grid carries the whole shortfall and nothing is lost (the test above).
+        var unlimited = GensetBacktester.Serve(Hour(), o with { Sources = sources with { Grid = new Curtail.Core.Sites.GridSource(null, 0, false) } }, follow: true);
+        Assert.Equal(0, unlimited.HashLostMwh, 9);
+        Assert.True(unlimited.GridImportMwh > 0.45 / 3);
+    }
 }

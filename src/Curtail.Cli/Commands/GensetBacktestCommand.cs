@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Curtail.Core;
+using Curtail.Core.Economics;
 using Curtail.Core.LoadFollowing;
 using Curtail.Core.Sites;
 using Curtail.Simulation.Backtest;
@@ -59,7 +60,8 @@ public sealed class GensetBacktestCommand : ICliCommand
             {
                 var ratedKw = p.GetValue(rated) ?? site.FullPowerMw * 1000 * 1.2;
                 if (ratedKw <= 0) throw new InvalidInputException("--rated-kw", null, "must be positive");
-                sources = new EnergySources(p.GetValue(grid) ? new GridSource(null, ratedKw, true) : null,
+                // A grid-only site file's import limit stays with its grid.
+                sources = new EnergySources(p.GetValue(grid) ? new GridSource(site.Sources.ImportLimitKw, ratedKw, true) : null,
                     [new GensetSource("genset", ratedKw, GensetAvailability.Reading, null, 30, 0)]);
             }
             var totalRated = sources.GensetRatedKw;
@@ -77,6 +79,8 @@ public sealed class GensetBacktestCommand : ICliCommand
                 RatedKw = totalRated, Settings = settings, Mode = sources.IsIsland ? GensetGridMode.Island : GensetGridMode.GridTied,
                 Step = TimeSpan.FromSeconds(p.GetValue(stepSeconds)),
             });
+            // Demand-response capacity credits, as `curtail simulate` books them (DemandResponseCredits: capacity × rate × hours).
+            double? drCredits = site.DemandResponse.Count == 0 ? null : DemandResponseCredits.Usd(site, result.Policy.Intervals * 0.25);
             var output = p.InvocationConfiguration.Output;
             if (p.GetValue(options.Json))
             {
@@ -84,7 +88,7 @@ public sealed class GensetBacktestCommand : ICliCommand
                 {
                     prepared.FromCpt, prepared.ToCptExclusive, rated_kw = totalRated, topology = sources.Describe(),
                     supply = pooled is not null ? "genset-profile" : anyProfile ? "site file profiles" : $"random walk (seed {p.GetValue(seed)})",
-                    result.Policy, result.Oracle, result.LoadFollowing, result.Unguarded, result.TripsAvoided,
+                    result.Policy, result.Oracle, result.LoadFollowing, result.Unguarded, result.TripsAvoided, dr_credits_usd = drCredits,
                 }));
                 return CurtailApp.ExitOk;
             }
@@ -101,6 +105,8 @@ public sealed class GensetBacktestCommand : ICliCommand
             foreach (var s in new[] { result.LoadFollowing, result.Unguarded })
                 output.WriteLine($"{s.Strategy,-16}{s.RequestedMwh.ToString("N1", inv),12}{s.ServedMwh.ToString("N1", inv),12}{s.HashLostMwh.ToString("N1", inv),15}{Usd(s.HashLostUsd),13}{s.Trips,7}{s.DarkHours.ToString("N1", inv),9}{s.GridImportMwh.ToString("N1", inv),12}{Usd(s.GridImportCostUsd),11}{s.GridExportMwh.ToString("N1", inv),12}{Usd(s.GridExportRevenueUsd),11}{Usd(s.FuelCostUsd),9}{Usd(s.ProfitUsd),11}");
             output.WriteLine($"trips avoided by load following: {result.TripsAvoided}");
+            if (drCredits is { } credits)
+                output.WriteLine($"demand-response credits: ${Usd(credits)} ({string.Join(", ", site.DemandResponse.Select(d => $"{d.Program} {d.CapacityMw.ToString("0.##", inv)} MW"))}), not in the profits above");
             return CurtailApp.ExitOk;
         });
         return command;

@@ -19,7 +19,7 @@ public static class ControllerApi
     public static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/status", Status).WithSummary("Prices, site target and load, genset, miners by state, active events, last decision");
+        api.MapGet("/status", Status).WithSummary("Prices, site target and load, genset, miners by state (and each miner unless miners=false), active events, last decision");
         api.MapGet("/prices", (ControllerRuntime rt, int? hours, ServiceClock clock) =>
         {
             var now = clock.Time.GetUtcNow();
@@ -100,8 +100,17 @@ public static class ControllerApi
     public static readonly JsonSerializerOptions JsonOut = ApiJson.Options;
 
     private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock, DemandResponse.FourCpWatch watch, Safety.ControllerAlarms alarms,
-        ControllerHostOptions options)
+        ControllerHostOptions options, string? miners)
     {
+        // The dashboard polls the status every 2 s and pages the miners through /api/miners: at 1,000 miners the
+        // per-miner list is ~300 kB of each poll (3 MB at 10,000), so it asks for the status without it.
+        bool withMiners;
+        switch (miners)
+        {
+            case null or "true": withMiners = true; break;
+            case "false": withMiners = false; break;
+            default: return ApiError(new InvalidInputException("miners", null, $"must be true or false, got '{ApiLimits.Shorten(miners)}'"));
+        }
         var v = rt.Snapshot();
         var now = clock.Time.GetUtcNow();
         var deviceNow = (options.DeviceTime ?? clock.Time).GetUtcNow();
@@ -142,7 +151,7 @@ public static class ControllerApi
             miners_unreadable = ages.MinersUnreadable,
             alarms = alarms.Active.Select(a => new { name = a.Name, detail = a.Detail, since = a.Since }),
             miners_by_state = v.Miners.GroupBy(m => m.Mode).ToDictionary(g => g.Key, g => g.Count()),
-            miners = v.Miners,
+            miners = withMiners ? v.Miners : null,
             active_events = v.Events.Where(e => e.ActiveAt(now)),
             four_cp = v.Config.FourCp,
             four_cp_watch = FourCpWatchStatus(watch, store, now),

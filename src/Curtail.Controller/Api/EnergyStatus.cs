@@ -19,6 +19,9 @@ public sealed record EnergyStatus(
     double? ExportLimitKw,
     bool ExportPaid)
 {
+    /// <summary>The grid's import limit (<c>energy.sources.grid.import_limit_kw</c>); null for an island or no limit.</summary>
+    public double? ImportLimitKw { get; init; }
+
     public static EnergyStatus Of(EnergySources sources, double? minersKw, GensetReading? genset, bool gensetStale)
     {
         var topology = sources.IsIsland ? "island" : sources.HasGensets ? "grid_tied" : "grid";
@@ -28,6 +31,9 @@ public sealed record EnergyStatus(
             : minersKw is { } m && gensetKw is { } g ? m - g : null;
         return new(topology, minersKw, gensetKw, sources.HasGensets ? sources.GensetMinLoadKw : null, net,
             net is { } n ? Math.Max(0, n) : null, net is { } x ? Math.Max(0, -x) : null,
-            sources.Grid?.ExportLimitKw, sources.Grid?.ExportPaidAtRealTime ?? false);
+            sources.Grid?.ExportLimitKw, sources.Grid?.ExportPaidAtRealTime ?? false)
+        {
+            ImportLimitKw = sources.ImportLimitKw,
+        };
     }
 }

@@ -128,15 +128,13 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
                 else limits.Add(new("genset_min_load", target, $"minimum load {genset.TargetKw:0.#} kW not kept: {loweredBy.Source} ({loweredBy.Detail})"));
             }
         }
-        if (gridTied && site.Sources.Grid!.ImportLimitKw is { } importLimit)
+        // The grid's import limit + what the genset gives now (EnergyBalance.ImportCeilingKw: the backtest applies the
+        // same rule with the genset's available power). A grid-only site with a limit is capped at the limit.
+        var gensetKw = inputs.Genset?.ActivePowerKw ?? 0;
+        if (EnergyBalance.ImportCeilingKw(site.Sources, gensetKw) is { } importCeiling && target > importCeiling + 0.5)
         {
-            var gensetKw = inputs.Genset?.ActivePowerKw ?? 0;
-            var ceiling = importLimit + Math.Max(0, gensetKw);
-            if (target > ceiling + 0.5)
-            {
-                target = ceiling;
-                limits.Add(new("grid_import", ceiling, $"import limit {importLimit:0.#} kW + genset {gensetKw:0.#} kW"));
-            }
+            target = importCeiling;
+            limits.Add(new("grid_import", importCeiling, $"import limit {site.Sources.ImportLimitKw:0.#} kW + genset {Math.Max(0, gensetKw):0.#} kW"));
         }
         target = Math.Max(0, target);
         return new CycleDecision(inputs.Now, target, limits[^1].Source, limits, next, reasons, priceKw, genset)

@@ -55,4 +55,7 @@ public enum DecisionReason
     EnergyFloor,
     /// <summary>Curtailed because the island's gensets have no more power available for it (the backtest's load-following ceiling).</summary>
     EnergyCeiling,
+
+    /// <summary>Curtailed because the grid's import limit + the gensets' power cannot carry it (<c>energy.sources.grid.import_limit_kw</c>).</summary>
+    ImportLimit,
 }

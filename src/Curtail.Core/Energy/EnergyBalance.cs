@@ -10,8 +10,10 @@ namespace Curtail.Core.Energy;
 public readonly record struct EnergyFloor(double FloorKw, string Reason);
 
 /// <summary>
-/// Where the power went in one interval: genset output, grid import and export (kW, all non-negative), and what the
-/// gensets' fuel costs per hour at that output (each genset at its own fuel cost).
+/// Where the power went in one interval: the miners' load served, genset output, grid import and export (kW, all
+/// non-negative), and what the gensets' fuel costs per hour at that output (each genset at its own fuel cost). The
+/// miners' load served is less than asked when the supply could not carry it (an island beyond its gensets, a grid
+/// beyond its import limit + the gensets).
 /// </summary>
 public readonly record struct EnergyFlows(double MinersKw, double GensetKw, double ImportKw, double ExportKw, double FuelUsdPerHour = 0)
 {
@@ -135,6 +137,26 @@ public static class EnergyBalance
         return new(floor, reason);
     }
 
+    /// <summary>
+    /// The grid's import limit as a ceiling on the site's load: the limit + what the gensets give beside it
+    /// (<paramref name="gensetKw"/>); null without a grid or without a limit. The live planner passes the genset's
+    /// measured output; the backtest its available power when the row is decided (its dispatch runs the gensets up to
+    /// that whenever the limit binds: <see cref="Flows(EnergySources, double, ReadOnlySpan{double}, double?, double)"/>).
+    /// </summary>
+    public static double? ImportCeilingKw(EnergySources s, double gensetKw) =>
+        s.ImportLimitKw is { } limit ? limit + Math.Max(0, gensetKw) : null;
+
+    /// <summary>
+    /// The most load the site's supply can carry with the gensets' available power <paramref name="availableKw"/>: an
+    /// island's gensets, or the import limit + the gensets (<see cref="ImportCeilingKw"/>); +∞ for a grid without a limit.
+    /// </summary>
+    public static double SupplyCeilingKw(EnergySources s, ReadOnlySpan<double> availableKw)
+    {
+        var gensets = Sum(availableKw);
+        if (s.IsIsland) return gensets;
+        return ImportCeilingKw(s, gensets) ?? double.PositiveInfinity;
+    }
+
     /// <summary>How the miners' load is met, from one pooled reading of available power.</summary>
     public static EnergyFlows Flows(EnergySources s, double minersKw, double availableKw, double? priceUsdPerMwh, double importAdderUsdPerMwh) =>
         Flows(s, minersKw, ShareByRating(s, availableKw), priceUsdPerMwh, importAdderUsdPerMwh);
@@ -145,12 +167,20 @@ public static class EnergyBalance
     /// import (price + adder) and is exported (up to the export limit) when export pays more than its fuel; the grid
     /// supplies the rest. A surplus of minimum load beyond the miners and the export limit cannot be kept: the gensets
     /// are booked at what can go somewhere. Island: the gensets are the miners' load (at least their minimum loads,
-    /// which the floor keeps), never more than they have available.
+    /// which the floor keeps), never more than they have available. With an import limit the gensets carry whatever
+    /// the limit leaves (cheapest first, whatever their fuel costs: the grid cannot give it), and a load beyond the
+    /// limit + the gensets' available power is not served: <see cref="EnergyFlows.MinersKw"/> is then what the miners
+    /// got (as on an island beyond its gensets), which the caller compares with what it asked for.
     /// </summary>
     public static EnergyFlows Flows(EnergySources s, double minersKw, ReadOnlySpan<double> availableKw, double? priceUsdPerMwh, double importAdderUsdPerMwh)
     {
         minersKw = Math.Max(0, minersKw);
-        if (!s.HasGensets) return new(minersKw, 0, minersKw, 0);
+        var importLimit = s.IsIsland ? 0 : s.ImportLimitKw ?? double.PositiveInfinity;
+        if (!s.HasGensets)
+        {
+            var served = Math.Min(minersKw, importLimit);
+            return new(served, 0, served, 0);
+        }
         CheckCount(s, availableKw);
         var output = new double[s.Gensets.Count];
         for (var i = 0; i < output.Length; i++) output[i] = MinLoadOf(s.Gensets[i], availableKw[i]);
@@ -158,6 +188,14 @@ public static class EnergyBalance
         var importWorth = s.IsIsland ? double.PositiveInfinity : priceUsdPerMwh is { } p ? p + importAdderUsdPerMwh : double.PositiveInfinity;
         var exportWorth = ExportWorth(s, priceUsdPerMwh);
         var uncovered = minersKw - Sum(output);
+        // What the grid cannot give (beyond its import limit) the gensets must, cheapest first, whatever their fuel.
+        foreach (var i in MeritOrder(s))
+        {
+            if (uncovered <= importLimit) break;
+            var forced = Math.Min(Math.Max(0, availableKw[i] - output[i]), uncovered - importLimit);
+            output[i] += forced;
+            uncovered -= forced;
+        }
         var exportRoom = exportLimit - Math.Max(0, -uncovered);
         foreach (var i in MeritOrder(s))
         {
@@ -182,9 +220,10 @@ public static class EnergyBalance
         var genset = Sum(output);
         var fuelPerHour = 0.0;
         for (var i = 0; i < output.Length; i++) fuelPerHour += output[i] / 1000 * s.Gensets[i].FuelCostUsdPerMwh;
-        if (s.IsIsland) return new(minersKw, genset, 0, 0, fuelPerHour);
+        if (s.IsIsland) return new(Math.Min(minersKw, genset), genset, 0, 0, fuelPerHour);
         var net = minersKw - genset;
-        return new(minersKw, genset, Math.Max(0, net), Math.Max(0, -net), fuelPerHour);
+        var import = Math.Min(Math.Max(0, net), importLimit);
+        return new(Math.Min(minersKw, genset + import), genset, import, Math.Max(0, -net), fuelPerHour);
     }
 
     private static double MinLoadOf(GensetSource g, double availableKw) => availableKw > 0 ? Math.Min(g.MinLoadKw, availableKw) : 0;

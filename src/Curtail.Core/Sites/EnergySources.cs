@@ -45,6 +45,15 @@ public sealed record EnergySources(GridSource? Grid, IReadOnlyList<GensetSource>
     public double GensetMinLoadKw => Gensets.Sum(g => g.MinLoadKw);
     public double ExportLimitKw => Grid?.ExportLimitKw ?? 0;
 
+    /// <summary>The grid connection's import limit; null for an island or an unlimited connection.</summary>
+    public double? ImportLimitKw => Grid?.ImportLimitKw;
+
+    /// <summary>
+    /// Whether the site's supply caps its load: an island (its gensets' available power) or a grid with an import limit
+    /// (the limit + the gensets' power). The backtest then decides and books inside the topology even without gensets.
+    /// </summary>
+    public bool HasSupplyCeiling => IsIsland || ImportLimitKw is not null;
+
     /// <summary>Short description for records and reports.</summary>
     public string Describe() => Grid is null
         ? $"island: {string.Join(", ", Gensets.Select(g => $"{g.Name} {g.RatedKw:0.#} kW"))}"

@@ -48,11 +48,14 @@ public static class Backtester
         var transitions = 0;
         // Stretches in which the policy keeps every group as it is are booked at once; records need every interval.
         var sources = site.Sources;
+        // Booked by source when the site has gensets. A grid-only site's import limit caps its groups in the decision
+        // (TopologyPolicy); nothing varies within a row there, so its booking is the contract's, as without a limit.
         var topology = sources.HasGensets;
         var steady = records is null && !topology ? policy as ISteadyStretches : null;
         var availableByRow = topology ? inputs.GensetAvailableByRow() : null;
         var adder = site.Energy.AdderUsdPerMwh;
         double gensetMwh = 0, importMwh = 0, exportMwh = 0, importCost = 0, exportRevenue = 0, fuelCost = 0;
+        double? rowImportMw = null;
 
         for (var row = 0; row < rows; row++)
         {
@@ -127,16 +130,19 @@ public static class Backtester
             if (topology)
             {
                 // Energy by source: the genset first (as EnergyBalance.Flows dispatches it), the grid for the rest.
-                var flows = EnergyBalance.Flows(sources, intervalEnergy / hours * 1000, availableByRow![row], price, adder);
-                if (sources.IsIsland && flows.MinersKw > flows.GensetKw + 1e-9)
+                var askedKw = intervalEnergy / hours * 1000;
+                var flows = EnergyBalance.Flows(sources, askedKw, availableByRow![row], price, adder);
+                if (flows.MinersKw < askedKw - 1e-9)
                 {
-                    // The gas fell within the row below what the miners were decided on: load following sheds the
-                    // rest (docs/modbus.md), so the miners hash on what the gensets gave.
-                    var served = flows.MinersKw > 0 ? flows.GensetKw / flows.MinersKw : 0;
+                    // The gas fell within the row below what the miners were decided on (an island's gensets, or the
+                    // gensets beside a grid's import limit): load following, or the import cap, sheds the rest
+                    // (docs/modbus.md), so the miners hash on what the supply gave.
+                    var served = askedKw > 0 ? flows.MinersKw / askedKw : 0;
                     intervalEnergy *= served;
                     intervalRevenue *= served;
                 }
                 var rowImport = flows.ImportKw / 1000 * hours;
+                rowImportMw = flows.ImportKw / 1000;
                 var rowExport = flows.ExportKw / 1000 * hours;
                 var rowGenset = flows.GensetKw / 1000 * hours;
                 var rowImportCost = rowImport * (price + adder);
@@ -157,7 +163,7 @@ public static class Backtester
             runningMwh += runningMw * hours;
             records?.Add(new IntervalRecord(start, end, price, intervalEnergy / hours,
                 fullPowerMw > 0 ? runningMw / fullPowerMw : 0, intervalEnergy, intervalRevenue, intervalCost,
-                (GroupState[])next.Clone(), (DecisionReason[])reasons.Clone()));
+                (GroupState[])next.Clone(), (DecisionReason[])reasons.Clone()) { GridImportMw = rowImportMw });
             (states, next) = (next, states);
         }
 

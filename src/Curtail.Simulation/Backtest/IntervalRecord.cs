@@ -16,4 +16,10 @@ public sealed record IntervalRecord(
     DecisionReason[] Reasons)
 {
     public double ProfitUsd => HashRevenueUsd - EnergyCostUsd;
+
+    /// <summary>The site's import at the grid meter, MW, for a site with gensets (null otherwise: the miners' load is the import).</summary>
+    public double? GridImportMw { get; init; }
+
+    /// <summary>What a peak charge (4CP, multi-peak) bills: the grid import beside gensets, else the site's load.</summary>
+    public double BilledMw => GridImportMw ?? SitePowerMw;
 }

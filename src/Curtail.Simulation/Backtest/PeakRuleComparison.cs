@@ -40,7 +40,7 @@ public static class PeakRuleComparison
             var result = SimulationRunner.Run(inputs.WithSite(site), kind, keepIntervals: true);
             var records = result.PolicyIntervals!;
             var starts = records.Select(r => r.StartTicks).ToArray();
-            var power = records.Select(r => r.SitePowerMw).ToArray();
+            var power = records.Select(r => r.BilledMw).ToArray();
             var curtailed = result.FourCp?.CurtailedHours ?? 0;
             withoutWatch ??= SimulationRunner.Run(inputs.WithSite(inputs.Site with { FourCp = settings with { Enabled = false } }), kind).Policy.ProfitUsd;
             var charges = billing.Select(b =>

@@ -16,12 +16,16 @@ public static class PolicyFactory
     public static ICurtailmentPolicy Create(BacktestInputs inputs, PolicyKind kind)
     {
         var plain = CreatePlain(inputs, kind);
-        // A site with gensets decides inside its energy topology: the references (always-on, oracle) too. The oracle
-        // already plans on the topology's costs (TopologyOracle), so only an island's power ceiling is applied to it.
-        return inputs.Site.Sources.HasGensets
+        // A site with gensets (or an import limit) decides inside its energy topology: the references (always-on,
+        // oracle) too. The oracle already plans on the topology's costs (TopologyOracle), so only the supply's ceiling
+        // (an island's gensets, the import limit) is applied to it.
+        return InTopology(inputs.Site.Sources)
             ? new TopologyPolicy(plain, inputs.Site, kind == PolicyKind.Oracle ? inputs.GensetAvailableByRow() : inputs.GensetAvailableAtDecisions(), applyFloor: kind != PolicyKind.Oracle)
             : plain;
     }
+
+    /// <summary>Whether a site decides inside its energy topology: gensets, or a grid whose import limit caps the load.</summary>
+    public static bool InTopology(EnergySources sources) => sources.HasGensets || sources.HasSupplyCeiling;
 
     private static ICurtailmentPolicy CreatePlain(BacktestInputs inputs, PolicyKind kind)
     {
@@ -100,7 +104,7 @@ public static class PolicyFactory
     /// </summary>
     public static OraclePlan PlanOracle(BacktestInputs inputs)
     {
-        if (inputs.Site.Sources.HasGensets) return TopologyOracle.Plan(inputs);
+        if (InTopology(inputs.Site.Sources)) return TopologyOracle.Plan(inputs);
         if (inputs.Sced is { } sced)
             return OraclePlanner.Plan(new IntervalEconomics(inputs.Site), inputs.Site.Constraints,
                 sced.StartTicks, sced.EndTicks, sced.SettlementPrices, inputs.Hashprice);

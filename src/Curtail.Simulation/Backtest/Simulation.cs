@@ -61,7 +61,7 @@ public static class SimulationRunner
         {
             var f = inputs.Site.FourCp!;
             fourCp = FourCpReport.Compute(inputs.ForecastingOrShipped().BillingPeaks(inputs, ForecastContext.RuleOf(inputs)),
-                policyRecords!.Select(r => r.StartTicks).ToArray(), policyRecords!.Select(r => r.SitePowerMw).ToArray(),
+                policyRecords!.Select(r => r.StartTicks).ToArray(), policyRecords!.Select(r => r.BilledMw).ToArray(),
                 inputs.Site.FullPowerMw, f.RateUsdPerKwYear, watch.UsedHours.Values.Sum());
         }
         return new SimulationResult(policy!, alwaysOn!, oracle!, keepIntervals ? policyRecords : null, alwaysRecords, oracleRecords)

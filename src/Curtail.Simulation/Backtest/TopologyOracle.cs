@@ -10,14 +10,15 @@ namespace Curtail.Simulation.Backtest;
 /// first, and a group's band [L, L + its power] costs C(L + its power) − C(L), with C the least cost of serving a load
 /// (<see cref="EnergyBalance.Flows"/>: import at price + adder, each genset's fuel, export revenue forgone). So genset
 /// power is free to hash when it would otherwise be flared, costs the real-time price when it could be exported, and
-/// the grid's price beyond the gensets; on an island, a band beyond the available power cannot run. The per-group
+/// the grid's price beyond the gensets; a band beyond what the supply can carry (an island's available power, the
+/// grid's import limit + the gensets' available power: <see cref="EnergyBalance.SupplyCeilingKw"/>) cannot run. The per-group
 /// dynamic programme (<see cref="OraclePlanner"/>) then plans each group on its own prices, with its wake-up, sleep and
 /// minimum times. Exact when the groups it runs are the most efficient ones (the stacking the prices assume), which
 /// is where the cheapest power goes.
 /// </summary>
 public static class TopologyOracle
 {
-    /// <summary>What a band beyond an island's available power costs: never worth running.</summary>
+    /// <summary>What a band beyond the supply's ceiling costs: never worth running.</summary>
     public const double UnavailableUsdPerMwh = 1e7;
 
     public static OraclePlan Plan(BacktestInputs inputs)
@@ -46,7 +47,7 @@ public static class TopologyOracle
         for (var row = 0; row < settlement.Length; row++)
         {
             var price = settlement[row];
-            var availableKw = available[row].Sum();
+            var ceilingKw = EnergyBalance.SupplyCeilingKw(sources, available[row]);
             double Cost(double loadKw)
             {
                 var f = EnergyBalance.Flows(sources, loadKw, available[row], price, adder);
@@ -62,7 +63,7 @@ public static class TopologyOracle
                     continue;
                 }
                 var next = Cost(load + kw);
-                prices[g][row] = sources.IsIsland && load + kw > availableKw + 1e-6
+                prices[g][row] = load + kw > ceilingKw + 1e-6
                     ? UnavailableUsdPerMwh
                     : (next - cost) / (kw / 1000) - adder;
                 load += kw;

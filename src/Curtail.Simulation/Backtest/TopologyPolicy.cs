@@ -12,7 +12,9 @@ namespace Curtail.Simulation.Backtest;
 /// island the gensets also cap the miners, as load following does live: the least efficient running groups are
 /// curtailed until the rest fit in the power available. Available power is each genset's when the row is decided
 /// (<see cref="BacktestInputs.GensetAvailableAtDecisions"/>, as live decides on the reading it has; the oracle, which
-/// knows the future, gets the row's mean). Only wraps sites whose sources include a genset.
+/// knows the future, gets the row's mean). Beside a grid with an import limit the groups are curtailed the same way
+/// until the rest fit in the limit + the gensets' available power (live, the planner caps the target at the limit +
+/// the genset's output). Only wraps sites whose sources include a genset or an import limit.
 /// </summary>
 public sealed class TopologyPolicy(ICurtailmentPolicy inner, SiteDefinition site, double[][] availableByRow, bool applyFloor = true) : ICurtailmentPolicy
 {
@@ -46,15 +48,17 @@ public sealed class TopologyPolicy(ICurtailmentPolicy inner, SiteDefinition site
                 runningKw += site.Fleet[g].FullPowerMw * 1000;
             }
         }
-        if (!site.Sources.IsIsland) return;
-        var ceiling = 0.0;
-        foreach (var kw in available) ceiling += kw;
+        // The supply's ceiling (EnergyBalance.SupplyCeilingKw): an island's gensets, or the grid's import limit + the
+        // gensets' available power (live: the limit + the genset's output, SiteTargetPlanner).
+        var ceiling = EnergyBalance.SupplyCeilingKw(site.Sources, available);
+        if (double.IsPositiveInfinity(ceiling)) return;
+        var reason = site.Sources.IsIsland ? DecisionReason.EnergyCeiling : DecisionReason.ImportLimit;
         for (var k = _byEfficiency.Length - 1; k >= 0 && runningKw > ceiling + 1e-6; k--)
         {
             var g = _byEfficiency[k];
             if (!intents[g].WantsRunning) continue;
             runningKw -= site.Fleet[g].FullPowerMw * 1000 * intents[g].PowerFraction;
-            intents[g] = GroupIntent.Curtail(DecisionReason.EnergyCeiling);
+            intents[g] = GroupIntent.Curtail(reason);
         }
     }
 }

@@ -107,8 +107,11 @@ public static class GensetBacktester
     /// </summary>
     public static GensetBacktestResult Run(BacktestInputs inputs, PolicyKind kind, GensetBacktestOptions options)
     {
+        // The site's policy as `curtail simulate` runs it: inside the 4CP (peak) watch when the site file turns it on.
+        inputs = inputs.Forecasting is null && (SimulationRunner.UsesForecast(kind) || inputs.Site.FourCpEnabled) ? inputs.WithForecasting() : inputs;
+        var policy = PolicyFactory.CreateForSite(inputs, kind).Policy;
         var oracle = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Oracle));
-        return Run(inputs, PolicyFactory.Create(inputs, kind), options) with { Oracle = oracle };
+        return Run(inputs, policy, options) with { Oracle = oracle };
     }
 
     public static GensetBacktestResult Run(BacktestInputs inputs, ICurtailmentPolicy policy, GensetBacktestOptions options)
@@ -140,6 +143,7 @@ public static class GensetBacktester
         var exportLimit = o.Sources is { } src ? src.IsIsland ? 0 : src.ExportLimitKw : double.PositiveInfinity;
         var exportPaid = o.Sources is not { } paidSrc || paidSrc.Grid is { ExportPaidAtRealTime: true };
         var fuelPerMwh = o.Sources is { } fuelSrc ? EnergyBalance.FuelCostUsdPerMwh(fuelSrc) : 0;
+        var importLimit = o.Sources?.ImportLimitKw ?? double.PositiveInfinity;
         double fuelUsd = 0, hashUsd = 0;
         double requestedKwh = 0, servedKwh = 0, lostKwh = 0, lostUsd = 0, gensetKwh = 0, importKwh = 0, importUsd = 0, exportKwh = 0, exportUsd = 0, darkHours = 0;
         var trips = 0;
@@ -205,8 +209,10 @@ public static class GensetBacktester
                 if (down) darkHours += o.Mode == GensetGridMode.Island ? hours : 0;
 
                 var gridTied = o.Mode == GensetGridMode.GridTied;
-                var served = gridTied ? requestedKw : Math.Min(gensetKw, requestedKw);
-                var imported = gridTied ? Math.Max(0, requestedKw - gensetKw) : 0;
+                // Grid-tied, the grid carries what the genset does not, up to its import limit: the miners get at most
+                // the limit + the genset's output (the live planner's cap, EnergyBalance.ImportCeilingKw).
+                var imported = gridTied ? Math.Min(Math.Max(0, requestedKw - gensetKw), importLimit) : 0;
+                var served = gridTied ? Math.Min(requestedKw, Math.Min(gensetKw, requestedKw) + imported) : Math.Min(gensetKw, requestedKw);
                 // Grid-tied, what the genset carries beyond the miners goes out, and so does its spare capacity when
                 // export pays more than its fuel; never beyond the export limit.
                 var surplus = gridTied ? Math.Max(0, gensetKw - requestedKw) : 0;

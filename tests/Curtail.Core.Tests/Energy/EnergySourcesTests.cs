@@ -150,4 +150,27 @@ public class EnergySourcesTests
         Assert.Equal(120, EnergyBalance.MinLoadKw(s, EnergyBalance.ShareByRating(s, 400)), 9);
         Assert.Equal(EnergyBalance.Floor(s, [150, 50], 1000, 100, 40), EnergyBalance.Floor(s, 200, 1000, 100, 40));
     }
+
+    [Fact]
+    public void TheImportLimitMakesTheGensetsCarryWhatTheGridCannotWhateverTheirFuel()
+    {
+        // A 200 kW gas genset at 150 $/MWh (30 % minimum) beside a grid at 20 $/MWh + 0 whose import is limited to 50 kW.
+        var s = new EnergySources(new GridSource(50, 0, false), [new GensetSource("gas", 200, GensetAvailability.Reading, null, 30, 150)]);
+        // 200 kW of miners: the grid is cheaper, but only 50 kW may come in: the genset runs 150 kW (fuel 0.15 × 150 = 22.5 $/h).
+        Assert.Equal(new EnergyFlows(200, 150, 50, 0, 22.5), EnergyBalance.Flows(s, 200, [200], 20, 0));
+        // Within the limit the cheap grid still wins beyond the genset's 60 kW minimum load.
+        Assert.Equal(new EnergyFlows(100, 60, 40, 0, 9), EnergyBalance.Flows(s, 100, [200], 20, 0));
+        // Beyond the limit + the genset's available power the miners get only that: 50 + 100 = 150 kW of 300 asked.
+        Assert.Equal(new EnergyFlows(150, 100, 50, 0, 15), EnergyBalance.Flows(s, 300, [100], 20, 0));
+        // The ceiling the decision uses: limit + genset power, +∞ without a limit, the gensets alone on an island.
+        Assert.Equal(250, EnergyBalance.ImportCeilingKw(s, 200));
+        Assert.Equal(50, EnergyBalance.ImportCeilingKw(s, -5));
+        Assert.Equal(150, EnergyBalance.SupplyCeilingKw(s, [100]));
+        Assert.Null(EnergyBalance.ImportCeilingKw(s with { Grid = new GridSource(null, 0, false) }, 200));
+        Assert.True(double.IsPositiveInfinity(EnergyBalance.SupplyCeilingKw(s with { Grid = new GridSource(null, 0, false) }, [100])));
+        Assert.Equal(100, EnergyBalance.SupplyCeilingKw(s with { Grid = null }, [100]));
+        // A grid-only site with a limit: import capped, the rest not served.
+        var gridOnly = new EnergySources(new GridSource(50, 0, false), []);
+        Assert.Equal(new EnergyFlows(50, 0, 50, 0), EnergyBalance.Flows(gridOnly, 80, [], 20, 0));
+    }
 }

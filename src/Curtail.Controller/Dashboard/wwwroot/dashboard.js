@@ -9,7 +9,7 @@ import * as controls from './dashboard-controls.js';
 import * as market from './dashboard-market.js';
 
 async function refreshStatus() {
-  const [s, prices, decisions, forecast, sced] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=25'),
+  const [s, prices, decisions, forecast, sced] = await Promise.all([json('/api/status?miners=false'), json('/api/prices?hours=24'), json('/api/decisions?limit=25'),
     optional('/api/forecast'), optional('/api/prices/sced', [])]);
   $('site').textContent = s.site.name;
   $('clock').textContent = `${cpt(s.time)} CPT · ${s.cycles} cycles`;

@@ -11,7 +11,7 @@
   const set = (id, text) => { document.getElementById(id).textContent = text; };
   async function poll() {
     try {
-      const r = await fetch('/api/status', { cache: 'no-store' });
+      const r = await fetch('/api/status?miners=false', { cache: 'no-store' });
       if (!r.ok) return;
       const e = (await r.json()).energy;
       if (!e) return;
@@ -25,6 +25,7 @@
       const parts = [`miners ${f(e.miners_kw)} kW`];
       if (e.topology !== 'grid') parts.push(`genset ${f(e.genset_kw)} kW (min ${f(e.genset_min_load_kw)})`);
       if (e.topology === 'grid_tied') parts.push(e.export_paid ? `export paid at RT, limit ${f(e.export_limit_kw)} kW` : 'export unpaid');
+      if (e.import_limit_kw != null) parts.push(`import limit ${f(e.import_limit_kw)} kW`);
       set('energy-detail', parts.join(' · '));
     } catch { /* the main dashboard shows the link state */ }
   }
