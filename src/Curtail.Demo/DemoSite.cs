@@ -120,14 +120,17 @@ public sealed class DemoSite : IAsyncDisposable
         var dir = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "curtail-demo-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(dir);
         // The history is read before the replay clock starts: at 120x, the seconds it takes would skip most of an hour.
-        var history = ErcotEmulatorData.Load(ShippedData.Locate(), ["HB_WEST"]);
+        var shipped = ShippedData.Locate();
+        var history = ErcotEmulatorData.Load(shipped, ["HB_WEST"]);
         var time = new AcceleratedTimeProvider(options.Start, options.Speed);
         var credentials = new ErcotApiCredentials("demo", RandomToken(), RandomToken());
 
         var ercot = new ErcotApiEmulator(history,
             // The emulator runs on the replay clock itself, so what it has published and its rate limit follow replay time.
             new ErcotEmulatorOptions { StartUtc = time.GetUtcNow(), Speed = 1, Username = credentials.Username,
-                Password = credentials.Password, SubscriptionKey = credentials.SubscriptionKey }, time);
+                Password = credentials.Password, SubscriptionKey = credentials.SubscriptionKey,
+                // Synthetic AS clearing prices for the demo days (no real MCPC history is shipped): the dashboard's chart.
+                McpcFile = File.Exists(shipped.DemoMcpcFile) ? shipped.DemoMcpcFile : null }, time);
         ercot.Start();
 
         var fleet = new MinerFleetEmulator(new FleetEmulatorOptions

@@ -26,6 +26,12 @@ public sealed class ShippedData
     /// <summary>SCED LMPs of the whole of 2024, one row per SCED run, 5 hubs.</summary>
     public string ScedFile => Path.Combine(ErcotDirectory, "sced_lmp_5min_hubs_2024.csv.gz");
 
+    /// <summary>
+    /// The demo's AS clearing prices per SCED run for 2024-05-08 and -09: SYNTHETIC, shaped by those days' HB_WEST SCED
+    /// LMPs (tools/derive_demo_mcpc.py, docs/data-sources.md); no real MCPC history is shipped.
+    /// </summary>
+    public string DemoMcpcFile => Path.Combine(ErcotDirectory, "mcpc_sced_demo_2024-05-08_derived.csv.gz");
+
     /// <summary>Every shipped day-ahead file (dam_spp_hourly_*.csv.gz: 2021_2023, 2024), oldest first.</summary>
     public IReadOnlyList<string> DayAheadFiles => Existing("dam_spp_hourly_*.csv.gz");
 

@@ -23,10 +23,11 @@ public sealed class MarketHistory
     public HashpriceSeries? Hashprice { get; }
 
     /// <summary>
-    /// ERCOT's latest RTD indicative LMPs (NP6-970-CD): the next 12 five-minute intervals as of the last RTD run. Live
-    /// only (no history is shipped); null when absent.
+    /// ERCOT's latest RTD run (NP6-970-CD): its time and indicative LMPs for the next 12 five-minute intervals. Live
+    /// only (RTD has no history, so backtests have none and no model is trained on it); null when absent.
+    /// <see cref="Models.RtdAdjustedForecaster"/> applies it to a forecast.
     /// </summary>
-    public PriceSeries? Rtd { get; init; }
+    public RtdLookAhead? Rtd { get; init; }
 
     public MarketHistory(PriceSeries realTime, PriceSeries? dayAhead = null, PriceSeries? sced = null,
         PriceSeries? systemLoad = null, HashpriceSeries? hashprice = null)
@@ -51,7 +52,8 @@ public sealed class MarketHistory
             s is null ? null : s.Slice(new DateTimeOffset(s.Count == 0 ? end.UtcTicks : Math.Min(s.StartTicks[0], end.UtcTicks), TimeSpan.Zero), end);
         return new MarketHistory(Cut(RealTime, end)!, Cut(DayAhead, end), Cut(Sced, end), Cut(SystemLoad, end), Hashprice)
         {
-            Rtd = Cut(Rtd, end),
+            // A run is known once it has run; its prices look ahead of it by design.
+            Rtd = Rtd is { } rtd && rtd.RunUtc < end ? rtd : null,
         };
     }
 

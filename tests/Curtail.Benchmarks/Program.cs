@@ -4,9 +4,15 @@ using Curtail.Benchmarks;
 // dotnet run -c Release --project tests/Curtail.Benchmarks -- --filter '*'   (BenchmarkDotNet)
 // dotnet run -c Release --project tests/Curtail.Benchmarks -- quick          (min-of-N timings, one run)
 // dotnet run -c Release --project tests/Curtail.Benchmarks -- issue10        (the SCED year, live forecast and training targets)
+// dotnet run -c Release --project tests/Curtail.Benchmarks -- rtd            (one live forecast without and with an RTD run)
 if (args is ["issue10"])
 {
     QuickTimings.Issue10();
+    return;
+}
+if (args is ["rtd"])
+{
+    QuickTimings.Rtd();
     return;
 }
 if (args is ["quick"])

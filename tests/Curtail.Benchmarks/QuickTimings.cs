@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Curtail.Core.Policies;
 using Curtail.Core.Time;
+using Curtail.Forecasting;
 using Curtail.Forecasting.Features;
 using Curtail.Forecasting.Training;
 using Curtail.Ercot;
@@ -113,6 +114,31 @@ public static class QuickTimings
             foreach (var m in models) m.Dispose();
             Console.WriteLine($"train 5 LightGBM models, 2021-2024, 2 threads: {wall:F1} s wall, {used:F1} s CPU");
         }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+    }
+
+    /// <summary>
+    /// `-- rtd`: one live forecast with the shipped default model, without and with an RTD run covering the next hour
+    /// (RtdAdjustedForecaster), side by side in one run.
+    /// </summary>
+    public static void Rtd()
+    {
+        Console.WriteLine($"load average (1, 5, 15 min) at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores");
+        var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
+        var live = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2024" + ModelFile.Extension));
+        var at = history.RealTime.End.AddDays(-2).AddMinutes(7);
+        var step = TimeSpan.FromMinutes(5).Ticks;
+        var first = at.UtcTicks - at.UtcTicks % step + step;
+        var starts = Enumerable.Range(0, 12).Select(k => first + k * step).ToArray();
+        var withRtd = new MarketHistory(history.RealTime, history.DayAhead, history.Sced, history.SystemLoad, history.Hashprice)
+        {
+            Rtd = new Core.Prices.RtdLookAhead(at.AddMinutes(-2), new Core.Prices.PriceSeries("HB_WEST", starts, starts.Select(x => x + step).ToArray(), Enumerable.Repeat(500.0, 12).ToArray())),
+        };
+        var wrapped = new RtdAdjustedForecaster(live);
+        Report("live: next interval, model alone", 500, () => live.Forecast(history, at, 1));
+        Report("live: next interval, with RTD", 500, () => wrapped.Forecast(withRtd, at, 1));
+        Report("live: 24 intervals, model alone", 200, () => live.Forecast(history, at, 24));
+        Report("live: 24 intervals, with RTD", 200, () => wrapped.Forecast(withRtd, at, 24));
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 

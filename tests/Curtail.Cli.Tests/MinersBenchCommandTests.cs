@@ -34,6 +34,20 @@ public class MinersBenchCommandTests
         Assert.True(root.GetProperty("peak_working_set_mb").GetDouble() > 0);
     }
 
+    [Fact]
+    public async Task A_mixed_fleet_is_benched_with_mix_as_the_issue_and_the_docs_spell_it()
+    {
+        const int count = 10;
+        var basePort = FreeBasePort(count);
+        var result = await CliRunner.Run("bench", "miners", "--count", $"{count}", "--mix", "luxos:40,whatsminer3:30,braiins:30",
+            "--base-port", $"{basePort}", "--speed", "50", "--target-fraction", "0.3", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Err);
+        using var doc = JsonDocument.Parse(result.Out);
+        Assert.Equal(count, doc.RootElement.GetProperty("miners").GetInt32());
+        Assert.True(doc.RootElement.GetProperty("commands").GetInt32() > 0, result.Out);
+    }
+
     /// <summary>A base port whose 2 × count ports are free now (the fleet emulator needs the range 20000-60000).</summary>
     private static int FreeBasePort(int count)
     {

@@ -85,11 +85,37 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(10, failing.GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task TheDashboardsStatusPollLeavesTheTenThousandMinersToThePagedList()
+    {
+        var full = await _http.GetStringAsync("/api/status");
+        var light = await _http.GetStringAsync("/api/status?miners=false");
+        var fullStatus = JsonDocument.Parse(full).RootElement;
+        var lightStatus = JsonDocument.Parse(light).RootElement;
+
+        Assert.Equal(10_000, fullStatus.GetProperty("miners").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, lightStatus.GetProperty("miners").ValueKind);
+        // The counts by state stay: the headline numbers need them, not each miner.
+        Assert.Equal(9_000, lightStatus.GetProperty("miners_by_state").GetProperty("running").GetInt32());
+        Assert.Equal(1_000, lightStatus.GetProperty("miners_by_state").GetProperty("sleeping").GetInt32());
+        Assert.Equal(fullStatus.GetProperty("site_load_kw").GetDouble(), lightStatus.GetProperty("site_load_kw").GetDouble());
+        Assert.True(light.Length * 50 < full.Length, $"{light.Length} B without the miners, {full.Length} B with them");
+
+        // The page polls the light form, both the main status and the energy panel.
+        foreach (var script in new[] { "/dashboard.js", "/energy-panel.js" })
+        {
+            var text = await _http.GetStringAsync(script);
+            Assert.Contains("/api/status?miners=false", text);
+            Assert.DoesNotContain("'/api/status'", text);
+        }
+    }
+
     [Theory]
     [InlineData("/api/miners?sort=fan", "sort")]
     [InlineData("/api/miners?dir=up", "dir")]
     [InlineData("/api/miners?size=501", "size")]
     [InlineData("/api/miners?page=0", "page")]
+    [InlineData("/api/status?miners=no", "miners")]
     public async Task ABadQueryIsRefusedNamingTheParameter(string path, string field)
     {
         var r = await _http.GetAsync(path);

@@ -18,7 +18,7 @@ public sealed class EventBaselinesTests
 {
     private static readonly DateOnly EventDay = new(2024, 7, 17);
     private static readonly DateTimeOffset Received = CentralPrevailingTime.LocalToUtc(EventDay, 14, 0, false);
-    private static readonly DateOnly[] LikeDays = [.. new[] { 16, 15, 12, 11, 9, 8, 5, 4, 3, 2 }.Select(d => new DateOnly(2024, 7, d))];
+    private static readonly DateOnly[] LikeDays = [.. new[] { 16, 15, 12, 11, 9, 8, 5, 3, 2, 1 }.Select(d => new DateOnly(2024, 7, d))];
 
     private static DispatchEvent Event(double? reduction = 3.0, double? target = null, string id = "ers10-a") => new()
     {
@@ -32,19 +32,32 @@ public sealed class EventBaselinesTests
         return new DispatchEvent { Id = "other", Program = DemandResponseProgram.Ers30, ReceivedAt = at, Deadline = at.AddMinutes(30), ReleasedAt = at.AddHours(1), BaselineMw = 5 };
     }
 
-    /// <summary>A reading every 5 minutes from 13:00 to 16:00 CDT on each day, at that day's load.</summary>
-    private static List<LoadReading> History(bool withEleventhDay = true, int likeDays = 10)
+    /// <summary>
+    /// A reading every 5 minutes from 13:00 to 16:00 CDT on each day, at that day's load. With
+    /// <paramref name="morningOnEventDay"/>, each day also draws half its afternoon load from 10:00 to 13:00 (the event
+    /// day's adjustment window) and the event day draws that many MW then.
+    /// </summary>
+    private static List<LoadReading> History(bool withEleventhDay = true, int likeDays = 10, double? morningOnEventDay = null)
     {
         var loads = new Dictionary<DateOnly, double>();
         for (var k = 0; k < likeDays; k++) loads[LikeDays[k]] = k + 1;
         loads[new DateOnly(2024, 7, 13)] = 100; // Saturday
         loads[new DateOnly(2024, 7, 14)] = 100; // Sunday
         loads[new DateOnly(2024, 7, 10)] = 50;  // another event's day
-        if (withEleventhDay) loads[new DateOnly(2024, 7, 1)] = 200;
+        loads[new DateOnly(2024, 7, 4)] = 300;  // Independence Day
+        if (withEleventhDay) loads[new DateOnly(2024, 6, 28)] = 200;
         var readings = new List<LoadReading>();
         foreach (var (day, mw) in loads)
+        {
             for (var m = 0; m < 180; m += 5)
                 readings.Add(new LoadReading(CentralPrevailingTime.LocalToUtc(day, 13, 0, false).AddMinutes(m), mw));
+            if (morningOnEventDay is not null)
+                for (var m = 0; m < 180; m += 5)
+                    readings.Add(new LoadReading(CentralPrevailingTime.LocalToUtc(day, 10, 0, false).AddMinutes(m), mw / 2));
+        }
+        if (morningOnEventDay is { } morning)
+            for (var m = 0; m < 180; m += 5)
+                readings.Add(new LoadReading(CentralPrevailingTime.LocalToUtc(EventDay, 10, 0, false).AddMinutes(m), morning));
         // The event day before the instruction: 4, 5 and 6 MW in the 15 minutes before it (mean 5), 9 MW earlier.
         readings.Add(new LoadReading(Received.AddMinutes(-30), 9));
         readings.Add(new LoadReading(Received.AddMinutes(-15), 4));
@@ -62,13 +75,58 @@ public sealed class EventBaselinesTests
     {
         var (baseline, detail) = EventBaselines.MiddleEightOfTen(Event(), Received.AddMinutes(10), Received.AddMinutes(40), History(), [OtherEventOn(new DateOnly(2024, 7, 10))]);
         Assert.Equal(5.5, baseline!.Value, 9);
-        Assert.Contains("dropped 07-16 (lowest) and 07-02 (highest)", detail, StringComparison.Ordinal);
+        Assert.Contains("dropped 07-16 (lowest) and 07-01 (highest)", detail, StringComparison.Ordinal);
+        Assert.Contains("holidays skipped 07-04", detail, StringComparison.Ordinal);
+        // The event day has no load from 10:00 to 13:00 in this history: the baseline is left unadjusted and says why.
+        Assert.Contains("no event-day adjustment: no load reading on the event day in 10:00 CPT of the adjustment window 10:00-13:00 CPT", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheEventDayAdjustmentAddsTheEventDaysExcessOverTheLikeDaysInTheThreeHoursEndingAnHourBeforeTheInstruction()
+    {
+        // Received 14:00: the adjustment window is 10:00-13:00. The middle 8 days (loads 2..9) drew half as much then:
+        // mean 5.5 / 2 = 2.75 MW. The event day drew 4 MW: adjustment +1.25 MW, baseline 5.5 + 1.25 = 6.75 MW.
+        var history = History(morningOnEventDay: 4.0);
+        var (baseline, detail) = EventBaselines.MiddleEightOfTen(Event(), Received.AddMinutes(10), Received.AddMinutes(40), history, [OtherEventOn(new DateOnly(2024, 7, 10))]);
+        Assert.Equal(6.75, baseline!.Value, 9);
+        Assert.Contains("unadjusted 5.5 MW, event-day adjustment +1.25 MW (event day 4 MW against the like days' 2.75 MW in 10:00-13:00 CPT)", detail, StringComparison.Ordinal);
+        var (adjustment, _) = EventBaselines.EventDayAdjustment(Event(), EventDay, [.. LikeDays.Skip(1).Take(8)], history);
+        Assert.Equal(1.25, adjustment!.Value, 9);
+
+        // A site running below its like days before the instruction gets a lower baseline: 1 MW -> -1.75 -> 3.75 MW.
+        var (lower, _) = EventBaselines.MiddleEightOfTen(Event(), Received.AddMinutes(10), Received.AddMinutes(40), History(morningOnEventDay: 1.0), [OtherEventOn(new DateOnly(2024, 7, 10))]);
+        Assert.Equal(3.75, lower!.Value, 9);
+
+        // Judged on it: load 2 MW after the deadline, 3 MW asked: 6.75 - 2 = 4.75 achieved (158 %).
+        var p = EventBaselines.Evaluate(Event(reduction: 3.0), Trace(2.0), history, [OtherEventOn(new DateOnly(2024, 7, 10))], Received.AddHours(1));
+        Assert.Equal(4.75, p.Baselines.Single(b => b.Method == EventBaselines.Middle8Of10).AchievedReductionMw!.Value, 9);
+    }
+
+    [Fact]
+    public void AnEventOnAnErcotHolidayTakesWeekendDaysAndHolidaysAsItsLikeDays()
+    {
+        // Labor Day, Monday 2024-09-02, 14:00 CDT. Like days, newest first: 09-01, 08-31, 08-25, 08-24, 08-18, 08-17,
+        // 08-11, 08-10, 08-04, 08-03, drawing 1..10 MW; the weekdays between draw 100 MW and must not count.
+        var day = new DateOnly(2024, 9, 2);
+        var at = CentralPrevailingTime.LocalToUtc(day, 14, 0, false);
+        var e = new DispatchEvent { Id = "ers30-labor", Program = DemandResponseProgram.Ers30, ReceivedAt = at, Deadline = at.AddMinutes(30), ReleaseAt = at.AddHours(1), ReductionMw = 1, BaselineMw = 5 };
+        var likeDays = new[] { (9, 1), (8, 31), (8, 25), (8, 24), (8, 18), (8, 17), (8, 11), (8, 10), (8, 4), (8, 3) }.Select(d => new DateOnly(2024, d.Item1, d.Item2)).ToList();
+        var readings = new List<LoadReading>();
+        for (var d = day.AddDays(-40); d < day; d = d.AddDays(1))
+        {
+            var index = likeDays.IndexOf(d);
+            for (var m = 0; m < 180; m += 5)
+                readings.Add(new LoadReading(CentralPrevailingTime.LocalToUtc(d, 13, 0, false).AddMinutes(m), index >= 0 ? index + 1 : 100));
+        }
+        var (baseline, detail) = EventBaselines.MiddleEightOfTen(e, at.AddMinutes(30), at.AddHours(1), readings, []);
+        Assert.Equal(5.5, baseline!.Value, 9);
+        Assert.StartsWith("like days 09-01, 08-31, 08-25, 08-24, 08-18, 08-17, 08-11, 08-10, 08-04, 08-03; dropped 09-01 (lowest) and 08-03 (highest)", detail, StringComparison.Ordinal);
     }
 
     [Fact]
     public void AnEventDayIsNotALikeDay()
     {
-        // Without the other event, 07-10 (50 MW) is the 5th like day and 07-02 drops out: the days are 07-16..07-03
+        // Without the other event, 07-10 (50 MW) is the 5th like day and 07-01 drops out: the days are 07-16..07-02
         // with loads 1,2,3,4,50,5,6,7,8,9 -> drop 1 and 50 -> mean of 2..9 = 5.5 still, but 07-10 is among the days used.
         var (_, detail) = EventBaselines.MiddleEightOfTen(Event(), Received.AddMinutes(10), Received.AddMinutes(40), History(), []);
         Assert.Contains("07-10", detail, StringComparison.Ordinal);

@@ -147,6 +147,18 @@ public sealed class OpenAdrEndToEndTests : IAsyncLifetime
         Assert.Equal(["received", "acknowledged"], chain.GetProperty("entries").EnumerateArray().Take(2).Select(e => e.GetProperty("kind").GetString()));
         await Until(() => Task.FromResult(_fleet.TotalPowerW <= levelKw * 1000), "the miners below the directive's level");
 
+        // The VTN lowers the level: the directive is amended in its chain (old and new level) and the miners follow.
+        var lowerKw = Math.Round(levelKw * 0.5, 3);
+        _vtn.UpdateEvent(eventId, Event(_vtn.ProgramId("ercot-sb6")!, TimeProvider.System.GetUtcNow().AddSeconds(-1), "PT0S", "IMPORT_CAPACITY_LIMIT", lowerKw));
+        var amended = await Until(async () => (await Json($"/api/directives/{id}/chain")).GetProperty("entries").EnumerateArray()
+            .FirstOrDefault(e => e.GetProperty("kind").GetString() == "amended") is { ValueKind: JsonValueKind.Object } a ? a : (JsonElement?)null, "the amendment");
+        var amendment = JsonDocument.Parse(amended.GetProperty("body").GetString()!).RootElement.GetProperty("data");
+        Assert.Equal(levelKw / 1000, amendment.GetProperty("old").GetProperty("level_mw").GetDouble(), 9);
+        Assert.Equal(lowerKw / 1000, amendment.GetProperty("new").GetProperty("level_mw").GetDouble(), 9);
+        Assert.Equal("curtail_to_level", amendment.GetProperty("new").GetProperty("kind").GetString());
+        Assert.Equal(lowerKw / 1000, (await Json($"/api/directives/{id}/chain")).GetProperty("event").GetProperty("target_mw").GetDouble(), 9);
+        await Until(() => Task.FromResult(_fleet.TotalPowerW <= lowerKw * 1000), $"the miners below the amended level ({_fleet.TotalPowerW / 1000:0.#} kW)");
+
         Assert.True(_vtn.DeleteEvent(eventId));
         await Until(async () => (await Json($"/api/directives/{id}/chain")).GetProperty("entries").EnumerateArray().Any(e => e.GetProperty("kind").GetString() == "released"), "the release");
         Assert.True((await Json("/api/directives/verify")).GetProperty("intact").GetBoolean());
@@ -155,6 +167,75 @@ public sealed class OpenAdrEndToEndTests : IAsyncLifetime
         Assert.Equal(id, report["reportName"]!.GetValue<string>());
         Assert.NotEmpty(report["resources"]![0]!["intervals"]!.AsArray());
     }
+
+    [Fact]
+    public async Task A_limit_changed_on_the_VTN_moves_the_dispatch_and_an_interval_ended_early_releases_it()
+    {
+        var programId = _vtn.ProgramId("ercot-dr")!;
+        var fullW = _fleet.TotalPowerW;
+        var firstKw = Math.Round(fullW * 0.7 / 1000, 3);
+        var start = TimeProvider.System.GetUtcNow().AddSeconds(-1);
+        var eventId = _vtn.PublishEvent(Event(programId, start, "PT10M", "IMPORT_CAPACITY_LIMIT", firstKw));
+        var dispatchId = $"oadr-{eventId}-0-limit";
+        await Until(async () => await Dispatch(dispatchId) is not null, "the dispatch");
+
+        // The VTN lowers the limit to 40 %: the same dispatch now holds the new ceiling, audited with old and new.
+        var secondKw = Math.Round(fullW * 0.4 / 1000, 3);
+        _vtn.UpdateEvent(eventId, Event(programId, start, "PT10M", "IMPORT_CAPACITY_LIMIT", secondKw));
+        await Until(async () => await Dispatch(dispatchId) is { } d && Math.Abs(d.GetProperty("target_mw").GetDouble() - secondKw / 1000) < 1e-9, "the new limit");
+        var modified = Assert.Single((await Json("/api/audit?action=dispatch_modified")).EnumerateArray());
+        var change = JsonDocument.Parse(modified.GetProperty("new_value").GetString()!).RootElement;
+        Assert.Equal(eventId, change.GetProperty("event").GetString());
+        Assert.Equal(firstKw / 1000, change.GetProperty("old").GetProperty("target_mw").GetDouble(), 9);
+        Assert.Equal(secondKw / 1000, change.GetProperty("new").GetProperty("target_mw").GetDouble(), 9);
+        await Until(() => Task.FromResult(_fleet.TotalPowerW <= secondKw * 1000), $"the miners below the new limit ({_fleet.TotalPowerW / 1000:0.#} kW)");
+        // Polled again and again, the same version changes nothing more.
+        await Task.Delay(2500);
+        Assert.Single((await Json("/api/audit?action=dispatch_modified")).EnumerateArray());
+
+        // The VTN ends the interval now (its duration cut to one second): the dispatch is released, saying why.
+        _vtn.UpdateEvent(eventId, Event(programId, start, "PT1S", "IMPORT_CAPACITY_LIMIT", secondKw));
+        var released = await Until(async () => await Dispatch(dispatchId) is { } d && d.GetProperty("released_at").ValueKind == JsonValueKind.String ? d : (JsonElement?)null, "the release");
+        Assert.Contains($"OpenADR event {eventId} was modified on the VTN", released.GetProperty("notes").GetRawText());
+        Assert.Contains((await Json("/api/audit?action=dispatch_released")).EnumerateArray(), a => a.GetProperty("new_value").GetString()!.Contains("its interval now runs"));
+    }
+
+    [Fact]
+    public async Task An_events_report_descriptors_choose_the_reports_payloads_and_an_unknown_one_is_refused_naming_the_event()
+    {
+        var limitKw = Math.Round(_fleet.TotalPowerW * 0.5 / 1000, 3);
+        var e = Event(_vtn.ProgramId("ercot-dr")!, TimeProvider.System.GetUtcNow().AddSeconds(-1), "PT15S", "IMPORT_CAPACITY_LIMIT", limitKw);
+        e["reportDescriptors"] = new JsonArray(
+            new JsonObject { ["payloadType"] = "DEMAND", ["units"] = "W" },
+            new JsonObject { ["payloadType"] = "BASELINE", ["units"] = "KW" },
+            new JsonObject { ["payloadType"] = "STORAGE_CHARGE_LEVEL" });
+        var eventId = _vtn.PublishEvent(e);
+        var dispatchId = $"oadr-{eventId}-0-limit";
+
+        var refusal = await Until(async () => (await Json("/api/audit?action=openadr_report_refused")).EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } a ? a : (JsonElement?)null, "the report refusal");
+        var refused = JsonDocument.Parse(refusal.GetProperty("new_value").GetString()!).RootElement;
+        Assert.Equal(eventId, refused.GetProperty("event").GetString());
+        Assert.Equal("STORAGE_CHARGE_LEVEL", refused.GetProperty("payload_type").GetString());
+        Assert.StartsWith($"OpenADR event '{eventId}': report of payload type STORAGE_CHARGE_LEVEL refused: not a report payload Curtail produces", refused.GetProperty("error").GetString());
+        // The event itself is acted on: only the report payload is refused.
+        var dispatch = await Until(async () => await Dispatch(dispatchId), "the dispatch");
+
+        var report = await Until(() => Task.FromResult(_vtn.Reports.FirstOrDefault(r => r["eventID"]!.GetValue<string>() == eventId)), "the report", seconds: 60);
+        Assert.Equal(["DEMAND:W", "BASELINE:KW"], report["payloadDescriptors"]!.AsArray().Select(d => $"{d!["payloadType"]}:{d["units"]}"));
+        var intervals = report["resources"]![0]!["intervals"]!.AsArray();
+        var trace = (await Json($"/api/events/{dispatchId}/trace")).GetProperty("minutes").EnumerateArray().ToList();
+        Assert.Equal(trace.Count, intervals.Count);
+        for (var i = 0; i < trace.Count; i++)
+        {
+            var payloads = intervals[i]!["payloads"]!.AsArray();
+            Assert.Equal(["DEMAND", "BASELINE"], payloads.Select(p => p!["type"]!.GetValue<string>()));
+            Assert.Equal(trace[i].GetProperty("load_mw").GetDouble() * 1e6, payloads[0]!["values"]![0]!.GetValue<double>(), 0);
+            Assert.Equal(dispatch.GetProperty("baseline_mw").GetDouble() * 1000, payloads[1]!["values"]![0]!.GetValue<double>(), 2);
+        }
+    }
+
+    private async Task<JsonElement?> Dispatch(string id) => (await Json("/api/events")).EnumerateArray().Select(e => e.GetProperty("event"))
+        .FirstOrDefault(e => e.GetProperty("id").GetString() == id) is { ValueKind: JsonValueKind.Object } found ? found : null;
 
     private async Task<JsonElement> Json(string path) => JsonDocument.Parse(await _http.GetStringAsync(path)).RootElement.Clone();
 

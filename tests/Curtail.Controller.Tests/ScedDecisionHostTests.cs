@@ -6,6 +6,7 @@ using Curtail.Core.Time;
 using Curtail.Emulators.Ercot;
 using Curtail.Ercot;
 using Curtail.Ercot.Api;
+using Curtail.Forecasting.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
@@ -79,6 +80,75 @@ public sealed class ScedDecisionHostTests
         Assert.Equal(0, second.GetProperty("target_kw").GetDouble());
         Assert.Equal(new DateTimeOffset(2024, 5, 8, 17, 10, 10, Cdt), Acted(second).Time);
         Assert.Contains("above_strike", second.GetProperty("limits").GetRawText());
+    }
+
+    [Fact]
+    public async Task TheForecastMovesTowardTheRtdRunOfTheScedPollAndDropsItOnceItIsStale()
+    {
+        await using var site = await Site.StartAsync(new DateTimeOffset(2024, 5, 8, 17, 2, 0, Cdt), confirm: 1);
+        await site.SettledAsync();
+        var forecasts = site.App.Services.GetRequiredService<ForecastService>();
+        var model = ModelFile.Load(Path.Combine(Path.GetDirectoryName(ShippedData.Locate().Root)!, "models", "hb_west_2021_2024" + ModelFile.Extension));
+        // What the model alone forecasts from the controller's own history (live prices on the shipped ones), RTD left out.
+        double[] ModelOnlyP50() => model.Forecast(forecasts.History() is var h ? new Forecasting.MarketHistory(h.RealTime, h.DayAhead, h.Sced, h.SystemLoad, h.Hashprice) : null!,
+            site.Time.GetUtcNow(), 24).Intervals.Select(i => i.P50).ToArray();
+
+        // 17:06: the SCED poll brings the 17:05:15 run, then the RTD run made with it (the emulator prices its 12
+        // intervals, 17:10 .. 18:10, at the SCED LMPs that followed: the spike), and the forecast is made again.
+        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt) - site.Time.GetUtcNow());
+        await site.PollAsync("sced-poll", "price:sced");
+        var withRtd = await site.ForecastAsync(f => f.GetProperty("rtd_run").ValueKind != JsonValueKind.Null);
+        Assert.Equal(FirstAboveStrike, withRtd.GetProperty("rtd_run").GetDateTimeOffset());
+        var intervals = withRtd.GetProperty("intervals").EnumerateArray().ToList();
+        var alone = ModelOnlyP50();
+        var sced = ErcotEmulatorData.Load(ShippedData.Locate(), ["HB_WEST"]).Sced["HB_WEST"];
+        double[] shares = [1 / 3.0, 1, 1, 1, 2 / 3.0];
+        for (var i = 0; i < intervals.Count; i++)
+        {
+            var share = intervals[i].GetProperty("rtd_share").GetDouble();
+            var p50 = intervals[i].GetProperty("p50").GetDouble();
+            if (i >= shares.Length)
+            {
+                Assert.Equal(0, share);
+                Assert.Equal(alone[i], p50, 6); // beyond the run's hour: the model's forecast
+                continue;
+            }
+            Assert.Equal(shares[i], share, 6);
+            // The covered share settles at the SCED LMPs the emulator's RTD run was derived from.
+            var start = intervals[i].GetProperty("start").GetDateTimeOffset();
+            var covered = Enumerable.Range(0, 3).Select(k => start.AddMinutes(5 * k)).Where(t => t >= FirstAboveStrike.AddSeconds(-15).AddMinutes(5) && t < FirstAboveStrike.AddSeconds(-15).AddMinutes(65)).ToList();
+            var rtd = covered.Average(t => sced.PriceAt(t)!.Value);
+            Assert.Equal(share * rtd + (1 - share) * alone[i], p50, 6);
+        }
+        // The model alone, before the spike had settled, saw prices near $280 coming; RTD saw the spike.
+        for (var i = 0; i < 3; i++)
+        {
+            var p50 = intervals[i].GetProperty("p50").GetDouble();
+            Assert.True(alone[i] < 500 && p50 > alone[i] + 300, $"interval {i}: P50 {p50:F0} with RTD, {alone[i]:F0} without");
+        }
+        // 17:15-17:30 is wholly covered: its whole distribution is RTD's (the SCED LMPs of 17:15 .. 17:25, above $1,000).
+        Assert.True(intervals[1].GetProperty("p10").GetDouble() > 1000);
+        Assert.Equal(1, intervals[1].GetProperty("spike_probability").GetDouble(), 6);
+
+        // 17:17 with no newer RTD run (the poll stopped): the 17:05:15 run is 12 minutes old and the forecast drops it.
+        // Refreshed here, between two reads of the history the forecast reads (a price poll may land meanwhile: retried).
+        // The polls' real-time schedules are paused: a SCED poll would bring a fresh run.
+        await site.PauseJobAsync("sced-poll");
+        await site.PauseJobAsync("price-poll");
+        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 17, 0, Cdt) - site.Time.GetUtcNow());
+        JsonElement stale = default;
+        double[] expected = [];
+        for (var attempt = 0; attempt < 5 && expected.Length == 0; attempt++)
+        {
+            var settledBefore = forecasts.History().RealTime.End;
+            forecasts.Refresh();
+            var p50 = ModelOnlyP50();
+            stale = await site.ForecastAsync(f => f.GetProperty("issued_at").GetDateTimeOffset() == new DateTimeOffset(2024, 5, 8, 17, 15, 0, Cdt));
+            if (forecasts.History().RealTime.End == settledBefore) expected = p50;
+        }
+        Assert.Equal(JsonValueKind.Null, stale.GetProperty("rtd_run").ValueKind);
+        Assert.All(expected.Zip(stale.GetProperty("intervals").EnumerateArray()), x => Assert.Equal(x.First, x.Second.GetProperty("p50").GetDouble(), 6));
+        Assert.All(stale.GetProperty("intervals").EnumerateArray(), i => Assert.Equal(0, i.GetProperty("rtd_share").GetDouble()));
     }
 
     private static (string Source, DateTimeOffset Time, double Price) Acted(JsonElement decision)
@@ -166,6 +236,24 @@ public sealed class ScedDecisionHostTests
                 await Task.Delay(25);
             }
             throw new Xunit.Sdk.XunitException("no decision on a settled price after start and a price poll");
+        }
+
+        public async Task PauseJobAsync(string job)
+        {
+            var scheduler = await App.Services.GetRequiredService<ISchedulerFactory>().LookupScheduler(App.Services.GetRequiredService<SchedulerName>().Value);
+            await scheduler!.PauseJob(new JobKey(job));
+        }
+
+        /// <summary>The first /api/forecast answer that satisfies <paramref name="done"/> (the refresh runs on a job).</summary>
+        public async Task<JsonElement> ForecastAsync(Func<JsonElement, bool> done)
+        {
+            for (var i = 0; i < 600; i++)
+            {
+                using var reply = await Http.GetAsync("/api/forecast");
+                if (reply.IsSuccessStatusCode && JsonDocument.Parse(await reply.Content.ReadAsStringAsync()).RootElement is var f && done(f)) return f;
+                await Task.Delay(50);
+            }
+            throw new Xunit.Sdk.XunitException("/api/forecast never showed the expected forecast");
         }
 
         public async Task<JsonElement> RecordAsync(JsonElement decision) =>

@@ -223,6 +223,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         await page.WaitForSelectorAsync("#load-chart path", new PageWaitForSelectorOptions { Timeout = 15_000 });
         await page.WaitForSelectorAsync("#price-chart polygon", new PageWaitForSelectorOptions { Timeout = 15_000 }); // the forecast band
         Assert.Contains("SCED LMP (5-min)", await page.TextContentAsync("#price-chart") ?? ""); // the 5-minute LMPs beside the settled prices (an SVG: its text content)
+        Assert.Contains("RTD indicative (next hour)", await page.TextContentAsync("#price-chart") ?? ""); // and the RTD look-ahead the forecast moves toward
         Assert.Contains("acting on SCED", await page.InnerTextAsync("#price-at"));
         var shot = Path.Combine(AppContext.BaseDirectory, "dashboard-during-spike.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });

@@ -156,6 +156,11 @@ public sealed class ErcotApiEmulatorTests : IAsyncDisposable
         var latest = ErcotRtd.LatestRun(rows, "HB_WEST");
         Assert.Equal(DataStart.AddMinutes(125), latest.Start);
         Assert.Equal(sced.PriceAt(DataStart.AddMinutes(125)), latest.Prices[0]);
+        // What the controller keeps: the newest run with its time, so the forecaster can tell when it is stale.
+        var kept = ErcotRtd.LatestLookAhead(rows, "HB_WEST");
+        Assert.Equal(DataStart.AddMinutes(120).AddSeconds(20), kept!.RunUtc);
+        Assert.Equal(latest.Prices.ToArray(), kept.Prices.Prices.ToArray());
+        Assert.Null(ErcotRtd.LatestLookAhead([], "HB_WEST"));
     }
 
     [Fact]

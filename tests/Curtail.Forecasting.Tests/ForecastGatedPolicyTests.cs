@@ -156,4 +156,48 @@ public class ForecastGatedPolicyTests
         Assert.True(cut.Sced!.StartTicks[^1] < end.UtcTicks);
         Assert.Equal(full.RealTime.FirstStartingAtOrAfter(end.UtcTicks), cut.RealTime.Count);
     }
+
+    /// <summary>An RTD run at <paramref name="run"/> pricing the 12 five-minute intervals after it at <paramref name="lmp"/>.</summary>
+    private static MarketHistory WithRtd(DateTimeOffset run, double lmp)
+    {
+        var step = TimeSpan.FromMinutes(5).Ticks;
+        var first = run.UtcTicks - run.UtcTicks % step + step;
+        var starts = Enumerable.Range(0, 12).Select(k => first + k * step).ToArray();
+        return new MarketHistory(History.RealTime)
+        {
+            Rtd = new Core.Prices.RtdLookAhead(run, new Core.Prices.PriceSeries("HB_WEST", starts, starts.Select(x => x + step).ToArray(), Enumerable.Repeat(lmp, 12).ToArray())),
+        };
+    }
+
+    [Fact]
+    public void A_fresh_rtd_run_covering_the_interval_lifts_the_veto_of_a_spike_the_model_calls_unlikely_and_a_stale_one_does_not()
+    {
+        var gated = Trigger with { VetoBelow = 0.4 };
+        GroupIntent DecideWith(MarketHistory history, IPriceForecaster model) =>
+            Decide(new ForecastGatedPolicy(new RtdAdjustedForecaster(model), () => history, Site, gated), Running, [30, 150]);
+
+        // The model alone calls the interval calm: the fired trigger is vetoed (as without RTD).
+        var calm = new FixedForecaster(20, 30, 45);
+        Assert.Equal(DecisionReason.ForecastVeto, DecideWith(WithRtd(IntervalStart.AddMinutes(-11), 900), calm).Reason);
+        // RTD posted 2 minutes before the interval prices all of it at $900: the spike is real, the group curtails.
+        Assert.Equal(DecisionReason.AboveStrike, DecideWith(WithRtd(IntervalStart.AddMinutes(-2), 900), calm).Reason);
+        // And the other way: a model that expects a spike, RTD pricing the interval at $20: the trigger is vetoed.
+        var stormy = new FixedForecaster(50, 120, 400);
+        Assert.Equal(DecisionReason.AboveStrike, DecideWith(new MarketHistory(History.RealTime), stormy).Reason);
+        Assert.Equal(DecisionReason.ForecastVeto, DecideWith(WithRtd(IntervalStart.AddMinutes(-2), 20), stormy).Reason);
+    }
+
+    [Fact]
+    public void On_SCED_a_new_rtd_run_within_the_interval_makes_the_forecast_again_and_the_same_run_does_not()
+    {
+        var calm = new FixedForecaster(20, 30, 45);
+        var history = WithRtd(IntervalStart.AddMinutes(-1), 40);
+        var policy = new ForecastGatedPolicy(new RtdAdjustedForecaster(calm), () => history, Site, Trigger with { EarlyResumeBelow = 0.05 });
+        Decide(policy, Running, [30, 30], sced: [30, 30], run: 0);
+        Decide(policy, Running, [30, 30], sced: [30, 30, 30], run: 1);
+        Assert.Equal(1, calm.Calls);
+        history = WithRtd(IntervalStart.AddMinutes(9), 40);
+        Decide(policy, Running, [30, 30], sced: [30, 30, 30, 30], run: 2);
+        Assert.Equal(2, calm.Calls);
+    }
 }

@@ -13,6 +13,7 @@ public class FanSpeedTests
     [InlineData(MinerFamily.Avalon)]
     [InlineData(MinerFamily.Epic)]
     [InlineData(MinerFamily.BraiinsOs)]
+    [InlineData(MinerFamily.Vnish)]
     public async Task Reports_each_fans_rpm_and_zero_once_asleep(MinerFamily family)
     {
         await using var fleet = TestFleet.Start(family, 1, out var time);

@@ -24,7 +24,7 @@ public sealed class MinersBenchCommand : ICliCommand
     public Command Build()
     {
         var count = new Option<int>("--count") { Description = "Emulated miners (in-process)", DefaultValueFactory = _ => 10_000 };
-        var family = new Option<string>("--family") { Description = "Family of the in-process fleet (mix syntax accepted)", DefaultValueFactory = _ => "luxos" };
+        var family = new Option<string>("--family", "--mix") { Description = "Family of the in-process fleet, or a mix (luxos:40,whatsminer3:30,braiins:30)", DefaultValueFactory = _ => "luxos" };
         var basePort = new Option<int?>("--base-port") { Description = "First port of the in-process fleet (default: 20000, or below the ephemeral port range)" };
         var fleetFile = new Option<string?>("--fleet") { Description = "Use miners from this fleet file (emulator in another process) instead" };
         var fraction = new Option<double>("--target-fraction") { Description = "Target as a fraction of the fleet's full load", DefaultValueFactory = _ => 0.05 };

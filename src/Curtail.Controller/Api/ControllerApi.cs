@@ -6,6 +6,7 @@ using Curtail.Controller.Storage;
 using Curtail.Controller.Telemetry;
 using Curtail.Controller.Trading;
 using Curtail.Core;
+using Curtail.Forecasting.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,7 +19,7 @@ public static class ControllerApi
     public static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/status", Status).WithSummary("Prices, site target and load, genset, miners by state, active events, last decision");
+        api.MapGet("/status", Status).WithSummary("Prices, site target and load, genset, miners by state (and each miner unless miners=false), active events, last decision");
         api.MapGet("/prices", (ControllerRuntime rt, int? hours, ServiceClock clock) =>
         {
             var now = clock.Time.GetUtcNow();
@@ -35,10 +36,20 @@ public static class ControllerApi
                 ? Enumerable.Range(0, sced.Count).Select(i => new { time = sced[i].StartUtc, lmp = sced.Prices[i] })
                 : [], JsonOut))
             .WithSummary("SCED LMPs of the site's settlement point, about every 5 minutes, last two hours");
-        api.MapGet("/forecast", (ForecastService f) => f.Last is { } last
-            ? Results.Json(new { issued_at = last.IssuedAt, intervals = last.Intervals.Select(i => new { start = i.StartUtc, end = i.EndUtc, p10 = i.P10, p50 = i.P50, p90 = i.P90, mean = i.Mean, spike_probability = i.SpikeProbability }) }, JsonOut)
+        api.MapGet("/forecast", (ForecastService f) => f.LastWithRtd is { Forecast: var last, Rtd: var rtd }
+            ? Results.Json(new
+            {
+                issued_at = last.IssuedAt,
+                // The RTD run the forecast was moved toward (null: none fresh), and per interval the share it covered.
+                rtd_run = rtd?.RunUtc,
+                intervals = last.Intervals.Select(i => new
+                {
+                    start = i.StartUtc, end = i.EndUtc, p10 = i.P10, p50 = i.P50, p90 = i.P90, mean = i.Mean, spike_probability = i.SpikeProbability,
+                    rtd_share = rtd is null ? 0 : RtdAdjustment.Coverage(rtd.Prices, i.StartUtc, i.EndUtc).Share,
+                }),
+            }, JsonOut)
             : Results.Json(new { error = f.Available ? "no forecast yet" : "no forecaster: the model could not be loaded" }, statusCode: 404))
-            .WithSummary("The latest price forecast: P10/P50/P90 and spike probability for the next 24 intervals");
+            .WithSummary("The latest price forecast: P10/P50/P90 and spike probability for the next 24 intervals, moved toward the latest RTD run where it covers them");
         api.MapGet("/decisions", (ControllerStore store, int? limit) => Results.Json(store.RecentCycles(Math.Clamp(limit ?? 50, 1, 10_000)).Select(Summary), JsonOut))
             .WithSummary("Recent decision cycles with their target, limiter and reasons");
         api.MapGet("/decisions/{id}", (ControllerStore store, string id) => store.Cycle(id) is { } c
@@ -89,8 +100,17 @@ public static class ControllerApi
     public static readonly JsonSerializerOptions JsonOut = ApiJson.Options;
 
     private static IResult Status(ControllerRuntime rt, ControllerStore store, ServiceClock clock, DemandResponse.FourCpWatch watch, Safety.ControllerAlarms alarms,
-        ControllerHostOptions options)
+        ControllerHostOptions options, string? miners)
     {
+        // The dashboard polls the status every 2 s and pages the miners through /api/miners: at 1,000 miners the
+        // per-miner list is ~300 kB of each poll (3 MB at 10,000), so it asks for the status without it.
+        bool withMiners;
+        switch (miners)
+        {
+            case null or "true": withMiners = true; break;
+            case "false": withMiners = false; break;
+            default: return ApiError(new InvalidInputException("miners", null, $"must be true or false, got '{ApiLimits.Shorten(miners)}'"));
+        }
         var v = rt.Snapshot();
         var now = clock.Time.GetUtcNow();
         var deviceNow = (options.DeviceTime ?? clock.Time).GetUtcNow();
@@ -116,7 +136,8 @@ public static class ControllerApi
                 sced_age_seconds = ages.Sced?.TotalSeconds,
                 last_sced_lmp = v.Sced is { Count: > 0 } sced ? sced.Prices[^1] : (double?)null,
                 last_sced_time = v.Sced is { Count: > 0 } sced2 ? sced2[sced2.Count - 1].StartUtc : (DateTimeOffset?)null,
-                rtd = v.Rtd is { Count: > 0 } rtd ? Enumerable.Range(0, rtd.Count).Select(i => new { start = rtd[i].StartUtc, lmp = rtd.Prices[i] }) : null,
+                rtd = v.Rtd is { Prices.Count: > 0 } rtd ? Enumerable.Range(0, rtd.Prices.Count).Select(i => new { start = rtd.Prices[i].StartUtc, lmp = rtd.Prices.Prices[i] }) : null,
+                rtd_run = v.Rtd?.RunUtc,
             },
             trading = v.Trading,
             @override = v.Override is { } o && o.ActiveAt(now) ? o : null,
@@ -130,7 +151,7 @@ public static class ControllerApi
             miners_unreadable = ages.MinersUnreadable,
             alarms = alarms.Active.Select(a => new { name = a.Name, detail = a.Detail, since = a.Since }),
             miners_by_state = v.Miners.GroupBy(m => m.Mode).ToDictionary(g => g.Key, g => g.Count()),
-            miners = v.Miners,
+            miners = withMiners ? v.Miners : null,
             active_events = v.Events.Where(e => e.ActiveAt(now)),
             four_cp = v.Config.FourCp,
             four_cp_watch = FourCpWatchStatus(watch, store, now),

@@ -59,6 +59,29 @@ public sealed class DirectiveDesk(ControllerRuntime runtime, ControllerStore sto
         return runtime.UpdateEvent(id, x => x with { Notes = noted.Notes }) ?? noted;
     }
 
+    /// <summary>
+    /// Changes a live directive's kind, level or release time on its issuer's instruction (an OpenADR event modified on
+    /// the VTN): an "amended" chain entry with the old and new values, then a cycle at once to act on it.
+    /// </summary>
+    public async Task<DispatchEvent> AmendAsync(string id, DirectiveKind kind, double? levelMw, DateTimeOffset? releaseAt, string by, string role, string note, CancellationToken ct)
+    {
+        var now = clock.Time.GetUtcNow();
+        var e = Directive(id);
+        if (e.ReleasedAt is not null) throw new InvalidInputException("id", null, $"directive '{id}' was already released at {e.ReleasedAt:u}");
+        var amended = e with { Directive = kind, TargetMw = levelMw, ReleaseAt = releaseAt, Notes = [.. e.Notes, new OperatorNote(now, by, note)] };
+        var body = new Dictionary<string, object?>
+        {
+            ["by"] = by, ["note"] = note,
+            // Sorted like the chain's own keys, so the body reads the same however it was built.
+            ["old"] = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["kind"] = Kind(e.Directive!.Value), ["level_mw"] = e.TargetMw, ["release_at"] = e.ReleaseAt },
+            ["new"] = new SortedDictionary<string, object?>(StringComparer.Ordinal) { ["kind"] = Kind(kind), ["level_mw"] = levelMw, ["release_at"] = releaseAt },
+        };
+        store.SaveEventChained(amended, new AuditEntry(now, by, role, "directive_amended", id, System.Text.Json.JsonSerializer.Serialize(body)), now, "amended", body);
+        runtime.UpdateEvent(id, x => x with { Directive = kind, TargetMw = levelMw, ReleaseAt = releaseAt, Notes = amended.Notes });
+        await trigger.RunNowAsync($"dispatch:{id}", ct);
+        return runtime.Snapshot().Events.FirstOrDefault(x => x.Id == id) ?? amended;
+    }
+
     public async Task<DispatchEvent> ReleaseAsync(string id, string by, string role, string? note, CancellationToken ct)
     {
         var now = clock.Time.GetUtcNow();

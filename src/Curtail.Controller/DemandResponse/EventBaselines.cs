@@ -28,12 +28,12 @@ public sealed record EventPerformance(string EventId, DateTimeOffset EvaluatedAt
 /// controller records: the per-minute trace of the event (<see cref="LoadTraceRecorder"/>) for the event itself, and
 /// the decision cycles' measured load for the days and minutes before it.
 /// <list type="bullet">
-/// <item><b>Middle 8-of-10 like days</b>: the 10 most recent like days (weekdays for a weekday event, weekend days for
-/// a weekend event) before the event day that had no event of their own and load for every 15-minute interval of the
-/// event window; the highest and the lowest day by their mean load over the window are dropped and the baseline of
-/// each interval is the mean of the middle 8 days' load in it. ERCOT's default baselines add an event-day adjustment;
-/// this one does not (it would need the event day's load hours before the instruction, which a mining site's
-/// price curtailments make meaningless).</item>
+/// <item><b>Middle 8-of-10 like days</b>: the 10 most recent like days (weekdays that are not ERCOT holidays for such
+/// an event, weekend days and ERCOT holidays for an event on one of those) before the event day that had no event of
+/// their own and load for every 15-minute interval of the event window; the highest and the lowest day by their mean
+/// load over the window are dropped and the baseline of each interval is the mean of the middle 8 days' load in it.
+/// ERCOT's default baselines then get an event-day adjustment (<see cref="EventDayAdjustment"/>): the event day's load
+/// in the hours before the instruction against the middle 8 days' load at the same times, added to the baseline.</item>
 /// <item><b>Meter before / meter after</b>: the baseline is the site's mean load in the
 /// <see cref="MeterBeforeWindow"/> before the instruction was received; the load after it is the trace from the deadline.</item>
 /// </list>
@@ -106,30 +106,102 @@ public static class EventBaselines
             : (before.Average(r => r.LoadMw), $"mean of {before.Count} reading(s) in the {MeterBeforeWindow.TotalMinutes:0} minutes before the instruction");
     }
 
-    /// <summary>The middle-8-of-10 like-day baseline over the event window [from, to), as the mean of its 15-minute intervals.</summary>
+    /// <summary>
+    /// The middle-8-of-10 like-day baseline over the event window [from, to), as the mean of its 15-minute intervals,
+    /// with ERCOT's event-day adjustment when the event day and the middle 8 days have load in its window
+    /// (<see cref="AdjustmentWindow"/>).
+    /// </summary>
     public static (double? BaselineMw, string Detail) MiddleEightOfTen(DispatchEvent e, DateTimeOffset from, DateTimeOffset to,
         IReadOnlyList<LoadReading> history, IReadOnlyList<DispatchEvent> otherEvents)
     {
-        var starts = new List<DateTimeOffset>();
-        for (var t = new DateTimeOffset(from.UtcTicks - from.UtcTicks % Interval.Ticks, TimeSpan.Zero); t < to; t += Interval) starts.Add(t);
+        var starts = IntervalStarts(from, to);
         var eventDay = CentralPrevailingTime.LocalDate(e.ReceivedAt);
-        var weekend = IsWeekend(eventDay);
+        var offDay = IsWeekendOrHoliday(eventDay);
         var eventDays = otherEvents.Where(o => o.Id != e.Id)
             .SelectMany(o => DaysOf(o.ReceivedAt, o.ReleasedAt ?? o.ReleaseAt ?? o.ReceivedAt)).ToHashSet();
         var days = new List<(DateOnly Day, double[] Loads)>();
+        var skippedHolidays = new List<DateOnly>();
         for (var d = eventDay.AddDays(-1); d >= eventDay.AddDays(-LikeDayLookbackDays) && days.Count < 10; d = d.AddDays(-1))
         {
-            if (IsWeekend(d) != weekend || eventDays.Contains(d)) continue;
-            if (DayLoads(d, starts, history) is { } loads) days.Add((d, loads));
+            if (IsWeekendOrHoliday(d) != offDay || eventDays.Contains(d))
+            {
+                if (!offDay && ErcotHolidays.IsHoliday(d)) skippedHolidays.Add(d);
+                continue;
+            }
+            if (DayLoads(d, eventDay, starts, history) is { } loads) days.Add((d, loads));
         }
+        var kind = offDay ? "weekend days or ERCOT holidays" : "weekdays that are not ERCOT holidays";
         if (days.Count < 10)
-            return (null, $"{days.Count} of the 10 like days ({(weekend ? "weekend days" : "weekdays")} without an event) have load for the event window in the {LikeDayLookbackDays} days before");
+            return (null, $"{days.Count} of the 10 like days ({kind}, without an event) have load for the event window in the {LikeDayLookbackDays} days before");
         var ranked = days.OrderBy(d => d.Loads.Average()).ToList();
         var middle = ranked.Skip(1).Take(8).ToList();
-        var baseline = Enumerable.Range(0, starts.Count).Select(i => middle.Average(d => d.Loads[i])).Average();
-        return (baseline, $"like days {string.Join(", ", days.Select(d => d.Day.ToString("MM-dd", System.Globalization.CultureInfo.InvariantCulture)))}; " +
-            $"dropped {ranked[0].Day:MM-dd} (lowest) and {ranked[^1].Day:MM-dd} (highest)");
+        var unadjusted = Enumerable.Range(0, starts.Count).Select(i => middle.Average(d => d.Loads[i])).Average();
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var detail = $"like days {string.Join(", ", days.Select(d => d.Day.ToString("MM-dd", inv)))}; " +
+            $"dropped {ranked[0].Day:MM-dd} (lowest) and {ranked[^1].Day:MM-dd} (highest)" +
+            (skippedHolidays.Count > 0 ? $"; holidays skipped {string.Join(", ", skippedHolidays.Select(d => d.ToString("MM-dd", inv)))}" : "");
+        var (adjustment, adjustmentDetail) = EventDayAdjustment(e, eventDay, middle.Select(d => d.Day).ToList(), history);
+        if (adjustment is not { } adj) return (unadjusted, $"{detail}; unadjusted {unadjusted:0.###} MW: {adjustmentDetail}");
+        var adjusted = Math.Max(0, unadjusted + adj);
+        return (adjusted, $"{detail}; unadjusted {unadjusted:0.###} MW, {adjustmentDetail}");
     }
+
+    /// <summary>
+    /// The event-day adjustment window: the <see cref="AdjustmentSpan"/> ending <see cref="AdjustmentLead"/> before the
+    /// start of the 15-minute interval in which the instruction was received.
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To) AdjustmentWindow(DispatchEvent e)
+    {
+        var received = new DateTimeOffset(e.ReceivedAt.UtcTicks - e.ReceivedAt.UtcTicks % Interval.Ticks, TimeSpan.Zero);
+        return (received - AdjustmentLead - AdjustmentSpan, received - AdjustmentLead);
+    }
+
+    /// <summary>How long before the instruction the adjustment window ends (so the site's first response is not in it).</summary>
+    public static readonly TimeSpan AdjustmentLead = TimeSpan.FromHours(1);
+
+    /// <summary>How long the adjustment window is.</summary>
+    public static readonly TimeSpan AdjustmentSpan = TimeSpan.FromHours(3);
+
+    /// <summary>
+    /// Additive event-day adjustment: the event day's mean load over the <see cref="AdjustmentWindow"/> minus the mean of
+    /// the middle 8 like days' load over the same times of day. Null (with the reason) when an interval of the window
+    /// has no reading on the event day or on one of the days.
+    /// </summary>
+    public static (double? AdjustmentMw, string Detail) EventDayAdjustment(DispatchEvent e, DateOnly eventDay, IReadOnlyList<DateOnly> middleDays,
+        IReadOnlyList<LoadReading> history)
+    {
+        var (from, to) = AdjustmentWindow(e);
+        var starts = IntervalStarts(from, to);
+        var window = $"{CentralPrevailingTime.ToLocal(from):HH:mm}-{CentralPrevailingTime.ToLocal(to):HH:mm} CPT";
+        var actual = new double[starts.Count];
+        for (var i = 0; i < starts.Count; i++)
+        {
+            if (MeanIn(history, starts[i], starts[i] + Interval) is not { } mean)
+                return (null, $"no event-day adjustment: no load reading on the event day in {CentralPrevailingTime.ToLocal(starts[i]):HH:mm} CPT of the adjustment window {window}");
+            actual[i] = mean;
+        }
+        var like = new List<double[]>();
+        foreach (var d in middleDays)
+        {
+            if (DayLoads(d, eventDay, starts, history) is not { } loads)
+                return (null, $"no event-day adjustment: like day {d:MM-dd} has no load for all of the adjustment window {window}");
+            like.Add(loads);
+        }
+        var actualMean = actual.Average();
+        var likeMean = Enumerable.Range(0, starts.Count).Select(i => like.Average(l => l[i])).Average();
+        var adjustment = actualMean - likeMean;
+        return (adjustment, $"event-day adjustment {adjustment:+0.###;-0.###;0} MW (event day {actualMean:0.###} MW against the like days' {likeMean:0.###} MW in {window})");
+    }
+
+    private static List<DateTimeOffset> IntervalStarts(DateTimeOffset from, DateTimeOffset to)
+    {
+        var starts = new List<DateTimeOffset>();
+        for (var t = new DateTimeOffset(from.UtcTicks - from.UtcTicks % Interval.Ticks, TimeSpan.Zero); t < to; t += Interval) starts.Add(t);
+        return starts;
+    }
+
+    /// <summary>Weekends and ERCOT holidays are like days of each other; other weekdays are like days of each other.</summary>
+    private static bool IsWeekendOrHoliday(DateOnly d) => IsWeekend(d) || ErcotHolidays.IsHoliday(d);
 
     private static bool IsWeekend(DateOnly d) => d.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
 
@@ -139,14 +211,17 @@ public static class EventBaselines
         for (var d = CentralPrevailingTime.LocalDate(from); d <= last; d = d.AddDays(1)) yield return d;
     }
 
-    /// <summary>The day's mean load in each interval at the same CPT time of day as the event's, or null when one has no reading.</summary>
-    private static double[]? DayLoads(DateOnly day, IReadOnlyList<DateTimeOffset> eventStarts, IReadOnlyList<LoadReading> history)
+    /// <summary>
+    /// The day's mean load in each interval at the same CPT time of day (and the same day offset from the event day) as
+    /// the event's, or null when one has no reading.
+    /// </summary>
+    private static double[]? DayLoads(DateOnly day, DateOnly eventDay, IReadOnlyList<DateTimeOffset> eventStarts, IReadOnlyList<LoadReading> history)
     {
         var loads = new double[eventStarts.Count];
         for (var i = 0; i < eventStarts.Count; i++)
         {
             var local = CentralPrevailingTime.ToLocal(eventStarts[i]);
-            var dayOffset = DateOnly.FromDateTime(local.DateTime).DayNumber - CentralPrevailingTime.LocalDate(eventStarts[0]).DayNumber;
+            var dayOffset = DateOnly.FromDateTime(local.DateTime).DayNumber - eventDay.DayNumber;
             DateTimeOffset start;
             try
             {

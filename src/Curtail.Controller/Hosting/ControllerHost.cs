@@ -297,7 +297,39 @@ public static class ControllerHost
     {
         var fleet = FleetFile.Load(config.FleetFile!);
         var members = fleet.Miners.Select(m => new FleetMember(MinerFactory.Create(m, time), m.Group)).ToList();
-        return new FleetActuator(members, new FleetDispatcher(new DispatchOptions(), time), time) { Groups = fleet.Groups };
+        return new FleetActuator(members, new FleetDispatcher(new DispatchOptions(), time), time)
+        {
+            Groups = WithSiteShedModes(fleet.Groups, config.Site.Fleet, config.FleetFile!),
+        };
+    }
+
+    /// <summary>
+    /// A site file group's <c>shed:</c> (and <c>shed_floor_w</c>) is how the backtest prices its cuts, so the live
+    /// allocator follows it too for the fleet file's group of that name, unless the fleet file says <c>shed:</c> for
+    /// it; a fleet file that says another soft mode than the site file is refused, naming both.
+    /// </summary>
+    public static IReadOnlyDictionary<string, GroupConstraints> WithSiteShedModes(IReadOnlyDictionary<string, GroupConstraints> fleetGroups,
+        IReadOnlyList<Core.Fleet.FleetGroup> siteGroups, string fleetFile)
+    {
+        var merged = new Dictionary<string, GroupConstraints>(fleetGroups, StringComparer.Ordinal);
+        foreach (var site in siteGroups.Where(g => g.Shed != Core.Fleet.ShedMode.Sleep))
+        {
+            var own = merged.TryGetValue(site.Name, out var c) ? c : GroupConstraints.Default with { Name = site.Name };
+            if (own.ShedGiven)
+            {
+                if (own.Shed != site.Shed)
+                    throw new Core.InvalidInputException(fleetFile, null, $"group '{site.Name}': shed is {Core.Fleet.ShedModes.Key(own.Shed)} here but "
+                        + $"{Core.Fleet.ShedModes.Key(site.Shed)} in the site file, whose backtest prices the cuts by it: say the same in both, or leave it out here");
+                continue;
+            }
+            merged[site.Name] = own with
+            {
+                Shed = site.Shed, ShedGiven = true,
+                // The backtest's floor (ShedFloorFraction): the site file's, else half the nameplate.
+                ShedFloorW = site.Shed == Core.Fleet.ShedMode.PowerTarget ? site.ShedFloorW ?? site.PowerW * 0.5 : own.ShedFloorW,
+            };
+        }
+        return merged;
     }
 
     private static GensetReader BuildGensetReader(GensetConfig g, TimeProvider time)

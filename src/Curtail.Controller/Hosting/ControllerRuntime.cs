@@ -48,7 +48,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
     private IReadOnlyList<MinerSnapshot> _miners = [];
     private object? _lastDecision;
     private PriceSeries? _sced;
-    private PriceSeries? _rtd;
+    private RtdLookAhead? _rtd;
     private IReadOnlyList<SignalPrice> _signalPrices = [];
 
     public HashpriceSeries Hashprice => hashprice;
@@ -61,8 +61,8 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
         /// <summary>Recent SCED LMPs of the site's point (about every 5 minutes; each holds until the next run).</summary>
         public PriceSeries? Sced { get; init; }
 
-        /// <summary>The latest RTD run's indicative LMPs (NP6-970-CD) for the next 12 five-minute intervals.</summary>
-        public PriceSeries? Rtd { get; init; }
+        /// <summary>The latest RTD run (NP6-970-CD): its time and indicative LMPs for the next 12 five-minute intervals.</summary>
+        public RtdLookAhead? Rtd { get; init; }
 
         /// <summary>Prices of OpenADR PRICE intervals, current and coming (docs/openadr.md): each overrides the price acted on during it.</summary>
         public IReadOnlyList<SignalPrice> SignalPrices { get; init; } = [];
@@ -129,7 +129,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
         lock (_lock) _signalPrices = prices;
     }
 
-    public void SetRtd(PriceSeries rtd)
+    public void SetRtd(RtdLookAhead rtd)
     {
         lock (_lock) _rtd = rtd;
     }

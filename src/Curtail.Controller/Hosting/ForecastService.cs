@@ -15,15 +15,22 @@ namespace Curtail.Controller.Hosting;
 /// <summary>
 /// The live forecaster: the site's model (or the shipped one), fed with the real-time prices the controller has
 /// fetched and, as stand-ins for ERCOT's day-ahead prices and load forecast, the shipped DAM and native-load history
-/// (the same stand-ins the model was trained with; see the model card). Refreshed by a job; its last forecast is
-/// shown on the dashboard, and a `forecast` site decides with it.
+/// (the same stand-ins the model was trained with; see the model card). The model's forecast is moved toward ERCOT's
+/// latest RTD indicative LMPs where they cover an interval (<see cref="RtdAdjustedForecaster"/>; live only). Refreshed
+/// by a job and after each RTD poll; its last forecast is shown on the dashboard, and a `forecast` or
+/// `forecast_gated` site decides with the same forecaster.
 /// </summary>
 public sealed class ForecastService(ControllerConfig config, ControllerRuntime runtime, ServiceClock clock, ILogger<ForecastService> log)
 {
-    private readonly Lazy<(GbrtPriceForecaster Model, MarketHistory Shipped)?> _setup = new(() => Setup(config, log));
-    private PriceForecast? _last;
+    private readonly Lazy<(IPriceForecaster Model, MarketHistory Shipped)?> _setup = new(() => Setup(config, log));
+    private LiveForecast? _last;
 
-    public PriceForecast? Last => Volatile.Read(ref _last);
+    /// <summary>The latest forecast and the RTD run it was moved toward (null when none was fresh).</summary>
+    public sealed record LiveForecast(PriceForecast Forecast, RtdLookAhead? Rtd);
+
+    public PriceForecast? Last => Volatile.Read(ref _last)?.Forecast;
+
+    public LiveForecast? LastWithRtd => Volatile.Read(ref _last);
 
     public bool Available => _setup.Value is not null;
 
@@ -55,8 +62,10 @@ public sealed class ForecastService(ControllerConfig config, ControllerRuntime r
         if (_setup.Value is null) return null;
         try
         {
-            var forecast = _setup.Value.Value.Model.Forecast(History(), clock.Time.GetUtcNow(), ForecastSettings.MaxHorizonIntervals);
-            Volatile.Write(ref _last, forecast);
+            var now = clock.Time.GetUtcNow();
+            var history = History();
+            var forecast = _setup.Value.Value.Model.Forecast(history, now, ForecastSettings.MaxHorizonIntervals);
+            Volatile.Write(ref _last, new LiveForecast(forecast, RtdAdjustment.Usable(history.Rtd, now)));
             return forecast;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Core.InvalidInputException)
@@ -85,14 +94,14 @@ public sealed class ForecastService(ControllerConfig config, ControllerRuntime r
         return before.Count == 0 ? live : PriceSeries.Concat([before, live]);
     }
 
-    private static (GbrtPriceForecaster, MarketHistory)? Setup(ControllerConfig config, ILogger log)
+    private static (IPriceForecaster, MarketHistory)? Setup(ControllerConfig config, ILogger log)
     {
         try
         {
             var site = config.Site;
             var context = new ForecastContext(config.Source, Path.GetDirectoryName(Path.GetFullPath(config.Source)), () => MarketData.Load(ShippedData.Locate(), site.SettlementPoint));
             var model = ModelFile.Load(context.ResolveModelPath(site.Policy.Forecast.Model));
-            return (model, context.History);
+            return (new RtdAdjustedForecaster(model), context.History);
         }
         catch (Exception ex) when (ex is IOException or Core.InvalidInputException or ArgumentException or InvalidOperationException)
         {

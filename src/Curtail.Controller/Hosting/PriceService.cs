@@ -125,9 +125,10 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
     public static readonly TimeSpan RtdLookback = TimeSpan.FromMinutes(15);
 
     /// <summary>
-    /// Fetches the newest RTD run's indicative LMPs (NP6-970-CD: the next 12 five-minute intervals) and hands them to
-    /// the runtime for the forecaster and the dashboard. Returns true when a run was found; a failed fetch keeps the
-    /// previous look-ahead.
+    /// Fetches the newest RTD run's indicative LMPs (NP6-970-CD: the next 12 five-minute intervals) and hands them, with
+    /// the run's time, to the runtime for the forecaster and the dashboard. Returns true when a newer run arrived; a failed
+    /// fetch keeps the previous look-ahead (the forecaster ignores it once it is older than
+    /// <see cref="Forecasting.Models.RtdAdjustment.MaxRunAge"/>).
     /// </summary>
     public async Task<bool> PollRtdAsync(CancellationToken ct)
     {
@@ -136,9 +137,10 @@ public sealed class PriceService(PriceFeed feed, SqlitePriceStore store, Control
         try
         {
             var rows = await ErcotRtd.GetAsync(feed.Client, point, now - RtdLookback, now, ct);
-            if (rows.Count == 0) return false;
-            runtime.SetRtd(ErcotRtd.LatestRun(rows, point));
-            return true;
+            if (ErcotRtd.LatestLookAhead(rows, point) is not { } latest) return false;
+            var before = runtime.Snapshot().Rtd?.RunUtc;
+            runtime.SetRtd(latest);
+            return before is null || latest.RunUtc > before;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -32,17 +32,18 @@ public sealed class PricePollJob(PriceService prices, CycleTrigger trigger) : IJ
 
 /// <summary>
 /// SCED LMP poll, a minute after each 5-minute SCED run: a newer run starts a decision cycle at once, so the site acts on
-/// ERCOT's 5-minute clock (the dashboard and the forecaster read the LMPs too); then the RTD look-ahead of that run.
+/// ERCOT's 5-minute clock (the dashboard and the forecaster read the LMPs too); then the RTD look-ahead of that run,
+/// and the forecast the dashboard shows is made again with it.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class ScedPollJob(PriceService prices, CycleTrigger trigger) : IJob
+public sealed class ScedPollJob(PriceService prices, CycleTrigger trigger, ForecastService forecasts) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
         if (!await prices.PollScedAsync(cancellationToken)) return;
         await trigger.RunNowAsync("price:sced", cancellationToken);
-        // RTD runs with SCED: its look-ahead is fetched after the cycle is on its way.
-        await prices.PollRtdAsync(cancellationToken);
+        // RTD runs with SCED: its look-ahead is fetched after the cycle is on its way (the next cycle decides with it).
+        if (await prices.PollRtdAsync(cancellationToken)) forecasts.Refresh();
     }
 }
 

@@ -65,6 +65,26 @@ public sealed record OadrEvent
     public IReadOnlyList<OadrPayloadDescriptor>? PayloadDescriptors { get; init; }
     public OadrIntervalPeriod? IntervalPeriod { get; init; }
     public IReadOnlyList<OadrInterval> Intervals { get; init; } = [];
+
+    /// <summary>The reports the VTN asks the VEN to send for this event.</summary>
+    public IReadOnlyList<OadrReportDescriptor>? ReportDescriptors { get; init; }
+}
+
+/// <summary>
+/// A report the VTN requests (3.0.1 reportDescriptor): the payload type and its units. aggregate, startInterval,
+/// numIntervals, historical, frequency and repeat are read but not acted on (docs/openadr.md, "Reports").
+/// </summary>
+public sealed record OadrReportDescriptor
+{
+    public string PayloadType { get; init; } = "";
+    public string? ReadingType { get; init; }
+    public string? Units { get; init; }
+    public bool? Aggregate { get; init; }
+    public int? StartInterval { get; init; }
+    public int? NumIntervals { get; init; }
+    public bool? Historical { get; init; }
+    public int? Frequency { get; init; }
+    public int? Repeat { get; init; }
 }
 
 /// <summary>Report data of one resource (AGGREGATED_REPORT for the whole site).</summary>

@@ -34,6 +34,9 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
     private readonly Dictionary<string, int> _reportAttempts = [];
     public const int MaxReportAttempts = 5;
     private readonly List<string> _refusedMessages = [];
+    private readonly HashSet<string> _reportRefused = [];
+    /// <summary>What each event's report holds (its requests as read at the last poll that saw it; the default before).</summary>
+    private readonly Dictionary<string, IReadOnlyList<ReportColumn>> _reportColumns = [];
     private readonly SemaphoreSlim _pollLock = new(1, 1);
     private bool _venKnown;
     private OpenAdrStatus _status = new(null, null, [], [], [], 0);
@@ -92,7 +95,11 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
             // A VTN that ignores the programID filter must not make another program's events ours.
             var events = (await client.EventsAsync(programId, ct)).Where(e => e.ProgramId == programId && e.Id is not null).ToList();
             foreach (var e in events)
-                foreach (var signal in Mapped(e, vtnProgram, program, now))
+            {
+                // A refused version leaves what the last accepted version started as it was: never half a change.
+                if (Mapped(e, vtnProgram, program, now) is not { } signals) continue;
+                await ReconcileAsync(e, signals, program, now, ct);
+                foreach (var signal in signals)
                 {
                     if (signal.Kind == SignalKind.Price)
                     {
@@ -101,6 +108,7 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
                     }
                     else if (signal.ActiveAt(now) && signal.Level is not 0) await StartAsync(signal, program, now, ct);
                 }
+            }
             await ReleaseDeletedAsync(program, events.Select(e => e.Id!).ToHashSet(), now, ct);
         }
         runtime.SetSignalPrices(prices);
@@ -108,14 +116,19 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
         await ReportAsync(programs, now, ct);
     }
 
-    /// <summary>The event's signals, or none when it is refused (logged and audited once per version of the event).</summary>
-    private IReadOnlyList<MappedSignal> Mapped(OadrEvent e, OadrProgram vtnProgram, OpenAdrProgramConfig program, DateTimeOffset now)
+    /// <summary>
+    /// The event's signals, or null when it is refused (logged and audited once per version of the event). Its
+    /// report requests are read too: the payload types Curtail can report are kept for the event's report, the others
+    /// refused (logged and audited once per version, naming the event).
+    /// </summary>
+    private IReadOnlyList<MappedSignal>? Mapped(OadrEvent e, OadrProgram vtnProgram, OpenAdrProgramConfig program, DateTimeOffset now)
     {
         var version = $"{e.Id}@{e.ModificationDateTime?.UtcTicks}";
-        if (_refused.Contains(version)) return [];
+        if (_refused.Contains(version)) return null;
+        IReadOnlyList<MappedSignal> signals;
         try
         {
-            return OpenAdrEventMapper.Map(e, vtnProgram, program);
+            signals = OpenAdrEventMapper.Map(e, vtnProgram, program);
         }
         catch (OpenAdrRefusedException ex)
         {
@@ -123,11 +136,98 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
             log.LogWarning("{Refusal}", ex.Message);
             store.Audit(new AuditEntry(now, SourcePrefix + program.Name, Role, "openadr_refused", e.Id,
                 JsonSerializer.Serialize(new { @event = ex.EventId, payload_type = ex.PayloadType, error = ex.Message })));
-            lock (_refusedMessages) _refusedMessages.Add(ex.Message);
+            AddRefusal(ex.Message);
+            return null;
+        }
+        var (columns, refusedReports) = OpenAdrReportRequests.Resolve(e);
+        lock (_reportColumns) _reportColumns[e.Id!] = columns;
+        if (refusedReports.Count > 0 && _reportRefused.Add(version))
+            foreach (var r in refusedReports)
+            {
+                log.LogWarning("{Refusal}", r.Message);
+                store.Audit(new AuditEntry(now, SourcePrefix + program.Name, Role, "openadr_report_refused", e.Id,
+                    JsonSerializer.Serialize(new { @event = r.EventId, payload_type = r.PayloadType, error = r.Message })));
+                AddRefusal(r.Message);
+            }
+        return signals;
+    }
+
+    private void AddRefusal(string message)
+    {
+        lock (_refusedMessages)
+        {
+            _refusedMessages.Add(message);
             _status = _status with { Refused = _refusedMessages.TakeLast(20).ToList() };
-            return [];
         }
     }
+
+    /// <summary>
+    /// A change to an event already in force (the VTN's new version of it): each dispatch it started follows its
+    /// interval's new limit, level and end, or is released when its interval no longer carries that payload, has moved
+    /// out of now or has become SIMPLE level 0. Each change is audited with the old and new values; an SB 6 directive is
+    /// amended in its hash chain. A tighter ceiling gets the program's deadline again from now.
+    /// </summary>
+    private async Task ReconcileAsync(OadrEvent e, IReadOnlyList<MappedSignal> signals, OpenAdrProgramConfig program, DateTimeOffset now, CancellationToken ct)
+    {
+        var source = SourcePrefix + program.Name;
+        var by = SourcePrefix + config.ClientId;
+        var modified = e.ModificationDateTime is { } m ? $" (version of {m:u})" : "";
+        foreach (var d in runtime.Snapshot().Events.Where(x => x.Source == source && x.ActiveAt(now) && OpenAdrIds.EventOf(x.Id) == e.Id).ToList())
+        {
+            var signal = signals.FirstOrDefault(x => x.DispatchId == d.Id);
+            string? gone = signal is null ? "its interval no longer carries this payload"
+                : signal.Level is 0 ? "its interval's SIMPLE level is now 0"
+                : !signal.ActiveAt(now) ? $"its interval now runs {signal.Start:u} to {signal.End?.ToString("u") ?? "further notice"}"
+                : null;
+            if (gone is not null)
+            {
+                await ReleaseAsync(d, $"OpenADR event {e.Id} was modified on the VTN{modified}: {gone}", now, ct);
+                continue;
+            }
+            if (program.Sb6)
+            {
+                var kind = signal!.LimitMw is 0 ? DirectiveKind.RunOnBackup : DirectiveKind.CurtailToLevel;
+                var level = kind == DirectiveKind.RunOnBackup ? null : signal.LimitMw;
+                if (kind == d.Directive && Same(level, d.TargetMw) && signal.End == d.ReleaseAt) continue;
+                var note = $"OpenADR event {e.Id} was modified on the VTN{modified}: {DirectiveDesk.Kind(kind)}" +
+                    (level is { } l ? $" at {l:0.###} MW" : "") + $" until {signal.End?.ToString("u") ?? "further notice"}";
+                await desk.AmendAsync(d.Id, kind, level, signal.End, by, Role, note, ct);
+                log.LogWarning("OpenADR SB 6 directive {Id} amended: {Note}", d.Id, note);
+                continue;
+            }
+            var (target, reduction) = Targets(signal!, d.BaselineMw);
+            if (Same(target, d.TargetMw) && Same(reduction, d.ReductionMw) && signal!.End == d.ReleaseAt) continue;
+            var changed = d with { TargetMw = target, ReductionMw = reduction, ReleaseAt = signal!.End };
+            var tighter = changed.CeilingMw < d.CeilingMw - 1e-9;
+            var text = $"OpenADR event {e.Id} was modified on the VTN{modified}: " +
+                (signal.Kind == SignalKind.Simple ? $"SIMPLE level {signal.Level} = {signal.Action}" : $"limit {signal.LimitMw:0.###} MW") +
+                $" until {signal.End?.ToString("u") ?? "further notice"}" + (tighter ? $"; {program.Deadline.TotalMinutes:0} minutes from now to meet it" : "");
+            var audit = JsonSerializer.Serialize(new
+            {
+                @event = e.Id,
+                old = new { target_mw = d.TargetMw, reduction_mw = d.ReductionMw, release_at = d.ReleaseAt, deadline = d.Deadline },
+                @new = new { target_mw = target, reduction_mw = reduction, release_at = signal.End, deadline = tighter ? now + program.Deadline : d.Deadline },
+            });
+            var updated = runtime.UpdateEvent(d.Id, x => x with
+            {
+                TargetMw = target, ReductionMw = reduction, ReleaseAt = signal.End,
+                Deadline = tighter ? now + program.Deadline : x.Deadline,
+                // The target met before was another target: when this one is met is recorded afresh.
+                TargetMetAt = tighter ? null : x.TargetMetAt,
+                Notes = [.. x.Notes, new OperatorNote(now, by, text)],
+            });
+            if (updated is not null) store.SaveEventAudited(updated, new AuditEntry(now, by, Role, "dispatch_modified", d.Id, audit));
+            log.LogWarning("OpenADR dispatch {Id} modified: {Note}", d.Id, text);
+            await trigger.RunNowAsync($"dispatch:{d.Id}", ct);
+        }
+    }
+
+    private static bool Same(double? a, double? b) => a is null ? b is null : b is not null && Math.Abs(a.Value - b.Value) < 1e-9;
+
+    /// <summary>The ceiling or reduction a limit or SIMPLE signal asks of a site drawing <paramref name="baselineMw"/>.</summary>
+    private static (double? TargetMw, double? ReductionMw) Targets(MappedSignal signal, double baselineMw) => signal.Kind == SignalKind.Limit
+        ? (signal.LimitMw, null)
+        : (signal.Action!.TargetMw, signal.Action.ReductionMw ?? (signal.Action.CurtailPercent is { } pct ? baselineMw * pct / 100 : null));
 
     private async Task StartAsync(MappedSignal signal, OpenAdrProgramConfig program, DateTimeOffset now, CancellationToken ct)
     {
@@ -147,9 +247,7 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
         }
         var view = runtime.Snapshot();
         var baseline = view.Miners.Count > 0 ? view.Miners.Sum(m => m.PowerW ?? 0) / 1e6 : (view.Genset?.ActivePowerKw ?? 0) / 1000;
-        var (target, reduction) = signal.Kind == SignalKind.Limit
-            ? (signal.LimitMw, (double?)null)
-            : (signal.Action!.TargetMw, signal.Action.ReductionMw ?? (signal.Action.CurtailPercent is { } pct ? baseline * pct / 100 : null));
+        var (target, reduction) = Targets(signal, baseline);
         var e = new DispatchEvent
         {
             Id = id, Program = DemandResponseProgram.OpenAdr, Source = source, Test = program.Test,
@@ -170,21 +268,26 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
         foreach (var e in runtime.Snapshot().Events.Where(x => x.Source == source && x.ActiveAt(now)))
         {
             if (OpenAdrIds.EventOf(e.Id) is not { } eventId || live.Contains(eventId)) continue;
-            var note = $"OpenADR event {eventId} was deleted on the VTN";
-            if (e.Directive is not null)
-            {
-                await desk.ReleaseAsync(e.Id, SourcePrefix + config.ClientId, Role, note, ct);
-            }
-            else
-            {
-                var released = e with { ReleasedAt = now, Notes = [.. e.Notes, new OperatorNote(now, SourcePrefix + config.ClientId, note)] };
-                store.SaveEventAudited(released, new AuditEntry(now, SourcePrefix + config.ClientId, Role, "dispatch_released", e.Id, note));
-                runtime.UpdateEvent(e.Id, _ => released);
-                trace.Flush();
-                await trigger.RunNowAsync($"release:{e.Id}", ct);
-            }
-            log.LogWarning("OpenADR dispatch {Id} released: {Note}", e.Id, note);
+            await ReleaseAsync(e, $"OpenADR event {eventId} was deleted on the VTN", now, ct);
         }
+    }
+
+    /// <summary>Releases a dispatch (an SB 6 directive through the desk, into its chain) with the note saying why.</summary>
+    private async Task ReleaseAsync(DispatchEvent e, string note, DateTimeOffset now, CancellationToken ct)
+    {
+        if (e.Directive is not null)
+        {
+            await desk.ReleaseAsync(e.Id, SourcePrefix + config.ClientId, Role, note, ct);
+        }
+        else
+        {
+            var released = e with { ReleasedAt = now, Notes = [.. e.Notes, new OperatorNote(now, SourcePrefix + config.ClientId, note)] };
+            store.SaveEventAudited(released, new AuditEntry(now, SourcePrefix + config.ClientId, Role, "dispatch_released", e.Id, note));
+            runtime.UpdateEvent(e.Id, _ => released);
+            trace.Flush();
+            await trigger.RunNowAsync($"release:{e.Id}", ct);
+        }
+        log.LogWarning("OpenADR dispatch {Id} released: {Note}", e.Id, note);
     }
 
     /// <summary>For each dispatch of ours that has ended and has no report yet: its achieved load per minute, posted to the VTN.</summary>
@@ -208,7 +311,15 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
                 // The running minute of the trace goes into the report as it stands.
                 trace.Flush();
                 minutes = store.LoadTrace(e.Id);
-                await client.PostReportAsync(Report(e, programId, eventId, minutes), ct);
+                IReadOnlyList<ReportColumn> columns;
+                lock (_reportColumns) columns = _reportColumns.GetValueOrDefault(eventId) ?? OpenAdrReportRequests.Default;
+                if (columns.Count == 0)
+                {
+                    // Every payload type the event asked for was refused (audited then): there is nothing to post.
+                    _reported.Add(e.Id);
+                    continue;
+                }
+                await client.PostReportAsync(Report(e, programId, eventId, minutes, columns), ct);
             }
             catch (OpenAdrException ex)
             {
@@ -232,33 +343,29 @@ public sealed class OpenAdrVen(OpenAdrConfig config, OpenAdrClient client, Contr
     }
 
     /// <summary>
-    /// The site's achieved load per minute of a dispatch as one aggregated resource: DEMAND (mean kW over the minute,
-    /// reading type MEAN) and USAGE (kWh in the minute). Minutes without a reading are left out, not filled in.
+    /// The site's achieved load per minute of a dispatch as one aggregated resource, one payload per column (by default
+    /// DEMAND, the mean kW over the minute, and USAGE, the kWh in it). Minutes without a reading are left out, not filled in.
     /// </summary>
-    public OadrReport Report(DispatchEvent e, string programId, string eventId, IReadOnlyList<LoadTraceMinute> minutes) => new()
+    public OadrReport Report(DispatchEvent e, string programId, string eventId, IReadOnlyList<LoadTraceMinute> minutes, IReadOnlyList<ReportColumn>? columns = null)
     {
-        ProgramId = programId, EventId = eventId, ClientName = config.VenName, ReportName = e.Id,
-        PayloadDescriptors =
-        [
-            new OadrPayloadDescriptor { ObjectType = "REPORT_PAYLOAD_DESCRIPTOR", PayloadType = "DEMAND", ReadingType = "MEAN", Units = "KW" },
-            new OadrPayloadDescriptor { ObjectType = "REPORT_PAYLOAD_DESCRIPTOR", PayloadType = "USAGE", ReadingType = "DIRECT_READ", Units = "KWH" },
-        ],
-        Resources =
-        [
-            new OadrReportResource
-            {
-                ResourceName = "AGGREGATED_REPORT",
-                Intervals = minutes.Select((m, i) => new OadrInterval
+        columns ??= OpenAdrReportRequests.Default;
+        return new OadrReport
+        {
+            ProgramId = programId, EventId = eventId, ClientName = config.VenName, ReportName = e.Id,
+            PayloadDescriptors = columns.Select(c => c.Descriptor).ToList(),
+            Resources =
+            [
+                new OadrReportResource
                 {
-                    Id = i,
-                    IntervalPeriod = new OadrIntervalPeriod { Start = m.MinuteStart, Duration = "PT1M" },
-                    Payloads =
-                    [
-                        new OadrValuesMap { Type = "DEMAND", Values = [JsonSerializer.SerializeToElement(Math.Round(m.LoadMw * 1000, 3))] },
-                        new OadrValuesMap { Type = "USAGE", Values = [JsonSerializer.SerializeToElement(Math.Round(m.LoadMw * 1000 / 60, 4))] },
-                    ],
-                }).ToList(),
-            },
-        ],
-    };
+                    ResourceName = "AGGREGATED_REPORT",
+                    Intervals = minutes.Select((m, i) => new OadrInterval
+                    {
+                        Id = i,
+                        IntervalPeriod = new OadrIntervalPeriod { Start = m.MinuteStart, Duration = "PT1M" },
+                        Payloads = columns.Select(c => new OadrValuesMap { Type = c.PayloadType, Values = [JsonSerializer.SerializeToElement(c.Value(m, e))] }).ToList(),
+                    }).ToList(),
+                },
+            ],
+        };
+    }
 }

@@ -20,7 +20,17 @@ public sealed partial class ErcotApiEmulator
     private static List<McpcRun> LoadMcpc(string? path)
     {
         if (path is null) return [];
-        var lines = File.ReadAllLines(path);
+        // Gzipped like the other shipped data (the demo's fixture), or plain CSV.
+        string[] lines;
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            using var gz = new StreamReader(new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress));
+            lines = gz.ReadToEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        }
+        else
+        {
+            lines = File.ReadAllLines(path);
+        }
         var parsed = McpcScedReader.Read(new StringReader(string.Join('\n', lines)), path);
         var body = lines.Skip(1).Where(l => l.Length > 0).ToList();
         return parsed.Zip(body).GroupBy(x => x.First.ScedUtc).OrderBy(g => g.Key)

@@ -29,7 +29,8 @@ public sealed record ErcotEmulatorOptions
 
     /// <summary>
     /// Ancillary-service clearing prices per SCED run (NP6-332-CD CSV: SCEDTimestamp, RepeatedHourFlag, ASType, MCPC),
-    /// served from the archive endpoint one document per SCED run as it is "published"; null serves none.
+    /// served from the archive endpoint one document per SCED run as it is "published"; null serves none. A name ending
+    /// in .gz is read gzipped.
     /// </summary>
     public string? McpcFile { get; init; }
 }

@@ -7,9 +7,12 @@ namespace Curtail.Emulators.Miners;
 
 /// <summary>
 /// Vnish / AnthillOS web API on the main port (miner-apis.md §7): POST /api/v1/unlock {"pw"} → token; Authorization
-/// with or without "Bearer "; summary (miner.power_usage, miner.miner_status.miner_state), settings with the
-/// overclock preset in W as a string, autotune/presets, mining/pause|resume|stop|start. A settings POST always
-/// answers {"restart_required":false,...}, even when an un-tuned preset is ignored (pyasic PR 245).
+/// with or without "Bearer "; summary in the firmware API schema's shape (AntmMinerStats: hr_realtime in the GH/s that
+/// info's hr_measure names, power_consumption in W beside the deprecated power_usage, which is the efficiency in J/TH,
+/// miner_status.miner_state, chains, cooling {fan_num, fan_duty, fans[{id, rpm, max_rpm, status}], settings}),
+/// settings with the overclock preset in W as a string, autotune/presets, mining/pause|resume|stop|start. A settings
+/// POST always answers {"restart_required":false,...}, even when an un-tuned preset is ignored (pyasic PR 245).
+/// The fans stop once a paused miner's boards are down and spin again with the wake (EmulatedMiner.FanRpm).
 /// </summary>
 public sealed class VnishEmulator
 {
@@ -38,6 +41,7 @@ public sealed class VnishEmulator
         if (route == "info") return Task.FromResult(HttpResponseLite.Json(new JsonObject
         {
             ["miner"] = _miner.Model.Name, ["fw_name"] = "Vnish", ["fw_version"] = _miner.Firmware,
+            ["algorithm"] = "sha256d", ["hr_measure"] = "GH/s",
         }.ToJsonString()));
         var auth = request.Header("Authorization") ?? "";
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) auth = auth[7..];
@@ -79,23 +83,45 @@ public sealed class VnishEmulator
         return HttpResponseLite.Json(new JsonObject { ["token"] = token }.ToJsonString());
     }
 
-    private HttpResponseLite Summary() => HttpResponseLite.Json(new JsonObject
+    /// <summary>Fan positions of the emulated air-cooled Antminers, and the rpm the schema's max_rpm reports.</summary>
+    private const int Fans = 4, FanMaxRpm = 6000;
+
+    private HttpResponseLite Summary()
     {
-        ["miner"] = new JsonObject
+        var watts = Math.Round(_miner.PowerW);
+        var ths = _miner.HashrateThs;
+        var rpm = _miner.FanRpm;
+        return HttpResponseLite.Json(new JsonObject
         {
-            ["miner_type"] = _miner.Model.Name,
-            ["power_usage"] = Math.Round(_miner.PowerW),
-            ["hr_realtime"] = Math.Round(_miner.HashrateThs, 2),
-            ["miner_status"] = new JsonObject
+            ["miner"] = new JsonObject
             {
-                ["miner_state"] = _miner.Asleep ? "stopped" : _miner.IsRamping ? "starting" : "mining",
+                ["miner_type"] = _miner.Model.Name,
+                ["power_consumption"] = watts,
+                ["power_efficiency"] = ths > 0 ? Math.Round(watts / ths, 1) : 0,
+                ["power_usage"] = ths > 0 ? Math.Round(watts / ths) : 0,
+                ["hr_realtime"] = Math.Round(ths * 1000, 2),
+                ["hr_nominal"] = Math.Round(_miner.Model.NominalThs * 1000, 2),
+                ["miner_status"] = new JsonObject
+                {
+                    ["miner_state"] = _miner.Asleep ? "stopped" : _miner.IsRamping ? "starting" : "mining",
+                },
+                ["chains"] = new JsonArray(_miner.TemperaturesC.Select((t, i) => (JsonNode?)new JsonObject
+                {
+                    ["id"] = i + 1, ["chip_temp"] = new JsonObject { ["max"] = Math.Round(t + 3, 1) }, ["pcb_temp"] = new JsonObject { ["max"] = Math.Round(t - 5, 1) },
+                }).ToArray()),
+                ["cooling"] = new JsonObject
+                {
+                    ["fan_num"] = Fans,
+                    ["fan_duty"] = (int)Math.Round(100.0 * rpm / FanMaxRpm),
+                    ["fans"] = new JsonArray(Enumerable.Range(0, Fans).Select(i => (JsonNode?)new JsonObject
+                    {
+                        ["id"] = i, ["rpm"] = rpm, ["max_rpm"] = FanMaxRpm, ["status"] = "ok",
+                    }).ToArray()),
+                    ["settings"] = new JsonObject { ["mode"] = new JsonObject { ["name"] = "auto" } },
+                },
             },
-            ["chains"] = new JsonArray(_miner.TemperaturesC.Select((t, i) => (JsonNode?)new JsonObject
-            {
-                ["id"] = i, ["chip_temp"] = new JsonObject { ["max"] = Math.Round(t + 3, 1) }, ["pcb_temp"] = new JsonObject { ["max"] = Math.Round(t - 5, 1) },
-            }).ToArray()),
-        },
-    }.ToJsonString());
+        }.ToJsonString());
+    }
 
     private HttpResponseLite Settings(string body)
     {

@@ -87,6 +87,24 @@ public sealed class VtnEmulator : IAsyncDisposable
         return Create("events", e)["id"]!.GetValue<string>();
     }
 
+    /// <summary>
+    /// Replaces an event's content as an operator's PUT /events/{id} does (id and creation time kept, a new
+    /// modificationDateTime): how a VTN changes an event already published.
+    /// </summary>
+    public void UpdateEvent(string id, JsonObject e)
+    {
+        if (Validate("events", e) is { } problem) throw new ArgumentException(problem);
+        lock (_lock)
+        {
+            var list = _objects["events"];
+            var existing = list.FirstOrDefault(o => o["id"]?.GetValue<string>() == id) ?? throw new ArgumentException($"no event '{id}'");
+            var updated = (JsonObject)e.DeepClone();
+            foreach (var kept in new[] { "id", "createdDateTime", "objectType" }) updated[kept] = existing[kept]?.DeepClone();
+            updated["modificationDateTime"] = _time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+            list[list.IndexOf(existing)] = updated;
+        }
+    }
+
     /// <summary>Deletes an event: how a VTN cancels it.</summary>
     public bool DeleteEvent(string id)
     {

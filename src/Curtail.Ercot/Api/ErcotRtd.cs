@@ -56,6 +56,10 @@ public static class ErcotRtd
             latest.Select(r => r.IntervalEndUtc.UtcTicks).ToArray(), latest.Select(r => r.Lmp).ToArray());
     }
 
+    /// <summary>The newest run in <paramref name="rows"/> with its run time (what the controller keeps); null when there are no rows.</summary>
+    public static RtdLookAhead? LatestLookAhead(IReadOnlyList<RtdPrice> rows, string settlementPoint) =>
+        rows.Count == 0 ? null : new RtdLookAhead(rows.Max(r => r.RunUtc), LatestRun(rows, settlementPoint));
+
     /// <summary>
     /// One row: RTDTimestamp (CPT, with repeatHourFlag), intervalEnding (CPT, with intervalRepeatHourFlag when present,
     /// else the run's flag), settlementPoint and LMP.

@@ -44,7 +44,8 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
     public static DateTimeOffset? TrainedThrough(IPriceForecaster? forecaster) => forecaster switch
     {
         GbrtPriceForecaster g => g.Provenance.TrainTo,
-        MemoForecaster { Inner: GbrtPriceForecaster g } => g.Provenance.TrainTo,
+        MemoForecaster m => TrainedThrough(m.Inner),
+        RtdAdjustedForecaster r => TrainedThrough(r.Inner),
         _ => null,
     };
 
@@ -59,6 +60,7 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
 
     private long _plannedStart = long.MinValue;
     private int _plannedSettled = -1;
+    private long _plannedRtdRun = long.MinValue;
     private IntervalForecast? _interval;
 
     // Per decision only the prices change: the breakevens follow the day's hashprice and each group's probability
@@ -125,19 +127,25 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
     }
 
     // One forecast per 15-minute interval (and again when a new settled price arrives within it, as live): the
-    // forecast reads settled prices only, so the SCED runs inside an interval share it.
+    // forecast reads settled prices only, so the SCED runs inside an interval share it. Live, a new RTD run (or one
+    // going stale) within the interval changes it too (RtdAdjustedForecaster); backtests have no RTD.
     private IntervalForecast? ForecastOf(DateTimeOffset start)
     {
         var history = _history!();
         var settled = history.SettledCount(start);
         var planStart = start.UtcTicks - start.UtcTicks % SettlementTicks;
-        if (planStart == _plannedStart && settled == _plannedSettled) return _interval;
+        var rtdRun = RtdAdjustment.Usable(history.Rtd, start)?.RunUtc.UtcTicks ?? long.MinValue;
+        if (planStart == _plannedStart && settled == _plannedSettled && rtdRun == _plannedRtdRun) return _interval;
         _plannedStart = planStart;
         _plannedSettled = settled;
+        _plannedRtdRun = rtdRun;
         var fresh = settled > 0 && start.UtcTicks - history.RealTime.EndTicks[settled - 1] <= _options.MaxStaleness.Ticks;
         // A stopped feed: the features would describe an old market, so the gates stand aside and the trigger decides.
-        // Asked at the interval's start: the same prices are settled then as at any SCED run inside it.
-        _interval = fresh ? _forecaster!.Forecast(history, new DateTimeOffset(planStart, TimeSpan.Zero), 1).Intervals[0] : null;
+        // Asked at the interval's start: the same prices are settled then as at any SCED run inside it (and a backtest's
+        // memo serves the interval's runs from one forecast). With a usable RTD run, at the decision itself: the run was
+        // posted within the interval and its age counts from now. The model floors the time, so its part is the same.
+        var at = rtdRun == long.MinValue ? new DateTimeOffset(planStart, TimeSpan.Zero) : start;
+        _interval = fresh ? _forecaster!.Forecast(history, at, 1).Intervals[0] : null;
         return _interval;
     }
 }

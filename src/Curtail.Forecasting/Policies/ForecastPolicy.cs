@@ -67,6 +67,7 @@ public sealed class ForecastPolicy : ICurtailmentPolicy
     // SPP can arrive after its first SCED run, and then the interval is planned again).
     private long _plannedStart = long.MinValue;
     private int _plannedSettled = -1;
+    private long _plannedRtdRun = long.MinValue;
     private double _plannedHashprice = double.NaN;
     private double[][] _paths = [];
     private double[] _firstFractions = [];
@@ -82,8 +83,13 @@ public sealed class ForecastPolicy : ICurtailmentPolicy
         var planStart = inputs.DecidesOnSced ? start.UtcTicks - start.UtcTicks % SettlementTicks : start.UtcTicks;
         var history = _history();
         var settled = history.SettledCount(start);
-        if (planStart != _plannedStart || hashpriceNow != _plannedHashprice || settled != _plannedSettled || !inputs.DecidesOnSced)
+        // Live, a new RTD run within the interval (RtdAdjustedForecaster) is new information too: plan again.
+        var rtdRun = RtdAdjustment.Usable(history.Rtd, start)?.RunUtc.UtcTicks ?? long.MinValue;
+        if (planStart != _plannedStart || hashpriceNow != _plannedHashprice || settled != _plannedSettled || rtdRun != _plannedRtdRun || !inputs.DecidesOnSced)
+        {
             PlanInterval(inputs, start, planStart, history, settled, groups.Length);
+            _plannedRtdRun = rtdRun;
+        }
         var hours = _step / (double)TimeSpan.TicksPerHour;
         var sced = inputs.DecidesOnSced ? inputs.ScedPrices : ReadOnlySpan<double>.Empty;
         var confirm = _options.ScedConfirmRuns;

@@ -35,9 +35,9 @@ public static class ModelCard
         sb.AppendLine("- `load_target_hour` and `load_current_hour` are ERCOT's *actual* hourly native load, standing in for ERCOT's");
         sb.AppendLine("  load forecast, which is not in the shipped history. Live, feed the forecast; in backtests this is optimistic.");
         if (!m.Provenance.InputsUsed.Contains("sced_lmp"))
-            sb.AppendLine("- SCED LMP history starts in 2024, after this model's training period, so it was trained without SCED: `sced_last` and `sced_mean_15m` were missing in every row. Live SCED values are accepted and routed as missing values were in training.");
+            sb.AppendLine("- SCED LMP history starts in 2024, after this model's training period, so it was trained without SCED: `sced_last` and `sced_mean_15m` were missing in every row. Live SCED values are accepted and routed as missing values were in training. RTD indicative LMPs (NP6-970-CD) have no history, so they are no trained feature of any model: live, the controller moves the forecast toward the latest RTD run where it covers an interval (docs/forecasting.md, \"RTD indicative LMPs\").");
         else
-            sb.AppendLine("- SCED LMP history covers 2024 only, so `sced_last` and `sced_mean_15m` are present in the 2024 rows and missing in the earlier ones. RTD indicative LMPs (NP6-970-CD) have no history here: not a feature yet (live only).");
+            sb.AppendLine("- SCED LMP history covers 2024 only, so `sced_last` and `sced_mean_15m` are present in the 2024 rows and missing in the earlier ones. RTD indicative LMPs (NP6-970-CD) have no history, so they cannot be a trained feature: live, the controller moves this model's forecast toward the latest RTD run where it covers an interval (docs/forecasting.md, \"RTD indicative LMPs\"); no backtest or held-out figure includes them.");
         sb.AppendLine("- The DAM price of the target hour is published the day before, so it is known for every horizon up to 24 intervals.");
         sb.AppendLine("- Hashprice is the previous UTC day's value.");
         if (result.HoldoutMetrics.Count > 0)

@@ -23,6 +23,9 @@ public sealed record GroupConstraints(
     /// <summary>How this group may shed (<c>shed:</c> in the fleet file); sleep when not set, as before.</summary>
     public ShedMode Shed { get; init; } = ShedMode.Sleep;
 
+    /// <summary>Whether the fleet file says <c>shed:</c> for this group (else the site file's group of that name may).</summary>
+    public bool ShedGiven { get; init; }
+
     /// <summary>shed: power_target: the lowest target per miner, W (null: the miner's own lower limit).</summary>
     public double? ShedFloorW { get; init; }
 

@@ -160,7 +160,7 @@ public sealed record FleetFile(IReadOnlyList<MinerSpec> Miners, IReadOnlyDiction
             return new GroupConstraints(name, fraction, TimeSpan.FromMinutes(NumberIn(map, "min_on_minutes", 0, 1440, $"group '{name}'") ?? 0),
                 TimeSpan.FromMinutes(NumberIn(map, "min_off_minutes", 0, 1440, $"group '{name}'") ?? 0), prefer)
             {
-                Shed = shed, ShedFloorW = floorW, ShedFloorBoards = floorBoards is { } b ? (int)b : 1,
+                Shed = shed, ShedGiven = shedText is not null, ShedFloorW = floorW, ShedFloorBoards = floorBoards is { } b ? (int)b : 1,
             };
         }
 

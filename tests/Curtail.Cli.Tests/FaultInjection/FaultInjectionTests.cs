@@ -110,6 +110,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         faulted[site.Fleet.Miners.First(m => m.Family == Curtail.Miners.MinerFamily.BraiinsOs && !faulted.ContainsKey(m.Index)).Index] = Curtail.Emulators.Miners.MinerFaultSwitch.HungHttp;
         var controller = await site.StartControllerAsync();
         Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)), "the site runs");
+        // The controller has read every miner once, so each has a time it was last seen.
+        Assert.True(await FaultSite.WaitForAsync(() => controller.GetAsync("/api/miners?size=500").GetAwaiter().GetResult().GetProperty("miners")
+            .EnumerateArray().All(m => m.GetProperty("last_seen").ValueKind == JsonValueKind.String), TimeSpan.FromSeconds(30)), "the controller reads every miner");
         foreach (var (index, fault) in faulted) site.Fleet.Miners[index].Fault = fault;
 
         var dispatch = await controller.SendAsync(HttpMethod.Post, "/api/events", new { id = "ers-bad-replies", program = "ers-10", target_mw = 0 });
@@ -129,6 +132,16 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             var id = $"{site.Fleet.Miners[index].Endpoint.Host}:{site.Fleet.Miners[index].Endpoint.Port}";
             var m = Assert.Single(miners, x => x.GetProperty("id").GetString() == id);
             Assert.Equal(JsonValueKind.String, m.GetProperty("error").ValueKind);
+            // Never its last numbers shown as live (hass-miner #519): no power, no hashrate, and when it last answered.
+            Assert.Equal("unreachable", m.GetProperty("mode").GetString());
+            Assert.Equal(JsonValueKind.Null, m.GetProperty("hashrate_th").ValueKind);
+            Assert.Equal(JsonValueKind.Null, m.GetProperty("power_w").ValueKind);
+            Assert.True(m.GetProperty("last_seen").ValueKind == JsonValueKind.String, $"{faulted[index]}: {m}");
+            // The dashboard's table (the paged list) says the same.
+            var row = Assert.Single((await controller.GetAsync($"/api/miners?filter={Uri.EscapeDataString(id)}")).GetProperty("miners").EnumerateArray(),
+                x => x.GetProperty("id").GetString() == id);
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("hashrate_th").ValueKind);
+            Assert.Equal(m.GetProperty("last_seen").GetString(), row.GetProperty("last_seen").GetString());
         }
         Assert.Equal(0, miners.Count(m => m.GetProperty("error").ValueKind == JsonValueKind.String
             && !faulted.Keys.Select(i => $"{site.Fleet.Miners[i].Endpoint.Host}:{site.Fleet.Miners[i].Endpoint.Port}").Contains(m.GetProperty("id").GetString())));

@@ -9,7 +9,7 @@ import * as controls from './dashboard-controls.js';
 import * as market from './dashboard-market.js';
 
 async function refreshStatus() {
-  const [s, prices, decisions, forecast, sced] = await Promise.all([json('/api/status'), json('/api/prices?hours=24'), json('/api/decisions?limit=25'),
+  const [s, prices, decisions, forecast, sced] = await Promise.all([json('/api/status?miners=false'), json('/api/prices?hours=24'), json('/api/decisions?limit=25'),
     optional('/api/forecast'), optional('/api/prices/sced', [])]);
   $('site').textContent = s.site.name;
   $('clock').textContent = `${cpt(s.time)} CPT · ${s.cycles} cycles`;
@@ -41,6 +41,9 @@ async function refreshStatus() {
   const priceSeries = [{ name: 'settled price', color: '#1d4ed8', step: true, points: prices.map(p => [Date.parse(p.start), p.price]) }];
   // The 5-minute SCED LMPs beside the settled prices: each run holds until the next.
   if (sced.length) priceSeries.push({ name: 'SCED LMP (5-min)', color: '#ea580c', step: true, width: 1.2, points: sced.map(p => [Date.parse(p.time), p.lmp]) });
+  // ERCOT's RTD look-ahead (indicative LMPs of the next 12 five-minute intervals): the forecast moves toward it.
+  const rtd = s.prices.rtd || [];
+  if (rtd.length) priceSeries.push({ name: 'RTD indicative (next hour)', color: '#ea580c', step: true, dash: true, width: 1, points: rtd.map(p => [Date.parse(p.start), p.lmp]) });
   if (fc.length) priceSeries.push({ name: 'forecast P50 (band P10-P90)', color: '#7c3aed', dash: true, points: fc.map(i => [Date.parse(i.start), i.p50]) });
   lineChart($('price-chart'), {
     series: priceSeries, yLabel: '$/MWh',

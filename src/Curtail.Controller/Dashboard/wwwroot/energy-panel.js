@@ -11,7 +11,7 @@
   const set = (id, text) => { document.getElementById(id).textContent = text; };
   async function poll() {
     try {
-      const r = await fetch('/api/status', { cache: 'no-store' });
+      const r = await fetch('/api/status?miners=false', { cache: 'no-store' });
       if (!r.ok) return;
       const e = (await r.json()).energy;
       if (!e) return;
