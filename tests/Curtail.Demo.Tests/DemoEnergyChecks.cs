@@ -164,4 +164,39 @@ internal static class DemoEnergyChecks
         if (Kw(e, "import_limit_kw") is { } limit) parts.Add($"import limit {F(limit)} kW");
         return (title, net, string.Join(" · ", parts));
     }
+
+    /// <summary>Headless Chromium with one dashboard-sized page, opened ahead of the moment a test reads it.</summary>
+    public sealed class EnergyBrowser : IAsyncDisposable
+    {
+        private readonly Microsoft.Playwright.IPlaywright _playwright;
+        private readonly Microsoft.Playwright.IBrowser _browser;
+
+        private EnergyBrowser(Microsoft.Playwright.IPlaywright playwright, Microsoft.Playwright.IBrowser browser, Microsoft.Playwright.IPage page)
+        {
+            _playwright = playwright;
+            _browser = browser;
+            Page = page;
+        }
+
+        public Microsoft.Playwright.IPage Page { get; }
+
+        public static async Task<EnergyBrowser> LaunchAsync(string chromium)
+        {
+            var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            var browser = await playwright.Chromium.LaunchAsync(new Microsoft.Playwright.BrowserTypeLaunchOptions
+            {
+                ExecutablePath = chromium,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            });
+            var page = await browser.NewPageAsync(new Microsoft.Playwright.BrowserNewPageOptions { ViewportSize = new Microsoft.Playwright.ViewportSize { Width = 1280, Height = 1100 } });
+            return new EnergyBrowser(playwright, browser, page);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _browser.DisposeAsync();
+            _playwright.Dispose();
+        }
+    }
 }
