@@ -32,6 +32,8 @@ public class ForecastEvalCommandTests
         foreach (var g in cadence.GetProperty("gains").EnumerateArray())
         {
             Assert.Equal(2, g.GetProperty("months").GetInt32());
+            // Two months resample into a bracket that is no confidence interval, and the report says so.
+            Assert.Equal("not a confidence interval: 2 months to resample, at least 6 needed", g.GetProperty("warning").GetString());
             Assert.True(g.GetProperty("low").GetDouble() <= g.GetProperty("gain").GetDouble() + 1e-12);
             Assert.True(g.GetProperty("gain").GetDouble() <= g.GetProperty("high").GetDouble() + 1e-12);
         }

@@ -34,7 +34,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
     public async Task TheDemoCurtailsThroughTheSpikeResumesAfterAndItsRecordsAgreeWithTheEmulators()
     {
         // A browser opened before the demo starts (launching Chromium on a loaded machine takes real seconds, and the
-        // replay runs at 120x): its dashboard page is loaded and polling when the spike comes.
+        // replay runs at 60x): its dashboard page is loaded and polling when the spike comes.
         await using var energyBrowser = File.Exists(Chromium) ? await DemoEnergyChecks.EnergyBrowser.LaunchAsync(Chromium) : null;
         // Started off xunit's synchronization context (two threads), as `curtail demo` is: servers and the scheduler
         // must run on the thread pool, not queue behind the test's own awaits.
@@ -80,7 +80,7 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         // The first SCED run above the $1,000 strike is 17:05:15 ($1,731.50); the 17:00 interval settles ($1,292.53)
         // only after 17:15. The miners' readings must show the load cut within one SCED run of it, and none before.
         await WaitUntil(demo, FirstAboveStrike.AddMinutes(20));
-        // Inside the spike (17:25 to 17:45 CDT, 10 real seconds): the dashboard's energy panel shows the export the page's
+        // Inside the spike (17:25 to 17:45 CDT, 20 real seconds): the dashboard's energy panel shows the export the page's
         // own /api/status responses give, figure for figure.
         if (energyBrowser is not null)
             output.WriteLine(await DemoEnergyChecks.EnergyPanelShowsTheApisFigures(energyBrowser.Page, "export", TimeSpan.FromSeconds(8)));

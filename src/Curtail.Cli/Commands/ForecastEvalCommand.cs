@@ -215,7 +215,7 @@ public sealed class ForecastEvalCommand : ICliCommand
 
             if (p.GetValue(json))
             {
-                object GainJson((string Comparison, GainInterval Interval) g) => new { comparison = g.Comparison, gain = g.Interval.Gain, low = g.Interval.Low, high = g.Interval.High, confidence = g.Interval.Confidence, months = g.Interval.Blocks, resamples = g.Interval.Resamples };
+                object GainJson((string Comparison, GainInterval Interval) g) => new { comparison = g.Comparison, gain = g.Interval.Gain, low = g.Interval.Low, high = g.Interval.High, confidence = g.Interval.Confidence, months = g.Interval.Blocks, resamples = g.Interval.Resamples, warning = FewMonthsWarning(g.Interval) };
                 output.WriteLine(JsonOutput.Serialize(new
                 {
                     site = siteDef.Name, settlementPoint = siteDef.SettlementPoint, from = fromDate, to = toDate, model = forecaster.Provenance.Name,
@@ -309,7 +309,20 @@ public sealed class ForecastEvalCommand : ICliCommand
     private static string Pct(double? c) => c is { } v ? ForecastOptions.F(v, "P1") : "n/a";
     private static string Show(double threshold) => threshold > 1 ? "off" : threshold.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
     private static string GainText(GainInterval g) =>
-        $"{Signed(g.Gain)} [{Signed(g.Low)}, {Signed(g.High)}] capture points ({g.Confidence:P0} month-block bootstrap, {g.Blocks} months, {g.Resamples:N0} resamples)";
+        $"{Signed(g.Gain)} [{Signed(g.Low)}, {Signed(g.High)}] capture points ({g.Confidence:P0} month-block bootstrap, {Months(g.Blocks)}, {g.Resamples:N0} resamples)"
+        + (FewMonthsWarning(g) is { } warning ? $"; {warning}" : "");
+
+    /// <summary>
+    /// Resampling whole months needs several of them: from one month every resample is that month and the "interval"
+    /// is the gain itself; from a few, it is far narrower than the truth.
+    /// </summary>
+    public const int FewestMonthsForAnInterval = 6;
+
+    private static string? FewMonthsWarning(GainInterval g) => g.Blocks < FewestMonthsForAnInterval
+        ? $"not a confidence interval: {Months(g.Blocks)} to resample, at least {FewestMonthsForAnInterval} needed"
+        : null;
+
+    private static string Months(int n) => n == 1 ? "1 month" : $"{n} months";
 
     // In capture points with 2 decimals; a value that rounds to zero prints as +0.00, never as "-+0.00".
     private static string Signed(double ratio)
