@@ -1,3 +1,5 @@
+using static Curtail.Core.Time.HolidayDates;
+
 namespace Curtail.Core.Time;
 
 /// <summary>
@@ -40,24 +42,4 @@ public static class ErcotHolidays
     }
 
     private static bool IsWeekend(DateOnly d) => d.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
-
-    private static DateOnly Observed(DateOnly d) => d.DayOfWeek switch
-    {
-        DayOfWeek.Saturday => d.AddDays(-1),
-        DayOfWeek.Sunday => d.AddDays(1),
-        _ => d,
-    };
-
-    private static DateOnly NthWeekday(int year, int month, DayOfWeek day, int n)
-    {
-        var first = new DateOnly(year, month, 1);
-        var offset = ((int)day - (int)first.DayOfWeek + 7) % 7;
-        return first.AddDays(offset + 7 * (n - 1));
-    }
-
-    private static DateOnly LastWeekday(int year, int month, DayOfWeek day)
-    {
-        var last = new DateOnly(year, month, DateTime.DaysInMonth(year, month));
-        return last.AddDays(-(((int)last.DayOfWeek - (int)day + 7) % 7));
-    }
 }
