@@ -92,6 +92,19 @@ public class SiteFileParserTests
     }
 
     [Fact]
+    public void APeakWatchOnAnIslandSiteIsRefusedAtItsLine()
+    {
+        var island = Valid.Replace("  contract: index\n", "  contract: index\n  sources:\n    gensets: [{name: flare, rated_kw: 1000, min_load_pct: 30, fuel_cost_usd_per_mwh: 0}]\n");
+        var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(island + "\nfour_cp: {enabled: true}\n", "site.yaml"));
+        Assert.StartsWith("site.yaml:21: ", ex.Message); // the four_cp line
+        Assert.Contains("four_cp: is a grid charge and this site is an island", ex.Message);
+        // Switched off, or beside a grid, it is accepted.
+        Assert.False(SiteFileParser.Parse(island + "\nfour_cp: {enabled: false}\n", "site.yaml").FourCp!.Enabled);
+        var tied = island.Replace("  sources:\n", "  sources:\n    grid: {import_limit_kw: 5000}\n");
+        Assert.True(SiteFileParser.Parse(tied + "\nfour_cp: {enabled: true}\n", "site.yaml").FourCp!.Enabled);
+    }
+
+    [Fact]
     public void BrokenYamlReportsItsLine()
     {
         var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse("name: x\nfleet: [\n  {group: a\n", "bad.yaml"));

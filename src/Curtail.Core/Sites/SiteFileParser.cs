@@ -67,7 +67,7 @@ public static class SiteFileParser
             throw r.Error(pointNode, "settlement_point", $"unknown settlement point '{point}' (known: {string.Join(", ", SettlementPoints.All)})");
 
         var energyNode = r.Optional(root, "energy");
-        return new SiteDefinition(
+        var site = new SiteDefinition(
             name, point,
             ParseEnergy(r, energyNode),
             ParseEconomics(r, r.Required(root, "", "economics")),
@@ -79,6 +79,10 @@ public static class SiteFileParser
             DemandResponse = ParseDemandResponse(r, r.Optional(root, "demand_response")),
             Sources = ParseSourcesOf(r, energyNode),
         };
+        // A peak charge is a grid tariff: on an island the watch would idle the miners for a charge the site never pays.
+        if (site.Sources.IsIsland && site.FourCp is { Enabled: true })
+            throw r.Error(PeakSection(r, root)!, "four_cp", "is a grid charge and this site is an island (energy.sources has no grid): remove it, set enabled: false, or add energy.sources.grid");
+        return site;
     }
 
     private static EnergySources ParseSourcesOf(YamlNodeReader r, YamlNode? energyNode)
