@@ -46,6 +46,8 @@ public class MinersBenchCommandTests
         using var doc = JsonDocument.Parse(result.Out);
         Assert.Equal(count, doc.RootElement.GetProperty("miners").GetInt32());
         Assert.True(doc.RootElement.GetProperty("commands").GetInt32() > 0, result.Out);
+        // Families as the API spells them (snake_case), largest share first.
+        Assert.Equal("lux_os:4,whatsminer_v3:3,braiins_os:3", doc.RootElement.GetProperty("families").GetString());
     }
 
     /// <summary>A base port whose 2 × count ports are free now (the fleet emulator needs the range 20000-60000).</summary>

@@ -108,7 +108,7 @@ public sealed class MinersBenchCommand : ICliCommand
                 var summary = new BenchSummary
                 {
                     Miners = specs.Count,
-                    Families = string.Join(",", specs.GroupBy(s => s.Family).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}:{g.Count()}")),
+                    Families = string.Join(",", specs.GroupBy(s => s.Family).OrderByDescending(g => g.Count()).Select(g => $"{GensetReadCommand.Snake(g.Key.ToString())}:{g.Count()}")),
                     NominalMw = Math.Round(fullW / 1e6, 3),
                     TargetMw = Math.Round(target / 1e6, 3),
                     Concurrency = slots,
