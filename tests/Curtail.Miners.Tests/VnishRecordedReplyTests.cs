@@ -14,16 +14,14 @@ public class VnishRecordedReplyTests
 {
     private static string Fixture(string path) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", path));
 
-    private static int _port = 33900 + Environment.ProcessId % 20 * 20;
-
     private static readonly FakeTimeProvider Time = new(TestFleet.Epoch);
 
     /// <summary>The Vnish web API answering unlock with a token and the reads with the given summary.</summary>
     private static (TcpServerHost Host, int Port, List<string> Paths) ServeWeb(string summaryFixture)
     {
-        var port = Interlocked.Increment(ref _port);
         var paths = new List<string>();
-        var host = new TcpServerHost(IPAddress.Loopback, port, new MiniHttpServer(null, (request, _) =>
+        // Port 0: the kernel picks a free port (a fixed block could meet other processes' connections).
+        var host = new TcpServerHost(IPAddress.Loopback, 0, new MiniHttpServer(null, (request, _) =>
         {
             lock (paths) paths.Add(request.Path);
             var authorized = request.Header("Authorization")?.EndsWith("vnish-token", StringComparison.Ordinal) == true;
@@ -38,7 +36,7 @@ public class VnishRecordedReplyTests
             });
         }).HandleAsync);
         host.Start();
-        return (host, port, paths);
+        return (host, host.Port, paths);
     }
 
     private sealed class StatsReplay : ICgminerDialect
@@ -55,13 +53,14 @@ public class VnishRecordedReplyTests
 
     private static (TcpServerHost Host, int Port, StatsReplay Replay) ServeRpc()
     {
-        var port = Interlocked.Increment(ref _port);
         var replay = new StatsReplay();
-        var owner = new EmulatedMiner(0, MinerFamily.Vnish, ModelCatalog.AntminerS19, "replay", new MinerEndpoint("127.0.0.1", port),
+        CgminerApiServer? server = null;
+        var host = new TcpServerHost(IPAddress.Loopback, 0, (socket, ct) => server!.HandleAsync(socket, ct));
+        var owner = new EmulatedMiner(0, MinerFamily.Vnish, ModelCatalog.AntminerS19, "replay", new MinerEndpoint("127.0.0.1", host.Port),
             new MinerCredentials("", ""), Time, new EmulatorTiming(), FaultInjection.None, 1);
-        var host = new TcpServerHost(IPAddress.Loopback, port, new CgminerApiServer(owner, replay).HandleAsync);
+        server = new CgminerApiServer(owner, replay);
         host.Start();
-        return (host, port, replay);
+        return (host, host.Port, replay);
     }
 
     private static VnishMiner Driver(int webPort, int rpcPort) => new("vnish-doc", new MinerEndpoint("127.0.0.1", webPort, rpcPort),
