@@ -205,15 +205,9 @@ public sealed class CgminerClient
     /// <summary>
     /// Success iff STATUS[0].STATUS is S or I (cgminer), or STATUS is the string "S" (Whatsminer v2 flat envelope).
     /// </summary>
-    public void EnsureSuccess(JsonObject reply, string command)
-    {
-        var (ok, code, msg) = ReadStatus(reply);
-        if (!ok)
-            throw new MinerException(_minerId, MinerFailureKind.Rejected,
-                $"'{command}' refused: code {code?.ToString() ?? "?"} {msg}".TrimEnd());
-    }
+    public void EnsureSuccess(JsonObject reply, string command) => EnsureSuccess(JsonSerializer.SerializeToElement(reply), command);
 
-    /// <summary><see cref="EnsureSuccess(JsonObject, string)"/> for a reply read as a <see cref="JsonElement"/>.</summary>
+    /// <summary>The same check on a reply read as a <see cref="JsonElement"/> (the shed's path: no node tree).</summary>
     public void EnsureSuccess(JsonElement reply, string command)
     {
         (bool Ok, int? Code, string Message) status;
@@ -230,7 +224,7 @@ public sealed class CgminerClient
                 $"'{command}' refused: code {status.Code?.ToString() ?? "?"} {status.Message}".TrimEnd());
     }
 
-    /// <summary><see cref="ReadStatus(JsonObject)"/> for a <see cref="JsonElement"/>.</summary>
+    /// <summary>STATUS of a cgminer reply (an array of one object) or of Whatsminer v2's flat envelope (a string).</summary>
     public static (bool Ok, int? Code, string Message) ReadStatus(JsonElement reply)
     {
         var status = TolerantJson.Get(reply, "STATUS");
@@ -250,19 +244,6 @@ public sealed class CgminerClient
         return (false, null, "reply has no STATUS");
     }
 
-    public static (bool Ok, int? Code, string Message) ReadStatus(JsonObject reply)
-    {
-        var status = reply["STATUS"];
-        if (status is JsonArray { Count: > 0 } arr && arr[0] is JsonObject s0)
-        {
-            var letter = TolerantJson.Text(s0["STATUS"]);
-            return (letter is "S" or "I", (int?)TolerantJson.Number(s0["Code"]), TolerantJson.Text(s0["Msg"]) ?? "");
-        }
-        if (status is JsonValue v && v.TryGetValue<string>(out var flat))
-        {
-            var ok = flat is "S" or "I" || flat.Equals("RESTART", StringComparison.OrdinalIgnoreCase);
-            return (ok, (int?)TolerantJson.Number(reply["Code"]), TolerantJson.Text(reply["Msg"]) ?? "");
-        }
-        return (false, null, "reply has no STATUS");
-    }
+    /// <summary><see cref="ReadStatus(JsonElement)"/> for a reply already parsed into a node tree (one reading of STATUS for both).</summary>
+    public static (bool Ok, int? Code, string Message) ReadStatus(JsonObject reply) => ReadStatus(JsonSerializer.SerializeToElement(reply));
 }
