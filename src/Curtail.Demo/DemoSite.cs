@@ -151,6 +151,8 @@ public sealed class DemoSite : IAsyncDisposable
             RatedKw = gensetRatedKw, InitialSiteLoadKw = fullKw, Seed = 17, MaxStepLoadPct = 40, MinLoadPct = GensetMinLoadPct, GridTied = true,
             // On the replay clock like everything else; its physics tick is a tenth of a real second.
             TickInterval = TimeSpan.FromSeconds(0.1 * options.Speed),
+            // Summing a thousand emulated miners' power is slow on a loaded host: requests are answered from the tick's sample.
+            SampleSiteLoadOnTicks = true,
         }, time, () => fleet.TotalPowerW / 1000);
         genset.Start();
 

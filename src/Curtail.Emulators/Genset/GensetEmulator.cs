@@ -75,7 +75,12 @@ public sealed class GensetEmulator : IAsyncDisposable
             Port = _o.Port,
             UnitId = _o.UnitId,
             UnitIdMode = _o.UnitIdMode,
-            BeforeRequest = Step,
+            BeforeRequest = () => Step(sampleSiteLoad: !_o.SampleSiteLoadOnTicks),
+            // A genset controller answers its Modbus master at once. In `curtail demo` the emulator shares its process
+            // with a thousand emulated miners and the controller's bursts of commands to them; served from the thread
+            // pool, its replies queued behind that work on a loaded host until the controller's link-loss fail-safe
+            // fired for a link that was fine (docs/controller.md, "The demo on a loaded host").
+            DedicatedThreads = true,
             Faults = CurrentServerFaults,
         }, _time);
         lock (_store.SyncRoot)
@@ -176,19 +181,24 @@ public sealed class GensetEmulator : IAsyncDisposable
         };
     }
 
-    private double CurrentLoad()
+    /// <summary>The site load: registers 101-102 when set, else the source (or, unless <paramref name="sampleSource"/>, its last sample), else the set value.</summary>
+    private double CurrentLoad(bool sampleSource = true)
     {
         int raw;
         lock (_store.SyncRoot) raw = (int)RegisterCodec.Combine(_store.HoldingRegisters.AsSpan(RegLoadOverride, 2), WordOrder.ABCD);
         if (raw >= 0) return raw * 0.1;
         var source = SiteLoadSource;
-        lock (_gate) return Math.Max(0, source is null ? _siteLoadKw : source());
+        if (source is null || !sampleSource) lock (_gate) return _siteLoadKw;
+        // Outside the lock: a slow source must not hold up the registers' readers.
+        return Math.Max(0, source());
     }
 
     /// <summary>Brings the physics and the registers up to the provider's present time.</summary>
-    public void Step()
+    public void Step() => Step(sampleSiteLoad: true);
+
+    private void Step(bool sampleSiteLoad)
     {
-        var load = CurrentLoad();
+        var load = CurrentLoad(sampleSiteLoad);
         uint availableRaw, setpointRaw;
         bool restart;
         lock (_store.SyncRoot)

@@ -89,6 +89,14 @@ public sealed class ModbusTcpClient : IModbusClient
         ushort writeStart, ushort[] values, CancellationToken ct = default) =>
         ModbusPdu.ParseRegisters(await TransactAsync(unitId, ModbusPdu.ReadWriteMultipleRegisters(readStart, readCount, writeStart, values), ct), readCount);
 
+    /// <summary>
+    /// The reply, when the reader took it in within the response timeout of the request's send. The timeout's timer
+    /// and the reply's continuation both go through the thread pool, where timers are queued ahead: on a busy host
+    /// the timer can win the race for a reply that came in time. A reply's time of arrival decides, not who ran first.
+    /// </summary>
+    private Reply? OnTime(Task<Reply> pending, long sentAt) =>
+        pending.IsCompletedSuccessfully && _time.GetElapsedTime(sentAt, pending.Result.ReceivedAt) <= _options.ResponseTimeout ? pending.Result : null;
+
     /// <summary>Sends one request PDU and returns the matching reply PDU (exception replies already thrown).</summary>
     public async Task<byte[]> TransactAsync(byte unitId, byte[] requestPdu, CancellationToken ct = default)
     {
@@ -110,9 +118,14 @@ public sealed class ModbusTcpClient : IModbusClient
             }
 
             Reply reply;
+            var sentAt = _time.GetTimestamp();
             try
             {
                 reply = await pending.Task.WaitAsync(_options.ResponseTimeout, _time, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (OnTime(pending.Task, sentAt) is { } onTime)
+            {
+                reply = onTime;
             }
             catch (TimeoutException)
             {
@@ -181,7 +194,7 @@ public sealed class ModbusTcpClient : IModbusClient
             _lastConnectError = null;
             Interlocked.Increment(ref _connects);
             Interlocked.Exchange(ref _consecutiveTimeouts, 0);
-            var connection = new Connection(socket, Endpoint, () => Interlocked.Increment(ref _discarded));
+            var connection = new Connection(socket, Endpoint, () => Interlocked.Increment(ref _discarded), _time);
             _connection = connection;
             return connection;
         }
@@ -245,7 +258,8 @@ public sealed class ModbusTcpClient : IModbusClient
         _connection = null;
     }
 
-    private readonly record struct Reply(byte UnitId, byte[] Pdu);
+    /// <summary>A reply as the reader took it in, at <paramref name="ReceivedAt"/> (a timestamp of the client's clock).</summary>
+    private readonly record struct Reply(byte UnitId, byte[] Pdu, long ReceivedAt);
 
     /// <summary>One TCP connection: a writer guarded by a lock and a reader loop that routes replies by transaction id.</summary>
     private sealed class Connection : IAsyncDisposable
@@ -257,16 +271,18 @@ public sealed class ModbusTcpClient : IModbusClient
         private readonly Dictionary<ushort, TaskCompletionSource<Reply>> _pending = [];
         private readonly SemaphoreSlim _writeLock = new(1, 1);
         private readonly CancellationTokenSource _cts = new();
-        private readonly Task _readLoop;
+        private readonly TimeProvider _time;
+        private readonly TaskCompletionSource _readLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile string? _failure;
 
-        public Connection(Socket socket, string endpoint, Action onDiscard)
+        public Connection(Socket socket, string endpoint, Action onDiscard, TimeProvider time)
         {
+            _time = time;
             _socket = socket;
             _stream = new NetworkStream(socket, ownsSocket: true);
             _endpoint = endpoint;
             _onDiscard = onDiscard;
-            _readLoop = Task.Run(ReadLoopAsync);
+            new Thread(ReadLoop) { IsBackground = true, Name = $"modbus reader {endpoint}" }.Start();
         }
 
         public bool IsAlive => _failure is null;
@@ -305,14 +321,20 @@ public sealed class ModbusTcpClient : IModbusClient
             }
         }
 
-        private async Task ReadLoopAsync()
+        /// <summary>
+        /// Reads replies with blocking calls on the connection's own thread, not in the thread pool: a reply that has
+        /// arrived completes its request at once, even when the pool's queue is long (a controller sending a thousand
+        /// miner commands, a demo emulating them in the same process), so the response timeout measures the link and
+        /// the device, not the host's backlog.
+        /// </summary>
+        private void ReadLoop()
         {
             var header = new byte[ModbusLimits.MbapHeaderLength];
             try
             {
                 while (!_cts.IsCancellationRequested)
                 {
-                    await _stream.ReadExactlyAsync(header, _cts.Token).ConfigureAwait(false);
+                    _stream.ReadExactly(header);
                     var tid = BinaryPrimitives.ReadUInt16BigEndian(header);
                     var protocolId = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
                     var length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(4));
@@ -321,14 +343,14 @@ public sealed class ModbusTcpClient : IModbusClient
                     if (length < 2 || length > ModbusLimits.MaxPduLength + 1)
                         throw new ModbusProtocolException($"{_endpoint}: reply length field {length} outside 2..{ModbusLimits.MaxPduLength + 1}; stream dropped");
                     var pdu = new byte[length - 1];
-                    await _stream.ReadExactlyAsync(pdu, _cts.Token).ConfigureAwait(false);
+                    _stream.ReadExactly(pdu);
                     TaskCompletionSource<Reply>? waiter;
                     lock (_pending)
                     {
                         if (_pending.Remove(tid, out waiter)) { }
                     }
                     if (waiter is null) _onDiscard();
-                    else waiter.TrySetResult(new Reply(header[6], pdu));
+                    else waiter.TrySetResult(new Reply(header[6], pdu, _time.GetTimestamp()));
                 }
             }
             catch (ModbusProtocolException ex)
@@ -342,6 +364,10 @@ public sealed class ModbusTcpClient : IModbusClient
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 Fail($"connection lost: {ex.Message}", null);
+            }
+            finally
+            {
+                _readLoopDone.TrySetResult();
             }
         }
 
@@ -369,7 +395,7 @@ public sealed class ModbusTcpClient : IModbusClient
         {
             Fail("client closed", null);
             await _stream.DisposeAsync().ConfigureAwait(false);
-            try { await _readLoop.ConfigureAwait(false); } catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException) { }
+            await _readLoopDone.Task.ConfigureAwait(false);
             _cts.Dispose();
         }
     }

@@ -40,6 +40,11 @@ public sealed record ModbusServerOptions
     public int MaxConnections { get; init; } = 64;
     /// <summary>Called before each request is answered (the emulator brings its registers up to date here).</summary>
     public Action? BeforeRequest { get; init; }
+    /// <summary>
+    /// Serve each connection on a thread of its own with blocking calls instead of in the thread pool: an emulated
+    /// device that shares its process with heavy work (the demo's thousand emulated miners) still answers at once.
+    /// </summary>
+    public bool DedicatedThreads { get; init; }
     /// <summary>Fault injection, asked once per request.</summary>
     public Func<ModbusServerFaults>? Faults { get; init; }
 }

@@ -88,7 +88,7 @@ public sealed class ModbusTcpServer : IAsyncDisposable
                 }
                 _clients.Add(client);
                 _tasks.RemoveAll(t => t.IsCompleted);
-                _tasks.Add(Task.Run(() => ServeAsync(client)));
+                _tasks.Add(_options.DedicatedThreads ? ServeOnOwnThread(client) : Task.Run(() => ServeAsync(client)));
             }
         }
     }
@@ -120,22 +120,9 @@ public sealed class ModbusTcpServer : IAsyncDisposable
                 var pdu = body.AsMemory(0, length - 1);
                 // 0xFF and 0 address "this device" on a direct TCP link (pymodbus 3.0's FC23 always sends 0).
                 var answerable = unitId == _options.UnitId || unitId is 0xFF or 0 || _options.UnitIdMode == UnitIdMode.AnswerAny;
-                if (!answerable && _options.UnitIdMode == UnitIdMode.DropOthers) continue;
-
-                _options.BeforeRequest?.Invoke();
-                var faults = _options.Faults?.Invoke() ?? ModbusServerFaults.None;
-                if (faults.Silent) continue;
+                if (Admit(unitId, answerable) is not { } faults) continue;
                 if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, _time, _stop.Token).ConfigureAwait(false);
-                var fc = pdu.Length > 0 ? pdu.Span[0] : (byte)0;
-                var reply = !answerable ? ModbusRequestProcessor.Exception(fc, ModbusExceptionCode.GatewayTargetFailedToRespond)
-                    : faults.ForcedException is { } code ? ModbusRequestProcessor.Exception(fc, code)
-                    : ModbusRequestProcessor.Process(pdu.Span, _store);
-                var frame = new byte[ModbusLimits.MbapHeaderLength + reply.Length];
-                BinaryPrimitives.WriteUInt16BigEndian(frame, tid);
-                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(4), (ushort)(reply.Length + 1));
-                frame[6] = unitId;
-                reply.CopyTo(frame, ModbusLimits.MbapHeaderLength);
-                await stream.WriteAsync(frame, _stop.Token).ConfigureAwait(false);
+                await stream.WriteAsync(Reply(tid, unitId, answerable, pdu.Span, faults), _stop.Token).ConfigureAwait(false);
                 if (faults.CloseAfterReply) return;
             }
         }
@@ -147,6 +134,108 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         {
             lock (_clients) _clients.Remove(client);
         }
+    }
+
+    /// <summary>What this request gets (brought up to date, faults asked), or null when it is not to be answered.</summary>
+    private ModbusServerFaults? Admit(byte unitId, bool answerable)
+    {
+        if (!answerable && _options.UnitIdMode == UnitIdMode.DropOthers) return null;
+        _options.BeforeRequest?.Invoke();
+        var faults = _options.Faults?.Invoke() ?? ModbusServerFaults.None;
+        return faults.Silent ? null : faults;
+    }
+
+    private byte[] Reply(ushort tid, byte unitId, bool answerable, ReadOnlySpan<byte> pdu, ModbusServerFaults faults)
+    {
+        var fc = pdu.Length > 0 ? pdu[0] : (byte)0;
+        var reply = !answerable ? ModbusRequestProcessor.Exception(fc, ModbusExceptionCode.GatewayTargetFailedToRespond)
+            : faults.ForcedException is { } code ? ModbusRequestProcessor.Exception(fc, code)
+            : ModbusRequestProcessor.Process(pdu, _store);
+        var frame = new byte[ModbusLimits.MbapHeaderLength + reply.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(frame, tid);
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(4), (ushort)(reply.Length + 1));
+        frame[6] = unitId;
+        reply.CopyTo(frame, ModbusLimits.MbapHeaderLength);
+        return frame;
+    }
+
+    /// <summary>
+    /// <see cref="ModbusServerOptions.DedicatedThreads"/>: the connection is served with blocking calls on a thread of
+    /// its own, so a request is answered as soon as it arrives, whatever else the process's thread pool is doing.
+    /// </summary>
+    private Task ServeOnOwnThread(Socket client)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                Serve(client);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        }) { IsBackground = true, Name = $"modbus server {EndPoint}" }.Start();
+        return done.Task;
+    }
+
+    private void Serve(Socket client)
+    {
+        var header = new byte[ModbusLimits.MbapHeaderLength];
+        var body = new byte[ModbusLimits.MaxPduLength + 1];
+        using var stream = new NetworkStream(client, ownsSocket: true);
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                // The same idle and frame deadlines as the async loop: when one passes, the connection is closed,
+                // which ends the blocking read.
+                using var deadline = new CancellationTokenSource(_options.IdleTimeout, _time);
+                using var closeOnDeadline = deadline.Token.Register(() => Close(client));
+                var got = stream.ReadAtLeast(header, 1, throwOnEndOfStream: false);
+                if (got == 0) return;
+                // The frame deadline runs only while the rest of a frame is awaited: bytes that have arrived are
+                // never late because this thread was not scheduled at once (on a loaded host, or on a replay clock).
+                if (got < header.Length)
+                {
+                    deadline.CancelAfter(_options.FrameTimeout);
+                    stream.ReadExactly(header.AsSpan(got));
+                }
+                var tid = BinaryPrimitives.ReadUInt16BigEndian(header);
+                var protocolId = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
+                var length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(4));
+                if (length < 2 || length > ModbusLimits.MaxPduLength + 1) return;
+                if (client.Available < length - 1) deadline.CancelAfter(_options.FrameTimeout);
+                stream.ReadExactly(body.AsSpan(0, length - 1));
+                closeOnDeadline.Unregister();
+                var unitId = header[6];
+                if (protocolId != 0) continue;
+                Interlocked.Increment(ref _requests);
+                var pdu = body.AsSpan(0, length - 1);
+                var answerable = unitId == _options.UnitId || unitId is 0xFF or 0 || _options.UnitIdMode == UnitIdMode.AnswerAny;
+                if (Admit(unitId, answerable) is not { } faults) continue;
+                if (faults.Latency > TimeSpan.Zero)
+                    Task.Delay(faults.Latency, _time, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+                if (_stop.IsCancellationRequested) return;
+                stream.Write(Reply(tid, unitId, answerable, pdu, faults));
+                if (faults.CloseAfterReply) return;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException)
+        {
+            // The peer went away, sent a partial frame or idled out: close this connection only.
+        }
+        finally
+        {
+            lock (_clients) _clients.Remove(client);
+        }
+    }
+
+    private static void Close(Socket client)
+    {
+        try { client.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        client.Dispose();
     }
 
     public async Task StopAsync()
