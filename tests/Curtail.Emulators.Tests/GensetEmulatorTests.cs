@@ -60,6 +60,32 @@ public sealed class GensetEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_site_load_source_sampled_on_the_tick_never_holds_up_a_reply()
+    {
+        // The demo's source sums a thousand emulated miners, which on a starved host took up to 0.4 s: with
+        // SampleSiteLoadOnTicks a request is answered from the tick's sample, never waiting for the source.
+        using var slow = new ManualResetEventSlim(true);
+        var source = 600.0;
+        var e = Emulator(new GensetEmulatorOptions { Profile = Flat(950), SampleSiteLoadOnTicks = true });
+        e.SiteLoadSource = () => { slow.Wait(TimeSpan.FromSeconds(30)); return source; };
+        e.Step();
+        var reader = new GensetReader(Client(e, timeoutMs: 500), RegisterMapLoader.LoadTemplate("default"), time: _time);
+        try
+        {
+            slow.Reset();
+            source = 420;
+            Assert.Equal(600, (await reader.ReadAsync()).ActivePowerKw);
+        }
+        finally
+        {
+            slow.Set();
+        }
+        _time.Advance(e.Options.TickInterval);
+        Assert.True(SpinWait.SpinUntil(() => e.State.SiteLoadKw == 420, TimeSpan.FromSeconds(10)), "the tick samples the source");
+        Assert.Equal(420, (await reader.ReadAsync()).ActivePowerKw);
+    }
+
+    [Fact]
     public async Task Isochronous_by_default_nominal_frequency_at_any_steady_load()
     {
         var e = Emulator(new GensetEmulatorOptions { Profile = Flat(1000), InitialSiteLoadKw = 1 });
