@@ -18,6 +18,12 @@ namespace Curtail.Controller.Hosting;
 public sealed record MinerSnapshot(string Id, string Group, string Family, string Mode, double? PowerW, double? HashrateTh, string? Error,
     DateTimeOffset? LastSeen = null)
 {
+    /// <summary>
+    /// Whether power, hashrate and the rest come from the latest read (as `miners status --json` says it); false for a
+    /// miner that did not answer, which shows none of them and when it was last seen.
+    /// </summary>
+    public bool Live { get; init; }
+
     /// <summary>The model the miner reports, or the fleet file's when it did not answer.</summary>
     public string Model { get; init; } = "";
 
@@ -158,6 +164,7 @@ public sealed class ControllerRuntime(ControllerConfig config, HashpriceSeries h
         member.Miner.Id, member.Group, Snake(member.Miner.Family.ToString()), status is null ? "unreachable" : Snake(status.Mode.ToString()),
         status?.PowerW, status?.HashrateThs, error)
     {
+        Live = status is not null,
         Model = string.IsNullOrWhiteSpace(status?.Model) ? member.Miner.Model.Name : status.Model,
         Firmware = status?.Firmware ?? "",
         MaxTemperatureC = status is { TemperaturesC.Count: > 0 } ? status.TemperaturesC.Max() : null,

@@ -163,6 +163,11 @@ public sealed class FleetActuator : IAsyncDisposable
             var byId = report.Results.ToDictionary(r => r.MinerId, StringComparer.Ordinal);
             var actionById = changes.ToDictionary(c => c.MinerId, StringComparer.Ordinal);
             var now = _time.GetUtcNow();
+            // A read-back is a reading like any other (the controller's status shows it as the miner's last_seen): a
+            // miner that goes silent later shows when it last answered, not an earlier read (hass-miner #519).
+            foreach (var r in report.Results)
+                if (r.LastStatus is { } seen && (!_lastGood.TryGetValue(r.MinerId, out var known) || known.ReadAt <= seen.ReadAt))
+                    _lastGood[r.MinerId] = seen;
             for (var i = 0; i < states.Count; i++)
             {
                 if (!byId.TryGetValue(states[i].Id, out var r)) continue;

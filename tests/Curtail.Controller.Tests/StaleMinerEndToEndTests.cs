@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Curtail.Controller.Config;
+using Curtail.Controller.Hosting;
+using Curtail.Emulators.Miners;
+using Curtail.Miners;
+using Curtail.Miners.Fleet;
+using Microsoft.AspNetCore.Builder;
+
+namespace Curtail.Controller.Tests;
+
+/// <summary>
+/// Stale telemetry is never shown as live (hass-miner #519), end to end: a controller reads emulated miners over
+/// loopback; one is made to stop answering through the fleet emulator's control port; after the next cycle the API
+/// the dashboard reads shows it unreachable, with no hashrate or power and the time it last answered, while the others
+/// stay live. Deterministic: the site has no price feed and an hourly cycle, so the only reads are the start-up cycle
+/// and the cycles the test asks for (POST /api/cycle), and the fault is switched between two of them.
+/// </summary>
+public sealed class StaleMinerEndToEndTests : IAsyncLifetime
+{
+    private const string OperatorToken = "stale-miner-operator-token-0123456789";
+    private const string TraderToken = "stale-miner-trader-token-0123456789";
+    private const int Miners = 6;
+
+    private MinerFleetEmulator _fleet = null!;
+    private FleetControlServer _control = null!;
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private HttpClient _controlHttp = null!;
+    private string _dir = null!;
+
+    public async Task InitializeAsync()
+    {
+        _dir = Directory.CreateTempSubdirectory("curtail-stale-").FullName;
+        _fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = Miners, BasePort = FreePorts.Block(Miners), Seed = 11 }, TimeProvider.System);
+        _fleet.Start();
+        _control = new FleetControlServer(_fleet, IPAddress.Loopback, 0);
+        _control.Start();
+        _controlHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_control.Port}") };
+        var specs = _fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
+        await File.WriteAllTextAsync(Path.Combine(_dir, "fleet.yaml"), FleetFile.Describe(specs));
+        string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+        Environment.SetEnvironmentVariable("CURTAIL_STALE_TEST_OPERATOR", OperatorToken);
+        Environment.SetEnvironmentVariable("CURTAIL_STALE_TEST_TRADER", TraderToken);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "site.yaml"), $$$"""
+            name: Stale telemetry site
+            settlement_point: HB_WEST
+            economics: {hashprice: {usd_per_th_day: 0.05}}
+            fleet: [{group: site, count: {{{Miners}}}, hashrate_th: {{{F(_fleet.Miners.Average(m => m.Model.NominalThs))}}}, power_w: {{{F(_fleet.Miners.Average(m => m.Model.NominalW))}}}}]
+            policy: {kind: threshold, curtail_above_usd_per_mwh: 150, resume_below_usd_per_mwh: 100}
+            controller:
+              listen: http://127.0.0.1:0
+              storage: {sqlite: {{{Path.Combine(_dir, "state.db")}}}}
+              tokens:
+                - {name: olga, role: operator, token_env: CURTAIL_STALE_TEST_OPERATOR}
+                - {name: tina, role: trader, token_env: CURTAIL_STALE_TEST_TRADER}
+              fleet: {{{Path.Combine(_dir, "fleet.yaml")}}}
+              cycle_minutes: 60
+            """);
+        _app = ControllerHost.Build(ControllerConfigParser.Load(Path.Combine(_dir, "site.yaml")));
+        await _app.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
+        // The start-up cycle has read every miner.
+        await Until(async () => (await StatusAsync()).Miners.Count == Miners && (await StatusAsync()).Miners.All(Live), "the start-up cycle reads every miner");
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http?.Dispose();
+        _controlHttp?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        if (_control is not null) await _control.DisposeAsync();
+        if (_fleet is not null) await _fleet.DisposeAsync();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [Theory]
+    [InlineData("silence")]   // reads the request and never answers: the driver times out
+    [InlineData("reset")]     // resets the connection after reading the request
+    public async Task A_miner_that_stops_answering_shows_its_last_seen_time_and_no_hashrate_or_power(string fault)
+    {
+        var before = await StatusAsync();
+        var silent = before.Miners[0];
+        await SwitchFaultAsync(silent.Id, fault);
+
+        var after = await NextCycleAsync(before.Cycles, s => !Live(s.Miners.Single(m => m.Id == silent.Id)));
+        AssertStale(after, silent);
+        // The others were read again in this cycle, and are live.
+        foreach (var m in after.Miners.Where(m => m.Id != silent.Id))
+        {
+            Assert.True(Live(m), $"{m.Id} stays live: {m.Json}");
+            Assert.True(m.LastSeen > before.Miners.Single(b => b.Id == m.Id).LastSeen, $"{m.Id} was read again in the cycle");
+        }
+        await AssertDashboardListAsync(silent);
+
+        // Answering again, it is live again at the next cycle, seen after the silence.
+        await SwitchFaultAsync(silent.Id, "none");
+        var back = await NextCycleAsync(after.Cycles, s => Live(s.Miners.Single(m => m.Id == silent.Id)));
+        Assert.True(back.Miners.Single(m => m.Id == silent.Id).LastSeen > silent.LastSeen, "seen again after the silence");
+    }
+
+    [Fact]
+    public async Task A_miner_silent_after_a_command_shows_the_time_of_its_confirming_read_back()
+    {
+        // The trader curtails the site: every miner is put to sleep and confirmed by a read-back, after the cycle's read.
+        var before = await StatusAsync();
+        using (var curtail = new HttpRequestMessage(HttpMethod.Post, "/api/overrides") { Content = JsonContent.Create(new { mode = "force_curtail", minutes = 30, reason = "stale telemetry test" }) })
+        {
+            curtail.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TraderToken);
+            Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(curtail)).StatusCode);
+        }
+        var asleep = await NextCycleAsync(before.Cycles, s => s.Miners.All(m => m.Mode == "sleeping"));
+        var silent = asleep.Miners[0];
+        Assert.True(silent.LastSeen > before.Miners[0].LastSeen, "the status shows the read-back, later than the start-up read");
+
+        await SwitchFaultAsync(silent.Id, "reset");
+        var after = await NextCycleAsync(asleep.Cycles, s => !Live(s.Miners.Single(m => m.Id == silent.Id)));
+        // Its last successful read is the read-back that confirmed its sleep, not the cycle read before it.
+        AssertStale(after, silent);
+        Assert.All(after.Miners.Where(m => m.Id != silent.Id), m => Assert.True(Live(m), $"{m.Id} stays live: {m.Json}"));
+        await AssertDashboardListAsync(silent);
+    }
+
+    private static void AssertStale(Status status, Miner lastLive)
+    {
+        var m = status.Miners.Single(x => x.Id == lastLive.Id);
+        Assert.Equal("unreachable", m.Mode);
+        Assert.False(m.Json.GetProperty("live").GetBoolean());
+        // Never its last numbers as live: null, not 0 and not the last reading's values.
+        Assert.Equal(JsonValueKind.Null, m.Json.GetProperty("hashrate_th").ValueKind);
+        Assert.Equal(JsonValueKind.Null, m.Json.GetProperty("power_w").ValueKind);
+        Assert.Equal(JsonValueKind.String, m.Json.GetProperty("error").ValueKind);
+        Assert.Equal(lastLive.LastSeen, m.LastSeen);
+        Assert.Equal(1, status.Json.GetProperty("miners_by_state").GetProperty("unreachable").GetInt32());
+        // The site load leaves out what the silent miner drew (its power is unknown, not its last figure).
+        var liveKw = status.Miners.Where(x => x.Id != lastLive.Id).Sum(x => x.Json.GetProperty("power_w") is { ValueKind: JsonValueKind.Number } w ? w.GetDouble() : 0) / 1000;
+        Assert.Equal(liveKw, status.Json.GetProperty("site_load_kw").GetDouble(), 6);
+    }
+
+    /// <summary>The dashboard's miner table (a page of /api/miners) and its fleet totals say the same as the status.</summary>
+    private async Task AssertDashboardListAsync(Miner lastLive)
+    {
+        var page = JsonDocument.Parse(await _http.GetStringAsync($"/api/miners?filter={Uri.EscapeDataString(lastLive.Id)}")).RootElement;
+        var row = Assert.Single(page.GetProperty("miners").EnumerateArray(), r => r.GetProperty("id").GetString() == lastLive.Id);
+        Assert.Equal("unreachable", row.GetProperty("mode").GetString());
+        Assert.False(row.GetProperty("live").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("hashrate_th").ValueKind);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("power_w").ValueKind);
+        Assert.Equal(lastLive.LastSeen, row.GetProperty("last_seen").GetDateTimeOffset());
+        var byState = JsonDocument.Parse(await _http.GetStringAsync("/api/miners?state=unreachable")).RootElement;
+        Assert.Equal(lastLive.Id, Assert.Single(byState.GetProperty("miners").EnumerateArray()).GetProperty("id").GetString());
+        var fleet = JsonDocument.Parse(await _http.GetStringAsync("/api/fleet")).RootElement;
+        Assert.Equal(1, fleet.GetProperty("failing").GetInt32());
+        Assert.Equal(1, fleet.GetProperty("by_state").GetProperty("unreachable").GetInt32());
+    }
+
+    private async Task SwitchFaultAsync(string id, string fault)
+    {
+        using var response = fault == "none"
+            ? await _controlHttp.DeleteAsync($"/miners/{Uri.EscapeDataString(id)}/fault")
+            : await _controlHttp.PutAsync($"/miners/{Uri.EscapeDataString(id)}/fault/{fault}", null);
+        Assert.True(response.IsSuccessStatusCode, $"switching {id} to {fault}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Asks for a cycle (operator) and polls the status until one more has been recorded and <paramref name="done"/> holds.</summary>
+    private async Task<Status> NextCycleAsync(int cyclesBefore, Func<Status, bool> done)
+    {
+        using (var run = new HttpRequestMessage(HttpMethod.Post, "/api/cycle"))
+        {
+            run.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
+            Assert.Equal(HttpStatusCode.Accepted, (await _http.SendAsync(run)).StatusCode);
+        }
+        Status? last = null;
+        await Until(async () =>
+        {
+            last = await StatusAsync();
+            return last.Cycles > cyclesBefore && done(last);
+        }, "the cycle asked for has run");
+        return last!;
+    }
+
+    private static bool Live(Miner m) => m.Mode != "unreachable" && m.Json.GetProperty("live").GetBoolean() && m.LastSeen is not null
+        && m.Json.GetProperty("power_w").ValueKind == JsonValueKind.Number;
+
+    private sealed record Miner(string Id, string Mode, DateTimeOffset? LastSeen, JsonElement Json);
+
+    private sealed record Status(int Cycles, IReadOnlyList<Miner> Miners, JsonElement Json);
+
+    private async Task<Status> StatusAsync()
+    {
+        var root = JsonDocument.Parse(await _http.GetStringAsync("/api/status")).RootElement;
+        var miners = root.GetProperty("miners").ValueKind == JsonValueKind.Array
+            ? root.GetProperty("miners").EnumerateArray().Select(m => new Miner(m.GetProperty("id").GetString()!, m.GetProperty("mode").GetString()!,
+                m.GetProperty("last_seen").ValueKind == JsonValueKind.String ? m.GetProperty("last_seen").GetDateTimeOffset() : null, m.Clone()))
+                .OrderBy(m => m.Id, StringComparer.Ordinal).ToList()
+            : [];
+        return new Status(root.GetProperty("cycles").GetInt32(), miners, root.Clone());
+    }
+
+    /// <summary>Polls (no fixed sleep): a loaded CI host may take a while, a broken controller never gets there.</summary>
+    private static async Task Until(Func<Task<bool>> condition, string what)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"{what}: not within 90 s");
+    }
+}
