@@ -67,6 +67,24 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
         await Until(async () => (await StatusAsync()).Miners.Count == Miners && (await StatusAsync()).Miners.All(Live), "the start-up cycle reads every miner");
     }
 
+    /// <summary>
+    /// The status once no cycle has been recorded for a second: what a cycle asked for shows after it (an override,
+    /// for one, also runs a cycle at its start, which reads the miners again).
+    /// </summary>
+    private async Task<Status> QuietAsync()
+    {
+        var last = await StatusAsync();
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        await Until(async () =>
+        {
+            var now = await StatusAsync();
+            if (now.Cycles != last.Cycles || now.Json.GetProperty("last_decision").ToString() != last.Json.GetProperty("last_decision").ToString()) since.Restart();
+            last = now;
+            return since.Elapsed > TimeSpan.FromSeconds(1);
+        }, "the cycles settle");
+        return last;
+    }
+
     public async Task DisposeAsync()
     {
         _http?.Dispose();
@@ -86,7 +104,7 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
     [InlineData("reset")]     // resets the connection after reading the request
     public async Task A_miner_that_stops_answering_shows_its_last_seen_time_and_no_hashrate_or_power(string fault)
     {
-        var before = await StatusAsync();
+        var before = await QuietAsync();
         var silent = before.Miners[0];
         await SwitchFaultAsync(silent.Id, fault);
 
@@ -110,13 +128,15 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
     public async Task A_miner_silent_after_a_command_shows_the_time_of_its_confirming_read_back()
     {
         // The trader curtails the site: every miner is put to sleep and confirmed by a read-back, after the cycle's read.
-        var before = await StatusAsync();
+        var before = await QuietAsync();
         using (var curtail = new HttpRequestMessage(HttpMethod.Post, "/api/overrides") { Content = JsonContent.Create(new { mode = "force_curtail", minutes = 30, reason = "stale telemetry test" }) })
         {
             curtail.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TraderToken);
             Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(curtail)).StatusCode);
         }
-        var asleep = await NextCycleAsync(before.Cycles, s => s.Miners.All(m => m.Mode == "sleeping"));
+        await NextCycleAsync(before.Cycles, s => s.Miners.All(m => m.Mode == "sleeping"), ask: false);
+        var asleep = await QuietAsync();
+        Assert.All(asleep.Miners, m => Assert.Equal("sleeping", m.Mode));
         var silent = asleep.Miners[0];
         Assert.True(silent.LastSeen > before.Miners[0].LastSeen, "the status shows the read-back, later than the start-up read");
 
@@ -170,10 +190,11 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
     }
 
     /// <summary>Asks for a cycle (operator) and polls the status until one more has been recorded and <paramref name="done"/> holds.</summary>
-    private async Task<Status> NextCycleAsync(int cyclesBefore, Func<Status, bool> done)
+    private async Task<Status> NextCycleAsync(int cyclesBefore, Func<Status, bool> done, bool ask = true)
     {
-        using (var run = new HttpRequestMessage(HttpMethod.Post, "/api/cycle"))
+        if (ask)
         {
+            using var run = new HttpRequestMessage(HttpMethod.Post, "/api/cycle");
             run.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
             Assert.Equal(HttpStatusCode.Accepted, (await _http.SendAsync(run)).StatusCode);
         }
