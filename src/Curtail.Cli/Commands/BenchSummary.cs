@@ -20,6 +20,10 @@ internal sealed record BenchSummary
     public double? CommandLatencyP99Ms { get; init; }
     public double? ConfirmLatencyP50Ms { get; init; }
     public double? ConfirmLatencyP99Ms { get; init; }
+    public double? ConfirmLatencyMaxMs { get; init; }
+    public double? ConfirmAfterAckP50Ms { get; init; }
+    public double? ConfirmAfterAckP99Ms { get; init; }
+    public int ReadBacks { get; init; }
     public double? AllConfirmedMsAfterDecision { get; init; }
     public int Confirmed { get; init; }
     public int Unconfirmed { get; init; }

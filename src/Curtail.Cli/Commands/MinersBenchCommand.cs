@@ -103,6 +103,7 @@ public sealed class MinersBenchCommand : ICliCommand
                 var results = report.Results;
                 var latencies = results.Select(r => r.CommandLatency.TotalMilliseconds).Order().ToArray();
                 var confirms = results.Where(r => r.ConfirmLatency is not null).Select(r => r.ConfirmLatency!.Value.TotalMilliseconds).Order().ToArray();
+                var afterAck = results.Where(r => r.ConfirmAfterAcknowledged is not null).Select(r => r.ConfirmAfterAcknowledged!.Value.TotalMilliseconds).Order().ToArray();
                 double? AfterDecision(long ts) => ts == 0 ? null : Math.Round((ts - decision) * 1000.0 / Stopwatch.Frequency, 1);
                 using var process = Process.GetCurrentProcess();
                 var summary = new BenchSummary
@@ -125,6 +126,10 @@ public sealed class MinersBenchCommand : ICliCommand
                     CommandLatencyP99Ms = Pct(latencies, 0.99),
                     ConfirmLatencyP50Ms = Pct(confirms, 0.5),
                     ConfirmLatencyP99Ms = Pct(confirms, 0.99),
+                    ConfirmLatencyMaxMs = Pct(confirms, 1),
+                    ConfirmAfterAckP50Ms = Pct(afterAck, 0.5),
+                    ConfirmAfterAckP99Ms = Pct(afterAck, 0.99),
+                    ReadBacks = results.Sum(r => r.ReadBacks),
                     AllConfirmedMsAfterDecision = AfterDecision(marks.LastConfirmed),
                     Confirmed = results.Count(r => r.Outcome == DispatchOutcome.Confirmed),
                     Unconfirmed = results.Count(r => r.Outcome == DispatchOutcome.Unconfirmed),
@@ -158,7 +163,8 @@ public sealed class MinersBenchCommand : ICliCommand
                     output.WriteLine($"first command delivered:     {summary.FirstCommandMsAfterDecision,9:0} ms after the decision");
                     output.WriteLine($"all {summary.Commands} commands delivered: {summary.AllSentMsAfterDecision,9:0} ms after the decision");
                     output.WriteLine($"per-miner command latency:   p50 {summary.CommandLatencyP50Ms:0.0} ms, p99 {summary.CommandLatencyP99Ms:0.0} ms");
-                    output.WriteLine($"confirm latency (read-back): p50 {summary.ConfirmLatencyP50Ms:0} ms, p99 {summary.ConfirmLatencyP99Ms:0} ms from each command");
+                    output.WriteLine($"confirm latency (read-back): p50 {summary.ConfirmLatencyP50Ms:0} ms, p99 {summary.ConfirmLatencyP99Ms:0} ms from each command's start; "
+                                     + $"p50 {summary.ConfirmAfterAckP50Ms:0} ms, p99 {summary.ConfirmAfterAckP99Ms:0} ms from its acknowledgement; {summary.ReadBacks} read-backs");
                     output.WriteLine($"all confirmed:               {summary.AllConfirmedMsAfterDecision,9:0} ms after the decision; {summary.Rounds} round(s)");
                     output.WriteLine($"outcomes: {summary.Confirmed} confirmed, {summary.Unconfirmed} unconfirmed, {summary.Failed} failed; "
                                      + $"expected load {summary.ExpectedLoadMw:0.000} MW, target met: {summary.TargetMet}"
