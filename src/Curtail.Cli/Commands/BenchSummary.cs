@@ -51,4 +51,5 @@ internal sealed record BenchSummary
     public bool EmulatorInProcess { get; init; }
     public string? LoadAverage { get; init; }
     public IReadOnlyList<string> Errors { get; init; } = [];
+    public IReadOnlyList<string> SlowestConfirmations { get; init; } = [];
 }

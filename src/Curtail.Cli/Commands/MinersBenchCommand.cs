@@ -149,6 +149,8 @@ public sealed class MinersBenchCommand : ICliCommand
                     EmulatorInProcess = emulator is not null,
                     LoadAverage = LoadAverage(),
                     Errors = results.Where(r => r.Outcome != DispatchOutcome.Confirmed).Take(5).Select(r => r.ToString()).ToList(),
+                    SlowestConfirmations = results.Where(r => r.ConfirmLatency is not null).OrderByDescending(r => r.ConfirmLatency).Take(3)
+                        .Select(r => $"{r}, sent {r.SentAt.TotalMilliseconds:0} ms after the decision, {r.ReadBacks} read-backs").ToList(),
                 };
                 if (parse.GetValue(json))
                 {
