@@ -24,6 +24,9 @@ internal sealed record BenchSummary
     public double? ConfirmAfterAckP50Ms { get; init; }
     public double? ConfirmAfterAckP99Ms { get; init; }
     public int ReadBacks { get; init; }
+
+    /// <summary>Per family (as the API spells it) and action: each firmware has its own delay.</summary>
+    public IReadOnlyDictionary<string, FamilyConfirmations> ConfirmByFamily { get; init; } = new Dictionary<string, FamilyConfirmations>();
     public double? AllConfirmedMsAfterDecision { get; init; }
     public int Confirmed { get; init; }
     public int Unconfirmed { get; init; }
@@ -53,3 +56,7 @@ internal sealed record BenchSummary
     public IReadOnlyList<string> Errors { get; init; } = [];
     public IReadOnlyList<string> SlowestConfirmations { get; init; } = [];
 }
+
+/// <summary>One family's and action's confirmations in `curtail bench miners --json` (milliseconds).</summary>
+internal sealed record FamilyConfirmations(int Commands, int Confirmed, double? ConfirmLatencyP50Ms, double? ConfirmLatencyP99Ms,
+    double? ConfirmAfterAckP50Ms, double? ConfirmAfterAckP99Ms, int ReadBacks);

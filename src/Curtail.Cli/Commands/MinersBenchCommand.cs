@@ -101,6 +101,7 @@ public sealed class MinersBenchCommand : ICliCommand
                 GC.KeepAlive(members);
 
                 var results = report.Results;
+                var familyOf = members.ToDictionary(m => m.Miner.Id, m => m.Miner.Family, StringComparer.Ordinal);
                 var latencies = results.Select(r => r.CommandLatency.TotalMilliseconds).Order().ToArray();
                 var confirms = results.Where(r => r.ConfirmLatency is not null).Select(r => r.ConfirmLatency!.Value.TotalMilliseconds).Order().ToArray();
                 var afterAck = results.Where(r => r.ConfirmAfterAcknowledged is not null).Select(r => r.ConfirmAfterAcknowledged!.Value.TotalMilliseconds).Order().ToArray();
@@ -130,6 +131,13 @@ public sealed class MinersBenchCommand : ICliCommand
                     ConfirmAfterAckP50Ms = Pct(afterAck, 0.5),
                     ConfirmAfterAckP99Ms = Pct(afterAck, 0.99),
                     ReadBacks = results.Sum(r => r.ReadBacks),
+                    ConfirmByFamily = results.GroupBy(r => (Family: familyOf[r.MinerId], r.Action)).OrderBy(g => g.Key.Family).ThenBy(g => g.Key.Action)
+                        .ToDictionary(g => $"{GensetReadCommand.Snake(g.Key.Family.ToString())}:{GensetReadCommand.Snake(g.Key.Action.ToString())}", g =>
+                        {
+                            var cl = g.Where(r => r.ConfirmLatency is not null).Select(r => r.ConfirmLatency!.Value.TotalMilliseconds).Order().ToArray();
+                            var ack = g.Where(r => r.ConfirmAfterAcknowledged is not null).Select(r => r.ConfirmAfterAcknowledged!.Value.TotalMilliseconds).Order().ToArray();
+                            return new FamilyConfirmations(g.Count(), cl.Length, Pct(cl, 0.5), Pct(cl, 0.99), Pct(ack, 0.5), Pct(ack, 0.99), g.Sum(r => r.ReadBacks));
+                        }),
                     AllConfirmedMsAfterDecision = AfterDecision(marks.LastConfirmed),
                     Confirmed = results.Count(r => r.Outcome == DispatchOutcome.Confirmed),
                     Unconfirmed = results.Count(r => r.Outcome == DispatchOutcome.Unconfirmed),
@@ -167,6 +175,9 @@ public sealed class MinersBenchCommand : ICliCommand
                     output.WriteLine($"per-miner command latency:   p50 {summary.CommandLatencyP50Ms:0.0} ms, p99 {summary.CommandLatencyP99Ms:0.0} ms");
                     output.WriteLine($"confirm latency (read-back): p50 {summary.ConfirmLatencyP50Ms:0} ms, p99 {summary.ConfirmLatencyP99Ms:0} ms from each command's start; "
                                      + $"p50 {summary.ConfirmAfterAckP50Ms:0} ms, p99 {summary.ConfirmAfterAckP99Ms:0} ms from its acknowledgement; {summary.ReadBacks} read-backs");
+                    foreach (var (key, f) in summary.ConfirmByFamily)
+                        output.WriteLine($"  {key}: {f.Confirmed} of {f.Commands} confirmed, p50 {f.ConfirmLatencyP50Ms:0} / p99 {f.ConfirmLatencyP99Ms:0} ms from the start, "
+                                         + $"{f.ConfirmAfterAckP50Ms:0} / {f.ConfirmAfterAckP99Ms:0} ms from the acknowledgement, {f.ReadBacks} read-backs");
                     output.WriteLine($"all confirmed:               {summary.AllConfirmedMsAfterDecision,9:0} ms after the decision; {summary.Rounds} round(s)");
                     output.WriteLine($"outcomes: {summary.Confirmed} confirmed, {summary.Unconfirmed} unconfirmed, {summary.Failed} failed; "
                                      + $"expected load {summary.ExpectedLoadMw:0.000} MW, target met: {summary.TargetMet}"
