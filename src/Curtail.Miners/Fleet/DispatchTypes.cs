@@ -79,13 +79,15 @@ public sealed record DispatchOptions
     /// <see cref="ProbeCount"/> commands of each family and action in a dispatch are probes: they look every
     /// <see cref="ProbeInterval"/> from this moment until the effect shows, and tell the others when to look (see
     /// <see cref="FleetDispatcher"/>). Sleep: Antminer 8 s (the CGI restarts the miner process, an earlier read fails),
-    /// others 1 s; a lowered target 3 s; wake and boards at once (only the mode has to change).
+    /// others half their <see cref="SettleBound"/> (LuxOS 2.5 s, Braiins OS 3 s): probes read while commands are still
+    /// going out, and from 1 s a mixed fleet's 48 probes would take about 3,500 exchanges (counted from the schedule;
+    /// Braiins OS reads are 3 requests) while the send runs; a lowered target 3 s; wake and boards at once (only the mode has to change).
     /// </summary>
     public Func<MinerFamily, MinerActionKind, TimeSpan> FirstReadDelay { get; init; } = DefaultFirstReadDelay;
 
     public static TimeSpan DefaultFirstReadDelay(MinerFamily family, MinerActionKind action) => action switch
     {
-        MinerActionKind.Sleep => family == MinerFamily.AntminerStock ? TimeSpan.FromSeconds(8) : TimeSpan.FromSeconds(1),
+        MinerActionKind.Sleep => family == MinerFamily.AntminerStock ? TimeSpan.FromSeconds(8) : DefaultSettleBound(family, action) / 2,
         MinerActionKind.SetTarget => TimeSpan.FromSeconds(3),
         _ => TimeSpan.Zero,
     };
