@@ -120,7 +120,7 @@ public sealed record DispatchOptions
     /// How often a probe looks, and a miner around the moment the probes found (never less often than
     /// <see cref="PollInterval"/>). Its half is the mean wait between the effect and the read that sees it.
     /// </summary>
-    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Scales every deadline (tests and emulators running faster than real firmware).</summary>
     public DispatchOptions ScaledDeadlines(double factor) => this with

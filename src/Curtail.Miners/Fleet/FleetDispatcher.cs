@@ -19,7 +19,7 @@ namespace Curtail.Miners.Fleet;
 /// three quarters of them have seen the effect, the latest of those offsets (from each probe's acknowledgement to the
 /// read that saw it) is when every other miner takes its first read-back after its own acknowledgement; until
 /// then, or if the probes never see it, they wait for the firmware's documented <see cref="DispatchOptions.SettleBound"/>.
-/// A miss is looked at again every probe interval for a few intervals, then every <see cref="DispatchOptions.PollInterval"/>.
+/// A miss is looked at again every probe interval for six intervals, then every <see cref="DispatchOptions.PollInterval"/>.
 /// Only a read that shows the effect confirms a command: the probes choose when to look, never what is seen.
 /// </summary>
 public sealed class FleetDispatcher
@@ -226,7 +226,7 @@ public sealed class FleetDispatcher
             // at the poll interval; never before the moment the probes found.
             var now = _time.GetElapsedTime(acknowledged);
             var found = settle.Found.IsCompletedSuccessfully ? settle.Found.Result : (TimeSpan?)null;
-            var denseUntil = (probe ? Max(bound, first) : found ?? Max(bound, first)) + 3 * interval;
+            var denseUntil = (probe ? Max(bound, first) : found ?? Max(bound, first)) + 6 * interval;
             var next = now + (now < denseUntil ? interval : _options.PollInterval);
             if (!probe && found is { } f && next < f) next = f;
             var wait = next - now;
