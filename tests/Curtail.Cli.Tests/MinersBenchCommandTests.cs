@@ -32,6 +32,13 @@ public class MinersBenchCommandTests
         Assert.True(root.GetProperty("first_command_ms_after_decision").GetDouble() <= root.GetProperty("all_sent_ms_after_decision").GetDouble());
         Assert.True(root.GetProperty("all_sent_ms_after_decision").GetDouble() <= root.GetProperty("all_confirmed_ms_after_decision").GetDouble());
         Assert.True(root.GetProperty("peak_working_set_mb").GetDouble() > 0);
+        // The GC's own account of its committed peak: the same collection, its heap inside what it committed, and
+        // one size per generation (gen0, gen1, gen2, large and pinned object heaps).
+        var peak = root.GetProperty("gc_at_peak");
+        Assert.Equal(root.GetProperty("peak_gc_committed_mb").GetDouble(), peak.GetProperty("committed_mb").GetDouble());
+        Assert.True(peak.GetProperty("heap_size_mb").GetDouble() <= peak.GetProperty("committed_mb").GetDouble(), result.Out);
+        Assert.Equal(5, peak.GetProperty("generations_mb").GetArrayLength());
+        Assert.Equal(5, peak.GetProperty("generations_fragmented_mb").GetArrayLength());
     }
 
     [Fact]
