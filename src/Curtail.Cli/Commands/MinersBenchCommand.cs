@@ -148,6 +148,7 @@ public sealed class MinersBenchCommand : ICliCommand
                     HeapRetainedMb = Math.Round(heapRetained / 1e6, 1),
                     PeakWorkingSetMb = Math.Round(process.PeakWorkingSet64 / 1e6, 1),
                     PeakGcCommittedMb = Math.Round(marks.PeakGcCommitted / 1e6, 1),
+                    GcAtPeak = marks.AtPeak,
                     WorkingSetMb = Math.Round(process.WorkingSet64 / 1e6, 1),
                     Gen0Collections = GC.CollectionCount(0) - gcBefore.Gen0,
                     Gen1Collections = GC.CollectionCount(1) - gcBefore.Gen1,
@@ -260,8 +261,24 @@ public sealed class MinersBenchCommand : ICliCommand
 
         public long PeakGcCommitted => Interlocked.Read(ref _peakGcCommitted);
 
+        private GcAtPeak? _atPeak;
+
+        /// <summary>The GC's own account of its heap at the collection where it held the most committed.</summary>
+        public GcAtPeak? AtPeak
+        {
+            get { lock (_gate) return _atPeak; }
+        }
+
         /// <summary>What the GC held committed at its last collection (sampled: the GC reports it per collection).</summary>
-        public void SampleGc() => Max(ref _peakGcCommitted, GC.GetGCMemoryInfo().TotalCommittedBytes);
+        public void SampleGc()
+        {
+            var info = GC.GetGCMemoryInfo();
+            if (info.TotalCommittedBytes <= PeakGcCommitted) return;
+            Max(ref _peakGcCommitted, info.TotalCommittedBytes);
+            var peak = GcAtPeak.From(info);
+            lock (_gate)
+                if (_atPeak is null || peak.CommittedMb >= _atPeak.CommittedMb) _atPeak = peak;
+        }
 
         private static void Max(ref long field, long value)
         {

@@ -62,40 +62,63 @@ public sealed class FleetDispatcher
         var commands = work.Where(w => w.Action.Kind != MinerActionKind.Keep).ToList();
         var state = new DispatchState(commands.Count, commands.Select(c => (c.Miner.Family, c.Action.Kind)).Distinct(),
             Math.Max(0, _options.ProbeCount));
-        var tasks = new Task<MinerCommandResult>[commands.Count];
-        for (var i = 0; i < tasks.Length; i++) tasks[i] = RunOneAsync(commands[i].Miner, commands[i].Action, start, state, cancellationToken);
-        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new DispatchReport(results, _time.GetElapsedTime(start));
-    }
-
-    private async Task<MinerCommandResult> RunOneAsync(IMiner miner, MinerAction action, long dispatchStart, DispatchState state, CancellationToken ct)
-    {
-        var started = false;
+        var outcomes = new Task<MinerCommandResult>[commands.Count];
+        // As many senders as commands may be in flight, each taking the next command: a task per command waiting for
+        // a slot (10,000 of them, with a semaphore waiter each) lived through the whole send and was garbage only in
+        // gen2, which raised the controller's peak memory (docs/miners.md, issue 11). A command's confirmation is a
+        // task of its own from its delivery on.
+        var cursor = new WorkCursor(commands.Count);
+        var senders = new Task[Math.Clamp(_options.MaxConcurrentCommands, 1, Math.Max(1, commands.Count))];
         try
         {
-            await Task.Yield();
-            var gate = _perMiner.GetOrAdd(miner.Id, _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                await _commandSlots.WaitAsync(ct).ConfigureAwait(false);
-                started = true;
-                state.Queue.Started();
-                return await SendAndConfirmAsync(miner, action, dispatchStart, state, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
+            for (var w = 0; w < senders.Length; w++) senders[w] = SendWorkerAsync(commands, outcomes, cursor, start, state, cancellationToken);
+            await Task.WhenAll(senders).ConfigureAwait(false);
         }
         finally
         {
-            if (!started) state.Queue.Started(); // cancelled while queued: never hold the others' read-backs
+            // Cancelled with commands still queued: never hold the others' read-backs.
+            state.Queue.Abandon();
+        }
+        var results = await Task.WhenAll(outcomes).ConfigureAwait(false);
+        return new DispatchReport(results, _time.GetElapsedTime(start));
+    }
+
+    private async Task SendWorkerAsync(List<(IMiner Miner, MinerAction Action)> commands, Task<MinerCommandResult>[] outcomes, WorkCursor cursor,
+        long dispatchStart, DispatchState state, CancellationToken ct)
+    {
+        await Task.Yield();
+        while (cursor.TryTake(out var i))
+        {
+            var (miner, action) = commands[i];
+            // One write in flight per miner, across dispatches: the gate is held until the command is confirmed.
+            var gate = _perMiner.GetOrAdd(miner.Id, _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            var handedOver = false;
+            try
+            {
+                await _commandSlots.WaitAsync(ct).ConfigureAwait(false);
+                state.Queue.Started();
+                var sent = await SendOneAsync(miner, action, dispatchStart, ct).ConfigureAwait(false);
+                if (sent.Failed is { } failed)
+                {
+                    outcomes[i] = Task.FromResult(failed);
+                    continue;
+                }
+                outcomes[i] = ConfirmAndReleaseAsync(miner, action, sent, state, gate, ct);
+                handedOver = true;
+            }
+            finally
+            {
+                if (!handedOver) gate.Release();
+            }
         }
     }
 
+    /// <summary>A delivered command (its start and acknowledgement timestamps), or the result of one that could not be delivered.</summary>
+    private readonly record struct Delivery(long CommandStart, long Acknowledged, TimeSpan Latency, TimeSpan SentAt, int Attempts, MinerCommandResult? Failed);
+
     /// <summary>Holds a command slot on entry and releases it once the command is delivered or has failed.</summary>
-    private async Task<MinerCommandResult> SendAndConfirmAsync(IMiner miner, MinerAction action, long dispatchStart, DispatchState state, CancellationToken ct)
+    private async Task<Delivery> SendOneAsync(IMiner miner, MinerAction action, long dispatchStart, CancellationToken ct)
     {
         var attempts = 0;
         var commandStart = 0L;
@@ -110,14 +133,15 @@ public sealed class FleetDispatcher
         }
         catch (MinerException ex)
         {
-            return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, ex.Reason,
-                _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
+            return new Delivery(commandStart, 0, default, default, attempts, new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, ex.Reason,
+                _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart)));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // A reply the driver could not make sense of: one miner's failure, not the dispatch's.
-            return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, MinerException.Contain(miner.Id, Verb(action), ex).Reason,
-                _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
+            return new Delivery(commandStart, 0, default, default, attempts, new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed,
+                MinerException.Contain(miner.Id, Verb(action), ex).Reason, _time.GetElapsedTime(commandStart), null, attempts, null,
+                _time.GetElapsedTime(dispatchStart)));
         }
         finally
         {
@@ -125,17 +149,29 @@ public sealed class FleetDispatcher
         }
         var acknowledged = _time.GetTimestamp();
         var latency = _time.GetElapsedTime(commandStart, acknowledged);
-        var sentAt = _time.GetElapsedTime(dispatchStart, acknowledged);
         CommandSent?.Invoke(miner.Id, latency);
-        var confirmation = await ConfirmAsync(miner, action, acknowledged, state, ct).ConfigureAwait(false);
-        TimeSpan? confirmLatency = confirmation.ShownAt is { } shown ? _time.GetElapsedTime(commandStart, shown) : null;
-        if (confirmLatency is { } c) CommandConfirmed?.Invoke(miner.Id, c);
-        return new MinerCommandResult(miner.Id, action.Kind, confirmLatency is not null ? DispatchOutcome.Confirmed : DispatchOutcome.Unconfirmed,
-            confirmation.Error, latency, confirmLatency, attempts, confirmation.Status, sentAt)
+        return new Delivery(commandStart, acknowledged, latency, _time.GetElapsedTime(dispatchStart, acknowledged), attempts, null);
+    }
+
+    private async Task<MinerCommandResult> ConfirmAndReleaseAsync(IMiner miner, MinerAction action, Delivery sent, DispatchState state,
+        SemaphoreSlim gate, CancellationToken ct)
+    {
+        try
         {
-            ConfirmAfterAcknowledged = confirmation.ShownAt is { } at ? _time.GetElapsedTime(acknowledged, at) : null,
-            ReadBacks = confirmation.Reads,
-        };
+            var confirmation = await ConfirmAsync(miner, action, sent.Acknowledged, state, ct).ConfigureAwait(false);
+            TimeSpan? confirmLatency = confirmation.ShownAt is { } shown ? _time.GetElapsedTime(sent.CommandStart, shown) : null;
+            if (confirmLatency is { } c) CommandConfirmed?.Invoke(miner.Id, c);
+            return new MinerCommandResult(miner.Id, action.Kind, confirmLatency is not null ? DispatchOutcome.Confirmed : DispatchOutcome.Unconfirmed,
+                confirmation.Error, sent.Latency, confirmLatency, sent.Attempts, confirmation.Status, sent.SentAt)
+            {
+                ConfirmAfterAcknowledged = confirmation.ShownAt is { } at ? _time.GetElapsedTime(sent.Acknowledged, at) : null,
+                ReadBacks = confirmation.Reads,
+            };
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private static Task SendAsync(IMiner miner, MinerAction action, CancellationToken ct) => action.Kind switch
@@ -195,10 +231,13 @@ public sealed class FleetDispatcher
         var reads = 0;
         while (true)
         {
-            await _readSlots.WaitAsync(ct).ConfigureAwait(false);
+            // Without the token: a cancellable wait is three more objects for each of the thousands of read-backs
+            // queued here at once after a fleet-wide shed; a cancelled dispatch's read-back ends as it gets its slot.
+            await _readSlots.WaitAsync().ConfigureAwait(false);
             var issued = _time.GetElapsedTime(acknowledged);
             try
             {
+                ct.ThrowIfCancellationRequested();
                 reads++;
                 last = await (miner is IPowerStateReadable quick ? quick.ReadPowerStateAsync(ct) : miner.ReadStatusAsync(ct)).ConfigureAwait(false);
                 lastError = null;
@@ -321,5 +360,8 @@ public sealed class FleetDispatcher
         {
             if (Interlocked.Decrement(ref _waiting) == 0) _drained.TrySetResult();
         }
+
+        /// <summary>No more commands will start (the senders stopped): read-backs need not wait for them.</summary>
+        public void Abandon() => _drained.TrySetResult();
     }
 }
