@@ -43,6 +43,15 @@ public class ScedWindowTests
         SlidingWindows.Fill((IntervalStart + Part).UtcTicks, settled, sced, w);
         Assert.Equal((2 * 40 + 130) / 3.0, w[^1], 9);
         Assert.Equal(0, SlidingWindows.Fill(IntervalStart.UtcTicks, [], sced, w));
+
+        // Live, the previous interval's price not posted yet (the last settled one ended 15 minutes before this one
+        // began): its three parts come from the SCED runs, and the older windows from the settled prices before it.
+        var lagging = SlidingWindows.Fill(IntervalStart.UtcTicks, IntervalStart.AddMinutes(-15).UtcTicks, settled, sced, w);
+        Assert.Equal(4, lagging);
+        Assert.Equal([10, 20, 40, (7 + 100 + 130) / 3.0], w);
+        // Posted in time, the same call reads it as a backtest does.
+        SlidingWindows.Fill((IntervalStart + Part).UtcTicks, IntervalStart.UtcTicks, settled, sced, w);
+        Assert.Equal((2 * 40 + 130) / 3.0, w[^1], 9);
     }
 
     private static readonly SiteDefinition Site = new("t", "HB_WEST",
@@ -229,6 +238,13 @@ public class ScedWindowTests
         var overwritten = new PriceSeries("HB_WEST", rt.StartTicks.ToArray(), rt.EndTicks.ToArray(), future);
         var withFuture = model.ForecastWindow(WithRuns(overwritten, (s.AddSeconds(30), 3000), (s.AddSeconds(330), 3000), (s.AddSeconds(700), -50)), at);
         Assert.Equal(spike, withFuture);
+
+        // Live, with the previous interval's price not posted yet, the window at the boundary is its three SCED runs.
+        var posted = rt.Slice(rt.Start, s.AddMinutes(-15));
+        var lateCalm = WithRuns(posted, (s.AddSeconds(-870), 25), (s.AddSeconds(-570), 25), (s.AddSeconds(-270), 25));
+        var lateSpike = WithRuns(posted, (s.AddSeconds(-870), 3000), (s.AddSeconds(-570), 3000), (s.AddSeconds(-270), 3000));
+        Assert.True(model.ForecastWindow(lateSpike, s).P50 > model.ForecastWindow(lateCalm, s).P50 + 50);
+        Assert.NotEqual(model.Forecast(lateSpike, s, 1).Intervals[0], model.ForecastWindow(lateSpike, s));
 
         // A SCED feed that stopped over 30 minutes ago forms no window: the forecast is the interval's.
         var stopped = WithRuns(rt, (s.AddMinutes(-40), 3000));

@@ -32,26 +32,39 @@ public static class SlidingWindows
     /// <summary>
     /// Fills the end of <paramref name="windows"/> with the last windows ending at the decision, oldest first, and returns
     /// how many it filled: <c>windows[^n..]</c> (fewer than asked when the settled history is short; 0 without a settled price).
+    /// <paramref name="lastSettledEndTicks"/> is when the last settled interval ended (0: the interval before the running
+    /// one, as in a backtest). Every 5-minute part after it is read from the SCED LMPs (newest last, one per part), so a
+    /// settlement price posted late is replaced by the runs of its interval rather than by an older price.
     /// </summary>
-    public static int Fill(long decisionTicks, ReadOnlySpan<double> settled, ReadOnlySpan<double> sced, Span<double> windows)
+    public static int Fill(long decisionTicks, long lastSettledEndTicks, ReadOnlySpan<double> settled, ReadOnlySpan<double> sced, Span<double> windows)
     {
-        var k = ElapsedParts(decisionTicks);
-        if (sced.Length < k) k = sced.Length;
-        var n = Math.Min(windows.Length, settled.Length);
-        if (n == 0) return 0;
-        var dest = windows[^n..];
-        if (k == 0)
+        if (settled.IsEmpty) return 0;
+        var t = FloorToPart(decisionTicks);
+        // Parts since the last settled interval ended: the running interval's elapsed parts, plus three per interval
+        // whose price is not posted yet.
+        var unsettled = lastSettledEndTicks > 0 ? (int)Math.Clamp((t - lastSettledEndTicks) / PartTicks, 0, MaxUnsettledParts) : ElapsedParts(t);
+        var n = 0;
+        while (n < windows.Length && Available(n * PartsPerInterval + PartsPerInterval - 1, unsettled, settled.Length)) n++;
+        for (var m = 0; m < n; m++)
         {
-            settled[^n..].CopyTo(dest);
-        }
-        else
-        {
-            double recent = 0;
-            foreach (var lmp in sced[^k..]) recent += lmp;
-            dest[^1] = ((PartsPerInterval - k) * settled[^1] + recent) / PartsPerInterval;
-            for (var m = 1; m < n; m++)
-                dest[^(m + 1)] = ((PartsPerInterval - k) * settled[^(m + 1)] + k * settled[^m]) / PartsPerInterval;
+            var p = m * PartsPerInterval;
+            windows[^(m + 1)] = (Part(p, unsettled, settled, sced) + Part(p + 1, unsettled, settled, sced) + Part(p + 2, unsettled, settled, sced)) / PartsPerInterval;
         }
         return n;
     }
+
+    /// <summary>The most unsettled parts read from SCED (an hour): past it the settled feed has stopped, not lagged.</summary>
+    public const int MaxUnsettledParts = 12;
+
+    /// <inheritdoc cref="Fill(long, long, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double})"/>
+    public static int Fill(long decisionTicks, ReadOnlySpan<double> settled, ReadOnlySpan<double> sced, Span<double> windows) =>
+        Fill(decisionTicks, 0, settled, sced, windows);
+
+    // Part p counts back from the decision (0 = the 5 minutes just ended). An unsettled part reads its SCED LMP (the
+    // last settled price when the SCED history is shorter); a settled one its interval's settlement price.
+    private static double Part(int p, int unsettled, ReadOnlySpan<double> settled, ReadOnlySpan<double> sced) =>
+        p < unsettled ? (p < sced.Length ? sced[^(p + 1)] : settled[^1]) : settled[^(1 + (p - unsettled) / PartsPerInterval)];
+
+    private static bool Available(int p, int unsettled, int settledCount) =>
+        p < unsettled || 1 + (p - unsettled) / PartsPerInterval <= settledCount;
 }

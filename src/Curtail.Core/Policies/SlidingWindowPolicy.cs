@@ -25,7 +25,7 @@ public sealed class SlidingWindowPolicy(ICurtailmentPolicy inner) : ICurtailment
             inner.Decide(inputs, groups, intents);
             return;
         }
-        var n = SlidingWindows.Fill(inputs.IntervalStartTicks, inputs.SettledPrices, inputs.ScedPrices, _windows);
+        var n = SlidingWindows.Fill(inputs.IntervalStartTicks, inputs.LastSettledEndTicks, inputs.SettledPrices, inputs.ScedPrices, _windows);
         var start = SlidingWindows.FloorToPart(inputs.IntervalStartTicks);
         inner.Decide(new DecisionInputs
         {

@@ -70,40 +70,43 @@ public sealed class GbrtPriceForecaster : IPriceForecaster, IWindowForecaster
 
     /// <summary>
     /// The horizon-1 forecast of the 15 minutes from the decision (floored to 5 minutes) on the grid shifted to it: the
-    /// model reads the 15-minute windows ending there (<see cref="SlidingWindows"/>), the newest made of the running
-    /// interval's SCED LMPs (the last run in each elapsed 5-minute part, carried forward over a part without one) and
-    /// the last settled price. On a settlement boundary, or without a SCED LMP in the last 30 minutes, it is the
-    /// forecast of the interval holding the decision.
+    /// model reads the 15-minute windows ending there (<see cref="SlidingWindows"/>), each 5-minute part after the last
+    /// settled interval made of its SCED LMP (the last run in the part, carried forward over a part without one) and the
+    /// rest of settled prices. On a settlement boundary with the previous interval settled, or without a SCED LMP in the
+    /// last 30 minutes, it is the forecast of the interval holding the decision.
     /// </summary>
     public IntervalForecast ForecastWindow(MarketHistory history, DateTimeOffset decisionTime)
     {
         var t = new DateTimeOffset(SlidingWindows.FloorToPart(decisionTime.UtcTicks), TimeSpan.Zero);
-        var k = SlidingWindows.ElapsedParts(t.UtcTicks);
-        Span<double> parts = stackalloc double[SlidingWindows.PartsPerInterval];
-        if (k == 0 || !ScedParts(history.Sced, t, k, parts)) return Forecast(history, t, 1).Intervals[0];
         var settled = history.SettledCount(t);
         if (settled == 0) return Forecast(history, t, 1).Intervals[0];
-        var windows = new double[Math.Min(settled, WindowsRead)];
-        var n = SlidingWindows.Fill(t.UtcTicks, history.RealTime.Prices[..settled], parts[..k], windows);
+        var lastEnd = history.RealTime.EndTicks[settled - 1];
+        var unsettled = (int)((t.UtcTicks - lastEnd) / PartTicks);
+        Span<double> parts = stackalloc double[SlidingWindows.MaxUnsettledParts];
+        if (unsettled == 0 || unsettled > SlidingWindows.MaxUnsettledParts || !ScedParts(history.Sced, t, parts[..unsettled]))
+            return Forecast(history, t, 1).Intervals[0];
+        var windows = new double[Math.Min(settled + unsettled / SlidingWindows.PartsPerInterval, WindowsRead)];
+        var n = SlidingWindows.Fill(t.UtcTicks, lastEnd, history.RealTime.Prices[..settled], parts[..unsettled], windows);
         Span<double> row = stackalloc double[PriceFeatures.Count];
         PriceFeatures.FillOnWindows(history, windows.AsSpan(windows.Length - n), t, 1, row);
         return Predict(row, t);
     }
 
-    /// <summary>The SCED LMP of each of the <paramref name="k"/> elapsed 5-minute parts of the interval holding <paramref name="t"/>.</summary>
-    private static bool ScedParts(Core.Prices.PriceSeries? sced, DateTimeOffset t, int k, Span<double> parts)
+    private static readonly long PartTicks = TimeSpan.FromMinutes(5).Ticks;
+
+    /// <summary>The SCED LMP of each 5-minute part of the <c>parts.Length</c> parts before <paramref name="t"/>, oldest first.</summary>
+    private static bool ScedParts(Core.Prices.PriceSeries? sced, DateTimeOffset t, Span<double> parts)
     {
         if (sced is null || sced.Count == 0) return false;
-        var partTicks = TimeSpan.FromMinutes(5).Ticks;
-        var intervalStart = t.UtcTicks - k * partTicks;
-        // The run in force at the interval's start, then each part's last run.
-        var r = sced.FirstStartingAtOrAfter(intervalStart);
-        if (r == 0 && (sced.Count == 0 || sced.StartTicks[0] >= t.UtcTicks)) return false;
+        var from = t.UtcTicks - parts.Length * PartTicks;
+        // The run in force when the first part starts, then each part's last run.
+        var r = sced.FirstStartingAtOrAfter(from);
+        if (r == 0 && sced.StartTicks[0] >= t.UtcTicks) return false;
         var carried = r > 0 ? sced.Prices[r - 1] : sced.Prices[r];
         var lastRun = r > 0 ? sced.StartTicks[r - 1] : long.MinValue;
-        for (var j = 0; j < k; j++)
+        for (var j = 0; j < parts.Length; j++)
         {
-            var end = intervalStart + (j + 1) * partTicks;
+            var end = from + (j + 1) * PartTicks;
             while (r < sced.Count && sced.StartTicks[r] < end)
             {
                 carried = sced.Prices[r];

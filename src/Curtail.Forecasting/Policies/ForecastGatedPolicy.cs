@@ -105,7 +105,7 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
         var prices = inputs.DecisionPrices;
         if (windows)
         {
-            var n = SlidingWindows.Fill(inputs.IntervalStartTicks, inputs.SettledPrices, inputs.ScedPrices, _windows);
+            var n = SlidingWindows.Fill(inputs.IntervalStartTicks, inputs.LastSettledEndTicks, inputs.SettledPrices, inputs.ScedPrices, _windows);
             prices = _windows.AsSpan(_windows.Length - n);
         }
         var confirm = sced ? _options.ScedConfirmRuns : _options.Confirm;
