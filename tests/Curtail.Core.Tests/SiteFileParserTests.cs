@@ -98,6 +98,9 @@ public class SiteFileParserTests
         var ex = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(island + "\nfour_cp: {enabled: true}\n", "site.yaml"));
         Assert.StartsWith("site.yaml:21: ", ex.Message); // the four_cp line
         Assert.Contains("four_cp: is a grid charge and this site is an island", ex.Message);
+        // Under its other name the message names the section as written.
+        var multiPeak = Assert.Throws<InvalidInputException>(() => SiteFileParser.Parse(island + "\npeak_avoidance: {enabled: true}\n", "site.yaml"));
+        Assert.Contains("peak_avoidance: is a grid charge and this site is an island", multiPeak.Message);
         // Switched off, or beside a grid, it is accepted.
         Assert.False(SiteFileParser.Parse(island + "\nfour_cp: {enabled: false}\n", "site.yaml").FourCp!.Enabled);
         var tied = island.Replace("  sources:\n", "  sources:\n    grid: {import_limit_kw: 5000}\n");

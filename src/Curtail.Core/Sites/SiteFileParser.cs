@@ -81,7 +81,7 @@ public static class SiteFileParser
         };
         // A peak charge is a grid tariff: on an island the watch would idle the miners for a charge the site never pays.
         if (site.Sources.IsIsland && site.FourCp is { Enabled: true })
-            throw r.Error(PeakSection(r, root)!, "four_cp", "is a grid charge and this site is an island (energy.sources has no grid): remove it, set enabled: false, or add energy.sources.grid");
+            throw r.Error(PeakSection(r, root)!, r.Optional(root, "four_cp") is null ? "peak_avoidance" : "four_cp", "is a grid charge and this site is an island (energy.sources has no grid): remove it, set enabled: false, or add energy.sources.grid");
         return site;
     }
 
