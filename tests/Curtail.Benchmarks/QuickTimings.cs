@@ -57,7 +57,7 @@ public static class QuickTimings
         // 15-minute interval), then with them remembered (what a tuning sweep or a repeated backtest pays).
         var model = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
         var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
-        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
         Report("SCED clock: gated forecast, 1 year, forecasts computed", 2, () => Backtester.Run(sced, new ForecastGatedPolicy(model, () => history, sced.Site, gates), table: scedTable));
         var memo = new MemoForecaster(model);
         Report("SCED clock: gated forecast, 1 year, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: scedTable));
@@ -79,7 +79,7 @@ public static class QuickTimings
         var table = Backtester.TableFor(sced);
         var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
         var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
-        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
         var memo = new MemoForecaster(heldOut);
         var sw = Stopwatch.StartNew();
         var first = Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: table);
@@ -132,7 +132,7 @@ public static class QuickTimings
         var table = Backtester.TableFor(sced);
         var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
         var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
-        var runs = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+        var runs = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
         var windows = runs with { ScedMode = Core.Sites.ScedDecisionMode.Windows };
         var memo = new MemoForecaster(heldOut);
         var sw = Stopwatch.StartNew();

@@ -106,9 +106,11 @@ public sealed class ForecastGatedLiveTests : IDisposable
     }
 
     [Fact]
-    public void On_the_SCED_clock_the_live_controller_decides_every_run_as_the_backtest_does()
+    public void On_the_SCED_clock_counting_runs_the_live_controller_decides_every_run_as_the_backtest_does()
     {
-        var (inputs, records, live) = Both(new DateOnly(2024, 5, 8), new DateOnly(2024, 5, 9), sced: true);
+        var yaml = Yaml.Replace("policy: {kind: forecast_gated, ", "policy: {kind: forecast_gated, sced_mode: runs, ");
+        var (inputs, records, live) = Both(new DateOnly(2024, 5, 8), new DateOnly(2024, 5, 9), sced: true, yaml);
+        Assert.Equal(ScedDecisionMode.Runs, inputs.Site.Policy.Gates.ScedMode);
         var sced = inputs.Sced!;
         var prices = inputs.Prices;
         // Row 0 has no SCED run of the window yet (the backtest has none to act on); from row 1 on, each live cycle
@@ -131,17 +133,18 @@ public sealed class ForecastGatedLiveTests : IDisposable
     }
 
     [Theory]
-    [InlineData("windows")]
+    [InlineData(null)]
     [InlineData("runs_window_forecast")]
-    public void On_the_SCED_clock_with_the_window_forecast_the_live_controller_decides_every_run_as_the_backtest_does(string mode)
+    public void On_the_SCED_clock_with_the_window_forecast_the_live_controller_decides_every_run_as_the_backtest_does(string? mode)
     {
+        // No sced_mode in the site file: the default, SCED windows, for the backtest and the live controller alike.
         // The same days as the 15-minute test. Each live cycle holds the SCED runs so far. Counting runs, the SPPs come 5
         // minutes after their interval (as in the test above); on windows, which read the last settled price, they come
         // when their interval ends, as the backtest has them: the first run of an interval is then older than the
         // newest SPP and the controller acts on the settled price, the window's own price on that boundary. (A late
         // SPP's windows, read from the runs instead, are SlidingWindows' own test.)
-        var windows = mode == "windows";
-        var yaml = Yaml.Replace("policy: {kind: forecast_gated, ", $"policy: {{kind: forecast_gated, sced_mode: {mode}, ");
+        var windows = mode is null;
+        var yaml = windows ? Yaml : Yaml.Replace("policy: {kind: forecast_gated, ", $"policy: {{kind: forecast_gated, sced_mode: {mode}, ");
         var (inputs, records, live) = Both(new DateOnly(2024, 5, 6), new DateOnly(2024, 5, 11), sced: true, yaml);
         Assert.Equal(windows ? ScedDecisionMode.Windows : ScedDecisionMode.RunsWithWindowForecast, inputs.Site.Policy.Gates.ScedMode);
         var sced = inputs.Sced!;

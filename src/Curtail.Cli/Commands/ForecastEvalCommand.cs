@@ -108,9 +108,12 @@ public sealed class ForecastEvalCommand : ICliCommand
             var tuning = new BacktestInputs(siteDef, prices, hashprice, tuneFromIndex, tuneToIndex);
             var tuned = ReactiveBaselines.Tune(tuning);
             var trigger = ForecastGateTuning.TuneTrigger(tuning);
+            // The "forecast" row counts SCED runs on the SCED clock (the mode the pre-registered comparisons were written
+            // against, docs/forecasting.md), whatever the default mode; the SCED windows rows beside it are the default.
             var gateOptions = trigger.Trigger with
             {
                 VetoBelow = p.GetValue(veto), PreCurtailAbove = p.GetValue(pre), HoldAbove = p.GetValue(hold), EarlyResumeBelow = p.GetValue(early),
+                ScedMode = ScedDecisionMode.Runs,
             };
             try { gateOptions.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new InvalidInputException("--veto-below/--pre-curtail-above/--hold-above/--early-resume-below", null, ex.Message); }

@@ -116,11 +116,12 @@ public sealed record ForecastSettings(string Model, int HorizonIntervals, double
 /// The defaults were chosen on 2021-2023 only (docs/forecasting.md): the trigger +4/−4 on the reference site (both
 /// forward-chaining folds chose it), the gates by `curtail forecast-tune`, the SCED confirm a priori.
 /// </summary>
-/// On the SCED clock <see cref="ScedMode"/> chooses how the rule reads the SCED LMPs: by counting runs (<c>runs</c>, the
-/// default), as the 15-minute rule on the 15 minutes ending at each run (<c>windows</c>), or counting runs with the
-/// forecast made from those windows at each run (<c>runs_window_forecast</c>).
+/// On the SCED clock <see cref="ScedMode"/> chooses how the rule reads the SCED LMPs: as the 15-minute rule on the 15
+/// minutes ending at each run (<c>windows</c>, the default since 2026-12-05, chosen on 2024's SCED evidence after the
+/// pre-registered run: docs/forecasting.md), by counting runs (<c>runs</c>, the default before), or counting runs with
+/// the forecast made from those windows at each run (<c>runs_window_forecast</c>).
 public sealed record ForecastGateSettings(double CurtailMarginUsdPerMwh, double ResumeMarginUsdPerMwh, int ScedConfirmRuns, double VetoBelow, double EarlyResumeBelow,
-    ScedDecisionMode ScedMode = ScedDecisionMode.Runs)
+    ScedDecisionMode ScedMode = ScedDecisionMode.Windows)
 {
     public static ForecastGateSettings Default { get; } = new(4, 4, 2, 0.4, 0.05);
 

@@ -13,10 +13,10 @@ namespace Curtail.Forecasting.Policies;
 /// targets one of those: a fired trigger is vetoed when the probability is low, a resume is held while it is high, a
 /// curtailed group resumes early when it is low, a running group curtails before the trigger when it is high.
 /// With every gate off it is the plain breakeven-offset reactive rule (and needs no forecaster).
-/// On the SCED clock, by <see cref="ForecastGateOptions.ScedMode"/>: counting runs (the default), the trigger counts SCED
+/// On the SCED clock, by <see cref="ForecastGateOptions.ScedMode"/>: counting runs, the trigger counts SCED
 /// runs (<see cref="ForecastGateOptions.ScedConfirmRuns"/>) and, being newer than the forecast made at the interval's
 /// start, is not vetoed or held; only the pre-curtail and early resume gates act within the interval. On SCED windows
-/// the whole 15-minute rule runs on the 15 minutes ending at each run (<see cref="SlidingWindows"/>), with the model's
+/// (the default) the whole 15-minute rule runs on the 15 minutes ending at each run (<see cref="SlidingWindows"/>), with the model's
 /// forecast of the next 15 minutes made from them (<see cref="IWindowForecaster"/>), so every gate acts; counting runs
 /// with the window forecast, the runs trigger is gated by that fresh forecast.
 /// </summary>
@@ -207,10 +207,11 @@ public sealed record ForecastGateOptions
     public int ScedConfirmRuns { get; init; } = 2;
 
     /// <summary>
-    /// How the rule reads SCED LMPs on the SCED clock: counting runs (<see cref="ScedConfirmRuns"/>, no veto or hold), or
-    /// the 15-minute rule with every gate on the 15 minutes ending at each run (<see cref="ScedDecisionMode.Windows"/>).
+    /// How the rule reads SCED LMPs on the SCED clock: the 15-minute rule with every gate on the 15 minutes ending at each
+    /// run (<see cref="ScedDecisionMode.Windows"/>, the default, as the site file's), or counting runs
+    /// (<see cref="ScedConfirmRuns"/>, no veto or hold).
     /// </summary>
-    public ScedDecisionMode ScedMode { get; init; } = ScedDecisionMode.Runs;
+    public ScedDecisionMode ScedMode { get; init; } = ScedDecisionMode.Windows;
 
     /// <summary>A fired trigger is vetoed when the probability is below this (0: never).</summary>
     public double VetoBelow { get; init; }
