@@ -10,6 +10,8 @@ public class MinersBenchCommandTests
     [
         "miners", "read_ms", "first_command_ms_after_decision", "all_sent_ms_after_decision", "command_latency_p50_ms",
         "command_latency_p99_ms", "all_confirmed_ms_after_decision", "confirmed", "unconfirmed", "failed", "peak_working_set_mb",
+        "confirm_latency_p50_ms", "confirm_latency_p99_ms", "confirm_latency_max_ms", "confirm_after_ack_p50_ms", "confirm_after_ack_p99_ms",
+        "read_backs", "slowest_confirmations",
     ];
 
     [Fact]
@@ -32,6 +34,17 @@ public class MinersBenchCommandTests
         Assert.True(root.GetProperty("first_command_ms_after_decision").GetDouble() <= root.GetProperty("all_sent_ms_after_decision").GetDouble());
         Assert.True(root.GetProperty("all_sent_ms_after_decision").GetDouble() <= root.GetProperty("all_confirmed_ms_after_decision").GetDouble());
         Assert.True(root.GetProperty("peak_working_set_mb").GetDouble() > 0);
+        // Every confirmation is a read-back that showed the effect; the confirm clock starts before the acknowledgement.
+        Assert.True(root.GetProperty("read_backs").GetInt32() >= root.GetProperty("confirmed").GetInt32(), result.Out);
+        Assert.True(root.GetProperty("confirm_latency_p50_ms").GetDouble() >= root.GetProperty("confirm_after_ack_p50_ms").GetDouble(), result.Out);
+        Assert.True(root.GetProperty("confirm_latency_max_ms").GetDouble() >= root.GetProperty("confirm_latency_p99_ms").GetDouble(), result.Out);
+        // The GC's own account of its committed peak: the same collection, its heap inside what it committed, and
+        // one size per generation (gen0, gen1, gen2, large and pinned object heaps).
+        var peak = root.GetProperty("gc_at_peak");
+        Assert.Equal(root.GetProperty("peak_gc_committed_mb").GetDouble(), peak.GetProperty("committed_mb").GetDouble());
+        Assert.True(peak.GetProperty("heap_size_mb").GetDouble() <= peak.GetProperty("committed_mb").GetDouble(), result.Out);
+        Assert.Equal(5, peak.GetProperty("generations_mb").GetArrayLength());
+        Assert.Equal(5, peak.GetProperty("generations_fragmented_mb").GetArrayLength());
     }
 
     [Fact]

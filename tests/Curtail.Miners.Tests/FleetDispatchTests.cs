@@ -51,11 +51,12 @@ public class FleetDispatchTests
         var (fleet, members) = Start(MinerFamily.LuxOs, 10);
         await using var _ = fleet;
         // One command slot, no settle delay: without "commands first" each miner's read-back would start as soon as
-        // its own command was delivered, while the others still waited for the slot.
+        // its own command was delivered, while the others still waited for the slot. No probes: they are the
+        // exception (ReadBackScheduleTests).
         var dispatcher = new FleetDispatcher(new DispatchOptions
         {
-            MaxConcurrentCommands = 1, MaxConcurrentReads = 8, PollInterval = TimeSpan.FromMilliseconds(50),
-            FirstReadDelay = (_, _) => TimeSpan.Zero, ConfirmDeadline = (_, _) => TimeSpan.FromSeconds(10),
+            MaxConcurrentCommands = 1, MaxConcurrentReads = 8, PollInterval = TimeSpan.FromMilliseconds(50), ProbeCount = 0,
+            FirstReadDelay = (_, _) => TimeSpan.Zero, SettleBound = (_, _) => TimeSpan.Zero, ConfirmDeadline = (_, _) => TimeSpan.FromSeconds(10),
         }, TimeProvider.System);
         var actuator = new FleetActuator(members, dispatcher, TimeProvider.System);
         var snapshot = await actuator.ReadAllAsync();

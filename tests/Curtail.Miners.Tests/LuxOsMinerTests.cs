@@ -102,6 +102,38 @@ public class LuxOsMinerTests
     }
 
     [Fact]
+    public async Task The_read_back_read_shows_what_a_command_changes_without_temperatures_or_fans()
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);
+        var em = fleet.Miners[0];
+        var miner = new LuxOsMiner("lux-0", em.Endpoint, em.Model, time);
+        var full = await miner.ReadStatusAsync();
+        var quick = await miner.ReadPowerStateAsync();
+        Assert.Equal(3, full.TemperaturesC.Count);
+        Assert.NotNull(full.FanRpm);
+        Assert.Empty(quick.TemperaturesC); // no `stats` asked: the section a read-back does not need
+        Assert.Null(quick.FanRpm);
+        Assert.Equal((full.Mode, full.PowerW, full.HashrateThs, full.PowerTargetW, full.Model), (quick.Mode, quick.PowerW, quick.HashrateThs, quick.PowerTargetW, quick.Model));
+
+        await miner.SetPowerTargetAsync(em.Model.NominalW * 0.8);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var throttled = await miner.ReadPowerStateAsync();
+        Assert.Equal(MinerMode.Throttled, throttled.Mode);
+        Assert.Equal(em.TargetW, throttled.PowerTargetW!.Value, 0);
+        Assert.Equal(em.PowerW, throttled.PowerW, 0);
+
+        await miner.SleepAsync();
+        time.Advance(TimeSpan.FromSeconds(2)); // halfway down: still drawing, boards ramping
+        var falling = await miner.ReadPowerStateAsync();
+        Assert.NotEqual(MinerMode.Sleeping, falling.Mode);
+        Assert.True(falling.PowerW > 2 * em.Model.SleepW);
+        time.Advance(TimeSpan.FromSeconds(3));
+        var asleep = await miner.ReadPowerStateAsync();
+        Assert.Equal(MinerMode.Sleeping, asleep.Mode);
+        Assert.Equal(em.Model.SleepW, asleep.PowerW, 0);
+    }
+
+    [Fact]
     public async Task Power_target_selects_nearest_profile_and_rejects_out_of_range()
     {
         await using var fleet = TestFleet.Start(MinerFamily.LuxOs, 1, out var time);

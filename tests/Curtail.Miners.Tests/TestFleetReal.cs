@@ -12,13 +12,24 @@ public static class TestFleetReal
 
     public static MinerFleetEmulator Start(IReadOnlyList<(MinerFamily Family, double Weight)> mix, int count, double speed, FaultInjection? faults = null)
     {
-        var basePort = Interlocked.Add(ref _nextPort, 2 * count) - 2 * count;
-        var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
+        // Other processes on this shared machine (tests, fleets) may hold a port of the range: the emulator lets go of
+        // what it bound and the next range is tried.
+        for (var attempt = 1; ; attempt++)
         {
-            Count = count, Mix = mix, BasePort = basePort, Seed = 7,
-            Timing = new EmulatorTiming { SpeedFactor = speed }, Faults = faults ?? FaultInjection.None,
-        }, TimeProvider.System);
-        fleet.Start();
-        return fleet;
+            var basePort = Interlocked.Add(ref _nextPort, 2 * count) - 2 * count;
+            var fleet = new MinerFleetEmulator(new FleetEmulatorOptions
+            {
+                Count = count, Mix = mix, BasePort = basePort, Seed = 7,
+                Timing = new EmulatorTiming { SpeedFactor = speed }, Faults = faults ?? FaultInjection.None,
+            }, TimeProvider.System);
+            try
+            {
+                fleet.Start();
+                return fleet;
+            }
+            catch (InvalidOperationException) when (attempt < 5)
+            {
+            }
+        }
     }
 }

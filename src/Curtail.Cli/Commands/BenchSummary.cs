@@ -20,6 +20,13 @@ internal sealed record BenchSummary
     public double? CommandLatencyP99Ms { get; init; }
     public double? ConfirmLatencyP50Ms { get; init; }
     public double? ConfirmLatencyP99Ms { get; init; }
+    public double? ConfirmLatencyMaxMs { get; init; }
+    public double? ConfirmAfterAckP50Ms { get; init; }
+    public double? ConfirmAfterAckP99Ms { get; init; }
+    public int ReadBacks { get; init; }
+
+    /// <summary>Per family (as the API spells it) and action: each firmware has its own delay.</summary>
+    public IReadOnlyDictionary<string, FamilyConfirmations> ConfirmByFamily { get; init; } = new Dictionary<string, FamilyConfirmations>();
     public double? AllConfirmedMsAfterDecision { get; init; }
     public int Confirmed { get; init; }
     public int Unconfirmed { get; init; }
@@ -38,6 +45,9 @@ internal sealed record BenchSummary
 
     /// <summary>The most memory the GC held committed at any collection of the run (its share of the peak RSS).</summary>
     public double PeakGcCommittedMb { get; init; }
+
+    /// <summary>The collection behind <see cref="PeakGcCommittedMb"/>: where the committed memory was (per generation).</summary>
+    public GcAtPeak? GcAtPeak { get; init; }
     public double WorkingSetMb { get; init; }
     public int Gen0Collections { get; init; }
     public int Gen1Collections { get; init; }
@@ -47,4 +57,40 @@ internal sealed record BenchSummary
     public bool EmulatorInProcess { get; init; }
     public string? LoadAverage { get; init; }
     public IReadOnlyList<string> Errors { get; init; } = [];
+    public IReadOnlyList<string> SlowestConfirmations { get; init; } = [];
+}
+
+/// <summary>One family's and action's confirmations in `curtail bench miners --json` (milliseconds).</summary>
+internal sealed record FamilyConfirmations(int Commands, int Confirmed, double? ConfirmLatencyP50Ms, double? ConfirmLatencyP99Ms,
+    double? ConfirmAfterAckP50Ms, double? ConfirmAfterAckP99Ms, int ReadBacks);
+
+/// <summary>
+/// One collection's account of the managed heap (<see cref="GCMemoryInfo"/>), in MB: committed, heap size, the
+/// fragmentation (free space inside it), each generation's size after the collection, and pinned objects.
+/// </summary>
+internal sealed record GcAtPeak
+{
+    public double CommittedMb { get; init; }
+    public double HeapSizeMb { get; init; }
+    public double FragmentedMb { get; init; }
+    public double PromotedMb { get; init; }
+    public int Generation { get; init; }
+    public long PinnedObjects { get; init; }
+    /// <summary>Size after the collection of gen0, gen1, gen2, the large and the pinned object heap.</summary>
+    public IReadOnlyList<double> GenerationsMb { get; init; } = [];
+    public IReadOnlyList<double> GenerationsFragmentedMb { get; init; } = [];
+
+    public static GcAtPeak From(GCMemoryInfo info) => new()
+    {
+        CommittedMb = Mb(info.TotalCommittedBytes),
+        HeapSizeMb = Mb(info.HeapSizeBytes),
+        FragmentedMb = Mb(info.FragmentedBytes),
+        PromotedMb = Mb(info.PromotedBytes),
+        Generation = info.Generation,
+        PinnedObjects = info.PinnedObjectsCount,
+        GenerationsMb = [.. info.GenerationInfo.ToArray().Select(g => Mb(g.SizeAfterBytes))],
+        GenerationsFragmentedMb = [.. info.GenerationInfo.ToArray().Select(g => Mb(g.FragmentationAfterBytes))],
+    };
+
+    private static double Mb(long bytes) => Math.Round(bytes / 1e6, 1);
 }

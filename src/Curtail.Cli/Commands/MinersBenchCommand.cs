@@ -101,8 +101,10 @@ public sealed class MinersBenchCommand : ICliCommand
                 GC.KeepAlive(members);
 
                 var results = report.Results;
+                var familyOf = members.ToDictionary(m => m.Miner.Id, m => m.Miner.Family, StringComparer.Ordinal);
                 var latencies = results.Select(r => r.CommandLatency.TotalMilliseconds).Order().ToArray();
                 var confirms = results.Where(r => r.ConfirmLatency is not null).Select(r => r.ConfirmLatency!.Value.TotalMilliseconds).Order().ToArray();
+                var afterAck = results.Where(r => r.ConfirmAfterAcknowledged is not null).Select(r => r.ConfirmAfterAcknowledged!.Value.TotalMilliseconds).Order().ToArray();
                 double? AfterDecision(long ts) => ts == 0 ? null : Math.Round((ts - decision) * 1000.0 / Stopwatch.Frequency, 1);
                 using var process = Process.GetCurrentProcess();
                 var summary = new BenchSummary
@@ -125,6 +127,17 @@ public sealed class MinersBenchCommand : ICliCommand
                     CommandLatencyP99Ms = Pct(latencies, 0.99),
                     ConfirmLatencyP50Ms = Pct(confirms, 0.5),
                     ConfirmLatencyP99Ms = Pct(confirms, 0.99),
+                    ConfirmLatencyMaxMs = Pct(confirms, 1),
+                    ConfirmAfterAckP50Ms = Pct(afterAck, 0.5),
+                    ConfirmAfterAckP99Ms = Pct(afterAck, 0.99),
+                    ReadBacks = results.Sum(r => r.ReadBacks),
+                    ConfirmByFamily = results.GroupBy(r => (Family: familyOf[r.MinerId], r.Action)).OrderBy(g => g.Key.Family).ThenBy(g => g.Key.Action)
+                        .ToDictionary(g => $"{GensetReadCommand.Snake(g.Key.Family.ToString())}:{GensetReadCommand.Snake(g.Key.Action.ToString())}", g =>
+                        {
+                            var cl = g.Where(r => r.ConfirmLatency is not null).Select(r => r.ConfirmLatency!.Value.TotalMilliseconds).Order().ToArray();
+                            var ack = g.Where(r => r.ConfirmAfterAcknowledged is not null).Select(r => r.ConfirmAfterAcknowledged!.Value.TotalMilliseconds).Order().ToArray();
+                            return new FamilyConfirmations(g.Count(), cl.Length, Pct(cl, 0.5), Pct(cl, 0.99), Pct(ack, 0.5), Pct(ack, 0.99), g.Sum(r => r.ReadBacks));
+                        }),
                     AllConfirmedMsAfterDecision = AfterDecision(marks.LastConfirmed),
                     Confirmed = results.Count(r => r.Outcome == DispatchOutcome.Confirmed),
                     Unconfirmed = results.Count(r => r.Outcome == DispatchOutcome.Unconfirmed),
@@ -135,6 +148,7 @@ public sealed class MinersBenchCommand : ICliCommand
                     HeapRetainedMb = Math.Round(heapRetained / 1e6, 1),
                     PeakWorkingSetMb = Math.Round(process.PeakWorkingSet64 / 1e6, 1),
                     PeakGcCommittedMb = Math.Round(marks.PeakGcCommitted / 1e6, 1),
+                    GcAtPeak = marks.AtPeak,
                     WorkingSetMb = Math.Round(process.WorkingSet64 / 1e6, 1),
                     Gen0Collections = GC.CollectionCount(0) - gcBefore.Gen0,
                     Gen1Collections = GC.CollectionCount(1) - gcBefore.Gen1,
@@ -144,6 +158,8 @@ public sealed class MinersBenchCommand : ICliCommand
                     EmulatorInProcess = emulator is not null,
                     LoadAverage = LoadAverage(),
                     Errors = results.Where(r => r.Outcome != DispatchOutcome.Confirmed).Take(5).Select(r => r.ToString()).ToList(),
+                    SlowestConfirmations = results.Where(r => r.ConfirmLatency is not null).OrderByDescending(r => r.ConfirmLatency).Take(3)
+                        .Select(r => $"{r}, sent {r.SentAt.TotalMilliseconds:0} ms after the decision, {r.ReadBacks} read-backs").ToList(),
                 };
                 if (parse.GetValue(json))
                 {
@@ -158,7 +174,11 @@ public sealed class MinersBenchCommand : ICliCommand
                     output.WriteLine($"first command delivered:     {summary.FirstCommandMsAfterDecision,9:0} ms after the decision");
                     output.WriteLine($"all {summary.Commands} commands delivered: {summary.AllSentMsAfterDecision,9:0} ms after the decision");
                     output.WriteLine($"per-miner command latency:   p50 {summary.CommandLatencyP50Ms:0.0} ms, p99 {summary.CommandLatencyP99Ms:0.0} ms");
-                    output.WriteLine($"confirm latency (read-back): p50 {summary.ConfirmLatencyP50Ms:0} ms, p99 {summary.ConfirmLatencyP99Ms:0} ms from each command");
+                    output.WriteLine($"confirm latency (read-back): p50 {summary.ConfirmLatencyP50Ms:0} ms, p99 {summary.ConfirmLatencyP99Ms:0} ms from each command's start; "
+                                     + $"p50 {summary.ConfirmAfterAckP50Ms:0} ms, p99 {summary.ConfirmAfterAckP99Ms:0} ms from its acknowledgement; {summary.ReadBacks} read-backs");
+                    foreach (var (key, f) in summary.ConfirmByFamily)
+                        output.WriteLine($"  {key}: {f.Confirmed} of {f.Commands} confirmed, p50 {f.ConfirmLatencyP50Ms:0} / p99 {f.ConfirmLatencyP99Ms:0} ms from the start, "
+                                         + $"{f.ConfirmAfterAckP50Ms:0} / {f.ConfirmAfterAckP99Ms:0} ms from the acknowledgement, {f.ReadBacks} read-backs");
                     output.WriteLine($"all confirmed:               {summary.AllConfirmedMsAfterDecision,9:0} ms after the decision; {summary.Rounds} round(s)");
                     output.WriteLine($"outcomes: {summary.Confirmed} confirmed, {summary.Unconfirmed} unconfirmed, {summary.Failed} failed; "
                                      + $"expected load {summary.ExpectedLoadMw:0.000} MW, target met: {summary.TargetMet}"
@@ -241,8 +261,24 @@ public sealed class MinersBenchCommand : ICliCommand
 
         public long PeakGcCommitted => Interlocked.Read(ref _peakGcCommitted);
 
+        private GcAtPeak? _atPeak;
+
+        /// <summary>The GC's own account of its heap at the collection where it held the most committed.</summary>
+        public GcAtPeak? AtPeak
+        {
+            get { lock (_gate) return _atPeak; }
+        }
+
         /// <summary>What the GC held committed at its last collection (sampled: the GC reports it per collection).</summary>
-        public void SampleGc() => Max(ref _peakGcCommitted, GC.GetGCMemoryInfo().TotalCommittedBytes);
+        public void SampleGc()
+        {
+            var info = GC.GetGCMemoryInfo();
+            if (info.TotalCommittedBytes <= PeakGcCommitted) return;
+            Max(ref _peakGcCommitted, info.TotalCommittedBytes);
+            var peak = GcAtPeak.From(info);
+            lock (_gate)
+                if (_atPeak is null || peak.CommittedMb >= _atPeak.CommittedMb) _atPeak = peak;
+        }
 
         private static void Max(ref long field, long value)
         {

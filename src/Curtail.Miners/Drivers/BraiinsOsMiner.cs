@@ -10,7 +10,7 @@ namespace Curtail.Miners.Drivers;
 /// performance/mode and configuration/constraints. Chosen over gRPC because no gRPC package is available here;
 /// the JSON field names are the proto's snake_case names.
 /// </summary>
-public sealed class BraiinsOsMiner : MinerDriver, ISleepable, IPowerTargetable
+public sealed class BraiinsOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPowerStateReadable
 {
     private readonly TokenWebApi _api;
     private PowerLimits? _limits;
@@ -26,12 +26,17 @@ public sealed class BraiinsOsMiner : MinerDriver, ISleepable, IPowerTargetable
 
     public override MinerFamily Family => MinerFamily.BraiinsOs;
 
-    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
+    protected override Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken) => ReadAsync(withCooling: true, cancellationToken);
+
+    /// <summary>A read-back: details (paused or not), stats (power, hashrate) and the power target, without cooling/state (fans).</summary>
+    protected override Task<MinerStatus> ReadPowerStateCoreAsync(CancellationToken cancellationToken) => ReadAsync(withCooling: false, cancellationToken);
+
+    private async Task<MinerStatus> ReadAsync(bool withCooling, CancellationToken cancellationToken)
     {
         var detailsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/details", null, cancellationToken);
         var statsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/stats", null, cancellationToken);
         var modeTask = _api.SendAsync(HttpMethod.Get, "/api/v1/performance/mode", null, cancellationToken);
-        var coolingTask = CoolingAsync(cancellationToken);
+        var coolingTask = withCooling ? CoolingAsync(cancellationToken) : Task.FromResult<JsonNode?>(null);
         var details = await detailsTask.ConfigureAwait(false);
         var stats = await statsTask.ConfigureAwait(false);
         var perf = await modeTask.ConfigureAwait(false);

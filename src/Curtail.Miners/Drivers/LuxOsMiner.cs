@@ -13,7 +13,7 @@ namespace Curtail.Miners.Drivers;
 /// session is active" is <see cref="MinerFailureKind.Busy"/> (transient). Power targets select the nearest profile by
 /// "NNNNW", with ATM switched off around the change (it blocks profile changes). Disposing logs off a lingering session.
 /// </summary>
-public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsyncDisposable
+public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPowerStateReadable, IAsyncDisposable
 {
     private readonly CgminerClient _api;
     private IReadOnlyList<(string Name, double Watts)>? _profiles;
@@ -33,12 +33,23 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IAsy
 
     public override MinerFamily Family => MinerFamily.LuxOs;
 
-    protected override async Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken)
+    protected override Task<MinerStatus> ReadStatusCoreAsync(CancellationToken cancellationToken) =>
+        ReadAsync(full: true, cancellationToken);
+
+    /// <summary>
+    /// A read-back: `summary+power+config+devs`, everything the dispatcher's confirmation looks at (hashrate, POWER
+    /// Watts, the active profile, the boards' IsRamping), without `stats` (temperatures and fans, the longest section
+    /// and the costliest to take apart: a string per chip row) and `version`.
+    /// </summary>
+    protected override Task<MinerStatus> ReadPowerStateCoreAsync(CancellationToken cancellationToken) =>
+        ReadAsync(full: false, cancellationToken);
+
+    private async Task<MinerStatus> ReadAsync(bool full, CancellationToken cancellationToken)
     {
         // version never changes while the miner runs: asked once, then left out of every read. The reply is read
         // where it was received (no JSON node tree): a fleet read and every read-back of a shed come this way.
-        var withVersion = _identity is null;
-        var reading = await _api.ReadAsync(withVersion ? "summary+power+config+devs+stats+version" : "summary+power+config+devs+stats",
+        var withVersion = full && _identity is null;
+        var reading = await _api.ReadAsync(withVersion ? "summary+power+config+devs+stats+version" : full ? "summary+power+config+devs+stats" : "summary+power+config+devs",
             ReadReply, cancellationToken).ConfigureAwait(false);
         var profiles = await ProfilesAsync(cancellationToken).ConfigureAwait(false);
         double? target = profiles.FirstOrDefault(p => p.Name == reading.ProfileName) is { Name: not null } hit ? hit.Watts : null;

@@ -27,12 +27,25 @@ public abstract class MinerDriver : IMiner
     /// key, a number out of range, a value that is not finite) is a <see cref="MinerException"/> naming the miner,
     /// never another exception type: callers read whole fleets and must lose only this miner.
     /// </summary>
-    public async Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default)
+    public Task<MinerStatus> ReadStatusAsync(CancellationToken cancellationToken = default) =>
+        ReadCheckedAsync(ReadStatusCoreAsync, cancellationToken);
+
+    /// <summary>
+    /// The cheaper read of <see cref="IPowerStateReadable"/> (for the drivers that declare it), with the same rules
+    /// as <see cref="ReadStatusAsync"/>: one miner's bad reply is a <see cref="MinerException"/> naming it.
+    /// </summary>
+    public Task<MinerStatus> ReadPowerStateAsync(CancellationToken cancellationToken = default) =>
+        ReadCheckedAsync(ReadPowerStateCoreAsync, cancellationToken);
+
+    /// <summary>What a read-back needs (mode, power, hashrate, target, boards); the full read unless a driver has a cheaper one.</summary>
+    protected virtual Task<MinerStatus> ReadPowerStateCoreAsync(CancellationToken cancellationToken) => ReadStatusCoreAsync(cancellationToken);
+
+    private async Task<MinerStatus> ReadCheckedAsync(Func<CancellationToken, Task<MinerStatus>> read, CancellationToken cancellationToken)
     {
         MinerStatus status;
         try
         {
-            status = await ReadStatusCoreAsync(cancellationToken).ConfigureAwait(false);
+            status = await read(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not MinerException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {

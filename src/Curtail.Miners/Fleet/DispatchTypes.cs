@@ -16,11 +16,19 @@ public sealed record MinerCommandResult(
     DispatchOutcome Outcome,
     string? Error,
     TimeSpan CommandLatency,
+    // From the command's start (its command slot taken, before a LuxOS logon) to the reply of the read-back that
+    // showed its effect: the command's own latency, the firmware's delay and the wait for a read that sees it.
     TimeSpan? ConfirmLatency,
     int Attempts,
     MinerStatus? LastStatus,
     TimeSpan SentAt)
 {
+    /// <summary>From the command's acknowledgement to the reply of the read-back that showed its effect.</summary>
+    public TimeSpan? ConfirmAfterAcknowledged { get; init; }
+
+    /// <summary>Read-backs taken for this command (0 when it was not delivered).</summary>
+    public int ReadBacks { get; init; }
+
     public override string ToString() =>
         $"{MinerId}: {Action} {Outcome} in {CommandLatency.TotalMilliseconds:0} ms"
         + (ConfirmLatency is { } c ? $", confirmed after {c.TotalMilliseconds:0} ms" : "")
@@ -67,29 +75,58 @@ public sealed record DispatchOptions
         };
 
     /// <summary>
-    /// When to take the first read-back after a command: the firmware's own settle time, so a fleet of thousands is
-    /// not polled for an effect that cannot have happened yet. Sleep: LuxOS 3 s, Braiins 5 s, Antminer 8 s,
-    /// others 4 s; a lowered target 3 s; wake at once (only the mode has to change).
+    /// When a probe takes its first read-back after its command was acknowledged. The first
+    /// <see cref="ProbeCount"/> commands of each family and action in a dispatch are probes: they look every
+    /// <see cref="ProbeInterval"/> from this moment until the effect shows, and tell the others when to look (see
+    /// <see cref="FleetDispatcher"/>). Sleep: Antminer 8 s (the CGI restarts the miner process, an earlier read fails),
+    /// others half their <see cref="SettleBound"/> (LuxOS 2.5 s, Braiins OS 3 s): probes read while commands are still
+    /// going out, and from 1 s a mixed fleet's 48 probes would take about 3,500 exchanges (counted from the schedule;
+    /// Braiins OS reads are 3 requests) while the send runs; a lowered target 3 s; wake and boards at once (only the mode has to change).
     /// </summary>
     public Func<MinerFamily, MinerActionKind, TimeSpan> FirstReadDelay { get; init; } = DefaultFirstReadDelay;
 
     public static TimeSpan DefaultFirstReadDelay(MinerFamily family, MinerActionKind action) => action switch
     {
+        MinerActionKind.Sleep => family == MinerFamily.AntminerStock ? TimeSpan.FromSeconds(8) : DefaultSettleBound(family, action) / 2,
+        MinerActionKind.SetTarget => TimeSpan.FromSeconds(3),
+        _ => TimeSpan.Zero,
+    };
+
+    /// <summary>
+    /// The time the firmware's documentation gives for the effect to show (miner-apis.md), after the command is
+    /// acknowledged: a miner that is not a probe takes its first read-back then if the probes have not yet shown
+    /// when the effect comes. Sleep: LuxOS 5 s ("~25 W in &lt;5 s"), Braiins OS 6 s ("boards unpowered ~6 s after"),
+    /// Antminer 10 s and others 5 s (no source: UNVERIFIED); a lowered target 3 s (the tuner's time varies with
+    /// the cut: the probes find it); wake and boards at once.
+    /// </summary>
+    public Func<MinerFamily, MinerActionKind, TimeSpan> SettleBound { get; init; } = DefaultSettleBound;
+
+    public static TimeSpan DefaultSettleBound(MinerFamily family, MinerActionKind action) => action switch
+    {
         MinerActionKind.Sleep => family switch
         {
-            MinerFamily.LuxOs => TimeSpan.FromSeconds(3),
-            MinerFamily.BraiinsOs => TimeSpan.FromSeconds(5),
-            MinerFamily.AntminerStock => TimeSpan.FromSeconds(8),
-            _ => TimeSpan.FromSeconds(4),
+            MinerFamily.BraiinsOs => TimeSpan.FromSeconds(6),
+            MinerFamily.AntminerStock => TimeSpan.FromSeconds(10),
+            _ => TimeSpan.FromSeconds(5),
         },
         MinerActionKind.SetTarget => TimeSpan.FromSeconds(3),
         _ => TimeSpan.Zero,
     };
+
+    /// <summary>Commands per family and action in a dispatch whose read-backs look densely, to find when the effect shows.</summary>
+    public int ProbeCount { get; init; } = 16;
+
+    /// <summary>
+    /// How often a probe looks, and a miner around the moment the probes found (never less often than
+    /// <see cref="PollInterval"/>). Its half is the mean wait between the effect and the read that sees it.
+    /// </summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Scales every deadline (tests and emulators running faster than real firmware).</summary>
     public DispatchOptions ScaledDeadlines(double factor) => this with
     {
         ConfirmDeadline = (f, a) => DefaultDeadline(f, a) / factor,
         FirstReadDelay = (f, a) => DefaultFirstReadDelay(f, a) / factor,
+        SettleBound = (f, a) => DefaultSettleBound(f, a) / factor,
     };
 }

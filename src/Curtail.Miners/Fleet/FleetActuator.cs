@@ -74,17 +74,33 @@ public sealed class FleetActuator : IAsyncDisposable
     /// (a malformed reply, a driver bug) becomes that miner's error; only cancelling <paramref name="ct"/> stops the
     /// read. A miner that fails keeps its last good reading and time, marked as not live.
     /// </summary>
+    /// <remarks>
+    /// As many workers as reads may be in flight, each taking the next miner: not one task per miner waiting for a
+    /// slot. 10,000 waiting reads were 10,000 tasks with a semaphore waiter each (about 0.6 KB), alive for the whole
+    /// read, so they outlived two collections and were garbage only in gen2, which raised the controller's peak
+    /// memory (docs/miners.md, issue 11).
+    /// </remarks>
     public async Task<IReadOnlyList<MinerReading>> ReadAllAsync(CancellationToken ct = default)
     {
-        using var slots = new SemaphoreSlim(_readConcurrency);
-        var tasks = new Task<MinerReading>[_members.Count];
-        for (var i = 0; i < tasks.Length; i++) tasks[i] = ReadOneAsync(_members[i], slots, ct);
-        return await Task.WhenAll(tasks).ConfigureAwait(false);
+        var readings = new MinerReading[_members.Count];
+        var cursor = new WorkCursor(readings.Length);
+        var workers = new Task[Math.Clamp(_readConcurrency, 1, Math.Max(1, readings.Length))];
+        for (var w = 0; w < workers.Length; w++) workers[w] = ReadWorkerAsync(readings, cursor, ct);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return readings;
     }
 
-    private async Task<MinerReading> ReadOneAsync(FleetMember member, SemaphoreSlim slots, CancellationToken ct)
+    private async Task ReadWorkerAsync(MinerReading[] readings, WorkCursor cursor, CancellationToken ct)
     {
-        await slots.WaitAsync(ct).ConfigureAwait(false);
+        while (cursor.TryTake(out var i))
+        {
+            ct.ThrowIfCancellationRequested();
+            readings[i] = await ReadOneAsync(_members[i], ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<MinerReading> ReadOneAsync(FleetMember member, CancellationToken ct)
+    {
         var id = member.Miner.Id;
         try
         {
@@ -99,10 +115,6 @@ public sealed class FleetActuator : IAsyncDisposable
         {
             var last = _lastGood.TryGetValue(id, out var s) ? s : null;
             return new MinerReading(member, null, MinerException.Contain(id, "status read", ex).Message) { LastSeen = last?.ReadAt, LastGood = last };
-        }
-        finally
-        {
-            slots.Release();
         }
     }
 

@@ -8,10 +8,19 @@ namespace Curtail.Miners.Fleet;
 /// Sends a plan's commands with bounded concurrency, at most one write in flight per miner, retries with
 /// exponential backoff for transient failures (Polly), then confirms each by reading the miner back until the
 /// effect shows or the family's deadline passes. Every miner gets a result with its latency.
-/// Commands go first: no read-back of a dispatch starts while any of its commands still waits for a slot. A status
-/// read costs both ends several times what a command does (a multi-section reply to build and parse), so read-backs
-/// started at each miner's settle time while thousands of commands were still queued took the CPU from them; on a
-/// loaded 2-core machine that stretched the send of a 10,000-miner shed from about 2 s to 17-21 s.
+/// Commands go first: no read-back of a dispatch starts while any of its commands still waits for a slot (probes
+/// aside, below). A status read costs both ends about what a command's exchange does, so read-backs started at each
+/// miner's settle time while thousands of commands were still queued took the CPU from them; on a loaded 2-core
+/// machine that stretched the send of a 10,000-miner shed from about 2 s to 17-21 s.
+/// When to look: a firmware shows a sleep after its own delay (LuxOS: "~25 W in &lt;5 s"), the same for every miner
+/// of a family, and a read-back before it is wasted work that delays the others'. The first
+/// <see cref="DispatchOptions.ProbeCount"/> commands of each family and action to be acknowledged are probes: they
+/// look every <see cref="DispatchOptions.ProbeInterval"/> from <see cref="DispatchOptions.FirstReadDelay"/> on. Once
+/// three quarters of them have seen the effect, the latest of those offsets (from each probe's acknowledgement to the
+/// read that saw it) is when every other miner takes its first read-back after its own acknowledgement; until
+/// then, or if the probes never see it, they wait for the firmware's documented <see cref="DispatchOptions.SettleBound"/>.
+/// A miss is looked at again every probe interval for six intervals, then every <see cref="DispatchOptions.PollInterval"/>.
+/// Only a read that shows the effect confirms a command: the probes choose when to look, never what is seen.
 /// </summary>
 public sealed class FleetDispatcher
 {
@@ -51,41 +60,65 @@ public sealed class FleetDispatcher
     {
         var start = _time.GetTimestamp();
         var commands = work.Where(w => w.Action.Kind != MinerActionKind.Keep).ToList();
-        var queue = new SendQueue(commands.Count);
-        var tasks = new Task<MinerCommandResult>[commands.Count];
-        for (var i = 0; i < tasks.Length; i++) tasks[i] = RunOneAsync(commands[i].Miner, commands[i].Action, start, queue, cancellationToken);
-        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new DispatchReport(results, _time.GetElapsedTime(start));
-    }
-
-    private async Task<MinerCommandResult> RunOneAsync(IMiner miner, MinerAction action, long dispatchStart, SendQueue queue, CancellationToken ct)
-    {
-        var started = false;
+        var state = new DispatchState(commands.Count, commands.Select(c => (c.Miner.Family, c.Action.Kind)).Distinct(),
+            Math.Max(0, _options.ProbeCount));
+        var outcomes = new Task<MinerCommandResult>[commands.Count];
+        // As many senders as commands may be in flight, each taking the next command: a task per command waiting for
+        // a slot (10,000 of them, with a semaphore waiter each) lived through the whole send and was garbage only in
+        // gen2, which raised the controller's peak memory (docs/miners.md, issue 11). A command's confirmation is a
+        // task of its own from its delivery on.
+        var cursor = new WorkCursor(commands.Count);
+        var senders = new Task[Math.Clamp(_options.MaxConcurrentCommands, 1, Math.Max(1, commands.Count))];
         try
         {
-            await Task.Yield();
-            var gate = _perMiner.GetOrAdd(miner.Id, _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                await _commandSlots.WaitAsync(ct).ConfigureAwait(false);
-                started = true;
-                queue.Started();
-                return await SendAndConfirmAsync(miner, action, dispatchStart, queue, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
+            for (var w = 0; w < senders.Length; w++) senders[w] = SendWorkerAsync(commands, outcomes, cursor, start, state, cancellationToken);
+            await Task.WhenAll(senders).ConfigureAwait(false);
         }
         finally
         {
-            if (!started) queue.Started(); // cancelled while queued: never hold the others' read-backs
+            // Cancelled with commands still queued: never hold the others' read-backs.
+            state.Queue.Abandon();
+        }
+        var results = await Task.WhenAll(outcomes).ConfigureAwait(false);
+        return new DispatchReport(results, _time.GetElapsedTime(start));
+    }
+
+    private async Task SendWorkerAsync(List<(IMiner Miner, MinerAction Action)> commands, Task<MinerCommandResult>[] outcomes, WorkCursor cursor,
+        long dispatchStart, DispatchState state, CancellationToken ct)
+    {
+        await Task.Yield();
+        while (cursor.TryTake(out var i))
+        {
+            var (miner, action) = commands[i];
+            // One write in flight per miner, across dispatches: the gate is held until the command is confirmed.
+            var gate = _perMiner.GetOrAdd(miner.Id, _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            var handedOver = false;
+            try
+            {
+                await _commandSlots.WaitAsync(ct).ConfigureAwait(false);
+                state.Queue.Started();
+                var sent = await SendOneAsync(miner, action, dispatchStart, ct).ConfigureAwait(false);
+                if (sent.Failed is { } failed)
+                {
+                    outcomes[i] = Task.FromResult(failed);
+                    continue;
+                }
+                outcomes[i] = ConfirmAndReleaseAsync(miner, action, sent, state, gate, ct);
+                handedOver = true;
+            }
+            finally
+            {
+                if (!handedOver) gate.Release();
+            }
         }
     }
 
+    /// <summary>A delivered command (its start and acknowledgement timestamps), or the result of one that could not be delivered.</summary>
+    private readonly record struct Delivery(long CommandStart, long Acknowledged, TimeSpan Latency, TimeSpan SentAt, int Attempts, MinerCommandResult? Failed);
+
     /// <summary>Holds a command slot on entry and releases it once the command is delivered or has failed.</summary>
-    private async Task<MinerCommandResult> SendAndConfirmAsync(IMiner miner, MinerAction action, long dispatchStart, SendQueue queue, CancellationToken ct)
+    private async Task<Delivery> SendOneAsync(IMiner miner, MinerAction action, long dispatchStart, CancellationToken ct)
     {
         var attempts = 0;
         var commandStart = 0L;
@@ -100,27 +133,45 @@ public sealed class FleetDispatcher
         }
         catch (MinerException ex)
         {
-            return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, ex.Reason,
-                _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
+            return new Delivery(commandStart, 0, default, default, attempts, new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, ex.Reason,
+                _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart)));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // A reply the driver could not make sense of: one miner's failure, not the dispatch's.
-            return new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed, MinerException.Contain(miner.Id, Verb(action), ex).Reason,
-                _time.GetElapsedTime(commandStart), null, attempts, null, _time.GetElapsedTime(dispatchStart));
+            return new Delivery(commandStart, 0, default, default, attempts, new MinerCommandResult(miner.Id, action.Kind, DispatchOutcome.Failed,
+                MinerException.Contain(miner.Id, Verb(action), ex).Reason, _time.GetElapsedTime(commandStart), null, attempts, null,
+                _time.GetElapsedTime(dispatchStart)));
         }
         finally
         {
             _commandSlots.Release();
         }
-        var latency = _time.GetElapsedTime(commandStart);
-        var sentAt = _time.GetElapsedTime(dispatchStart);
+        var acknowledged = _time.GetTimestamp();
+        var latency = _time.GetElapsedTime(commandStart, acknowledged);
         CommandSent?.Invoke(miner.Id, latency);
-        var (confirmed, status, error) = await ConfirmAsync(miner, action, queue, ct).ConfigureAwait(false);
-        var confirmLatency = confirmed ? _time.GetElapsedTime(commandStart) : (TimeSpan?)null;
-        if (confirmLatency is { } c) CommandConfirmed?.Invoke(miner.Id, c);
-        return new MinerCommandResult(miner.Id, action.Kind, confirmed ? DispatchOutcome.Confirmed : DispatchOutcome.Unconfirmed,
-            error, latency, confirmLatency, attempts, status, sentAt);
+        return new Delivery(commandStart, acknowledged, latency, _time.GetElapsedTime(dispatchStart, acknowledged), attempts, null);
+    }
+
+    private async Task<MinerCommandResult> ConfirmAndReleaseAsync(IMiner miner, MinerAction action, Delivery sent, DispatchState state,
+        SemaphoreSlim gate, CancellationToken ct)
+    {
+        try
+        {
+            var confirmation = await ConfirmAsync(miner, action, sent.Acknowledged, state, ct).ConfigureAwait(false);
+            TimeSpan? confirmLatency = confirmation.ShownAt is { } shown ? _time.GetElapsedTime(sent.CommandStart, shown) : null;
+            if (confirmLatency is { } c) CommandConfirmed?.Invoke(miner.Id, c);
+            return new MinerCommandResult(miner.Id, action.Kind, confirmLatency is not null ? DispatchOutcome.Confirmed : DispatchOutcome.Unconfirmed,
+                confirmation.Error, sent.Latency, confirmLatency, sent.Attempts, confirmation.Status, sent.SentAt)
+            {
+                ConfirmAfterAcknowledged = confirmation.ShownAt is { } at ? _time.GetElapsedTime(sent.Acknowledged, at) : null,
+                ReadBacks = confirmation.Reads,
+            };
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private static Task SendAsync(IMiner miner, MinerAction action, CancellationToken ct) => action.Kind switch
@@ -142,30 +193,60 @@ public sealed class FleetDispatcher
     private static MinerException Unsupported(IMiner miner, string what) =>
         new(miner.Id, MinerFailureKind.Rejected, $"{miner.Family} firmware does not support {what}");
 
-    private async Task<(bool Confirmed, MinerStatus? Status, string? Error)> ConfirmAsync(IMiner miner, MinerAction action, SendQueue queue,
-        CancellationToken ct)
+    /// <summary>The outcome of the read-backs: the timestamp of the reply that showed the effect (null if none did).</summary>
+    private readonly record struct Confirmation(long? ShownAt, MinerStatus? Status, string? Error, int Reads);
+
+    private async Task<Confirmation> ConfirmAsync(IMiner miner, MinerAction action, long acknowledged, DispatchState state, CancellationToken ct)
     {
-        var deadline = _options.ConfirmDeadline(miner.Family, action.Kind);
-        var start = _time.GetTimestamp();
-        MinerStatus? last = null;
-        string? lastError = null;
-        var settle = _options.FirstReadDelay(miner.Family, action.Kind);
-        if (settle > TimeSpan.Zero) await Task.Delay(settle < deadline ? settle : deadline, _time, ct).ConfigureAwait(false);
-        if (!queue.Drained.IsCompleted)
+        var (family, kind) = (miner.Family, action.Kind);
+        var deadline = _options.ConfirmDeadline(family, kind);
+        var deadlineFrom = acknowledged;
+        var settle = state.Settle[(family, kind)];
+        var probe = settle.TakeProbe();
+        var bound = _options.SettleBound(family, kind);
+        var first = _options.FirstReadDelay(family, kind);
+        var interval = _options.ProbeInterval < _options.PollInterval ? _options.ProbeInterval : _options.PollInterval;
+        TimeSpan firstLook;
+        if (probe)
+        {
+            firstLook = first;
+        }
+        else
+        {
+            // Wait for the probes to find when the effect shows, at most until the firmware's documented time.
+            var untilBound = bound - _time.GetElapsedTime(acknowledged);
+            if (!settle.Found.IsCompleted && untilBound > TimeSpan.Zero) await WhenFoundAsync(settle.Found, untilBound, ct).ConfigureAwait(false);
+            firstLook = settle.Found.IsCompletedSuccessfully ? Max(settle.Found.Result, first) : Max(bound, first);
+        }
+        await DelayUntilAsync(acknowledged, firstLook < deadline ? firstLook : deadline, ct).ConfigureAwait(false);
+        if (!probe && !state.Queue.Drained.IsCompleted)
         {
             // Commands first (see the class summary). The deadline counts from here, so waiting for the others'
             // commands never makes this miner unconfirmed.
-            await queue.Drained.WaitAsync(ct).ConfigureAwait(false);
-            start = _time.GetTimestamp();
+            await state.Queue.Drained.WaitAsync(ct).ConfigureAwait(false);
+            deadlineFrom = _time.GetTimestamp();
         }
+        MinerStatus? last = null;
+        string? lastError = null;
+        var reads = 0;
         while (true)
         {
-            await _readSlots.WaitAsync(ct).ConfigureAwait(false);
+            // Without the token: a cancellable wait is three more objects for each of the thousands of read-backs
+            // queued here at once after a fleet-wide shed; a cancelled dispatch's read-back ends as it gets its slot.
+            await _readSlots.WaitAsync().ConfigureAwait(false);
+            var issued = _time.GetElapsedTime(acknowledged);
             try
             {
-                last = await miner.ReadStatusAsync(ct).ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+                reads++;
+                last = await (miner is IPowerStateReadable quick ? quick.ReadPowerStateAsync(ct) : miner.ReadStatusAsync(ct)).ConfigureAwait(false);
                 lastError = null;
-                if (Shows(action, last, miner.Model)) return (true, last, null);
+                if (Shows(action, last, miner.Model))
+                {
+                    var shownAt = _time.GetTimestamp();
+                    if (probe) settle.Shown(issued);
+                    return new Confirmation(shownAt, last, null, reads);
+                }
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
             {
@@ -177,11 +258,37 @@ public sealed class FleetDispatcher
             {
                 _readSlots.Release();
             }
-            var left = deadline - _time.GetElapsedTime(start);
+            var left = deadline - _time.GetElapsedTime(deadlineFrom);
             if (left <= TimeSpan.Zero)
-                return (false, last, lastError ?? $"no effect within {deadline.TotalSeconds:0.#} s: mode {last?.Mode}, {last?.PowerW:0} W");
-            await Task.Delay(left < _options.PollInterval ? left : _options.PollInterval, _time, ct).ConfigureAwait(false);
+                return new Confirmation(null, last, lastError ?? $"no effect within {deadline.TotalSeconds:0.#} s: mode {last?.Mode}, {last?.PowerW:0} W", reads);
+            // Around the expected moment look again soon (a miss by a few ms must not cost a whole poll), later
+            // at the poll interval; never before the moment the probes found.
+            var now = _time.GetElapsedTime(acknowledged);
+            var found = settle.Found.IsCompletedSuccessfully ? settle.Found.Result : (TimeSpan?)null;
+            var denseUntil = (probe ? Max(bound, first) : found ?? Max(bound, first)) + 6 * interval;
+            var next = now + (now < denseUntil ? interval : _options.PollInterval);
+            if (!probe && found is { } f && next < f) next = f;
+            var wait = next - now;
+            await Task.Delay(wait < left ? wait : left, _time, ct).ConfigureAwait(false);
         }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private Task DelayUntilAsync(long from, TimeSpan offset, CancellationToken ct)
+    {
+        var wait = offset - _time.GetElapsedTime(from);
+        return wait > TimeSpan.Zero ? Task.Delay(wait, _time, ct) : Task.CompletedTask;
+    }
+
+    /// <summary>Waits until the probes' finding or the timeout, whichever comes first (no exception for the timeout).</summary>
+    private async Task WhenFoundAsync(Task found, TimeSpan timeout, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var delay = Task.Delay(timeout, _time, stop.Token);
+        await Task.WhenAny(found, delay).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
     }
 
     /// <summary>Whether a read shows the action's effect.</summary>
@@ -199,6 +306,41 @@ public sealed class FleetDispatcher
         MinerActionKind.SetHashboards => status.ActiveHashboards == action.Boards && status.Mode != MinerMode.Sleeping,
         _ => true,
     };
+
+    /// <summary>One dispatch's shared state: its send queue and, per family and action, what its probes found.</summary>
+    private sealed class DispatchState(int commands, IEnumerable<(MinerFamily, MinerActionKind)> keys, int probes)
+    {
+        public SendQueue Queue { get; } = new(commands);
+
+        public IReadOnlyDictionary<(MinerFamily, MinerActionKind), SettleFinder> Settle { get; } = keys.ToDictionary(k => k, _ => new SettleFinder(probes));
+    }
+
+    /// <summary>
+    /// When the effect of one family's action shows, as its probes see it: the offset from a probe's
+    /// acknowledgement to its read-back that first showed the effect. Found once three quarters of the probes have
+    /// shown, as the latest of those offsets (about their 75th percentile, not the fastest). An offset also holds how
+    /// long the acknowledgement took after the firmware had the command, which varies from miner to miner: from the
+    /// median, a look a few ms too early cost many miners a second read-back (10,000 LuxOS miners: 1.5 a command).
+    /// </summary>
+    private sealed class SettleFinder(int probes)
+    {
+        private readonly TaskCompletionSource<TimeSpan> _found = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<TimeSpan> _shown = [];
+        private int _taken;
+
+        public Task<TimeSpan> Found => _found.Task;
+
+        public bool TakeProbe() => Interlocked.Increment(ref _taken) <= probes;
+
+        public void Shown(TimeSpan offset)
+        {
+            lock (_shown)
+            {
+                _shown.Add(offset);
+                if (_shown.Count == (3 * probes + 3) / 4) _found.TrySetResult(_shown.Max());
+            }
+        }
+    }
 
     /// <summary>Counts a dispatch's commands that have not yet taken a command slot.</summary>
     private sealed class SendQueue
@@ -218,5 +360,8 @@ public sealed class FleetDispatcher
         {
             if (Interlocked.Decrement(ref _waiting) == 0) _drained.TrySetResult();
         }
+
+        /// <summary>No more commands will start (the senders stopped): read-backs need not wait for them.</summary>
+        public void Abandon() => _drained.TrySetResult();
     }
 }

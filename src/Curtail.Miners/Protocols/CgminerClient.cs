@@ -92,46 +92,63 @@ public sealed class CgminerClient
     public Task<T> ReadAsync<T>(string command, Func<JsonElement, T> read, CancellationToken cancellationToken = default) =>
         ExchangeAsync(Request(command, null), reply => TolerantJson.Read(reply, $"'{command}' reply", read), cancellationToken);
 
-    private Task<T> ExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken) =>
-        MinerTcp.ExchangeAsync(_minerId, _port, _timeout, _address?.AddressFamily, ConnectAsync, async (socket, ct) =>
+    /// <summary>
+    /// One exchange on a bare socket, in one async method: while hundreds are in flight, each layer of async lambdas
+    /// around it (deadline, connect, talk) was a state machine, a closure and a delegate more that outlived gen0
+    /// collections (about 0.7 KB per exchange; docs/miners.md, issue 11). Failures map as <see cref="MinerTcp"/>'s.
+    /// </summary>
+    private async Task<T> ExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken)
+    {
+        // In the IP literal's own family: a dual-mode socket (the default for a host name) costs a system call to set up
+        // and another to check on every connect, and a 10,000-miner shed opens 19,206 of them. No TCP_NODELAY (a system
+        // call per connection): the request is written once and the sending side shut, which Nagle never holds back.
+        using var socket = _address is not null
+            ? new Socket(_address.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        var ct = timeout.Token;
+        byte[]? buffer = null;
+        try
         {
+            if (_address is not null) await socket.ConnectAsync(_address, _port, ct).ConfigureAwait(false);
+            else await socket.ConnectAsync(_host, _port, ct).ConfigureAwait(false);
             await SendAllAsync(socket, request, ct).ConfigureAwait(false);
             socket.Shutdown(SocketShutdown.Send);
             // Wait for the reply without holding a buffer (a zero-byte receive): hundreds of exchanges wait at once,
             // far more than the shared pool keeps, and each would otherwise allocate its own 16 KB.
             await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
             var count = 0;
+            while (true)
+            {
+                if (count == buffer.Length) buffer = Grow(buffer, count);
+                var n = await socket.ReceiveAsync(buffer.AsMemory(count), SocketFlags.None, ct).ConfigureAwait(false);
+                if (n == 0) break;
+                count += n;
+                // A NUL terminates the reply even if the server keeps the socket open.
+                if (buffer[count - 1] == 0) break;
+            }
+            if (count == 0)
+                throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection closed without a reply");
             try
             {
-                while (true)
-                {
-                    if (count == buffer.Length) buffer = Grow(buffer, count);
-                    var n = await socket.ReceiveAsync(buffer.AsMemory(count), SocketFlags.None, ct).ConfigureAwait(false);
-                    if (n == 0) break;
-                    count += n;
-                    // A NUL terminates the reply even if the server keeps the socket open.
-                    if (buffer[count - 1] == 0) break;
-                }
-                if (count == 0)
-                    throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection closed without a reply");
-                try
-                {
-                    return onReply(buffer.AsMemory(0, count));
-                }
-                catch (FormatException ex)
-                {
-                    throw new MinerException(_minerId, MinerFailureKind.Protocol, ex.Message, ex);
-                }
+                return onReply(buffer.AsMemory(0, count));
             }
-            finally
+            catch (FormatException ex)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                throw new MinerException(_minerId, MinerFailureKind.Protocol, ex.Message, ex);
             }
-        }, cancellationToken);
-
-    private Task ConnectAsync(Socket socket, CancellationToken ct) =>
-        _address is not null ? socket.ConnectAsync(_address, _port, ct).AsTask() : socket.ConnectAsync(_host, _port, ct).AsTask();
+        }
+        catch (Exception ex) when (MinerTcp.Failure(_minerId, _port, _timeout, "no reply", cancellationToken, ex) is { } failure)
+        {
+            throw failure;
+        }
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     private static async Task SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
