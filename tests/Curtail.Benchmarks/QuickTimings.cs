@@ -57,7 +57,7 @@ public static class QuickTimings
         // 15-minute interval), then with them remembered (what a tuning sweep or a repeated backtest pays).
         var model = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
         var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
-        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
         Report("SCED clock: gated forecast, 1 year, forecasts computed", 2, () => Backtester.Run(sced, new ForecastGatedPolicy(model, () => history, sced.Site, gates), table: scedTable));
         var memo = new MemoForecaster(model);
         Report("SCED clock: gated forecast, 1 year, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: scedTable));
@@ -79,7 +79,7 @@ public static class QuickTimings
         var table = Backtester.TableFor(sced);
         var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
         var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
-        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+        var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
         var memo = new MemoForecaster(heldOut);
         var sw = Stopwatch.StartNew();
         var first = Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: table);
@@ -114,6 +114,43 @@ public static class QuickTimings
             foreach (var m in models) m.Dispose();
             Console.WriteLine($"train 5 LightGBM models, 2021-2024, 2 threads: {wall:F1} s wall, {used:F1} s CPU");
         }
+        Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+    }
+
+    /// <summary>
+    /// `-- sced-windows`: issue 10's SCED-year and live-forecast targets for the gated rule on SCED windows
+    /// (<c>sced_mode: windows</c>, a forecast per 5-minute part), each beside the same rule counting runs (a forecast
+    /// per interval) in the same run.
+    /// </summary>
+    public static void ScedWindows()
+    {
+        Console.WriteLine($"load average (1, 5, 15 min) at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores");
+        var sced = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2024, 1, 1), ToCptExclusive: new DateOnly(2025, 1, 1))
+        {
+            ScedFiles = [BacktestRequest.ShippedSced],
+        }).Inputs;
+        var table = Backtester.TableFor(sced);
+        var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
+        var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
+        var runs = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
+        var windows = runs with { ScedMode = Core.Sites.ScedDecisionMode.Windows };
+        var memo = new MemoForecaster(heldOut);
+        var sw = Stopwatch.StartNew();
+        Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, runs), table: table);
+        Console.WriteLine($"SCED year 2024: {sced.DecisionCount:N0} decisions; first run counting runs, computing its forecasts: {sw.Elapsed.TotalSeconds:F1} s");
+        sw.Restart();
+        Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, windows), table: table);
+        Console.WriteLine($"first run on SCED windows, computing its window forecasts: {sw.Elapsed.TotalSeconds:F1} s");
+        Report("SCED year: breakeven rule (baseline)", 20, () => Backtester.Run(sced, BreakevenPolicy.From(sced.Site), table: table));
+        Report("SCED year: gated, runs, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, runs), table: table));
+        Report("SCED year: gated, windows, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, windows), table: table));
+        Report("SCED year: tuned-style threshold on windows", 20, () => Backtester.Run(sced, new SlidingWindowPolicy(new ThresholdPolicy(66, 58, 1, null)), table: table));
+
+        var live = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2024" + ModelFile.Extension));
+        // Ten minutes into an interval two days before the data ends: the window reads two SCED parts.
+        var at = history.RealTime.End.AddDays(-2).AddMinutes(10).AddSeconds(40);
+        Report("live: forecast of the next interval (runs)", 500, () => live.Forecast(history, at, 1));
+        Report("live: forecast of the window (windows)", 500, () => live.ForecastWindow(history, at));
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 

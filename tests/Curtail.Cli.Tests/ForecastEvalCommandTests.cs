@@ -93,6 +93,17 @@ public class ForecastEvalCommandTests
         Assert.Contains(sced.GetProperty("policies").EnumerateArray(), p => p.GetProperty("policy").GetString()!.Contains("SCED confirm 2", StringComparison.Ordinal));
         Assert.Equal(summary[1].GetProperty("forecast").GetDouble() - summary[0].GetProperty("forecast").GetDouble(),
             j.GetProperty("sced_minus_15m").GetProperty("gain").GetDouble(), 2);
+        // SCED windows: on the SCED clock only, beside the tuned rule on the same windows and the trigger alone; the
+        // primary gain is the capture difference of the two rows (one cadence, one oracle).
+        Assert.Equal(JsonValueKind.Null, summary[0].GetProperty("forecast_sced_windows").ValueKind);
+        var policies = sced.GetProperty("policies").EnumerateArray().ToDictionary(p => p.GetProperty("policy").GetString()!, p => p.GetProperty("capture_ratio").GetDouble());
+        var windows = policies["forecast (SCED windows)"];
+        Assert.Equal(windows, summary[1].GetProperty("forecast_sced_windows").GetDouble(), 9);
+        Assert.Contains("forecast trigger alone (SCED windows)", policies.Keys);
+        Assert.Contains("forecast (SCED runs, window forecast)", policies.Keys);
+        var tunedOnWindows = policies.Single(p => p.Key.EndsWith("(tuned, SCED windows)", StringComparison.Ordinal)).Value;
+        Assert.Equal(windows - tunedOnWindows, summary[1].GetProperty("forecast_sced_windows_minus_tuned_on_windows").GetProperty("gain").GetDouble(), 6);
+        Assert.Equal(windows - summary[0].GetProperty("forecast").GetDouble(), j.GetProperty("sced_windows_minus_15m").GetProperty("gain").GetDouble(), 2);
     }
 
     [Theory]

@@ -180,6 +180,40 @@ public class ForecastSimulateTests
     }
 
     [Fact]
+    public async Task TheScedModeOfTheGatedRuleChangesSCEDDecisionsOnly()
+    {
+        var dir = CliRunner.TempDir();
+        // "default": no sced_mode key in the site file.
+        string Site(string mode)
+        {
+            var path = Path.Combine(dir, $"{mode}.yaml");
+            var key = mode == "default" ? "" : $"  sced_mode: {mode}\n";
+            File.WriteAllText(path, DefaultSiteYaml().Replace("  kind: threshold\n", $"  kind: forecast_gated\n  model: models:hb_west_2021_2023\n{key}")
+                .Replace("  curtail_above_usd_per_mwh: 90\n", "").Replace("  resume_below_usd_per_mwh: 70\n", "")
+                .Replace("  hard_cap_usd_per_mwh: 300\n", "").Replace("  breakeven_margin: 1.0\n", ""));
+            return path;
+        }
+        string[] window = ["--from", "2024-05-06", "--to", "2024-05-11", "--json"];
+        async Task<(double Profit, int Transitions)> Simulate(string mode, bool sced)
+        {
+            var r = await CliRunner.Run(["simulate", "--site", Site(mode), .. sced ? new[] { "--sced", "shipped" } : [], .. window]);
+            Assert.True(r.ExitCode == 0, r.Err);
+            using var j = JsonDocument.Parse(r.Out);
+            return (j.RootElement.GetProperty("profit_usd").GetDouble(), j.RootElement.GetProperty("transitions").GetInt32());
+        }
+        // At 15 minutes the mode is not read: the same decisions.
+        Assert.Equal(await Simulate("runs", false), await Simulate("windows", false));
+        // On SCED the windows decide differently from counting runs (the May 8 2024 spike and the days around it).
+        var windows = await Simulate("windows", true);
+        Assert.NotEqual(await Simulate("runs", true), windows);
+        // A site file without the key decides on SCED windows (the default since 2026-12-05).
+        Assert.Equal(windows, await Simulate("default", true));
+        var bad = await CliRunner.Run(["simulate", "--site", Site("every_run"), .. window]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("policy.sced_mode: must be runs, windows or runs_window_forecast", bad.Err);
+    }
+
+    [Fact]
     public async Task SweepOfTheFourCpBudgetTurnsTheWatchOn()
     {
         var sweep = await CliRunner.Run("sweep", "--param", "four_cp.monthly_budget_hours=0:40:40", "--from", "2023-08-01", "--to", "2023-08-12", "--json");

@@ -34,12 +34,11 @@ public sealed class ForecastGatedLiveTests : IDisposable
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("curtail-gated-live");
     private string SitePath => Path.Combine(_dir.FullName, "site.yaml");
 
-    public ForecastGatedLiveTests() => File.WriteAllText(SitePath, Yaml);
-
     public void Dispose() => _dir.Delete(true);
 
-    private (BacktestInputs Inputs, List<IntervalRecord> Records, SiteTargetPlanner Live) Both(DateOnly from, DateOnly to, bool sced)
+    private (BacktestInputs Inputs, List<IntervalRecord> Records, SiteTargetPlanner Live) Both(DateOnly from, DateOnly to, bool sced, string yaml = Yaml)
     {
+        File.WriteAllText(SitePath, yaml);
         var inputs = BacktestSetup.Prepare(new BacktestRequest(SiteFile: SitePath, FromCpt: from, ToCptExclusive: to)
         {
             ScedFiles = sced ? [BacktestRequest.ShippedSced] : null,
@@ -49,7 +48,7 @@ public sealed class ForecastGatedLiveTests : IDisposable
         var records = new List<IntervalRecord>();
         Backtester.Run(inputs, policy, records);
 
-        var config = ControllerConfigParser.Parse(Yaml, SitePath, _dir.FullName);
+        var config = ControllerConfigParser.Parse(yaml, SitePath, _dir.FullName);
         Assert.Equal(PolicyKind.ForecastGated, config.Site.Policy.Kind);
         var runtime = new ControllerRuntime(config, SiteFiles.LoadHashprice(new LoadedSite(config.Site, SitePath, _dir.FullName)));
         var service = new ForecastService(config, runtime, new ServiceClock(TimeProvider.System), NullLogger<ForecastService>.Instance);
@@ -107,9 +106,11 @@ public sealed class ForecastGatedLiveTests : IDisposable
     }
 
     [Fact]
-    public void On_the_SCED_clock_the_live_controller_decides_every_run_as_the_backtest_does()
+    public void On_the_SCED_clock_counting_runs_the_live_controller_decides_every_run_as_the_backtest_does()
     {
-        var (inputs, records, live) = Both(new DateOnly(2024, 5, 8), new DateOnly(2024, 5, 9), sced: true);
+        var yaml = Yaml.Replace("policy: {kind: forecast_gated, ", "policy: {kind: forecast_gated, sced_mode: runs, ");
+        var (inputs, records, live) = Both(new DateOnly(2024, 5, 8), new DateOnly(2024, 5, 9), sced: true, yaml);
+        Assert.Equal(ScedDecisionMode.Runs, inputs.Site.Policy.Gates.ScedMode);
         var sced = inputs.Sced!;
         var prices = inputs.Prices;
         // Row 0 has no SCED run of the window yet (the backtest has none to act on); from row 1 on, each live cycle
@@ -129,5 +130,40 @@ public sealed class ForecastGatedLiveTests : IDisposable
         var reasons = records.SelectMany(r => r.Reasons).ToList();
         Assert.Contains(DecisionReason.AboveStrike, reasons);
         Assert.Contains(DecisionReason.BelowResumeStrike, reasons);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("runs_window_forecast")]
+    public void On_the_SCED_clock_with_the_window_forecast_the_live_controller_decides_every_run_as_the_backtest_does(string? mode)
+    {
+        // No sced_mode in the site file: the default, SCED windows, for the backtest and the live controller alike.
+        // The same days as the 15-minute test. Each live cycle holds the SCED runs so far. Counting runs, the SPPs come 5
+        // minutes after their interval (as in the test above); on windows, which read the last settled price, they come
+        // when their interval ends, as the backtest has them: the first run of an interval is then older than the
+        // newest SPP and the controller acts on the settled price, the window's own price on that boundary. (A late
+        // SPP's windows, read from the runs instead, are SlidingWindows' own test.)
+        var windows = mode is null;
+        var yaml = windows ? Yaml : Yaml.Replace("policy: {kind: forecast_gated, ", $"policy: {{kind: forecast_gated, sced_mode: {mode}, ");
+        var (inputs, records, live) = Both(new DateOnly(2024, 5, 6), new DateOnly(2024, 5, 11), sced: true, yaml);
+        Assert.Equal(windows ? ScedDecisionMode.Windows : ScedDecisionMode.RunsWithWindowForecast, inputs.Site.Policy.Gates.ScedMode);
+        var sced = inputs.Sced!;
+        var prices = inputs.Prices;
+        var lag = windows ? TimeSpan.Zero : TimeSpan.FromMinutes(5);
+        for (var row = 1; row < records.Count; row++)
+        {
+            var now = new DateTimeOffset(sced.StartTicks[row], TimeSpan.Zero);
+            var posted = 0;
+            while (prices.EndTicks[posted] <= (now - lag).UtcTicks) posted++;
+            var runs = Enumerable.Range(0, row).Select(k => new ScedRun(new DateTimeOffset(sced.StartTicks[k], TimeSpan.Zero).AddSeconds(15), sced.Lmps[k])).ToList();
+            var decision = live.Decide(LiveInputs(inputs, inputs.Site, now, prices.Prices[..posted].ToArray(), LastStart(prices, posted), runs,
+                Before(records, row, inputs.Site.Fleet.Count)));
+            Assert.Equal(windows && row % 3 == 0 ? ActedPrice.Settled : ActedPrice.Sced, decision.ActedOn!.Source);
+            AssertSame(records[row], decision, row);
+        }
+        var reasons = records.SelectMany(r => r.Reasons).ToList();
+        Assert.Contains(DecisionReason.AboveStrike, reasons);
+        // The forecast made from the windows vetoes triggers on the SCED clock too.
+        Assert.Contains(DecisionReason.ForecastVeto, reasons);
     }
 }

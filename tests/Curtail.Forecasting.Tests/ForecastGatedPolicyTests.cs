@@ -57,7 +57,8 @@ public class ForecastGatedPolicyTests
         return intents[0];
     }
 
-    private static readonly ForecastGateOptions Trigger = new() { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4 };
+    // These tests are of the rule counting SCED runs; SCED windows (the default) are ScedWindowTests'.
+    private static readonly ForecastGateOptions Trigger = new() { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = ScedDecisionMode.Runs };
 
     [Fact]
     public void The_breakeven_is_the_hash_revenue_per_MWh_and_with_the_gates_off_it_is_the_reactive_rule_without_a_forecaster()

@@ -108,9 +108,12 @@ public sealed class ForecastEvalCommand : ICliCommand
             var tuning = new BacktestInputs(siteDef, prices, hashprice, tuneFromIndex, tuneToIndex);
             var tuned = ReactiveBaselines.Tune(tuning);
             var trigger = ForecastGateTuning.TuneTrigger(tuning);
+            // The "forecast" row counts SCED runs on the SCED clock (the mode the pre-registered comparisons were written
+            // against, docs/forecasting.md), whatever the default mode; the SCED windows rows beside it are the default.
             var gateOptions = trigger.Trigger with
             {
                 VetoBelow = p.GetValue(veto), PreCurtailAbove = p.GetValue(pre), HoldAbove = p.GetValue(hold), EarlyResumeBelow = p.GetValue(early),
+                ScedMode = ScedDecisionMode.Runs,
             };
             try { gateOptions.Validate(); }
             catch (ArgumentOutOfRangeException ex) { throw new InvalidInputException("--veto-below/--pre-curtail-above/--hold-above/--early-resume-below", null, ex.Message); }
@@ -135,6 +138,22 @@ public sealed class ForecastEvalCommand : ICliCommand
                 // what the SCED confirm alone is worth is not read as the forecast's gain.
                 var tuned2 = tuned.Rule with { Confirm = Math.Max(tuned.Rule.Confirm, gateOptions.ScedConfirmRuns) };
                 gatedTotals = Backtester.Run(inputs, new ForecastGatedPolicy(memo, () => history, siteDef, gateOptions), gatedRecords);
+                // SCED windows (docs/forecasting.md): the same gated rule, every setting as at 15 minutes, on the 15 minutes
+                // ending at each SCED run; beside it the same trigger with the gates off (what the forecast adds) and the
+                // tuned reactive rule on the same windows (the same confirmation).
+                var windowOptions = gateOptions with { ScedMode = ScedDecisionMode.Windows };
+                var windowTriggerOptions = windowOptions with { VetoBelow = 0, PreCurtailAbove = ForecastGateOptions.Off, HoldAbove = ForecastGateOptions.Off, EarlyResumeBelow = 0 };
+                var (windowRecords, windowTriggerRecords, tunedWindowRecords) = (Records(), Records(), Records());
+                BacktestTotals? windowTotals = null, windowTriggerTotals = null, tunedWindowTotals = null;
+                // Runs with the window forecast: the gated rule's SCED-run trigger, gated by the forecast of the windows.
+                var freshOptions = gateOptions with { ScedMode = ScedDecisionMode.RunsWithWindowForecast };
+                var freshRecords = Records();
+                BacktestTotals? freshTotals = null;
+                if (onSced)
+                {
+                    windowTotals = Backtester.Run(inputs, new ForecastGatedPolicy(memo, () => history, siteDef, windowOptions), windowRecords);
+                    freshTotals = Backtester.Run(inputs, new ForecastGatedPolicy(memo, () => history, siteDef, freshOptions), freshRecords);
+                }
                 Parallel.Invoke(
                     () => plannerTotals = Backtester.Run(inputs, new ForecastPolicy(memo, () => history, siteDef, options), plannerRecords),
                     () =>
@@ -142,7 +161,10 @@ public sealed class ForecastEvalCommand : ICliCommand
                         tunedTotals = Backtester.Run(inputs, tuned.Rule.Policy(), tunedRecords);
                         fixedTotals = Backtester.Run(inputs, ReactiveRule.Fixed6255.Policy(), fixedRecords);
                         breakevenTotals = Backtester.Run(inputs, PolicyFactory.Create(inputs, PolicyKind.Breakeven), breakevenRecords);
-                        if (onSced) tuned2Totals = Backtester.Run(inputs, tuned2.Policy(), tuned2Records);
+                        if (!onSced) return;
+                        tuned2Totals = Backtester.Run(inputs, tuned2.Policy(), tuned2Records);
+                        windowTriggerTotals = Backtester.Run(inputs, new ForecastGatedPolicy(null, null, siteDef, windowTriggerOptions), windowTriggerRecords);
+                        tunedWindowTotals = Backtester.Run(inputs, new SlidingWindowPolicy(tuned.Rule.Policy()), tunedWindowRecords);
                     });
                 var rows = new List<(string Policy, BacktestTotals Totals, FourCpReport? FourCp)>
                 {
@@ -153,7 +175,14 @@ public sealed class ForecastEvalCommand : ICliCommand
                     (ReactiveRule.Fixed6255.Name, fixedTotals!, null),
                     ("breakeven (reactive, per group)", breakevenTotals!, null),
                 };
-                if (onSced) rows.Add(($"{tuned2.Name} (tuned, SCED confirm {tuned2.Confirm})", tuned2Totals!, null));
+                if (onSced)
+                {
+                    rows.Add(($"{tuned2.Name} (tuned, SCED confirm {tuned2.Confirm})", tuned2Totals!, null));
+                    rows.Add((WindowsName, windowTotals!, null));
+                    rows.Add(("forecast trigger alone (SCED windows)", windowTriggerTotals!, null));
+                    rows.Add(($"{tuned.Rule.Name} (tuned, SCED windows)", tunedWindowTotals!, null));
+                    rows.Add((FreshName, freshTotals!, null));
+                }
                 var alwaysOn = ReactiveBaselines.MonthlyProfit(reference.AlwaysOnIntervals!);
                 var oracle = ReactiveBaselines.MonthlyProfit(reference.OracleIntervals!);
                 var m = (Gated: ReactiveBaselines.MonthlyProfit(gatedRecords), Planner: ReactiveBaselines.MonthlyProfit(plannerRecords),
@@ -169,7 +198,19 @@ public sealed class ForecastEvalCommand : ICliCommand
                     ("forecast planner − tuned reactive", Gain(m.Planner, m.Tuned)),
                     ("tuned reactive − 62/55", Gain(m.Tuned, m.Fixed)),
                 };
-                if (onSced) gains.Add(($"forecast − tuned reactive (SCED confirm {tuned2.Confirm})", Gain(m.Gated, ReactiveBaselines.MonthlyProfit(tuned2Records))));
+                Dictionary<string, double>? windowMonthly = null;
+                if (onSced)
+                {
+                    gains.Add(($"forecast − tuned reactive (SCED confirm {tuned2.Confirm})", Gain(m.Gated, ReactiveBaselines.MonthlyProfit(tuned2Records))));
+                    windowMonthly = ReactiveBaselines.MonthlyProfit(windowRecords);
+                    gains.Add((WindowsMinusTunedWindows, Gain(windowMonthly, ReactiveBaselines.MonthlyProfit(tunedWindowRecords))));
+                    gains.Add(($"forecast (SCED windows) − tuned reactive (SCED confirm {tuned2.Confirm})", Gain(windowMonthly, ReactiveBaselines.MonthlyProfit(tuned2Records))));
+                    gains.Add(("forecast (SCED windows) − its trigger alone", Gain(windowMonthly, ReactiveBaselines.MonthlyProfit(windowTriggerRecords))));
+                    gains.Add(("forecast (SCED windows) − forecast (SCED runs)", Gain(windowMonthly, m.Gated)));
+                    var freshMonthly = ReactiveBaselines.MonthlyProfit(freshRecords);
+                    gains.Add(($"{FreshName} − tuned reactive (SCED confirm {tuned2.Confirm})", Gain(freshMonthly, ReactiveBaselines.MonthlyProfit(tuned2Records))));
+                    gains.Add(($"{FreshName} − forecast (SCED runs)", Gain(freshMonthly, m.Gated)));
+                }
 
                 if (p.GetValue(fourCp))
                 {
@@ -205,12 +246,15 @@ public sealed class ForecastEvalCommand : ICliCommand
                             records.Select(r => r.SitePowerMw).ToArray(), siteDef.FullPowerMw, settings.RateUsdPerKwYear, 0));
                     }
                 }
-                return new CadenceResult(cadenceName, reference.AlwaysOn.ProfitUsd, reference.Oracle.ProfitUsd, rows, gains, m.Gated, alwaysOn, oracle);
+                return new CadenceResult(cadenceName, reference.AlwaysOn.ProfitUsd, reference.Oracle.ProfitUsd, rows, gains, m.Gated, alwaysOn, oracle, windowMonthly);
             }
 
             var results = cadences.Select(Evaluate).ToList();
             (string Comparison, GainInterval Interval)? scedOver15 = results.Count == 2
                 ? ("forecast on SCED − forecast at 15m", GainBootstrap.Interval(ReactiveBaselines.Blocks(results[1].GatedMonthly, results[0].GatedMonthly, results[0].AlwaysOnMonthly, results[0].OracleMonthly), resamples: n))
+                : null;
+            (string Comparison, GainInterval Interval)? windowsOver15 = results.Count == 2 && results[1].WindowMonthly is { } wm
+                ? ("forecast on SCED windows − forecast at 15m", GainBootstrap.Interval(ReactiveBaselines.Blocks(wm, results[0].GatedMonthly, results[0].AlwaysOnMonthly, results[0].OracleMonthly), resamples: n))
                 : null;
 
             if (p.GetValue(json))
@@ -237,8 +281,11 @@ public sealed class ForecastEvalCommand : ICliCommand
                         cadence = r.Cadence, forecast = r.Capture(GatedName), forecastPlanner = r.Capture(PlannerName),
                         tunedReactive = r.Capture($"{tuned.Rule.Name} (tuned)"), reactive_62_55 = r.Capture(ReactiveRule.Fixed6255.Name),
                         forecastMinusTuned = GainJson(r.Gains[0]), forecast_minus_62_55 = GainJson(r.Gains[1]),
+                        forecastScedWindows = r.WindowMonthly is null ? null : r.Capture(WindowsName),
+                        forecastScedWindowsMinusTunedOnWindows = r.WindowMonthly is null ? null : GainJson(r.Gains.First(g => g.Comparison == WindowsMinusTunedWindows)),
                     }),
                     sced_minus_15m = scedOver15 is { } x ? GainJson(x) : null,
+                    sced_windows_minus_15m = windowsOver15 is { } xw ? GainJson(xw) : null,
                     cadences = results.Select(r => new
                     {
                         cadence = r.Cadence, alwaysOnProfitUsd = r.AlwaysOn, oracleProfitUsd = r.Oracle,
@@ -272,7 +319,10 @@ public sealed class ForecastEvalCommand : ICliCommand
                 console.WriteLine($"{r.Cadence} forecast − tuned: {GainText(r.Gains[0].Interval)}");
                 console.WriteLine($"{r.Cadence} forecast − 62/55: {GainText(r.Gains[1].Interval)}");
             }
+            foreach (var r in results.Where(r => r.WindowMonthly is not null))
+                console.WriteLine($"{r.Cadence} {WindowsMinusTunedWindows}: {GainText(r.Gains.First(g => g.Comparison == WindowsMinusTunedWindows).Interval)}");
             if (scedOver15 is { } s15) console.WriteLine($"{s15.Comparison}: {GainText(s15.Interval)}");
+            if (windowsOver15 is { } w15) console.WriteLine($"{w15.Comparison}: {GainText(w15.Interval)}");
             foreach (var r in results)
             {
                 console.MarkupLine($"[bold]cadence {r.Cadence}[/]: always-on profit {Terminal.Usd(r.AlwaysOn)}, oracle {Terminal.Usd(r.Oracle)}");
@@ -305,6 +355,9 @@ public sealed class ForecastEvalCommand : ICliCommand
 
     private const string GatedName = "forecast";
     private const string PlannerName = "forecast planner";
+    private const string WindowsName = "forecast (SCED windows)";
+    private const string FreshName = "forecast (SCED runs, window forecast)";
+    private const string WindowsMinusTunedWindows = "forecast (SCED windows) − tuned reactive (SCED windows)";
 
     private static string Pct(double? c) => c is { } v ? ForecastOptions.F(v, "P1") : "n/a";
     private static string Show(double threshold) => threshold > 1 ? "off" : threshold.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
@@ -339,7 +392,8 @@ public sealed class ForecastEvalCommand : ICliCommand
     }
 
     private sealed record CadenceResult(string Cadence, double AlwaysOn, double Oracle, List<(string Policy, BacktestTotals Totals, FourCpReport? FourCp)> Rows,
-        List<(string Comparison, GainInterval Interval)> Gains, Dictionary<string, double> GatedMonthly, Dictionary<string, double> AlwaysOnMonthly, Dictionary<string, double> OracleMonthly)
+        List<(string Comparison, GainInterval Interval)> Gains, Dictionary<string, double> GatedMonthly, Dictionary<string, double> AlwaysOnMonthly, Dictionary<string, double> OracleMonthly,
+        Dictionary<string, double>? WindowMonthly)
     {
         public double? CaptureOf(double profit) => SimulationResult.CaptureRatioOf(profit, AlwaysOn, Oracle);
         public double? Capture(string policy) => CaptureOf(Rows.First(r => r.Policy == policy).Totals.ProfitUsd);

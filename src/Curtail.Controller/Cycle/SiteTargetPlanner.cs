@@ -34,6 +34,7 @@ public sealed class SiteTargetPlanner(SiteDefinition site, LoadFollower? loadFol
             IntervalStartTicks = now,
             IntervalEndTicks = now + DecisionHorizon.Ticks,
             SettledPrices = inputs.SettledPrices,
+            LastSettledEndTicks = inputs.LastSettledIntervalStart is { } last ? (last + TimeSpan.FromMinutes(15)).UtcTicks : 0,
             // On the SCED clock exactly as the backtest decides on it: the SCED LMPs so far, newest last, so that
             // confirmation counts SCED runs; only when a run is newer than the last settled price.
             DecidesOnSced = acted?.Source == ActedPrice.Sced,

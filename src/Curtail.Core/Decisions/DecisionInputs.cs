@@ -21,6 +21,13 @@ public readonly ref struct DecisionInputs
     public double? LastSettledPrice => SettledPrices.IsEmpty ? null : SettledPrices[^1];
 
     /// <summary>
+    /// When the last of <see cref="SettledPrices"/> ended (UTC ticks); 0 when it is the interval just before the one
+    /// decided (a backtest). Live, a settlement price is posted minutes after its interval: SCED windows
+    /// (<see cref="SlidingWindows"/>) read the SCED LMPs for the time since.
+    /// </summary>
+    public long LastSettledEndTicks { get; init; }
+
+    /// <summary>
     /// True when decisions are taken every SCED run (5 minutes) rather than every settled 15-minute interval.
     /// </summary>
     public bool DecidesOnSced { get; init; }

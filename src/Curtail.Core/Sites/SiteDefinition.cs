@@ -116,12 +116,36 @@ public sealed record ForecastSettings(string Model, int HorizonIntervals, double
 /// The defaults were chosen on 2021-2023 only (docs/forecasting.md): the trigger +4/−4 on the reference site (both
 /// forward-chaining folds chose it), the gates by `curtail forecast-tune`, the SCED confirm a priori.
 /// </summary>
-public sealed record ForecastGateSettings(double CurtailMarginUsdPerMwh, double ResumeMarginUsdPerMwh, int ScedConfirmRuns, double VetoBelow, double EarlyResumeBelow)
+/// On the SCED clock <see cref="ScedMode"/> chooses how the rule reads the SCED LMPs: as the 15-minute rule on the 15
+/// minutes ending at each run (<c>windows</c>, the default since 2026-12-05, chosen on 2024's SCED evidence after the
+/// pre-registered run: docs/forecasting.md), by counting runs (<c>runs</c>, the default before), or counting runs with
+/// the forecast made from those windows at each run (<c>runs_window_forecast</c>).
+public sealed record ForecastGateSettings(double CurtailMarginUsdPerMwh, double ResumeMarginUsdPerMwh, int ScedConfirmRuns, double VetoBelow, double EarlyResumeBelow,
+    ScedDecisionMode ScedMode = ScedDecisionMode.Windows)
 {
     public static ForecastGateSettings Default { get; } = new(4, 4, 2, 0.4, 0.05);
 
     /// <summary>The largest SCED confirm count a site file accepts (an hour of SCED runs).</summary>
     public const int MaxScedConfirmRuns = 12;
+}
+
+/// <summary>How the gated forecast rule reads SCED LMPs when it decides on the SCED clock.</summary>
+public enum ScedDecisionMode
+{
+    /// <summary>The trigger counts SCED runs (<see cref="ForecastGateSettings.ScedConfirmRuns"/>); the forecast is the interval's, and does not veto.</summary>
+    Runs,
+
+    /// <summary>
+    /// The 15-minute rule, unchanged, on the 15 minutes ending at each SCED run (<see cref="Decisions.SlidingWindows"/>): the
+    /// trigger reads those windows and the forecast is made from them, so its veto and gates act at every run.
+    /// </summary>
+    Windows,
+
+    /// <summary>
+    /// The trigger counts SCED runs as with <see cref="Runs"/>; the forecast is made at each run from the 15-minute windows
+    /// ending there (as with <see cref="Windows"/>), so it is as fresh as the trigger and its veto and hold act on it.
+    /// </summary>
+    RunsWithWindowForecast,
 }
 
 /// <summary>How a forecast interval becomes the one price the forecast policy plans with.</summary>

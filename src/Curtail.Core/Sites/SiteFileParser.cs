@@ -27,7 +27,7 @@ public static class SiteFileParser
     private static readonly string[] EconomicsKeys = ["hashprice", "pool_fee"];
     private static readonly string[] HashpriceKeys = ["usd_per_th_day", "file"];
     private static readonly string[] GroupKeys = ["group", "model", "count", "hashrate_th", "power_w", "min_power_fraction", "shed", "shed_floor_w"];
-    private static readonly string[] GateKeys = ["curtail_margin_usd_per_mwh", "resume_margin_usd_per_mwh", "sced_confirm_runs", "veto_below", "early_resume_below"];
+    private static readonly string[] GateKeys = ["curtail_margin_usd_per_mwh", "resume_margin_usd_per_mwh", "sced_confirm_runs", "sced_mode", "veto_below", "early_resume_below"];
     // After GateKeys: static fields initialise in order.
     private static readonly string[] PolicyKeys = ["kind", "curtail_above_usd_per_mwh", "resume_below_usd_per_mwh", "confirm_intervals", "hard_cap_usd_per_mwh", "breakeven_margin",
         "model", "horizon_intervals", "risk_weight", "expectation", .. GateKeys];
@@ -350,7 +350,15 @@ public static class SiteFileParser
             throw r.Error(runsNode!, "policy.sced_confirm_runs", $"must be between 1 and {ForecastGateSettings.MaxScedConfirmRuns} SCED runs, got {runs}");
         var veto = Probability(r, map, "veto_below", d.VetoBelow);
         var early = Probability(r, map, "early_resume_below", d.EarlyResumeBelow);
-        return new ForecastGateSettings(up, down, runs, veto, early);
+        var modeNode = r.Optional(map, "sced_mode");
+        var mode = modeNode is null ? d.ScedMode : r.String(modeNode, "policy.sced_mode") switch
+        {
+            "runs" => ScedDecisionMode.Runs,
+            "windows" => ScedDecisionMode.Windows,
+            "runs_window_forecast" => ScedDecisionMode.RunsWithWindowForecast,
+            var other => throw r.Error(modeNode, "policy.sced_mode", $"must be runs, windows or runs_window_forecast, got '{other}'"),
+        };
+        return new ForecastGateSettings(up, down, runs, veto, early, mode);
     }
 
     private static double Probability(YamlNodeReader r, YamlMappingNode map, string key, double fallback)

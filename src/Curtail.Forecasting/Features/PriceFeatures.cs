@@ -30,10 +30,20 @@ public static class PriceFeatures
     /// (horizon 1 is the interval starting at the decision time). <paramref name="settled"/> is the number of
     /// real-time intervals settled by then (see <see cref="MarketHistory.SettledCount"/>).
     /// </summary>
-    public static void Fill(MarketHistory history, DateTimeOffset decisionTime, int settled, int horizon, Span<double> row)
+    public static void Fill(MarketHistory history, DateTimeOffset decisionTime, int settled, int horizon, Span<double> row) =>
+        Fill(history, history.RealTime.Prices, decisionTime, settled, horizon, row);
+
+    /// <summary>
+    /// The same row with <paramref name="rt"/> read as the settled 15-minute prices, newest last: on the SCED clock, the
+    /// 15-minute windows ending at a decision between settlement boundaries (<see cref="Core.Decisions.SlidingWindows"/>),
+    /// so the model reads a grid shifted by the decision's offset. Everything else comes from <paramref name="history"/>.
+    /// </summary>
+    public static void FillOnWindows(MarketHistory history, ReadOnlySpan<double> windows, DateTimeOffset decisionTime, int horizon, Span<double> row) =>
+        Fill(history, windows, decisionTime, windows.Length, horizon, row);
+
+    private static void Fill(MarketHistory history, ReadOnlySpan<double> rt, DateTimeOffset decisionTime, int settled, int horizon, Span<double> row)
     {
         if (row.Length != Count) throw new ArgumentException($"feature row needs {Count} slots");
-        var rt = history.RealTime.Prices;
         var targetStart = decisionTime + MarketHistory.Interval * (horizon - 1);
         var local = CentralPrevailingTime.ToLocal(targetStart);
         var date = DateOnly.FromDateTime(local.DateTime);

@@ -1,3 +1,4 @@
+using Curtail.Core.Decisions;
 using Curtail.Forecasting.Features;
 using Curtail.Forecasting.LightGbm;
 
@@ -13,7 +14,7 @@ public sealed record ModelProvenance(
 /// LightGBM's quantile objective (P10, P50, P90), one least-squares model for the mean, and one binary model for the
 /// probability that the price exceeds the strike.
 /// </summary>
-public sealed class GbrtPriceForecaster : IPriceForecaster
+public sealed class GbrtPriceForecaster : IPriceForecaster, IWindowForecaster
 {
     public LightGbmBooster P10 { get; }
     public LightGbmBooster P50 { get; }
@@ -59,6 +60,62 @@ public sealed class GbrtPriceForecaster : IPriceForecaster
         for (var h = 0; h < intervals; h++)
             result[h] = Assemble(outputs, h, t + MarketHistory.Interval * h);
         return new PriceForecast(t, result);
+    }
+
+    /// <summary>Windows the features read: the last week's same window, and one more.</summary>
+    private const int WindowsRead = 7 * PriceFeatures.DayIntervals + 1;
+
+    /// <summary>A SCED LMP older than this does not stand for the running interval: the window is not formed.</summary>
+    private static readonly TimeSpan MaxScedAge = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// The horizon-1 forecast of the 15 minutes from the decision (floored to 5 minutes) on the grid shifted to it: the
+    /// model reads the 15-minute windows ending there (<see cref="SlidingWindows"/>), each 5-minute part after the last
+    /// settled interval made of its SCED LMP (the last run in the part, carried forward over a part without one) and the
+    /// rest of settled prices. On a settlement boundary with the previous interval settled, or without a SCED LMP in the
+    /// last 30 minutes, it is the forecast of the interval holding the decision.
+    /// </summary>
+    public IntervalForecast ForecastWindow(MarketHistory history, DateTimeOffset decisionTime)
+    {
+        var t = new DateTimeOffset(SlidingWindows.FloorToPart(decisionTime.UtcTicks), TimeSpan.Zero);
+        var settled = history.SettledCount(t);
+        if (settled == 0) return Forecast(history, t, 1).Intervals[0];
+        var lastEnd = history.RealTime.EndTicks[settled - 1];
+        var unsettled = (int)((t.UtcTicks - lastEnd) / PartTicks);
+        Span<double> parts = stackalloc double[SlidingWindows.MaxUnsettledParts];
+        if (unsettled == 0 || unsettled > SlidingWindows.MaxUnsettledParts || !ScedParts(history.Sced, t, parts[..unsettled]))
+            return Forecast(history, t, 1).Intervals[0];
+        var windows = new double[Math.Min(settled + unsettled / SlidingWindows.PartsPerInterval, WindowsRead)];
+        var n = SlidingWindows.Fill(t.UtcTicks, lastEnd, history.RealTime.Prices[..settled], parts[..unsettled], windows);
+        Span<double> row = stackalloc double[PriceFeatures.Count];
+        PriceFeatures.FillOnWindows(history, windows.AsSpan(windows.Length - n), t, 1, row);
+        return Predict(row, t);
+    }
+
+    private static readonly long PartTicks = TimeSpan.FromMinutes(5).Ticks;
+
+    /// <summary>The SCED LMP of each 5-minute part of the <c>parts.Length</c> parts before <paramref name="t"/>, oldest first.</summary>
+    private static bool ScedParts(Core.Prices.PriceSeries? sced, DateTimeOffset t, Span<double> parts)
+    {
+        if (sced is null || sced.Count == 0) return false;
+        var from = t.UtcTicks - parts.Length * PartTicks;
+        // The run in force when the first part starts, then each part's last run.
+        var r = sced.FirstStartingAtOrAfter(from);
+        if (r == 0 && sced.StartTicks[0] >= t.UtcTicks) return false;
+        var carried = r > 0 ? sced.Prices[r - 1] : sced.Prices[r];
+        var lastRun = r > 0 ? sced.StartTicks[r - 1] : long.MinValue;
+        for (var j = 0; j < parts.Length; j++)
+        {
+            var end = from + (j + 1) * PartTicks;
+            while (r < sced.Count && sced.StartTicks[r] < end)
+            {
+                carried = sced.Prices[r];
+                lastRun = sced.StartTicks[r];
+                r++;
+            }
+            parts[j] = carried;
+        }
+        return t.UtcTicks - lastRun <= MaxScedAge.Ticks;
     }
 
     /// <summary>Predicts one feature row; quantiles are sorted so they never cross.</summary>

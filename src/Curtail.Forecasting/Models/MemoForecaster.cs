@@ -4,7 +4,7 @@ namespace Curtail.Forecasting.Models;
 /// Remembers the forecasts of another forecaster by (decision time, intervals), for one market history: a tuning
 /// sweep runs the same year under many decision settings, and the forecasts do not depend on them.
 /// </summary>
-public sealed class MemoForecaster(IPriceForecaster inner) : IPriceForecaster
+public sealed class MemoForecaster(IPriceForecaster inner) : IPriceForecaster, IWindowForecaster
 {
     private readonly Dictionary<(long, int), PriceForecast> _seen = [];
     private MarketHistory? _history;
@@ -18,16 +18,30 @@ public sealed class MemoForecaster(IPriceForecaster inner) : IPriceForecaster
 
     public PriceForecast Forecast(MarketHistory history, DateTimeOffset decisionTime, int intervals)
     {
+        if (intervals < 1) throw new ArgumentOutOfRangeException(nameof(intervals));
+        return Forecast(history, decisionTime, intervals, () => Inner.Forecast(history, decisionTime, intervals));
+    }
+
+    /// <summary>The inner forecaster's window forecast (<see cref="IWindowForecaster"/>), remembered by decision time.</summary>
+    public IntervalForecast ForecastWindow(MarketHistory history, DateTimeOffset decisionTime)
+    {
+        if (Inner is not IWindowForecaster windows) throw new InvalidOperationException($"{Inner.Name} does not forecast SCED windows");
+        // Intervals 0 marks a window forecast: Forecast refuses fewer than 1 interval, so the keys never meet.
+        return Forecast(history, decisionTime, 0, () => new PriceForecast(decisionTime, [windows.ForecastWindow(history, decisionTime)])).Intervals[0];
+    }
+
+    private PriceForecast Forecast(MarketHistory history, DateTimeOffset decisionTime, int key, Func<PriceForecast> make)
+    {
         if (_history is null) _history = history;
         else if (!ReferenceEquals(_history, history))
             throw new InvalidOperationException("a memo forecaster serves one market history");
         if (LatestDecisionTime is not { } t || decisionTime > t) LatestDecisionTime = decisionTime;
         lock (_seen)
         {
-            if (_seen.TryGetValue((decisionTime.UtcTicks, intervals), out var known)) return known;
+            if (_seen.TryGetValue((decisionTime.UtcTicks, key), out var known)) return known;
         }
-        var forecast = Inner.Forecast(history, decisionTime, intervals);
-        lock (_seen) _seen[(decisionTime.UtcTicks, intervals)] = forecast;
+        var forecast = make();
+        lock (_seen) _seen[(decisionTime.UtcTicks, key)] = forecast;
         return forecast;
     }
 }

@@ -8,7 +8,7 @@ namespace Curtail.Forecasting.Models;
 /// it cannot be a trained feature: it is applied live, after the model, by <see cref="RtdAdjustment"/>. With no RTD
 /// run in the history, or a stale one, the forecast is the inner forecaster's, unchanged (every backtest).
 /// </summary>
-public sealed class RtdAdjustedForecaster(IPriceForecaster inner) : IPriceForecaster
+public sealed class RtdAdjustedForecaster(IPriceForecaster inner) : IPriceForecaster, IWindowForecaster
 {
     public IPriceForecaster Inner { get; } = inner;
     public string Name => Inner.Name;
@@ -25,6 +25,14 @@ public sealed class RtdAdjustedForecaster(IPriceForecaster inner) : IPriceForeca
         var adjusted = new IntervalForecast[forecast.Intervals.Count];
         for (var i = 0; i < adjusted.Length; i++) adjusted[i] = RtdAdjustment.Apply(forecast.Intervals[i], rtd.Prices, StrikePrice);
         return forecast with { Intervals = adjusted };
+    }
+
+    /// <summary>The inner window forecast (<see cref="IWindowForecaster"/>), moved toward a usable RTD run over the window it covers.</summary>
+    public IntervalForecast ForecastWindow(MarketHistory history, DateTimeOffset decisionTime)
+    {
+        if (Inner is not IWindowForecaster windows) throw new InvalidOperationException($"{Inner.Name} does not forecast SCED windows");
+        var forecast = windows.ForecastWindow(history, decisionTime);
+        return RtdAdjustment.Usable(history.Rtd, decisionTime) is { } rtd ? RtdAdjustment.Apply(forecast, rtd.Prices, StrikePrice) : forecast;
     }
 }
 

@@ -13,9 +13,12 @@ namespace Curtail.Forecasting.Policies;
 /// targets one of those: a fired trigger is vetoed when the probability is low, a resume is held while it is high, a
 /// curtailed group resumes early when it is low, a running group curtails before the trigger when it is high.
 /// With every gate off it is the plain breakeven-offset reactive rule (and needs no forecaster).
-/// On the SCED clock the trigger counts SCED runs (<see cref="ForecastGateOptions.ScedConfirmRuns"/>) and, being
-/// newer than the forecast made at the interval's start, is not vetoed or held; only the pre-curtail and early
-/// resume gates act within the interval.
+/// On the SCED clock, by <see cref="ForecastGateOptions.ScedMode"/>: counting runs, the trigger counts SCED
+/// runs (<see cref="ForecastGateOptions.ScedConfirmRuns"/>) and, being newer than the forecast made at the interval's
+/// start, is not vetoed or held; only the pre-curtail and early resume gates act within the interval. On SCED windows
+/// (the default) the whole 15-minute rule runs on the 15 minutes ending at each run (<see cref="SlidingWindows"/>), with the model's
+/// forecast of the next 15 minutes made from them (<see cref="IWindowForecaster"/>), so every gate acts; counting runs
+/// with the window forecast, the runs trigger is gated by that fresh forecast.
 /// </summary>
 public sealed class ForecastGatedPolicy : ICurtailmentPolicy
 {
@@ -31,6 +34,8 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
         options.Validate();
         if (options.UsesForecast && (forecaster is null || history is null))
             throw new ArgumentException("the forecast gates need a forecaster and a market history", nameof(forecaster));
+        if (options.UsesForecast && options.ScedMode != ScedDecisionMode.Runs && forecaster is not IWindowForecaster)
+            throw new ArgumentException($"SCED windows need a forecaster of 15-minute windows; {forecaster!.Name} is not one", nameof(forecaster));
         _forecaster = forecaster;
         _history = history;
         _economics = new IntervalEconomics(site);
@@ -62,6 +67,9 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
     private int _plannedSettled = -1;
     private long _plannedRtdRun = long.MinValue;
     private IntervalForecast? _interval;
+    private readonly double[] _windows = new double[SlidingWindowPolicy.Windows];
+    private long _windowAt = long.MinValue;
+    private int _windowScedRuns = -1;
 
     // Per decision only the prices change: the breakevens follow the day's hashprice and each group's probability
     // follows the interval's forecast, so both are kept until those change (a year on the SCED clock decides 105k
@@ -77,7 +85,11 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
         if (_trainedThrough is { } trained && start < trained)
             throw new InvalidOperationException(
                 $"the forecast model was trained on data up to {trained:u} and cannot decide {start:u}: train it on data before the simulated period");
-        var forecast = _options.UsesForecast ? ForecastOf(start) : null;
+        // SCED windows: the 15-minute rule on the 15 minutes ending at this run, its forecast made from those windows.
+        // Runs with the window forecast: the trigger counts SCED runs, the forecast is made from those windows and gates it.
+        var windows = inputs.DecidesOnSced && _options.ScedMode == ScedDecisionMode.Windows;
+        var windowForecast = inputs.DecidesOnSced && _options.ScedMode != ScedDecisionMode.Runs;
+        var forecast = !_options.UsesForecast ? null : windowForecast ? WindowForecastOf(start) : ForecastOf(start);
         var breakevensChanged = false;
         if (_breakevens.Length != groups.Length || !inputs.HashpriceUsdPerThDay.Equals(_breakevenHashprice))
         {
@@ -92,15 +104,23 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
             for (var g = 0; g < groups.Length; g++) _exceedance[g] = distribution.Exceedance(_breakevens[g]);
             _exceedanceOf = f;
         }
-        var sced = inputs.DecidesOnSced;
+        var sced = inputs.DecidesOnSced && !windows;
         var prices = inputs.DecisionPrices;
+        if (windows)
+        {
+            var n = SlidingWindows.Fill(inputs.IntervalStartTicks, inputs.LastSettledEndTicks, inputs.SettledPrices, inputs.ScedPrices, _windows);
+            prices = _windows.AsSpan(_windows.Length - n);
+        }
         var confirm = sced ? _options.ScedConfirmRuns : _options.Confirm;
+        // A forecast made at the interval's start is older than a SCED trigger and does not veto or hold it; one made at
+        // this run from the windows ending here is as fresh as the trigger and does.
+        var gates = !sced || windowForecast;
         for (var g = 0; g < groups.Length; g++)
-            intents[g] = Gate(prices, groups[g].IsRunning, _breakevens[g], confirm, forecast is null ? double.NaN : _exceedance[g], sced);
+            intents[g] = Gate(prices, groups[g].IsRunning, _breakevens[g], confirm, forecast is null ? double.NaN : _exceedance[g], sced, gates);
         LastExceedance = forecast is null ? null : _exceedance;
     }
 
-    private GroupIntent Gate(ReadOnlySpan<double> prices, bool running, double breakeven, int confirm, double q, bool sced)
+    private GroupIntent Gate(ReadOnlySpan<double> prices, bool running, double breakeven, int confirm, double q, bool sced, bool gates)
     {
         if (prices.IsEmpty)
             return running ? GroupIntent.Run(DecisionReason.NoSettledPrice) : GroupIntent.Curtail(DecisionReason.NoSettledPrice);
@@ -113,7 +133,7 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
                 foreach (var p in prices[^confirm..])
                     fired &= p > breakeven + o.CurtailMarginUsdPerMwh;
             if (fired)
-                return known && !sced && q < o.VetoBelow ? GroupIntent.Run(DecisionReason.ForecastVeto) : GroupIntent.Curtail(DecisionReason.AboveStrike);
+                return known && gates && q < o.VetoBelow ? GroupIntent.Run(DecisionReason.ForecastVeto) : GroupIntent.Curtail(DecisionReason.AboveStrike);
             return known && q >= o.PreCurtailAbove ? GroupIntent.Curtail(DecisionReason.ForecastPreCurtail) : GroupIntent.Run(DecisionReason.BelowStrike);
         }
         // On SCED one run below the resume strike is not enough either: the same number of runs as to curtail.
@@ -122,7 +142,7 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
         foreach (var p in prices[^runs..])
             resume &= p < breakeven - o.ResumeMarginUsdPerMwh;
         if (resume)
-            return known && !sced && q >= o.HoldAbove ? GroupIntent.Curtail(DecisionReason.ForecastHold) : GroupIntent.Run(DecisionReason.BelowResumeStrike);
+            return known && gates && q >= o.HoldAbove ? GroupIntent.Curtail(DecisionReason.ForecastHold) : GroupIntent.Run(DecisionReason.BelowResumeStrike);
         return known && q < o.EarlyResumeBelow ? GroupIntent.Run(DecisionReason.ForecastEarlyResume) : GroupIntent.Curtail(DecisionReason.HysteresisHold);
     }
 
@@ -136,6 +156,7 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
         var planStart = start.UtcTicks - start.UtcTicks % SettlementTicks;
         var rtdRun = RtdAdjustment.Usable(history.Rtd, start)?.RunUtc.UtcTicks ?? long.MinValue;
         if (planStart == _plannedStart && settled == _plannedSettled && rtdRun == _plannedRtdRun) return _interval;
+        _windowAt = long.MinValue;
         _plannedStart = planStart;
         _plannedSettled = settled;
         _plannedRtdRun = rtdRun;
@@ -146,6 +167,26 @@ public sealed class ForecastGatedPolicy : ICurtailmentPolicy
         // posted within the interval and its age counts from now. The model floors the time, so its part is the same.
         var at = rtdRun == long.MinValue ? new DateTimeOffset(planStart, TimeSpan.Zero) : start;
         _interval = fresh ? _forecaster!.Forecast(history, at, 1).Intervals[0] : null;
+        return _interval;
+    }
+
+    // SCED windows: one forecast per 5-minute part (the window moves with it), again when a settled price, a SCED run or
+    // an RTD run arrives within it, as live.
+    private IntervalForecast? WindowForecastOf(DateTimeOffset start)
+    {
+        var history = _history!();
+        var at = SlidingWindows.FloorToPart(start.UtcTicks);
+        var settled = history.SettledCount(start);
+        var scedRuns = history.Sced?.Count ?? 0;
+        var rtdRun = RtdAdjustment.Usable(history.Rtd, start)?.RunUtc.UtcTicks ?? long.MinValue;
+        if (at == _windowAt && settled == _plannedSettled && scedRuns == _windowScedRuns && rtdRun == _plannedRtdRun) return _interval;
+        (_windowAt, _plannedSettled, _windowScedRuns, _plannedRtdRun) = (at, settled, scedRuns, rtdRun);
+        _plannedStart = long.MinValue;
+        var fresh = settled > 0 && start.UtcTicks - history.RealTime.EndTicks[settled - 1] <= _options.MaxStaleness.Ticks;
+        // Asked at the 5-minute boundary (a backtest's memo then serves every policy from one forecast per part); with a
+        // usable RTD run, at the decision itself, since the run's age counts from now. The model floors the time.
+        var when = rtdRun == long.MinValue ? new DateTimeOffset(at, TimeSpan.Zero) : start;
+        _interval = fresh ? ((IWindowForecaster)_forecaster!).ForecastWindow(history, when) : null;
         return _interval;
     }
 }
@@ -164,6 +205,13 @@ public sealed record ForecastGateOptions
 
     /// <summary>SCED runs the trigger needs on the SCED clock, to curtail and to resume (fixed a priori: no SCED history before 2024).</summary>
     public int ScedConfirmRuns { get; init; } = 2;
+
+    /// <summary>
+    /// How the rule reads SCED LMPs on the SCED clock: the 15-minute rule with every gate on the 15 minutes ending at each
+    /// run (<see cref="ScedDecisionMode.Windows"/>, the default, as the site file's), or counting runs
+    /// (<see cref="ScedConfirmRuns"/>, no veto or hold).
+    /// </summary>
+    public ScedDecisionMode ScedMode { get; init; } = ScedDecisionMode.Windows;
 
     /// <summary>A fired trigger is vetoed when the probability is below this (0: never).</summary>
     public double VetoBelow { get; init; }

@@ -94,6 +94,7 @@ public static class PolicyFactory
             ScedConfirmRuns = g.ScedConfirmRuns,
             VetoBelow = g.VetoBelow,
             EarlyResumeBelow = g.EarlyResumeBelow,
+            ScedMode = g.ScedMode,
         };
     }
 
