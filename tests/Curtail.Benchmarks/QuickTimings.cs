@@ -63,6 +63,19 @@ public static class QuickTimings
         Report("SCED clock: gated forecast, 1 year, forecasts remembered", 20, () => Backtester.Run(sced, new ForecastGatedPolicy(memo, () => history, sced.Site, gates), table: scedTable));
     }
 
+    /// <summary>The SCED year 2024 on the shipped data, its decision table, the market history and the held-out model.</summary>
+    private static (BacktestInputs Sced, Core.Economics.EconomicsTable Table, MarketHistory History, GbrtPriceForecaster HeldOut) ScedYear()
+    {
+        Console.WriteLine($"load average (1, 5, 15 min) at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores");
+        var sced = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2024, 1, 1), ToCptExclusive: new DateOnly(2025, 1, 1))
+        {
+            ScedFiles = [BacktestRequest.ShippedSced],
+        }).Inputs;
+        var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
+        var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
+        return (sced, Backtester.TableFor(sced), history, heldOut);
+    }
+
     /// <summary>
     /// `-- issue10`: the three targets of issue 10 in one run, each beside a baseline measured in the same run: a year
     /// on the SCED clock after loading (the breakeven rule as the baseline), one live forecast (one feature row as the
@@ -71,14 +84,7 @@ public static class QuickTimings
     /// </summary>
     public static void Issue10()
     {
-        Console.WriteLine($"load average (1, 5, 15 min) at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores");
-        var sced = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2024, 1, 1), ToCptExclusive: new DateOnly(2025, 1, 1))
-        {
-            ScedFiles = [BacktestRequest.ShippedSced],
-        }).Inputs;
-        var table = Backtester.TableFor(sced);
-        var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
-        var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
+        var (sced, table, history, heldOut) = ScedYear();
         var gates = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
         var memo = new MemoForecaster(heldOut);
         var sw = Stopwatch.StartNew();
@@ -124,14 +130,7 @@ public static class QuickTimings
     /// </summary>
     public static void ScedWindows()
     {
-        Console.WriteLine($"load average (1, 5, 15 min) at start: {File.ReadAllText("/proc/loadavg").Trim()}; {Environment.ProcessorCount} cores");
-        var sced = BacktestSetup.Prepare(new BacktestRequest(FromCpt: new DateOnly(2024, 1, 1), ToCptExclusive: new DateOnly(2025, 1, 1))
-        {
-            ScedFiles = [BacktestRequest.ShippedSced],
-        }).Inputs;
-        var table = Backtester.TableFor(sced);
-        var history = MarketData.Load(ShippedData.Locate(), "HB_WEST");
-        var heldOut = ModelFile.Load(Path.Combine(ForecastLatencyBenchmarks.ModelsDirectory(), "hb_west_2021_2023" + ModelFile.Extension));
+        var (sced, table, history, heldOut) = ScedYear();
         var runs = ForecastGateOptions.Validated with { CurtailMarginUsdPerMwh = 4, ResumeMarginUsdPerMwh = 4, ScedMode = Core.Sites.ScedDecisionMode.Runs };
         var windows = runs with { ScedMode = Core.Sites.ScedDecisionMode.Windows };
         var memo = new MemoForecaster(heldOut);
