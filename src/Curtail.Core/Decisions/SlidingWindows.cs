@@ -14,7 +14,8 @@ namespace Curtail.Core.Decisions;
 /// </para>
 /// <para>
 /// Live, the last settled price may still be the one before the previous interval for a few minutes after an interval
-/// ends (ERCOT posts SPPs shortly after the interval): the window then reads one interval older for its settled part.
+/// ends (ERCOT posts SPPs shortly after the interval): every 5-minute part after the last settled interval is then read
+/// from its SCED run instead (the overload with the last settled interval's end), not from an older settled price.
 /// </para>
 /// </summary>
 public static class SlidingWindows
