@@ -19,6 +19,8 @@ internal sealed class ObservedSite : IAsyncDisposable
 {
     public const string TraderToken = "observed-trader-token-0123456789";
     public const string TokenVariable = "CURTAIL_OBSERVED_TRADER";
+    public const string OperatorToken = "observed-operator-token-0123456789";
+    public const string OperatorTokenVariable = "CURTAIL_OBSERVED_OPERATOR";
 
     private ObservedSite(MinerFleetEmulator fleet, WebApplication app, string dir)
     {
@@ -33,10 +35,10 @@ internal sealed class ObservedSite : IAsyncDisposable
     public HttpClient Http { get; }
     public string Dir { get; }
 
-    public static async Task<ObservedSite> StartAsync(int miners = 6)
+    public static async Task<ObservedSite> StartAsync(int miners = 6, int seed = 5)
     {
         var dir = Directory.CreateTempSubdirectory("curtail-observed-").FullName;
-        var fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = miners, BasePort = FreePorts.Block(miners), Seed = 5 }, TimeProvider.System);
+        var fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = miners, BasePort = FreePorts.Block(miners), Seed = seed }, TimeProvider.System);
         fleet.Start();
         var specs = fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
         await File.WriteAllTextAsync(Path.Combine(dir, "fleet.yaml"), FleetFile.Describe(specs));
@@ -50,11 +52,14 @@ internal sealed class ObservedSite : IAsyncDisposable
             controller:
               listen: http://127.0.0.1:0
               storage: {sqlite: {{{Path.Combine(dir, "state.db")}}}}
-              tokens: [{name: tina, role: trader, token_env: {{{TokenVariable}}}}]
+              tokens:
+                - {name: tina, role: trader, token_env: {{{TokenVariable}}}}
+                - {name: olga, role: operator, token_env: {{{OperatorTokenVariable}}}}
               fleet: {{{Path.Combine(dir, "fleet.yaml")}}}
               cycle_minutes: 60
             """);
         Environment.SetEnvironmentVariable(TokenVariable, TraderToken);
+        Environment.SetEnvironmentVariable(OperatorTokenVariable, OperatorToken);
         var app = ControllerHost.Build(ControllerConfigParser.Load(Path.Combine(dir, "site.yaml")));
         await app.StartAsync();
         var site = new ObservedSite(fleet, app, dir);

@@ -1,14 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
-using Curtail.Controller.Config;
-using Curtail.Controller.Hosting;
 using Curtail.Emulators.Miners;
-using Curtail.Miners;
-using Curtail.Miners.Fleet;
-using Microsoft.AspNetCore.Builder;
 
 namespace Curtail.Controller.Tests;
 
@@ -21,48 +14,18 @@ namespace Curtail.Controller.Tests;
 /// </summary>
 public sealed class StaleMinerEndToEndTests : IAsyncLifetime
 {
-    private const string OperatorToken = "stale-miner-operator-token-0123456789";
-    private const string TraderToken = "stale-miner-trader-token-0123456789";
     private const int Miners = 6;
 
-    private MinerFleetEmulator _fleet = null!;
+    private ObservedSite _site = null!;
     private FleetControlServer _control = null!;
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
     private HttpClient _controlHttp = null!;
-    private string _dir = null!;
 
     public async Task InitializeAsync()
     {
-        _dir = Directory.CreateTempSubdirectory("curtail-stale-").FullName;
-        _fleet = new MinerFleetEmulator(new FleetEmulatorOptions { Count = Miners, BasePort = FreePorts.Block(Miners), Seed = 11 }, TimeProvider.System);
-        _fleet.Start();
-        _control = new FleetControlServer(_fleet, IPAddress.Loopback, 0);
+        _site = await ObservedSite.StartAsync(Miners, seed: 11);
+        _control = new FleetControlServer(_site.Fleet, IPAddress.Loopback, 0);
         _control.Start();
         _controlHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_control.Port}") };
-        var specs = _fleet.Miners.Select(m => new MinerSpec($"{m.Endpoint.Host}:{m.Endpoint.Port}", m.Family, m.Endpoint, m.Model, m.Credentials)).ToList();
-        await File.WriteAllTextAsync(Path.Combine(_dir, "fleet.yaml"), FleetFile.Describe(specs));
-        string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
-        Environment.SetEnvironmentVariable("CURTAIL_STALE_TEST_OPERATOR", OperatorToken);
-        Environment.SetEnvironmentVariable("CURTAIL_STALE_TEST_TRADER", TraderToken);
-        await File.WriteAllTextAsync(Path.Combine(_dir, "site.yaml"), $$$"""
-            name: Stale telemetry site
-            settlement_point: HB_WEST
-            economics: {hashprice: {usd_per_th_day: 0.05}}
-            fleet: [{group: site, count: {{{Miners}}}, hashrate_th: {{{F(_fleet.Miners.Average(m => m.Model.NominalThs))}}}, power_w: {{{F(_fleet.Miners.Average(m => m.Model.NominalW))}}}}]
-            policy: {kind: threshold, curtail_above_usd_per_mwh: 150, resume_below_usd_per_mwh: 100}
-            controller:
-              listen: http://127.0.0.1:0
-              storage: {sqlite: {{{Path.Combine(_dir, "state.db")}}}}
-              tokens:
-                - {name: olga, role: operator, token_env: CURTAIL_STALE_TEST_OPERATOR}
-                - {name: tina, role: trader, token_env: CURTAIL_STALE_TEST_TRADER}
-              fleet: {{{Path.Combine(_dir, "fleet.yaml")}}}
-              cycle_minutes: 60
-            """);
-        _app = ControllerHost.Build(ControllerConfigParser.Load(Path.Combine(_dir, "site.yaml")));
-        await _app.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
         // The start-up cycle has read every miner.
         await Until(async () => (await StatusAsync()).Miners.Count == Miners && (await StatusAsync()).Miners.All(Live), "the start-up cycle reads every miner");
     }
@@ -87,16 +50,9 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _http?.Dispose();
         _controlHttp?.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
         if (_control is not null) await _control.DisposeAsync();
-        if (_fleet is not null) await _fleet.DisposeAsync();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        if (_site is not null) await _site.DisposeAsync();
     }
 
     [Theory]
@@ -129,11 +85,7 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
     {
         // The trader curtails the site: every miner is put to sleep and confirmed by a read-back, after the cycle's read.
         var before = await QuietAsync();
-        using (var curtail = new HttpRequestMessage(HttpMethod.Post, "/api/overrides") { Content = JsonContent.Create(new { mode = "force_curtail", minutes = 30, reason = "stale telemetry test" }) })
-        {
-            curtail.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TraderToken);
-            Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(curtail)).StatusCode);
-        }
+        using (var curtail = await _site.ForceCurtailAsync()) Assert.Equal(HttpStatusCode.OK, curtail.StatusCode);
         await NextCycleAsync(before.Cycles, s => s.Miners.All(m => m.Mode == "sleeping"), ask: false);
         var asleep = await QuietAsync();
         Assert.All(asleep.Miners, m => Assert.Equal("sleeping", m.Mode));
@@ -167,16 +119,16 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
     /// <summary>The dashboard's miner table (a page of /api/miners) and its fleet totals say the same as the status.</summary>
     private async Task AssertDashboardListAsync(Miner lastLive)
     {
-        var page = JsonDocument.Parse(await _http.GetStringAsync($"/api/miners?filter={Uri.EscapeDataString(lastLive.Id)}")).RootElement;
+        var page = JsonDocument.Parse(await _site.Http.GetStringAsync($"/api/miners?filter={Uri.EscapeDataString(lastLive.Id)}")).RootElement;
         var row = Assert.Single(page.GetProperty("miners").EnumerateArray(), r => r.GetProperty("id").GetString() == lastLive.Id);
         Assert.Equal("unreachable", row.GetProperty("mode").GetString());
         Assert.False(row.GetProperty("live").GetBoolean());
         Assert.Equal(JsonValueKind.Null, row.GetProperty("hashrate_th").ValueKind);
         Assert.Equal(JsonValueKind.Null, row.GetProperty("power_w").ValueKind);
         Assert.Equal(lastLive.LastSeen, row.GetProperty("last_seen").GetDateTimeOffset());
-        var byState = JsonDocument.Parse(await _http.GetStringAsync("/api/miners?state=unreachable")).RootElement;
+        var byState = JsonDocument.Parse(await _site.Http.GetStringAsync("/api/miners?state=unreachable")).RootElement;
         Assert.Equal(lastLive.Id, Assert.Single(byState.GetProperty("miners").EnumerateArray()).GetProperty("id").GetString());
-        var fleet = JsonDocument.Parse(await _http.GetStringAsync("/api/fleet")).RootElement;
+        var fleet = JsonDocument.Parse(await _site.Http.GetStringAsync("/api/fleet")).RootElement;
         Assert.Equal(1, fleet.GetProperty("failing").GetInt32());
         Assert.Equal(1, fleet.GetProperty("by_state").GetProperty("unreachable").GetInt32());
     }
@@ -195,8 +147,8 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
         if (ask)
         {
             using var run = new HttpRequestMessage(HttpMethod.Post, "/api/cycle");
-            run.Headers.Authorization = new AuthenticationHeaderValue("Bearer", OperatorToken);
-            Assert.Equal(HttpStatusCode.Accepted, (await _http.SendAsync(run)).StatusCode);
+            run.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ObservedSite.OperatorToken);
+            Assert.Equal(HttpStatusCode.Accepted, (await _site.Http.SendAsync(run)).StatusCode);
         }
         Status? last = null;
         await Until(async () =>
@@ -216,7 +168,7 @@ public sealed class StaleMinerEndToEndTests : IAsyncLifetime
 
     private async Task<Status> StatusAsync()
     {
-        var root = JsonDocument.Parse(await _http.GetStringAsync("/api/status")).RootElement;
+        var root = JsonDocument.Parse(await _site.Http.GetStringAsync("/api/status")).RootElement;
         var miners = root.GetProperty("miners").ValueKind == JsonValueKind.Array
             ? root.GetProperty("miners").EnumerateArray().Select(m => new Miner(m.GetProperty("id").GetString()!, m.GetProperty("mode").GetString()!,
                 m.GetProperty("last_seen").ValueKind == JsonValueKind.String ? m.GetProperty("last_seen").GetDateTimeOffset() : null, m.Clone()))
