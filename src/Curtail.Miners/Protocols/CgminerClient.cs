@@ -65,18 +65,37 @@ public sealed class CgminerClient
             return read(root);
         }), cancellationToken);
 
-    /// <summary>The request's UTF-8 bytes, written directly (a fleet-wide shed sends tens of thousands of them).</summary>
+    /// <summary>
+    /// The request's UTF-8 bytes. Requests without a parameter (status reads, logons) are made once per command and
+    /// shared; the others are written with this thread's own writer. A fleet-wide shed sends tens of thousands.
+    /// </summary>
     private static byte[] Request(string command, string? parameter)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 + command.Length + (parameter?.Length ?? 0));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("command"u8, command);
-            if (parameter is not null) writer.WriteString("parameter"u8, parameter);
-            writer.WriteEndObject();
-        }
+        if (parameter is null) return PlainRequests.GetOrAdd(command, static c => WriteRequest(c, null));
+        return WriteRequest(command, parameter);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> PlainRequests = new(StringComparer.Ordinal);
+
+    [ThreadStatic] private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _requestWriter;
+
+    private static byte[] WriteRequest(string command, string? parameter)
+    {
+        var (buffer, writer) = _requestWriter ??= NewRequestWriter();
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("command"u8, command);
+        if (parameter is not null) writer.WriteString("parameter"u8, parameter);
+        writer.WriteEndObject();
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewRequestWriter()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        return (buffer, new Utf8JsonWriter(buffer));
     }
 
     /// <param name="what">What the reply answers, for error messages.</param>
