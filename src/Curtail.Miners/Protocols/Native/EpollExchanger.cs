@@ -15,9 +15,13 @@ public sealed class EpollExchanger : IDisposable
 {
     private const int ScanIntervalMs = 20;
 
-    private static readonly Lazy<EpollExchanger?> SharedInstance = new(() => LinuxSockets.IsSupported ? new EpollExchanger() : null);
+    private static readonly Lazy<EpollExchanger?> SharedInstance = new(() =>
+        LinuxSockets.IsSupported && Environment.GetEnvironmentVariable("CURTAIL_EPOLL_EXCHANGES") != "0" ? new EpollExchanger() : null);
 
-    /// <summary>The process's exchanger, or null where <see cref="LinuxSockets.IsSupported"/> is false.</summary>
+    /// <summary>
+    /// The process's exchanger, or null where <see cref="LinuxSockets.IsSupported"/> is false or the environment says
+    /// <c>CURTAIL_EPOLL_EXCHANGES=0</c> (then .NET's sockets carry every exchange, as before; docs/miners.md).
+    /// </summary>
     public static EpollExchanger? Shared => SharedInstance.Value;
 
     private readonly int _epoll;
@@ -87,20 +91,30 @@ public sealed class EpollExchanger : IDisposable
         var lastScan = Environment.TickCount64;
         while (!_disposed)
         {
-            var count = LinuxSockets.EpollWait(_epoll, events, ScanIntervalMs);
-            for (var i = 0; i < count; i++)
+            // Nothing may end this loop but disposal: every deadline of every exchange in the process depends on it.
+            try
             {
-                var (flags, data) = LinuxSockets.EpollEventAt(events, i);
-                if (GCHandle.FromIntPtr((IntPtr)(long)data).Target is Exchange exchange) OnEvent(exchange, flags, scratch);
+                var count = LinuxSockets.EpollWait(_epoll, events, ScanIntervalMs);
+                if (count < 0 && LinuxSockets.LastError != LinuxSockets.EInterrupted) Thread.Sleep(ScanIntervalMs);
+                for (var i = 0; i < count; i++)
+                {
+                    var (flags, data) = LinuxSockets.EpollEventAt(events, i);
+                    if (GCHandle.FromIntPtr((IntPtr)(long)data).Target is Exchange exchange) OnEvent(exchange, flags, scratch);
+                }
+                var now = Environment.TickCount64;
+                if (now - lastScan >= ScanIntervalMs)
+                {
+                    lastScan = now;
+                    while (_submitted.TryDequeue(out var submitted)) _active.Add(submitted);
+                    ExpireOverdue(now);
+                }
+                HandOver();
             }
-            var now = Environment.TickCount64;
-            if (now - lastScan >= ScanIntervalMs)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                lastScan = now;
-                while (_submitted.TryDequeue(out var submitted)) _active.Add(submitted);
-                ExpireOverdue(now);
+                // OnEvent contains each exchange's own failures; anything here is the loop's, and the next pass retries.
+                Thread.Sleep(1);
             }
-            HandOver();
         }
         while (_submitted.TryDequeue(out var submitted)) _active.Add(submitted);
         foreach (var exchange in _active) Finish(exchange, fault: new ObjectDisposedException(nameof(EpollExchanger)));
