@@ -68,7 +68,14 @@ public sealed partial class GrafanaDashboardTests(Xunit.Abstractions.ITestOutput
         var end = site.App.Services.GetRequiredService<ServiceClock>().Time.GetUtcNow().Ticks / TimeSpan.TicksPerMinute / 15 * 15 * TimeSpan.TicksPerMinute;
         site.App.Services.GetRequiredService<ControllerRuntime>().SetPrices(new PriceSeries("HB_WEST", [end - TimeSpan.TicksPerHour / 4], [end], [42]));
         Assert.Equal(System.Net.HttpStatusCode.OK, (await site.ForceCurtailAsync()).StatusCode);
+        // The ages are those of the last decision: wait for one made after the price came in (a loaded machine may
+        // scrape before it: seen once at load average 8).
         var exported = await ScrapedSeries(site);
+        for (var tries = 0; tries < 100 && !exported.ContainsKey("curtail_input_age_seconds"); tries++)
+        {
+            await Task.Delay(100);
+            exported = await ScrapedSeries(site);
+        }
         output.WriteLine(string.Join("\n", exported.Select(e => $"{e.Key} {{{string.Join(",", e.Value)}}}")));
 
         var root = JsonDocument.Parse(await File.ReadAllTextAsync(DashboardPath())).RootElement;
