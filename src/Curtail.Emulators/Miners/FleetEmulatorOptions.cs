@@ -29,6 +29,12 @@ public sealed record FleetEmulatorOptions
 
     public EmulatorTiming Timing { get; init; } = new();
 
+    /// <summary>
+    /// Serve the one-shot cgminer ports on the emulator's own epoll loops (<see cref="EpollCgminerServers"/>) where
+    /// Linux allows it; false keeps .NET's sockets for every port (tests compare the two paths).
+    /// </summary>
+    public bool EpollCgminerServers { get; init; } = true;
+
     public FaultInjection Faults { get; init; } = FaultInjection.None;
 
     public const int MinPort = 1024;
