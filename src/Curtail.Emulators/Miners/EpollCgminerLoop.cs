@@ -39,9 +39,12 @@ internal sealed class EpollCgminerLoop
     /// <summary>Replies whose first send did not take them whole, finished by a .NET socket (tests check the path runs).</summary>
     internal static int PartialSends;
 
-    public EpollCgminerLoop(CancellationToken stopping)
+    private readonly int _sendBufferBytes;
+
+    public EpollCgminerLoop(CancellationToken stopping, int sendBufferBytes)
     {
         _stopping = stopping;
+        _sendBufferBytes = sendBufferBytes;
         _epoll = LinuxSockets.EpollCreate(LinuxSockets.SockCloexec);
         if (_epoll < 0) throw LinuxSockets.ToSocketException(LinuxSockets.LastError);
         _wake = LinuxSockets.EventFd(0, LinuxSockets.EventFdNonBlock | LinuxSockets.EventFdCloexec);
@@ -65,7 +68,7 @@ internal sealed class EpollCgminerLoop
 
     public void Start()
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = "curtail-emulator-epoll" };
+        _thread = new Thread(Run) { IsBackground = true, Name = "cgminer-epoll" };
         _thread.Start();
     }
 
@@ -124,6 +127,7 @@ internal sealed class EpollCgminerLoop
                 HandOff(fd, listener.Server.HandleAsync);
                 continue;
             }
+            if (_sendBufferBytes > 0) LinuxSockets.SetSocketOption(fd, LinuxSockets.SolSocket, LinuxSockets.SoSendBuffer, _sendBufferBytes);
             var conn = _spare.Count > 0 ? _spare.Pop() : new PendingRequest();
             conn.Fd = fd;
             conn.Id = _nextId++;

@@ -19,14 +19,19 @@ public sealed class EpollCgminerServers : IAsyncDisposable
     private int _next;
     private bool _disposed;
 
-    public EpollCgminerServers(int loops = 0)
+    /// <param name="loops">Loop threads; 0 for one per core.</param>
+    /// <param name="sendBufferBytes">
+    /// SO_SNDBUF of each connection, 0 for the kernel's (which grows to megabytes on loopback): a small one makes long
+    /// replies go out in parts, which tests use.
+    /// </param>
+    public EpollCgminerServers(int loops = 0, int sendBufferBytes = 0)
     {
         if (!LinuxSockets.IsSupported) throw new PlatformNotSupportedException("the epoll cgminer server runs on Linux (x64, arm64) only");
         var count = loops > 0 ? loops : Environment.ProcessorCount;
         var created = new List<EpollCgminerLoop>(count);
         try
         {
-            for (var i = 0; i < count; i++) created.Add(new EpollCgminerLoop(_stop.Token));
+            for (var i = 0; i < count; i++) created.Add(new EpollCgminerLoop(_stop.Token, sendBufferBytes));
         }
         catch
         {
@@ -57,6 +62,9 @@ public sealed class EpollCgminerServers : IAsyncDisposable
         _listeners.Add(listener);
         return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
+
+    /// <summary>Replies, in this process so far, too long for one send into the socket buffer (finished by a .NET socket).</summary>
+    public static int PartialSends => Volatile.Read(ref EpollCgminerLoop.PartialSends);
 
     public void Start()
     {

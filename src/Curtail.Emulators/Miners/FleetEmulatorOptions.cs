@@ -35,6 +35,12 @@ public sealed record FleetEmulatorOptions
     /// </summary>
     public bool EpollCgminerServers { get; init; } = true;
 
+    /// <summary>
+    /// SO_SNDBUF of each connection on the epoll cgminer ports, 0 for the kernel's: tests set a small one so a long
+    /// reply cannot go out in one send.
+    /// </summary>
+    public int CgminerSendBufferBytes { get; init; }
+
     public FaultInjection Faults { get; init; } = FaultInjection.None;
 
     public const int MinPort = 1024;

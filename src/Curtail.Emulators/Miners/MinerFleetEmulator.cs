@@ -65,7 +65,7 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
         FileDescriptorLimit.EnsureAtLeast(sockets * 2L + 1024);
         // The one-shot cgminer ports on the emulator's own epoll loops where it can (their CPU per exchange is what a
         // shed of a large fleet pays on a shared machine); HTTP and framed servers keep TcpServerHost.
-        var epoll = Options.EpollCgminerServers && LinuxSockets.IsSupported ? new EpollCgminerServers() : null;
+        var epoll = Options.EpollCgminerServers && LinuxSockets.IsSupported ? new EpollCgminerServers(sendBufferBytes: Options.CgminerSendBufferBytes) : null;
         _epoll = epoll;
         var binding = Options.BasePort;
         try

@@ -137,6 +137,14 @@ public static class LinuxSockets
     [DllImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     private static extern int GetSocketName(int fd, ref byte address, ref int length);
 
+    public const int SoSendBuffer = 7;
+
+    [DllImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static extern int SetSocketOption(int fd, int level, int name, ref int value, int length);
+
+    /// <summary>Sets an integer socket option; 0 or -1 with errno.</summary>
+    public static int SetSocketOption(int fd, int level, int name, int value) => SetSocketOption(fd, level, name, ref value, sizeof(int));
+
     [DllImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     public static extern int EventFd(uint initialValue, int flags);
 
