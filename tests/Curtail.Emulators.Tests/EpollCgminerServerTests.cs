@@ -14,7 +14,7 @@ namespace Curtail.Emulators.Tests;
 /// </summary>
 public class EpollCgminerServerTests
 {
-    private static int _port = 29100 + Environment.ProcessId % 10 * 60; // a block of its own below the ephemeral range (32768+)
+    private static int _port = 17100 + Environment.ProcessId % 10 * 60; // a block of its own, below the benchmark fleet (20000-29999) and the ephemeral range
 
     private static MinerFleetEmulator Start(int count, bool epoll = true, TimeSpan? idle = null, IReadOnlyList<IPAddress>? alsoListenOn = null,
         int sendBuffer = 0)
@@ -154,6 +154,8 @@ public class EpollCgminerServerTests
     [InlineData(false, "")]
     public async Task A_client_that_sends_no_complete_request_is_closed_after_the_idle_time(bool epoll, string partial)
     {
+        // On the epoll path a client that sends nothing at all reaches accept only after the kernel's deferred-accept
+        // retry (about 1 s, TCP_DEFER_ACCEPT), and its idle time starts there: hence the 3 s bound.
         var idle = TimeSpan.FromMilliseconds(400);
         await using var fleet = Start(1, epoll, idle);
         using var socket = await ConnectAsync(fleet.Miners[0].Endpoint.Port);
@@ -258,7 +260,7 @@ public class EpollCgminerServerLifetimeTests
     public async Task Stopping_leaves_no_listener_connection_or_loop_thread_behind_and_the_ports_can_be_bound_again()
     {
         if (!LinuxSockets.IsSupported) return; // the .NET path elsewhere; nothing of the loops to check
-        var basePort = 29750 + Environment.ProcessId % 10 * 25; // a block of its own below the ephemeral range
+        var basePort = 17750 + Environment.ProcessId % 10 * 25; // a block of its own, below the benchmark fleet and the ephemeral range
         var options = new FleetEmulatorOptions { Count = 20, Mix = FleetEmulatorOptions.ParseMix("luxos"), BasePort = basePort, Seed = 2 };
         var threadsBefore = LoopThreads();
         var descriptorsBefore = OpenDescriptors();
@@ -269,10 +271,11 @@ public class EpollCgminerServerLifetimeTests
             fleet.Start();
             Assert.Equal(threadsBefore + Environment.ProcessorCount, LoopThreads());
             Assert.True(OpenDescriptors() >= descriptorsBefore + 20);
-            // A connection waiting for its request when the emulator stops is closed with it.
+            // A connection waiting for the rest of its request when the emulator stops is closed with it.
             using var waiting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             await waiting.ConnectAsync(new IPEndPoint(IPAddress.Loopback, basePort));
-            await Task.Delay(50);
+            await waiting.SendAsync("{\"command\":"u8.ToArray(), SocketFlags.None);
+            await Task.Delay(100);
             await fleet.StopAsync();
 
             Assert.Equal(threadsBefore, LoopThreads());

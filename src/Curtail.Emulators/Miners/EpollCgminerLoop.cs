@@ -103,14 +103,19 @@ internal sealed class EpollCgminerLoop
             {
                 var (_, data) = LinuxSockets.EpollEventAt(_events, i);
                 if (data == WakeTag) LinuxSockets.Drain(_wake);
-                else if ((data & ListenerTag) != 0) AcceptAll(_listeners[(int)(data & ~ListenerTag)]);
+                else if ((data & ListenerTag) != 0) AcceptOne(_listeners[(int)(data & ~ListenerTag)]);
                 else Continue((int)(uint)data, (uint)(data >> 32));
             }
             ExpireIdle();
         }
     }
 
-    private void AcceptAll((int Fd, CgminerApiServer Server) listener)
+    /// <summary>
+    /// Accepts one connection per event: the listener is level-triggered, so the next wait reports it again while more
+    /// wait, and a fleet's clients spread over thousands of ports rarely queue two on one (accepting until EAGAIN cost
+    /// a failed system call per exchange).
+    /// </summary>
+    private void AcceptOne((int Fd, CgminerApiServer Server) listener)
     {
         while (!_stop)
         {
@@ -125,7 +130,7 @@ internal sealed class EpollCgminerLoop
             {
                 // Power-off or a hung firmware: nothing is read, the .NET path holds the connection.
                 HandOff(fd, listener.Server.HandleAsync);
-                continue;
+                return;
             }
             if (_sendBufferBytes > 0) LinuxSockets.SetSocketOption(fd, LinuxSockets.SolSocket, LinuxSockets.SoSendBuffer, _sendBufferBytes);
             var conn = _spare.Count > 0 ? _spare.Pop() : new PendingRequest();
@@ -133,6 +138,7 @@ internal sealed class EpollCgminerLoop
             conn.Id = _nextId++;
             conn.Server = listener.Server;
             Serve(conn);
+            return;
         }
     }
 
