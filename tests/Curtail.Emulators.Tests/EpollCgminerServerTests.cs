@@ -242,6 +242,22 @@ public class EpollCgminerServerLifetimeTests
     private static int LoopThreads() => Directory.EnumerateDirectories("/proc/self/task")
         .Count(t => File.Exists(Path.Combine(t, "comm")) && ReadOrEmpty(Path.Combine(t, "comm")).Trim() == "cgminer-epoll");
 
+    /// <summary>
+    /// The loop threads once they reach the expected count or 2 s pass: Join returns when a thread's managed code ends,
+    /// a moment before the kernel drops the thread.
+    /// </summary>
+    private static async Task<int> LoopThreadsSettledAsync(int expected)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var count = LoopThreads();
+        while (count != expected && watch.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(20);
+            count = LoopThreads();
+        }
+        return count;
+    }
+
     private static string ReadOrEmpty(string path)
     {
         try
@@ -278,7 +294,7 @@ public class EpollCgminerServerLifetimeTests
             await Task.Delay(100);
             await fleet.StopAsync();
 
-            Assert.Equal(threadsBefore, LoopThreads());
+            Assert.Equal(threadsBefore, await LoopThreadsSettledAsync(threadsBefore));
             Assert.Equal(0, await waiting.ReceiveAsync(new byte[16], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(5)));
             var refused = await Assert.ThrowsAsync<SocketException>(async () =>
             {
