@@ -40,6 +40,10 @@ internal sealed record BenchSummary
     /// <summary>Managed allocation during the read, and from the decision to the last command sent.</summary>
     public double ReadAllocatedMb { get; init; }
     public double? SendAllocatedMb { get; init; }
+
+    /// <summary>GC pauses (all threads stopped) and collections from the decision to the last command sent.</summary>
+    public double? SendGcPauseMs { get; init; }
+    public int? SendCollections { get; init; }
     public double HeapRetainedMb { get; init; }
     public double PeakWorkingSetMb { get; init; }
 

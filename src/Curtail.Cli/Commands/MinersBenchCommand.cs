@@ -119,6 +119,8 @@ public sealed class MinersBenchCommand : ICliCommand
                     SendCpuMs = marks.LastSentCost is { } sc ? Math.Round((sc.Cpu - decisionCost.Cpu).TotalMilliseconds) : null,
                     ReadAllocatedMb = Math.Round((decisionCost.Allocated - startCost.Allocated) / 1e6, 1),
                     SendAllocatedMb = marks.LastSentCost is { } sa ? Math.Round((sa.Allocated - decisionCost.Allocated) / 1e6, 1) : null,
+                    SendGcPauseMs = marks.LastSentCost is { } sg ? Math.Round((sg.GcPause - decisionCost.GcPause).TotalMilliseconds, 1) : null,
+                    SendCollections = marks.LastSentCost is { } sn ? sn.Collections - decisionCost.Collections : null,
                     Unreadable = report.Unreachable.Count,
                     Commands = results.Count,
                     FirstCommandMsAfterDecision = AfterDecision(marks.FirstSent),
@@ -220,9 +222,10 @@ public sealed class MinersBenchCommand : ICliCommand
     }
 
     /// <summary>The process's CPU time so far and the managed bytes it has allocated: what a phase cost.</summary>
-    private readonly record struct PhaseCost(TimeSpan Cpu, long Allocated)
+    private readonly record struct PhaseCost(TimeSpan Cpu, long Allocated, TimeSpan GcPause, int Collections)
     {
-        public static PhaseCost Now() => new(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: false));
+        public static PhaseCost Now() => new(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: false),
+            GC.GetTotalPauseDuration(), GC.CollectionCount(0));
     }
 
     /// <summary>Timestamps of the first and last delivery and the last confirmation, written from many threads.</summary>

@@ -17,7 +17,15 @@ public sealed class FleetAllocator
     {
         var fleet = request.Fleet;
         var groups = request.Groups;
-        GroupConstraints G(string name) => groups.TryGetValue(name, out var g) ? g : GroupConstraints.Default with { Name = name };
+        // A group without constraints gets the defaults under its own name, made once per plan (not once per look:
+        // a 10,000-miner shed looks them up several times per miner).
+        var defaults = new Dictionary<string, GroupConstraints>(StringComparer.Ordinal);
+        GroupConstraints G(string name)
+        {
+            if (groups.TryGetValue(name, out var g)) return g;
+            if (!defaults.TryGetValue(name, out g)) defaults[name] = g = GroupConstraints.Default with { Name = name };
+            return g;
+        }
 
         var expected = fleet.ToDictionary(m => m.Id, m => m.SteadyPowerW, StringComparer.Ordinal);
         var actions = new Dictionary<string, MinerAction>(StringComparer.Ordinal);

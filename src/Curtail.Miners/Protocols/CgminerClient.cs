@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Curtail.Miners.Protocols.Native;
 
 namespace Curtail.Miners.Protocols;
 
@@ -26,7 +27,12 @@ public sealed class CgminerClient
         _timeout = timeout;
         // An IP literal needs no resolver round trip on every one-shot connection.
         _address = System.Net.IPAddress.TryParse(host, out var ip) ? ip : null;
+        if (_address is { AddressFamily: AddressFamily.InterNetwork } && EpollExchanger.Shared is not null)
+            _ipv4 = _address.GetAddressBytes();
     }
+
+    /// <summary>The IPv4 literal's bytes when the epoll exchanger carries this miner's exchanges (Linux), else null.</summary>
+    private readonly byte[]? _ipv4;
 
     private Task ConnectAsync(TcpClient client, CancellationToken ct) =>
         _address is not null ? client.ConnectAsync(_address, _port, ct).AsTask() : client.ConnectAsync(_host, _port, ct).AsTask();
@@ -59,18 +65,37 @@ public sealed class CgminerClient
             return read(root);
         }), cancellationToken);
 
-    /// <summary>The request's UTF-8 bytes, written directly (a fleet-wide shed sends tens of thousands of them).</summary>
+    /// <summary>
+    /// The request's UTF-8 bytes. Requests without a parameter (status reads, logons) are made once per command and
+    /// shared; the others are written with this thread's own writer. A fleet-wide shed sends tens of thousands.
+    /// </summary>
     private static byte[] Request(string command, string? parameter)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 + command.Length + (parameter?.Length ?? 0));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("command"u8, command);
-            if (parameter is not null) writer.WriteString("parameter"u8, parameter);
-            writer.WriteEndObject();
-        }
+        if (parameter is null) return PlainRequests.GetOrAdd(command, static c => WriteRequest(c, null));
+        return WriteRequest(command, parameter);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> PlainRequests = new(StringComparer.Ordinal);
+
+    [ThreadStatic] private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? _requestWriter;
+
+    private static byte[] WriteRequest(string command, string? parameter)
+    {
+        var (buffer, writer) = _requestWriter ??= NewRequestWriter();
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("command"u8, command);
+        if (parameter is not null) writer.WriteString("parameter"u8, parameter);
+        writer.WriteEndObject();
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static (ArrayBufferWriter<byte>, Utf8JsonWriter) NewRequestWriter()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        return (buffer, new Utf8JsonWriter(buffer));
     }
 
     /// <param name="what">What the reply answers, for error messages.</param>
@@ -97,7 +122,11 @@ public sealed class CgminerClient
     /// around it (deadline, connect, talk) was a state machine, a closure and a delegate more that outlived gen0
     /// collections (about 0.7 KB per exchange; docs/miners.md, issue 11). Failures map as <see cref="MinerTcp"/>'s.
     /// </summary>
-    private async Task<T> ExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken)
+    private Task<T> ExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken) =>
+        _ipv4 is not null ? EpollExchangeAsync(request, onReply, cancellationToken) : SocketExchangeAsync(request, onReply, cancellationToken);
+
+    /// <summary>The exchange on a .NET socket: for host names, IPv6, and platforms without the epoll exchanger.</summary>
+    private async Task<T> SocketExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken)
     {
         // In the IP literal's own family: a dual-mode socket (the default for a host name) costs a system call to set up
         // and another to check on every connect, and a 10,000-miner shed opens 19,206 of them. No TCP_NODELAY (a system
@@ -129,16 +158,7 @@ public sealed class CgminerClient
                 // A NUL terminates the reply even if the server keeps the socket open.
                 if (buffer[count - 1] == 0) break;
             }
-            if (count == 0)
-                throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection closed without a reply");
-            try
-            {
-                return onReply(buffer.AsMemory(0, count));
-            }
-            catch (FormatException ex)
-            {
-                throw new MinerException(_minerId, MinerFailureKind.Protocol, ex.Message, ex);
-            }
+            return Read(buffer.AsMemory(0, count), onReply);
         }
         catch (Exception ex) when (MinerTcp.Failure(_minerId, _port, _timeout, "no reply", cancellationToken, ex) is { } failure)
         {
@@ -147,6 +167,38 @@ public sealed class CgminerClient
         finally
         {
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The same exchange on the process's epoll loop (<see cref="EpollExchanger"/>): no socket object, no timer, no
+    /// thread-pool hop until the reply is whole. A fleet-wide shed is tens of thousands of these.
+    /// </summary>
+    private async Task<T> EpollExchangeAsync<T>(byte[] request, Func<ReadOnlyMemory<byte>, T> onReply, CancellationToken cancellationToken)
+    {
+        PooledReply reply;
+        try
+        {
+            reply = await EpollExchanger.Shared!.ExchangeAsync(_ipv4, _port, request, _timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (MinerTcp.Failure(_minerId, _port, _timeout, "no reply", cancellationToken, ex) is { } failure)
+        {
+            throw failure;
+        }
+        using (reply) return Read(reply.Memory, onReply);
+    }
+
+    private T Read<T>(ReadOnlyMemory<byte> reply, Func<ReadOnlyMemory<byte>, T> onReply)
+    {
+        if (reply.IsEmpty)
+            throw new MinerException(_minerId, MinerFailureKind.Connection, $"port {_port}: connection closed without a reply");
+        try
+        {
+            return onReply(reply);
+        }
+        catch (FormatException ex)
+        {
+            throw new MinerException(_minerId, MinerFailureKind.Protocol, ex.Message, ex);
         }
     }
 
