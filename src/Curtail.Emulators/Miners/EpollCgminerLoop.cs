@@ -102,9 +102,17 @@ internal sealed class EpollCgminerLoop
             for (var i = 0; i < n && !_stop; i++)
             {
                 var (_, data) = LinuxSockets.EpollEventAt(_events, i);
-                if (data == WakeTag) LinuxSockets.Drain(_wake);
-                else if ((data & ListenerTag) != 0) AcceptOne(_listeners[(int)(data & ~ListenerTag)]);
-                else Continue((int)(uint)data, (uint)(data >> 32));
+                try
+                {
+                    if (data == WakeTag) LinuxSockets.Drain(_wake);
+                    else if ((data & ListenerTag) != 0) AcceptOne(_listeners[(int)(data & ~ListenerTag)]);
+                    else Continue((int)(uint)data, (uint)(data >> 32));
+                }
+                catch (Exception)
+                {
+                    // One exchange's failure must not end the loop (an exception would end the process on this
+                    // thread) and with it every port it serves; the dialect's own failures are handled in Answer.
+                }
             }
             ExpireIdle();
         }
