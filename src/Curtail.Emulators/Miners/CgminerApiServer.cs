@@ -28,38 +28,27 @@ public sealed class CgminerApiServer
         _dialect = dialect;
     }
 
+    /// <summary>The miner this port belongs to (the epoll server asks it which faults are switched on).</summary>
+    public EmulatedMiner Miner => _miner;
+
     public async Task HandleAsync(Socket socket, CancellationToken ct)
     {
         if (await FaultSwitches.PlayBeforeRequestAsync(_miner, socket, ct).ConfigureAwait(false)) return;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        idle.CancelAfter(TimeSpan.FromSeconds(10)); // btminer closes idle connections after 10 s
+        idle.CancelAfter(_miner.Timing.CgminerIdleTimeout); // btminer closes idle connections after 10 s
         var text = await ReadRequestAsync(socket, idle.Token).ConfigureAwait(false);
         if (text is null) return;
-        if (await FaultSwitches.PlayBeforeReplyAsync(_miner, socket, ct).ConfigureAwait(false)) return;
-        var fault = _miner.NextFault();
-        if (fault == InjectedFault.Reset)
+        var answer = Answer(text);
+        if (answer.Instead is { } play)
         {
-            TcpServerHost.Reset(socket);
+            await play(socket, ct).ConfigureAwait(false);
             return;
         }
-        if (fault == InjectedFault.Timeout)
-        {
-            await HoldSilentlyAsync(socket, ct).ConfigureAwait(false);
-            return;
-        }
-        var reply = Dispatch(text);
-        if (reply is null)
-        {
-            await HoldSilentlyAsync(socket, ct, untilClientCloses: true).ConfigureAwait(false);
-            return;
-        }
-        if (fault == InjectedFault.Malformed) reply = Malform(reply, _miner.NextRandom(4));
-        reply = FaultSwitches.Corrupt(_miner.Fault, reply);
         // The reply and its NUL from a pooled buffer: the emulator shares the cores with the controller it serves.
-        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(reply.Length) + 1);
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(answer.Reply!.Length) + 1);
         try
         {
-            var length = Encoding.UTF8.GetBytes(reply, bytes);
+            var length = Encoding.UTF8.GetBytes(answer.Reply, bytes);
             bytes[length++] = 0;
             var sent = 0;
             while (sent < length) sent += await socket.SendAsync(bytes.AsMemory(sent, length - sent), SocketFlags.None, ct).ConfigureAwait(false);
@@ -69,6 +58,29 @@ public sealed class CgminerApiServer
             ArrayPool<byte>.Shared.Return(bytes);
         }
         socket.Shutdown(SocketShutdown.Both);
+    }
+
+    /// <summary>
+    /// What follows one complete request: the reply to send (without its NUL), or what plays instead of a reply (a
+    /// reset, or holding the connection silently). Faults apply here, in the same order on both server paths: the
+    /// miner's fault switch, then the per-request random fault, then the switch's corruption of the reply.
+    /// </summary>
+    public CgminerAnswer Answer(string text)
+    {
+        if (FaultSwitches.BeforeReply(_miner) is { } play) return new CgminerAnswer(null, play);
+        var fault = _miner.NextFault();
+        if (fault == InjectedFault.Reset) return new CgminerAnswer(null, ResetAsync);
+        if (fault == InjectedFault.Timeout) return new CgminerAnswer(null, (socket, ct) => HoldSilentlyAsync(socket, ct));
+        var reply = Dispatch(text);
+        if (reply is null) return new CgminerAnswer(null, (socket, ct) => HoldSilentlyAsync(socket, ct, untilClientCloses: true));
+        if (fault == InjectedFault.Malformed) reply = Malform(reply, _miner.NextRandom(4));
+        return new CgminerAnswer(FaultSwitches.Corrupt(_miner.Fault, reply), null);
+    }
+
+    private static Task ResetAsync(Socket socket, CancellationToken ct)
+    {
+        TcpServerHost.Reset(socket);
+        return Task.CompletedTask;
     }
 
     private string? Dispatch(string text)
@@ -116,8 +128,8 @@ public sealed class CgminerApiServer
     }
 
     /// <summary>
-    /// Reads until one complete JSON object, a newline before any brace, or the client's half-close. The scan is over
-    /// bytes: every character it looks for is ASCII, which never occurs inside a multi-byte UTF-8 sequence.
+    /// Reads until one complete JSON object, a newline before any brace, or the client's half-close
+    /// (<see cref="CgminerRequestScanner"/>).
     /// </summary>
     private static async Task<string?> ReadRequestAsync(Socket socket, CancellationToken ct)
     {
@@ -133,17 +145,14 @@ public sealed class CgminerApiServer
         }
         var buffer = ArrayPool<byte>.Shared.Rent(2048);
         var count = 0;
-        var depth = 0;
-        var inString = false;
-        var escaped = false;
-        var sawBrace = false;
+        var scanner = new CgminerRequestScanner();
         try
         {
             while (true)
             {
                 if (count == buffer.Length)
                 {
-                    if (count >= 1 << 16) return Encoding.UTF8.GetString(buffer, 0, count);
+                    if (count >= CgminerRequestScanner.MaxRequestBytes) return Encoding.UTF8.GetString(buffer, 0, count);
                     var bigger = ArrayPool<byte>.Shared.Rent(count * 2);
                     buffer.AsSpan(0, count).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -151,28 +160,8 @@ public sealed class CgminerApiServer
                 }
                 var n = await socket.ReceiveAsync(buffer.AsMemory(count), SocketFlags.None, ct).ConfigureAwait(false);
                 if (n == 0) return count > 0 ? Encoding.UTF8.GetString(buffer, 0, count) : null;
-                for (var i = count; i < count + n; i++)
-                {
-                    var c = buffer[i];
-                    if (escaped) { escaped = false; continue; }
-                    if (inString)
-                    {
-                        if (c == '\\') escaped = true;
-                        else if (c == '"') inString = false;
-                        continue;
-                    }
-                    switch (c)
-                    {
-                        case (byte)'"': inString = true; break;
-                        case (byte)'{': depth++; sawBrace = true; break;
-                        case (byte)'}':
-                            depth--;
-                            if (sawBrace && depth == 0) return Encoding.UTF8.GetString(buffer, 0, i + 1);
-                            break;
-                        case (byte)'\n' when !sawBrace:
-                            return Encoding.UTF8.GetString(buffer, 0, i + 1);
-                    }
-                }
+                var end = scanner.Scan(buffer.AsSpan(count, n));
+                if (end >= 0) return Encoding.UTF8.GetString(buffer, 0, count + end);
                 count += n;
             }
         }
@@ -207,6 +196,12 @@ public sealed class CgminerApiServer
         return i < 0 ? s : s[..i] + with + s[(i + what.Length)..];
     }
 }
+
+/// <summary>
+/// The outcome of one cgminer request: <see cref="Reply"/> to send, or <see cref="Instead"/> to play on the connection
+/// (a reset or a silent hold) when a fault means no reply.
+/// </summary>
+public readonly record struct CgminerAnswer(string? Reply, Func<Socket, CancellationToken, Task>? Instead);
 
 /// <summary>Builders for cgminer reply envelopes.</summary>
 public static class Cgminer

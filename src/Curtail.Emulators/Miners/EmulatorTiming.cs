@@ -62,6 +62,12 @@ public sealed record EmulatorTiming
 
     public TimeSpan AntminerConfReply => AntminerConfReplyOverride ?? Scale(TimeSpan.FromSeconds(20));
 
+    /// <summary>
+    /// How long a cgminer-style port waits for a request on a connection before closing it (btminer closes idle
+    /// connections after 10 s). Real time, not scaled: tests of the idle close set it directly.
+    /// </summary>
+    public TimeSpan CgminerIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Session idle expiry of LuxOS (60 s).</summary>
     public TimeSpan LuxOsSessionIdle { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -56,7 +56,7 @@ public static class FaultSwitches
     /// <summary>Power-off and a hung server: the connection is accepted and nothing is ever read or sent.</summary>
     public static async Task<bool> PlayBeforeRequestAsync(EmulatedMiner miner, Socket socket, CancellationToken ct)
     {
-        if (miner.Fault is not (MinerFaultSwitch.PowerOff or MinerFaultSwitch.HungHttp)) return false;
+        if (!HoldsBeforeRequest(miner)) return false;
         await HoldAsync(socket, ct).ConfigureAwait(false);
         return true;
     }
@@ -64,18 +64,28 @@ public static class FaultSwitches
     /// <summary>Silence and reset: the request was read and no reply follows.</summary>
     public static async Task<bool> PlayBeforeReplyAsync(EmulatedMiner miner, Socket socket, CancellationToken ct)
     {
-        switch (miner.Fault)
-        {
-            case MinerFaultSwitch.Reset:
-                TcpServerHost.Reset(socket);
-                return true;
-            case MinerFaultSwitch.Silence or MinerFaultSwitch.PowerOff or MinerFaultSwitch.HungHttp:
-                await HoldAsync(socket, ct).ConfigureAwait(false);
-                return true;
-            default:
-                return false;
-        }
+        if (BeforeReply(miner) is not { } play) return false;
+        await play(socket, ct).ConfigureAwait(false);
+        return true;
     }
+
+    /// <summary>
+    /// What the switch plays instead of a reply once the request was read (a reset, or holding the connection), or
+    /// null when a reply follows: the epoll server asks this before it answers on its own thread.
+    /// </summary>
+    public static Func<Socket, CancellationToken, Task>? BeforeReply(EmulatedMiner miner) => miner.Fault switch
+    {
+        MinerFaultSwitch.Reset => (socket, _) =>
+        {
+            TcpServerHost.Reset(socket);
+            return Task.CompletedTask;
+        },
+        MinerFaultSwitch.Silence or MinerFaultSwitch.PowerOff or MinerFaultSwitch.HungHttp => HoldAsync,
+        _ => null,
+    };
+
+    /// <summary>Power-off and a hung server hold every connection from its accept, before any request is read.</summary>
+    public static bool HoldsBeforeRequest(EmulatedMiner miner) => miner.Fault is MinerFaultSwitch.PowerOff or MinerFaultSwitch.HungHttp;
 
     /// <summary>Holds the connection open without a byte until the client gives up (or a minute passes).</summary>
     private static async Task HoldAsync(Socket socket, CancellationToken ct)

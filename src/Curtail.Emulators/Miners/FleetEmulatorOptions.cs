@@ -29,6 +29,18 @@ public sealed record FleetEmulatorOptions
 
     public EmulatorTiming Timing { get; init; } = new();
 
+    /// <summary>
+    /// Serve the one-shot cgminer ports on the emulator's own epoll loops (<see cref="EpollCgminerServers"/>) where
+    /// Linux allows it; false keeps .NET's sockets for every port (tests compare the two paths).
+    /// </summary>
+    public bool EpollCgminerServers { get; init; } = true;
+
+    /// <summary>
+    /// SO_SNDBUF of each connection on the epoll cgminer ports, 0 for the kernel's: tests set a small one so a long
+    /// reply cannot go out in one send.
+    /// </summary>
+    public int CgminerSendBufferBytes { get; init; }
+
     public FaultInjection Faults { get; init; } = FaultInjection.None;
 
     public const int MinPort = 1024;

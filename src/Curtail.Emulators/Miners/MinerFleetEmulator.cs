@@ -1,4 +1,5 @@
 using Curtail.Miners;
+using Curtail.Miners.Protocols.Native;
 
 namespace Curtail.Emulators.Miners;
 
@@ -10,6 +11,7 @@ namespace Curtail.Emulators.Miners;
 public sealed class MinerFleetEmulator : IAsyncDisposable
 {
     private readonly List<TcpServerHost> _hosts = [];
+    private EpollCgminerServers? _epoll;
     private readonly List<EmulatedMiner> _miners = [];
 
     public MinerFleetEmulator(FleetEmulatorOptions options, TimeProvider time)
@@ -61,27 +63,38 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
         if (IsRunning) return;
         var sockets = _miners.Sum(m => m.Endpoint.AuxPort is null ? 1 : 2);
         FileDescriptorLimit.EnsureAtLeast(sockets * 2L + 1024);
+        // The one-shot cgminer ports on the emulator's own epoll loops where it can (their CPU per exchange is what a
+        // shed of a large fleet pays on a shared machine); HTTP and framed servers keep TcpServerHost.
+        var epoll = Options.EpollCgminerServers && LinuxSockets.IsSupported ? new EpollCgminerServers(sendBufferBytes: Options.CgminerSendBufferBytes) : null;
+        _epoll = epoll;
+        var binding = Options.BasePort;
         try
         {
             foreach (var miner in _miners)
             {
-                foreach (var (port, handler) in MinerServers.Create(miner))
+                foreach (var (port, handler, cgminer) in MinerServers.Create(miner))
                 {
+                    binding = port;
                     foreach (var address in Options.AlsoListenOn.Prepend(Options.Address))
                     {
+                        if (epoll is not null && cgminer is not null)
+                        {
+                            epoll.Listen(address, port, cgminer);
+                            continue;
+                        }
                         var server = new TcpServerHost(address, port, handler);
                         _hosts.Add(server);
                         server.Start();
                     }
                 }
             }
+            epoll?.Start();
         }
         catch (System.Net.Sockets.SocketException ex)
         {
-            var port = _hosts.Count > 0 ? _hosts[^1].Port + 1 : Options.BasePort;
             StopAsync().AsTask().GetAwaiter().GetResult();
             throw new InvalidOperationException(
-                $"cannot listen near port {port}: {ex.SocketErrorCode} (raise `ulimit -n` or pick another --base-port; ports in the "
+                $"cannot listen near port {binding}: {ex.SocketErrorCode} (raise `ulimit -n` or pick another --base-port; ports in the "
                 + $"kernel's ephemeral range {FleetEmulatorOptions.EphemeralRange().First}-{FleetEmulatorOptions.EphemeralRange().Last} may be held by client connections)", ex);
         }
         IsRunning = true;
@@ -91,7 +104,10 @@ public sealed class MinerFleetEmulator : IAsyncDisposable
     {
         var hosts = _hosts.ToList();
         _hosts.Clear();
+        var epoll = _epoll;
+        _epoll = null;
         await Task.WhenAll(hosts.Select(h => h.DisposeAsync().AsTask())).ConfigureAwait(false);
+        if (epoll is not null) await epoll.DisposeAsync().ConfigureAwait(false);
         IsRunning = false;
     }
 

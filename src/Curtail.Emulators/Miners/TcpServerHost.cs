@@ -17,13 +17,28 @@ public sealed class TcpServerHost : IAsyncDisposable
     public TcpServerHost(IPAddress address, int port, Func<Socket, CancellationToken, Task> handler)
     {
         _handler = handler;
-        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        // Plain SO_REUSEADDR, as the Modbus server does: .NET's ReuseAddress also sets SO_REUSEPORT on Linux, and two
-        // emulators (two test runs, a 30,000-miner fleet from port 20000) would then share a port and split its clients.
-        if (OperatingSystem.IsLinux()) _listener.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
-        else if (!OperatingSystem.IsWindows()) _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Bind(new IPEndPoint(address, port));
+        _listener = Bind(address, port);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+    }
+
+    /// <summary>A TCP socket bound to the address and port, not yet listening; disposed again if the bind fails.</summary>
+    public static Socket Bind(IPAddress address, int port)
+    {
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // Plain SO_REUSEADDR, as the Modbus server does: .NET's ReuseAddress also sets SO_REUSEPORT on Linux, and two
+            // emulators (two test runs, a 30,000-miner fleet from port 20000) would then share a port and split its clients.
+            if (OperatingSystem.IsLinux()) listener.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+            else if (!OperatingSystem.IsWindows()) listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Bind(new IPEndPoint(address, port));
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
     }
 
     public int Port { get; }
@@ -32,10 +47,20 @@ public sealed class TcpServerHost : IAsyncDisposable
     /// The address the client dialed on the connection being served (flows into the handler): tests that run several
     /// controllers give each its own loopback address, so a miner can count whose commands it obeyed.
     /// </summary>
-    public static string? CurrentDialedAddress => (DialedSocket.Value?.LocalEndPoint as IPEndPoint)?.Address.ToString();
+    public static string? CurrentDialedAddress => DialedFdPlusOne != 0
+        ? Curtail.Miners.Protocols.Native.LinuxSockets.LocalAddress(DialedFdPlusOne - 1)?.ToString()
+        : (DialedSocket.Value?.LocalEndPoint as IPEndPoint)?.Address.ToString();
 
     /// <summary>The connection being served; its address is formatted only when a write asks for it.</summary>
     private static readonly AsyncLocal<Socket?> DialedSocket = new();
+
+    /// <summary>
+    /// The descriptor (plus one, so 0 means none) of the connection an epoll loop thread is answering right now: the
+    /// loop answers synchronously on its own thread, so a thread-static says which connection a write came over
+    /// without an execution context per exchange.
+    /// </summary>
+    [ThreadStatic]
+    internal static int DialedFdPlusOne;
 
     public void Start()
     {
@@ -65,18 +90,19 @@ public sealed class TcpServerHost : IAsyncDisposable
             {
                 return;
             }
-            _ = ServeAsync(client, ct);
+            _ = ServeAsync(client, _handler, ct);
         }
     }
 
-    private async Task ServeAsync(Socket client, CancellationToken ct)
+    /// <summary>Runs a handler on an accepted connection, closing it afterwards whatever happens.</summary>
+    public static async Task ServeAsync(Socket client, Func<Socket, CancellationToken, Task> handler, CancellationToken ct)
     {
         try
         {
             // No TCP_NODELAY here (a system call per connection): a one-shot server writes its reply once and closes,
             // which Nagle never delays; servers that write more than once on a connection set it themselves.
             DialedSocket.Value = client;
-            await _handler(client, ct).ConfigureAwait(false);
+            await handler(client, ct).ConfigureAwait(false);
         }
         catch (Exception)
         {

@@ -126,6 +126,64 @@ public static class LinuxSockets
         return (BitConverter.ToUInt32(ev), BitConverter.ToUInt64(ev[EpollDataOffset..]));
     }
 
+    // Server side (the emulator's epoll loop): the address a client dialed, and an eventfd that wakes a loop to stop.
+
+    public const int ENoBufferSpace = 105;
+    public const int EConnectionAborted = 103;
+    public const int AfInet6 = 10;
+    public const int EventFdNonBlock = 0x800;
+    public const int EventFdCloexec = 0x80000;
+
+    [DllImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    private static extern int GetSocketName(int fd, ref byte address, ref int length);
+
+    public const int SoSendBuffer = 7;
+
+    [DllImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static extern int SetSocketOption(int fd, int level, int name, ref int value, int length);
+
+    /// <summary>Sets an integer socket option; 0 or -1 with errno.</summary>
+    public static int SetSocketOption(int fd, int level, int name, int value) => SetSocketOption(fd, level, name, ref value, sizeof(int));
+
+    [DllImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    public static extern int EventFd(uint initialValue, int flags);
+
+    [DllImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static extern nint Write(int fd, ref byte buffer, nint length);
+
+    [DllImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static extern nint Read(int fd, ref byte buffer, nint length);
+
+    /// <summary>The local address of a connected socket (the one its client dialed), or null if it cannot be told.</summary>
+    public static System.Net.IPAddress? LocalAddress(int fd)
+    {
+        Span<byte> sockaddr = stackalloc byte[128];
+        var length = sockaddr.Length;
+        if (GetSocketName(fd, ref MemoryMarshal.GetReference(sockaddr), ref length) != 0) return null;
+        return BitConverter.ToUInt16(sockaddr) switch
+        {
+            AfInet => new System.Net.IPAddress(sockaddr.Slice(4, 4)),
+            AfInet6 => new System.Net.IPAddress(sockaddr.Slice(8, 16)),
+            _ => null,
+        };
+    }
+
+    /// <summary>Adds one to an eventfd's counter: wakes whoever waits on it.</summary>
+    public static void Signal(int eventFd)
+    {
+        Span<byte> one = stackalloc byte[8];
+        one.Clear();
+        one[0] = 1;
+        Write(eventFd, ref MemoryMarshal.GetReference(one), one.Length);
+    }
+
+    /// <summary>Resets an eventfd's counter to zero (a non-blocking eventfd that was never signalled reads EAGAIN).</summary>
+    public static void Drain(int eventFd)
+    {
+        Span<byte> value = stackalloc byte[8];
+        Read(eventFd, ref MemoryMarshal.GetReference(value), value.Length);
+    }
+
     /// <summary>
     /// An errno as the <see cref="SocketException"/> .NET's own sockets would throw, so callers map failures (refused,
     /// reset, unreachable) the same way whichever path carried the exchange.
