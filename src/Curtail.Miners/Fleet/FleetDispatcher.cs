@@ -281,14 +281,21 @@ public sealed class FleetDispatcher
         return wait > TimeSpan.Zero ? Task.Delay(wait, _time, ct) : Task.CompletedTask;
     }
 
-    /// <summary>Waits until the probes' finding or the timeout, whichever comes first (no exception for the timeout).</summary>
+    /// <summary>
+    /// Waits until the probes' finding or the timeout, whichever comes first (no exception for the timeout). Every
+    /// command of a shed but the probes waits here while the send goes on, so each wait is one timed wait on the task
+    /// rather than a linked token source, a delay and a WhenAny.
+    /// </summary>
     private async Task WhenFoundAsync(Task found, TimeSpan timeout, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var delay = Task.Delay(timeout, _time, stop.Token);
-        await Task.WhenAny(found, delay).ConfigureAwait(false);
-        await stop.CancelAsync().ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
+        try
+        {
+            await found.WaitAsync(timeout, _time, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The documented time has passed: look now.
+        }
     }
 
     /// <summary>Whether a read shows the action's effect.</summary>
