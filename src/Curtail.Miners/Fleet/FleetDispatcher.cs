@@ -233,7 +233,9 @@ public sealed class FleetDispatcher
         {
             // Without the token: a cancellable wait is three more objects for each of the thousands of read-backs
             // queued here at once after a fleet-wide shed; a cancelled dispatch's read-back ends as it gets its slot.
-            await _readSlots.WaitAsync().ConfigureAwait(false);
+            // Probes take no slot (at most ProbeCount per family and action): they time the firmware, and queued
+            // behind another family's burst of read-backs they timed the queue (mixed fleet, fifth pass).
+            if (!probe) await _readSlots.WaitAsync().ConfigureAwait(false);
             var issued = _time.GetElapsedTime(acknowledged);
             try
             {
@@ -256,7 +258,7 @@ public sealed class FleetDispatcher
             }
             finally
             {
-                _readSlots.Release();
+                if (!probe) _readSlots.Release();
             }
             var left = deadline - _time.GetElapsedTime(deadlineFrom);
             if (left <= TimeSpan.Zero)

@@ -101,11 +101,13 @@ public sealed class EpollExchanger : IDisposable
                     var (flags, data) = LinuxSockets.EpollEventAt(events, i);
                     if (GCHandle.FromIntPtr((IntPtr)(long)data).Target is Exchange exchange) OnEvent(exchange, flags, scratch);
                 }
+                // Every pass: an exchange that the queue or the active list still held after it finished would live
+                // through collections it need not (tens of thousands of them in a shed).
+                TakeSubmitted();
                 var now = Environment.TickCount64;
                 if (now - lastScan >= ScanIntervalMs)
                 {
                     lastScan = now;
-                    while (_submitted.TryDequeue(out var submitted)) _active.Add(submitted);
                     ExpireOverdue(now);
                 }
                 HandOver();
@@ -116,9 +118,8 @@ public sealed class EpollExchanger : IDisposable
                 Thread.Sleep(1);
             }
         }
-        while (_submitted.TryDequeue(out var submitted)) _active.Add(submitted);
-        foreach (var exchange in _active) Finish(exchange, fault: new ObjectDisposedException(nameof(EpollExchanger)));
-        _active.Clear();
+        TakeSubmitted();
+        for (var i = _active.Count - 1; i >= 0; i--) Finish(_active[i], fault: new ObjectDisposedException(nameof(EpollExchanger)));
         HandOver();
         LinuxSockets.Close(_epoll);
     }
@@ -176,18 +177,38 @@ public sealed class EpollExchanger : IDisposable
         }
     }
 
-    /// <summary>Cancels what has passed its deadline or whose caller gave up, and forgets what is finished.</summary>
+    private void TakeSubmitted()
+    {
+        while (_submitted.TryDequeue(out var submitted))
+        {
+            if (submitted.Finished) continue;
+            submitted.ActiveIndex = _active.Count;
+            _active.Add(submitted);
+        }
+    }
+
+    /// <summary>Cancels what has passed its deadline or whose caller gave up.</summary>
     private void ExpireOverdue(long now)
     {
+        // Backwards: Finish moves the last exchange into the finished one's place, and that one was looked at already.
         for (var i = _active.Count - 1; i >= 0; i--)
         {
             var exchange = _active[i];
-            if (!exchange.Finished && (now >= exchange.DeadlineTicks || exchange.CancellationToken.IsCancellationRequested))
+            if (now >= exchange.DeadlineTicks || exchange.CancellationToken.IsCancellationRequested)
                 Finish(exchange, fault: null, cancelled: true);
-            if (!exchange.Finished) continue;
-            _active[i] = _active[^1];
-            _active.RemoveAt(_active.Count - 1);
         }
+    }
+
+    /// <summary>Takes a finished exchange out of the active list at once (swap with the last: no shifting).</summary>
+    private void Forget(Exchange exchange)
+    {
+        var index = exchange.ActiveIndex;
+        if (index < 0) return;
+        var last = _active[^1];
+        _active[index] = last;
+        last.ActiveIndex = index;
+        _active.RemoveAt(_active.Count - 1);
+        exchange.ActiveIndex = -1;
     }
 
     /// <summary>
@@ -198,6 +219,7 @@ public sealed class EpollExchanger : IDisposable
     {
         if (exchange.Finished) return;
         exchange.Finished = true;
+        Forget(exchange);
         LinuxSockets.Close(exchange.Fd);
         if (exchange.Handle.IsAllocated) exchange.Handle.Free();
         exchange.Fault = fault;
@@ -242,6 +264,9 @@ public sealed class EpollExchanger : IDisposable
         /// <summary>What the epoll event carries to find this exchange again (a field: a GCHandle copy freed twice is a crash).</summary>
         public GCHandle Handle;
         public bool Finished { get; set; }
+
+        /// <summary>Where this exchange is in the loop's active list; -1 while not in it.</summary>
+        public int ActiveIndex { get; set; } = -1;
         public bool Sending => !_unsent.IsEmpty;
 
         // Completed from a thread-pool work item (HandOver), where continuations may run inline.
