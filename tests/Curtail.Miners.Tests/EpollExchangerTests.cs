@@ -131,6 +131,22 @@ public class EpollExchangerTests
     }
 
     [Fact]
+    public async Task An_infinite_timeout_waits_for_a_slow_reply()
+    {
+        if (EpollExchanger.Shared is not { } exchanger) return;
+        await using var server = OneShotServer.Start(async (socket, _) =>
+        {
+            await Task.Delay(300);
+            await socket.SendAsync("{\"late\":true}\0"u8.ToArray());
+            socket.Shutdown(SocketShutdown.Both);
+        });
+
+        using var reply = await exchanger.ExchangeAsync(Loopback, server.Port, "{}"u8.ToArray(), Timeout.InfiniteTimeSpan, default);
+
+        Assert.Equal("{\"late\":true}\0", Encoding.UTF8.GetString(reply.Memory.Span));
+    }
+
+    [Fact]
     public async Task Two_thousand_exchanges_in_flight_all_get_their_own_reply()
     {
         if (EpollExchanger.Shared is not { } exchanger) return;

@@ -52,7 +52,9 @@ public sealed class EpollExchanger : IDisposable
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<PooledReply>(cancellationToken);
         var fd = LinuxSockets.Socket(LinuxSockets.AfInet, LinuxSockets.SockStream | LinuxSockets.SockNonBlock | LinuxSockets.SockCloexec, 0);
         if (fd < 0) return Task.FromException<PooledReply>(LinuxSockets.ToSocketException(LinuxSockets.LastError));
-        var exchange = new Exchange(fd, request, Environment.TickCount64 + (long)timeout.TotalMilliseconds, cancellationToken);
+        // An infinite timeout never expires (as CancelAfter treats it); anything else counts from now.
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var exchange = new Exchange(fd, request, deadline, cancellationToken);
         try
         {
             if (LinuxSockets.ConnectIPv4(fd, ipv4, port) != 0)
