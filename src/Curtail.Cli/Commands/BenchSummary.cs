@@ -37,6 +37,8 @@ internal sealed record BenchSummary
     /// <summary>CPU time of this process (user + system) during the read, and from the decision to the last command sent.</summary>
     public double ReadCpuMs { get; init; }
     public double? SendCpuMs { get; init; }
+    /// <summary>The kernel's share of <see cref="SendCpuMs"/> (system calls, and the loopback TCP work done in them).</summary>
+    public double? SendSystemCpuMs { get; init; }
     /// <summary>Managed allocation during the read, and from the decision to the last command sent.</summary>
     public double ReadAllocatedMb { get; init; }
     public double? SendAllocatedMb { get; init; }

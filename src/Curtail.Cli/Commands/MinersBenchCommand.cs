@@ -123,6 +123,7 @@ public sealed class MinersBenchCommand : ICliCommand
                     ReadMs = Math.Round((decision - start) * 1000.0 / Stopwatch.Frequency, 1),
                     ReadCpuMs = Math.Round((decisionCost.Cpu - startCost.Cpu).TotalMilliseconds),
                     SendCpuMs = marks.LastSentCost is { } sc ? Math.Round((sc.Cpu - decisionCost.Cpu).TotalMilliseconds) : null,
+                    SendSystemCpuMs = marks.LastSentCost is { } ss ? Math.Round((ss.SystemCpu - decisionCost.SystemCpu).TotalMilliseconds) : null,
                     ReadAllocatedMb = Math.Round((decisionCost.Allocated - startCost.Allocated) / 1e6, 1),
                     SendAllocatedMb = marks.LastSentCost is { } sa ? Math.Round((sa.Allocated - decisionCost.Allocated) / 1e6, 1) : null,
                     SendGcPauseMs = marks.LastSentCost is { } sg ? Math.Round((sg.GcPause - decisionCost.GcPause).TotalMilliseconds, 1) : null,
@@ -250,10 +251,13 @@ public sealed class MinersBenchCommand : ICliCommand
     }
 
     /// <summary>The process's CPU time so far and the managed bytes it has allocated: what a phase cost.</summary>
-    private readonly record struct PhaseCost(TimeSpan Cpu, long Allocated, TimeSpan GcPause, int Collections)
+    private readonly record struct PhaseCost(TimeSpan Cpu, TimeSpan SystemCpu, long Allocated, TimeSpan GcPause, int Collections)
     {
-        public static PhaseCost Now() => new(Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: false),
-            GC.GetTotalPauseDuration(), GC.CollectionCount(0));
+        public static PhaseCost Now()
+        {
+            var cpu = Environment.CpuUsage;
+            return new(cpu.TotalTime, cpu.PrivilegedTime, GC.GetTotalAllocatedBytes(precise: false), GC.GetTotalPauseDuration(), GC.CollectionCount(0));
+        }
     }
 
     /// <summary>Timestamps of the first and last delivery and the last confirmation, written from many threads.</summary>
