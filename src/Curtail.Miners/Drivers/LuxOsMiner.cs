@@ -303,7 +303,9 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
         (string? Sid, (bool Ok, int? Code, string Message) Status) logon;
         try
         {
-            logon = await _api.CommandAsync("logon", null, static reply => (SessionId(reply), CgminerClient.ReadStatus(reply)),
+            // STATUS only without a session id: a logon that got one needs nothing else from the reply.
+            logon = await _api.CommandAsync("logon", null,
+                static reply => SessionId(reply) is { Length: > 0 } sid ? (sid, (true, (int?)null, "")) : ((string?)null, CgminerClient.ReadStatus(reply)),
                 checkStatus: false, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (MinerException ex) when (ex.Kind is MinerFailureKind.Timeout or MinerFailureKind.Connection)

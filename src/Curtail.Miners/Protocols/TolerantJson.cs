@@ -57,6 +57,16 @@ public static class TolerantJson
     /// </summary>
     public static T Read<T>(ReadOnlyMemory<byte> utf8, string source, Func<JsonElement, T> read)
     {
+        using var document = ParseDocument(utf8, source);
+        return read(document.RootElement);
+    }
+
+    /// <summary>
+    /// The document behind <see cref="Read{T}"/>, for a caller that reads the root itself (no delegate per reply) and
+    /// disposes it. Its root is always an object.
+    /// </summary>
+    public static JsonDocument ParseDocument(ReadOnlyMemory<byte> utf8, string source)
+    {
         var span = utf8.Span;
         var start = 0;
         var end = span.Length;
@@ -77,12 +87,12 @@ public static class TolerantJson
             var repaired = Encoding.UTF8.GetBytes(ParseObject(Encoding.UTF8.GetString(utf8.Span), source).ToJsonString());
             document = JsonDocument.Parse(repaired, Strict);
         }
-        using (document)
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new FormatException($"{source} is not JSON even after repair (not an object)");
-            return read(document.RootElement);
+            document.Dispose();
+            throw new FormatException($"{source} is not JSON even after repair (not an object)");
         }
+        return document;
     }
 
     private static bool Blank(byte b) => b is 0 or (byte)' ' or (byte)'\r' or (byte)'\n' or (byte)'\t';
