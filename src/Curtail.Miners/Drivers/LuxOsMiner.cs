@@ -137,10 +137,10 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
     }
 
     public Task SleepAsync(CancellationToken cancellationToken = default) =>
-        WithSessionAsync((sid, ct) => WriteAsync("curtail", $"{sid},sleep", ct), cancellationToken);
+        WithSessionAsync(static (self, sid, ct) => self.WriteAsync("curtail", $"{sid},sleep", ct), cancellationToken);
 
     public Task WakeAsync(CancellationToken cancellationToken = default) =>
-        WithSessionAsync((sid, ct) => WriteAsync("curtail", $"{sid},wakeup", ct), cancellationToken);
+        WithSessionAsync(static (self, sid, ct) => self.WriteAsync("curtail", $"{sid},wakeup", ct), cancellationToken);
 
     /// <summary>A write whose reply only has to say success: read without a JSON node tree (a shed sends thousands).</summary>
     private Task<bool> WriteAsync(string command, string parameter, CancellationToken ct) =>
@@ -162,16 +162,16 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
                      ?? $"{watts.ToString("0", CultureInfo.InvariantCulture)}W";
         var atm = await _api.CommandAsync("atm", cancellationToken: cancellationToken).ConfigureAwait(false);
         var atmOn = TolerantJson.Text(TolerantJson.First(atm, "ATM")?["Enabled"]) == "true";
-        await WithSessionAsync(async (sid, ct) =>
+        await WithSessionAsync(async (self, sid, ct) =>
         {
-            if (atmOn) await WriteAsync("atmset", $"{sid},enabled=false", ct).ConfigureAwait(false);
+            if (atmOn) await self.WriteAsync("atmset", $"{sid},enabled=false", ct).ConfigureAwait(false);
             try
             {
-                await WriteAsync("profileset", $"{sid},{chosen}", ct).ConfigureAwait(false);
+                await self.WriteAsync("profileset", $"{sid},{chosen}", ct).ConfigureAwait(false);
             }
             finally
             {
-                if (atmOn) await WriteAsync("atmset", $"{sid},enabled=true", ct).ConfigureAwait(false);
+                if (atmOn) await self.WriteAsync("atmset", $"{sid},enabled=true", ct).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -205,7 +205,8 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
     /// never overlaps our own logoff. A refusal naming the session (expired, miner rebooted) of a reused session logs
     /// on again once.
     /// </summary>
-    private async Task WithSessionAsync(Func<string, CancellationToken, Task> write, CancellationToken ct)
+    /// <remarks>The write is handed this miner, so that a sleep's or a wake's is a static lambda: no delegate per command.</remarks>
+    private async Task WithSessionAsync(Func<LuxOsMiner, string, CancellationToken, Task> write, CancellationToken ct)
     {
         await _sessionGate.WaitAsync(ct).ConfigureAwait(false);
         var handedOver = false;
@@ -217,7 +218,7 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
                 _session ??= await LogonAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    await write(_session, ct).ConfigureAwait(false);
+                    await write(this, _session, ct).ConfigureAwait(false);
                     return;
                 }
                 catch (MinerException ex) when (reused && attempt == 0 && ex.Kind == MinerFailureKind.Rejected

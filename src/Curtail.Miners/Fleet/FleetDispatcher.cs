@@ -252,7 +252,19 @@ public sealed class FleetDispatcher
         {
             // Wait for the probes to find when the effect shows, at most until the firmware's documented time.
             var untilBound = bound - _time.GetElapsedTime(acknowledged);
-            if (!settle.Found.IsCompleted && untilBound > TimeSpan.Zero) await WhenFoundAsync(settle.Found, untilBound, ct).ConfigureAwait(false);
+            if (!settle.Found.IsCompleted && untilBound > TimeSpan.Zero)
+            {
+                // Every command of a shed but the probes waits here while the send goes on: one timed wait on the task (not
+                // a linked token source, a delay and a WhenAny), and in this method, not a helper: a state machine less each.
+                try
+                {
+                    await settle.Found.WaitAsync(untilBound, _time, ct).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // The documented time has passed: look now.
+                }
+            }
             firstLook = settle.Found.IsCompletedSuccessfully ? Max(settle.Found.Result, first) : Max(bound, first);
         }
         await DelayUntilAsync(acknowledged, firstLook < deadline ? firstLook : deadline, ct).ConfigureAwait(false);
@@ -318,23 +330,6 @@ public sealed class FleetDispatcher
     {
         var wait = offset - _time.GetElapsedTime(from);
         return wait > TimeSpan.Zero ? Task.Delay(wait, _time, ct) : Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Waits until the probes' finding or the timeout, whichever comes first (no exception for the timeout). Every
-    /// command of a shed but the probes waits here while the send goes on, so each wait is one timed wait on the task
-    /// rather than a linked token source, a delay and a WhenAny.
-    /// </summary>
-    private async Task WhenFoundAsync(Task found, TimeSpan timeout, CancellationToken ct)
-    {
-        try
-        {
-            await found.WaitAsync(timeout, _time, ct).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The documented time has passed: look now.
-        }
     }
 
     /// <summary>Whether a read shows the action's effect.</summary>
