@@ -59,6 +59,10 @@ public sealed class EmulateMinersCommand : ICliCommand
                 Faults = ParseFaults(parse.GetValue(faults)),
             };
             options = options with { BasePort = parse.GetValue(basePort) ?? options.BasePortBelowEphemeral() };
+            // Before the fleet binds its ports: real firmware is as quick on its first write as on later ones.
+            options.Validate();
+            foreach (var problem in (await FleetRehearsal.RunAsync(options, ct)).Problems)
+                parse.InvocationConfiguration.Error.WriteLine($"warning: the warm-up rehearsal could not run for {problem}");
             await using var fleet = new MinerFleetEmulator(options, TimeProvider.System);
             var highest = fleet.Miners.Max(m => m.Endpoint.AuxPort ?? m.Endpoint.Port);
             if (highest >= 32768)
