@@ -222,20 +222,38 @@ public sealed class DemoSite : IAsyncDisposable
             Time = time, DeviceTime = TimeProvider.System, ErcotCredentials = credentials, MinimumLogLevel = options.LogLevel,
         });
         await controller.StartAsync(ct);
-        return new DemoSite(time, ercot, fleet, genset, controller, config, token, dir, vtn);
+        return new DemoSite(time, ercot, fleet, genset, controller, config, token, dir, vtn) { OwnsDirectory = options.WorkDirectory is null };
     }
+
+    /// <summary>The working directory is the demo's own temporary one (no <see cref="DemoOptions.WorkDirectory"/>): removed on disposal.</summary>
+    private bool OwnsDirectory { get; init; }
 
     /// <summary>Local (CPT) time in the replay.</summary>
     public DateTimeOffset LocalNow => CentralPrevailingTime.ToLocal(Time.GetUtcNow());
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         await Controller.StopAsync();
         await Controller.DisposeAsync();
         await Genset.StopAsync();
         await Fleet.StopAsync();
         await Ercot.DisposeAsync();
         if (Vtn is not null) await Vtn.DisposeAsync();
+        if (OwnsDirectory)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A temporary directory left behind is no reason to fail a clean stop.
+            }
+        }
     }
 
     private static string Slug(string model) => new string(model.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());

@@ -39,6 +39,12 @@ public sealed class OpenAdrDemoTests(ITestOutputHelper output)
         // The last minutes of the interval were held under the limit.
         Assert.True(demand[^1] <= limitKw + 1e-6, $"last reported minute {demand[^1]:F1} kW, limit {limitKw:F1} kW");
         output.WriteLine($"{demand.Count} minutes reported; last {demand[^1]:F1} kW against a limit of {limitKw:F1} kW (full {fullW / 1000:F1} kW)");
+
+        // Stopped, the demo leaves nothing in the temporary directory.
+        var workDirectory = demo.Directory;
+        Assert.True(Directory.Exists(workDirectory));
+        await demo.DisposeAsync();
+        Assert.False(Directory.Exists(workDirectory), $"{workDirectory} outlived the demo");
     }
 
     private static async Task Until(Func<bool> condition, string what, int seconds = 60)
