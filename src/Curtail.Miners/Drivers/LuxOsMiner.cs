@@ -23,12 +23,14 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
     private readonly SemaphoreSlim _sessionGate = new(1, 1);
     private string? _session;
     private DateTimeOffset? _unansweredLogonAt;
-    private ITimer? _logoffTimer;
+    private readonly ITimer _logoffTimer;
 
     public LuxOsMiner(string id, MinerEndpoint endpoint, ModelSpec model, TimeProvider time, DriverOptions? options = null)
         : base(id, endpoint, model, new MinerCredentials("", ""), time, options ?? DriverOptions.Default)
     {
         _api = new CgminerClient(id, endpoint.Host, endpoint.Port, Options.CommandTimeout);
+        // Made here, idle until a write arms it: a first shed does not also make 10,000 timers while its commands go out.
+        _logoffTimer = Time.CreateTimer(static self => ((LuxOsMiner)self!).LogoffIfIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public override MinerFamily Family => MinerFamily.LuxOs;
@@ -250,7 +252,6 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
             _ = LogoffAndReleaseAsync(sid);
             return true;
         }
-        _logoffTimer ??= Time.CreateTimer(_ => LogoffIfIdle(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _logoffTimer.Change(linger, Timeout.InfiniteTimeSpan);
         return false;
     }
@@ -286,8 +287,8 @@ public sealed class LuxOsMiner : MinerDriver, ISleepable, IPowerTargetable, IPow
     public async ValueTask DisposeAsync()
     {
         await _sessionGate.WaitAsync().ConfigureAwait(false);
-        _logoffTimer?.Dispose();
-        _logoffTimer = null;
+        // Disarmed, not disposed: a write after this (none is expected) arms it again and its session is still logged off.
+        _logoffTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         var sid = _session;
         _session = null;
         if (sid is null) _sessionGate.Release();

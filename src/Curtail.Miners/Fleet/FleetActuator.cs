@@ -42,6 +42,7 @@ public sealed class FleetActuator : IAsyncDisposable
         _members = members;
         _byId = members.ToDictionary(m => m.Miner.Id, StringComparer.Ordinal);
         _dispatcher = dispatcher;
+        _dispatcher.Prepare(members.Select(m => m.Miner));
         _time = time;
         _readConcurrency = readConcurrency;
     }

@@ -51,6 +51,15 @@ public sealed class FleetDispatcher
             .Build();
     }
 
+    /// <summary>
+    /// Makes the per-miner write gates ahead of a dispatch. The actuator does it for its fleet when it is built, so a
+    /// first shed does not also grow a dictionary of 10,000 gates (and lock it to resize) while its commands go out.
+    /// </summary>
+    public void Prepare(IEnumerable<IMiner> miners)
+    {
+        foreach (var miner in miners) _perMiner.GetOrAdd(miner.Id, static _ => new SemaphoreSlim(1, 1));
+    }
+
     /// <summary>Raised as each command is delivered (before confirmation), for progress and benchmarks.</summary>
     public event Action<string, TimeSpan>? CommandSent;
 
@@ -92,7 +101,7 @@ public sealed class FleetDispatcher
         {
             var (miner, action) = commands[i];
             // One write in flight per miner, across dispatches: the gate is held until the command is confirmed.
-            var gate = _perMiner.GetOrAdd(miner.Id, _ => new SemaphoreSlim(1, 1));
+            var gate = _perMiner.GetOrAdd(miner.Id, static _ => new SemaphoreSlim(1, 1));
             await gate.WaitAsync(ct).ConfigureAwait(false);
             var handedOver = false;
             try
