@@ -5,11 +5,11 @@ namespace Curtail.Emulators.Miners;
 
 /// <summary>
 /// Runs the requests a controller sends (read, sleep, read, wake, power target; LuxOS logon and logoff) once against
-/// a throwaway fleet of one miner per family of <paramref name="options"/>, before a standalone emulator says it is
-/// ready. Real firmware answers its first logon as fast as its thousandth; a fresh emulator process compiled each
-/// reply path on first use, so a controller's first shed against it measured the emulator's warm-up too (0.15-0.19 s
-/// of a 10,000-miner shed; docs/miners.md, "Sixth pass"). The fleet's own miners are never touched: their state and
-/// write counts stay as tests and benchmarks expect.
+/// a throwaway fleet of one miner per family of the fleet's mix, before a standalone emulator says it is ready. Real
+/// firmware answers its first logon as fast as its thousandth; a fresh emulator process compiled each reply path on
+/// first use, so a controller's first shed against it measured the emulator's warm-up too (10,000 LuxOS, side by side:
+/// 0.96-1.11 s with the rehearsal, 1.07-1.15 s without; docs/miners.md, "Sixth pass"). The fleet's own miners are
+/// never touched: their state and write counts stay as tests and benchmarks expect.
 /// </summary>
 public static class FleetRehearsal
 {
