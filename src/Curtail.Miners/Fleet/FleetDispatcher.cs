@@ -57,8 +57,11 @@ public sealed class FleetDispatcher
     /// </summary>
     public void Prepare(IEnumerable<IMiner> miners)
     {
-        foreach (var miner in miners) _perMiner.GetOrAdd(miner.Id, static _ => new SemaphoreSlim(1, 1));
+        foreach (var miner in miners) GateOf(miner);
     }
+
+    /// <summary>The miner's write gate (one write in flight per miner, across dispatches), made on first use.</summary>
+    private SemaphoreSlim GateOf(IMiner miner) => _perMiner.GetOrAdd(miner.Id, static _ => new SemaphoreSlim(1, 1));
 
     /// <summary>Raised as each command is delivered (before confirmation), for progress and benchmarks.</summary>
     public event Action<string, TimeSpan>? CommandSent;
@@ -101,7 +104,7 @@ public sealed class FleetDispatcher
         {
             var (miner, action) = commands[i];
             // One write in flight per miner, across dispatches: the gate is held until the command is confirmed.
-            var gate = _perMiner.GetOrAdd(miner.Id, static _ => new SemaphoreSlim(1, 1));
+            var gate = GateOf(miner);
             await gate.WaitAsync(ct).ConfigureAwait(false);
             var handedOver = false;
             try
