@@ -81,6 +81,35 @@ public class WebFamilyTests
     }
 
     [Fact]
+    public async Task Braiins_sleep_read_leaves_out_the_target_only_while_paused()
+    {
+        await using var fleet = TestFleet.Start(MinerFamily.BraiinsOs, 1, out var time);
+        var em = fleet.Miners[0];
+        var miner = new BraiinsOsMiner("bos-0", em.Endpoint, em.Model, em.Credentials, time);
+        var target = Math.Round(em.Model.NominalW * 0.7);
+        await miner.SetPowerTargetAsync(target);
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        // Not paused: the whole power state, so the mode (throttled, not running) is read, never guessed.
+        var running = await miner.ReadSleepStateAsync();
+        var power = await miner.ReadPowerStateAsync();
+        Assert.Equal(MinerMode.Throttled, running.Mode);
+        Assert.Equal((power.Mode, power.PowerW, power.PowerTargetW), (running.Mode, running.PowerW, running.PowerTargetW));
+
+        await miner.SleepAsync();
+        time.Advance(TimeSpan.FromSeconds(3)); // paused, still ramping down
+        var falling = await miner.ReadSleepStateAsync();
+        Assert.Equal(MinerMode.Sleeping, falling.Mode);
+        Assert.True(falling.PowerW > 2 * em.Model.SleepW);
+        time.Advance(TimeSpan.FromSeconds(4));
+        var asleep = await miner.ReadSleepStateAsync();
+        Assert.Equal(MinerMode.Sleeping, asleep.Mode);
+        Assert.Equal(em.Model.SleepW, asleep.PowerW, 0);
+        Assert.Null(asleep.PowerTargetW); // performance/mode not asked while paused
+        Assert.Equal(target, (await miner.ReadPowerStateAsync()).PowerTargetW);
+    }
+
+    [Fact]
     public async Task Vnish_pauses_and_picks_a_tuned_preset_not_above_the_target()
     {
         await using var fleet = TestFleet.Start(MinerFamily.Vnish, 1, out var time);

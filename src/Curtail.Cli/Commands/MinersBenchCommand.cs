@@ -145,7 +145,11 @@ public sealed class MinersBenchCommand : ICliCommand
                         {
                             var cl = g.Where(r => r.ConfirmLatency is not null).Select(r => r.ConfirmLatency!.Value.TotalMilliseconds).Order().ToArray();
                             var ack = g.Where(r => r.ConfirmAfterAcknowledged is not null).Select(r => r.ConfirmAfterAcknowledged!.Value.TotalMilliseconds).Order().ToArray();
-                            return new FamilyConfirmations(g.Count(), cl.Length, Pct(cl, 0.5), Pct(cl, 0.99), Pct(ack, 0.5), Pct(ack, 0.99), g.Sum(r => r.ReadBacks));
+                            var read = g.Where(r => r.ConfirmingRead is not null).Select(r => r.ConfirmingRead!.Value.TotalMilliseconds).Order().ToArray();
+                            var found = report.Rounds.Count > 0 && report.Rounds[0].Dispatch.ProbeFindings.TryGetValue(g.Key, out var f) && f is { } at
+                                ? Math.Round(at.TotalMilliseconds, 1) : (double?)null;
+                            return new FamilyConfirmations(g.Count(), cl.Length, Pct(cl, 0.5), Pct(cl, 0.99), Pct(ack, 0.5), Pct(ack, 0.99), g.Sum(r => r.ReadBacks),
+                                g.Sum(r => r.FailedReadBacks), found, Pct(read, 0.5), Pct(read, 0.99));
                         }),
                     AllConfirmedMsAfterDecision = AfterDecision(marks.LastConfirmed),
                     Confirmed = results.Count(r => r.Outcome == DispatchOutcome.Confirmed),
@@ -187,7 +191,9 @@ public sealed class MinersBenchCommand : ICliCommand
                                      + $"p50 {summary.ConfirmAfterAckP50Ms:0} ms, p99 {summary.ConfirmAfterAckP99Ms:0} ms from its acknowledgement; {summary.ReadBacks} read-backs");
                     foreach (var (key, f) in summary.ConfirmByFamily)
                         output.WriteLine($"  {key}: {f.Confirmed} of {f.Commands} confirmed, p50 {f.ConfirmLatencyP50Ms:0} / p99 {f.ConfirmLatencyP99Ms:0} ms from the start, "
-                                         + $"{f.ConfirmAfterAckP50Ms:0} / {f.ConfirmAfterAckP99Ms:0} ms from the acknowledgement, {f.ReadBacks} read-backs");
+                                         + $"{f.ConfirmAfterAckP50Ms:0} / {f.ConfirmAfterAckP99Ms:0} ms from the acknowledgement, {f.ReadBacks} read-backs ({f.FailedReadBacks} failed); "
+                                         + $"probes found the effect {(f.ProbeFoundMs is { } pf ? $"{pf:0} ms" : "never")} after an acknowledgement, "
+                                         + $"the confirming read took p50 {f.ConfirmingReadP50Ms:0} / p99 {f.ConfirmingReadP99Ms:0} ms");
                     output.WriteLine($"all confirmed:               {summary.AllConfirmedMsAfterDecision,9:0} ms after the decision; {summary.Rounds} round(s)");
                     output.WriteLine($"outcomes: {summary.Confirmed} confirmed, {summary.Unconfirmed} unconfirmed, {summary.Failed} failed; "
                                      + $"expected load {summary.ExpectedLoadMw:0.000} MW, target met: {summary.TargetMet}"

@@ -37,6 +37,13 @@ public abstract class MinerDriver : IMiner
     public Task<MinerStatus> ReadPowerStateAsync(CancellationToken cancellationToken = default) =>
         ReadCheckedAsync(ReadPowerStateCoreAsync, cancellationToken);
 
+    /// <summary>The read-back of a sleep (<see cref="ISleepStateReadable"/>, for the drivers that declare it), with the same rules.</summary>
+    public Task<MinerStatus> ReadSleepStateAsync(CancellationToken cancellationToken = default) =>
+        ReadCheckedAsync(ReadSleepStateCoreAsync, cancellationToken);
+
+    /// <summary>What a sleep's read-back needs (mode and power); the power-state read unless a driver has a cheaper one.</summary>
+    protected virtual Task<MinerStatus> ReadSleepStateCoreAsync(CancellationToken cancellationToken) => ReadPowerStateCoreAsync(cancellationToken);
+
     /// <summary>What a read-back needs (mode, power, hashrate, target, boards); the full read unless a driver has a cheaper one.</summary>
     protected virtual Task<MinerStatus> ReadPowerStateCoreAsync(CancellationToken cancellationToken) => ReadStatusCoreAsync(cancellationToken);
 

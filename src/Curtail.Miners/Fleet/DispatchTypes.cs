@@ -29,6 +29,12 @@ public sealed record MinerCommandResult(
     /// <summary>Read-backs taken for this command (0 when it was not delivered).</summary>
     public int ReadBacks { get; init; }
 
+    /// <summary>Read-backs among <see cref="ReadBacks"/> that failed (no reply, or one the driver could not read) rather than showing no effect yet.</summary>
+    public int FailedReadBacks { get; init; }
+
+    /// <summary>How long the read-back that showed the effect took, from its start (its read slot taken) to its reply.</summary>
+    public TimeSpan? ConfirmingRead { get; init; }
+
     public override string ToString() =>
         $"{MinerId}: {Action} {Outcome} in {CommandLatency.TotalMilliseconds:0} ms"
         + (ConfirmLatency is { } c ? $", confirmed after {c.TotalMilliseconds:0} ms" : "")
@@ -37,6 +43,13 @@ public sealed record MinerCommandResult(
 
 public sealed record DispatchReport(IReadOnlyList<MinerCommandResult> Results, TimeSpan Elapsed)
 {
+    /// <summary>
+    /// Per family and action, when the probes found the effect shows after a command's acknowledgement (the moment
+    /// the other miners took their first read-back); null where the probes never found it.
+    /// </summary>
+    public IReadOnlyDictionary<(MinerFamily Family, MinerActionKind Action), TimeSpan?> ProbeFindings { get; init; } =
+        new Dictionary<(MinerFamily, MinerActionKind), TimeSpan?>();
+
     public int Confirmed => Results.Count(r => r.Outcome == DispatchOutcome.Confirmed);
     public int Failed => Results.Count(r => r.Outcome == DispatchOutcome.Failed);
     public int Unconfirmed => Results.Count(r => r.Outcome == DispatchOutcome.Unconfirmed);

@@ -93,7 +93,10 @@ public sealed class FleetDispatcher
             state.Queue.Abandon();
         }
         var results = await Task.WhenAll(outcomes).ConfigureAwait(false);
-        return new DispatchReport(results, _time.GetElapsedTime(start));
+        return new DispatchReport(results, _time.GetElapsedTime(start))
+        {
+            ProbeFindings = state.Settle.ToDictionary(s => s.Key, s => s.Value.Found.IsCompletedSuccessfully ? s.Value.Found.Result : (TimeSpan?)null),
+        };
     }
 
     private async Task SendWorkerAsync(List<(IMiner Miner, MinerAction Action)> commands, Task<MinerCommandResult>[] outcomes, WorkCursor cursor,
@@ -215,6 +218,8 @@ public sealed class FleetDispatcher
             {
                 ConfirmAfterAcknowledged = confirmation.ShownAt is { } at ? _time.GetElapsedTime(sent.Acknowledged, at) : null,
                 ReadBacks = confirmation.Reads,
+                FailedReadBacks = confirmation.FailedReads,
+                ConfirmingRead = confirmation.LastReadTook,
             };
         }
         finally
@@ -243,7 +248,7 @@ public sealed class FleetDispatcher
         new(miner.Id, MinerFailureKind.Rejected, $"{miner.Family} firmware does not support {what}");
 
     /// <summary>The outcome of the read-backs: the timestamp of the reply that showed the effect (null if none did).</summary>
-    private readonly record struct Confirmation(long? ShownAt, MinerStatus? Status, string? Error, int Reads);
+    private readonly record struct Confirmation(long? ShownAt, MinerStatus? Status, string? Error, int Reads, int FailedReads, TimeSpan? LastReadTook = null);
 
     private async Task<Confirmation> ConfirmAsync(IMiner miner, MinerAction action, long acknowledged, DispatchState state, CancellationToken ct)
     {
@@ -290,6 +295,7 @@ public sealed class FleetDispatcher
         MinerStatus? last = null;
         string? lastError = null;
         var reads = 0;
+        var failedReads = 0;
         while (true)
         {
             // Without the token: a cancellable wait is three more objects for each of the thousands of read-backs
@@ -302,13 +308,13 @@ public sealed class FleetDispatcher
             {
                 ct.ThrowIfCancellationRequested();
                 reads++;
-                last = await (miner is IPowerStateReadable quick ? quick.ReadPowerStateAsync(ct) : miner.ReadStatusAsync(ct)).ConfigureAwait(false);
+                last = await ReadBackAsync(miner, kind, ct).ConfigureAwait(false);
                 lastError = null;
                 if (Shows(action, last, miner.Model))
                 {
                     var shownAt = _time.GetTimestamp();
                     if (probe) settle.Shown(issued);
-                    return new Confirmation(shownAt, last, null, reads);
+                    return new Confirmation(shownAt, last, null, reads, failedReads, _time.GetElapsedTime(acknowledged, shownAt) - issued);
                 }
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && ct.IsCancellationRequested))
@@ -316,6 +322,7 @@ public sealed class FleetDispatcher
                 // The Antminer CGI restarts the miner process: a read right after a write may fail. A reply the
                 // driver cannot make sense of leaves this miner unconfirmed, never the whole dispatch failed.
                 lastError = MinerException.Contain(miner.Id, "read-back", ex).Reason;
+                failedReads++;
             }
             finally
             {
@@ -323,7 +330,7 @@ public sealed class FleetDispatcher
             }
             var left = deadline - _time.GetElapsedTime(deadlineFrom);
             if (left <= TimeSpan.Zero)
-                return new Confirmation(null, last, lastError ?? $"no effect within {deadline.TotalSeconds:0.#} s: mode {last?.Mode}, {last?.PowerW:0} W", reads);
+                return new Confirmation(null, last, lastError ?? $"no effect within {deadline.TotalSeconds:0.#} s: mode {last?.Mode}, {last?.PowerW:0} W", reads, failedReads);
             // Around the expected moment look again soon (a miss by a few ms must not cost a whole poll), later
             // at the poll interval; never before the moment the probes found.
             var now = _time.GetElapsedTime(acknowledged);
@@ -335,6 +342,12 @@ public sealed class FleetDispatcher
             await Task.Delay(wait < left ? wait : left, _time, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The cheapest read that can show the action's effect.</summary>
+    private static Task<MinerStatus> ReadBackAsync(IMiner miner, MinerActionKind kind, CancellationToken ct) =>
+        kind == MinerActionKind.Sleep && miner is ISleepStateReadable sleep ? sleep.ReadSleepStateAsync(ct)
+        : miner is IPowerStateReadable quick ? quick.ReadPowerStateAsync(ct)
+        : miner.ReadStatusAsync(ct);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
