@@ -18,7 +18,11 @@ const TIME_STEPS = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map(m => m * MI
 
 /** Ticks on round CPT times (5-minute to day marks) in [t0, t1], at most maxTicks. */
 export function timeTicks(t0, t1, maxTicks) {
-  const step = TIME_STEPS.find(s => (t1 - t0) / s <= Math.max(1, maxTicks)) ?? TIME_STEPS.at(-1);
+  return ticksEvery(t0, t1, TIME_STEPS.find(s => (t1 - t0) / s <= Math.max(1, maxTicks)) ?? TIME_STEPS.at(-1));
+}
+
+/** The ticks of one step in [t0, t1]. */
+function ticksEvery(t0, t1, step) {
   const ticks = [];
   // CPT is a whole number of hours from UTC: stepping from a UTC-aligned start keeps minutes round, and the hour of
   // multi-hour steps is checked in CPT.
@@ -36,6 +40,44 @@ function timeLabel(t, step, first) {
   const p = cptParts(t);
   const hm = `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
   return (p.hour === 0 && p.minute === 0) || (first && step >= 360 * MINUTE) ? `${p.month}/${p.day} ${hm}` : hm;
+}
+
+/** The time labels of one step laid out on the axis: each label's text, anchor and extent in px. */
+function placeTimeLabels({ step, ticks }, X, W) {
+  return ticks.map((t, i) => {
+    const label = timeLabel(t, step, i === 0), w = label.length * CHAR_W, x = X(t);
+    // Near an edge the label is anchored to stay whole instead of being cut.
+    const anchor = x - w / 2 < 2 ? 'start' : x + w / 2 > W - 2 ? 'end' : 'middle';
+    const at = anchor === 'start' ? Math.max(x, 2) : anchor === 'end' ? Math.min(x, W - 2) : x;
+    const left = anchor === 'start' ? at : anchor === 'end' ? at - w : at - w / 2;
+    return { t, x, label, anchor, at, left, right: left + w };
+  });
+}
+
+/**
+ * The time axis's labels. Time labels are about 30px wide (68 with a date): one per 64px at most, and a coarser step
+ * while any two would come closer than 8px (dates at midnight on a narrow chart). A short span on a narrow chart (two
+ * hours on a phone) would get two labels: it takes the next finer step instead when that gives more labels that
+ * still keep 8px apart, less an end label that the chart's edge pushed against its neighbour.
+ */
+export function timeAxis(x0, x1, X, W, plotWidth) {
+  const place = i => placeTimeLabels(ticksEvery(x0, x1, TIME_STEPS[i]), X, W);
+  const apart = labels => labels.every((l, k) => k === 0 || l.left - labels[k - 1].right >= 8);
+  let i = TIME_STEPS.indexOf(timeTicks(x0, x1, Math.max(2, Math.floor(plotWidth / 64))).step);
+  let labels = place(i);
+  while (!apart(labels) && i < TIME_STEPS.length - 1) labels = place(++i);
+  if (labels.length >= 3 || i === 0) return labels;
+  const finer = withoutCrowdedEnds(place(i - 1));
+  return apart(finer) && finer.length > labels.length ? finer : labels;
+}
+
+/** Drops an end label that its anchoring at the chart's edge pushed against its neighbour (the step stays even). */
+function withoutCrowdedEnds(labels) {
+  const close = (a, b) => b.left - a.right < 8;
+  let out = labels;
+  if (out.length > 1 && close(out[0], out[1])) out = out.slice(1);
+  if (out.length > 1 && close(out.at(-2), out.at(-1))) out = out.slice(0, -1);
+  return out;
 }
 
 /** Moves labels (sorted by y) apart so that no two are closer than gap, keeping them inside [top, bottom]. */
@@ -86,15 +128,8 @@ export function lineChart(svg, { series, refs = [], yLabel, band = null, spans =
   let out = '';
   for (const s of spans) out += `<rect class="span" x="${X(Math.max(x0, s.start))}" y="${T}" width="${Math.max(1, X(Math.min(x1, s.end)) - X(Math.max(x0, s.start)))}" height="${H - T - B}" fill="${s.color}" opacity="0.12"><title>${esc(s.title)}</title></rect>`;
   for (const v of yTicks.ticks) if (v >= y0 && v <= y1) out += `<line class="grid-line" x1="${L}" x2="${W - R}" y1="${Y(v)}" y2="${Y(v)}"/><text class="axis y-tick" x="${L - 4}" y="${Y(v) + 4}" text-anchor="end">${fmt(v, decimals)}</text>`;
-  // Time labels are about 30px wide (62 with a date): one per 64px at most, so neighbours never touch.
-  const xt = timeTicks(x0, x1, Math.max(2, Math.floor((W - L - R) / 64)));
-  xt.ticks.forEach((t, i) => {
-    const label = timeLabel(t, xt.step, i === 0);
-    const half = label.length * CHAR_W / 2, x = X(t);
-    // Near an edge the label is anchored to stay whole instead of being cut.
-    const anchor = x - half < 2 ? 'start' : x + half > W - 2 ? 'end' : 'middle';
-    out += `<line class="grid-line" x1="${x}" x2="${x}" y1="${T}" y2="${H - B}"/><text class="axis x-tick" x="${anchor === 'start' ? Math.max(x, 2) : anchor === 'end' ? Math.min(x, W - 2) : x}" y="${H - 6}" text-anchor="${anchor}">${label}</text>`;
-  });
+  for (const { x, label, anchor, at } of timeAxis(x0, x1, X, W, W - L - R))
+    out += `<line class="grid-line" x1="${x}" x2="${x}" y1="${T}" y2="${H - B}"/><text class="axis x-tick" x="${at}" y="${H - 6}" text-anchor="${anchor}">${label}</text>`;
   if (band && band.hi.length > 1) {
     const poly = band.hi.map(p => `${X(p[0])},${Y(p[1])}`).concat(band.lo.slice().reverse().map(p => `${X(p[0])},${Y(p[1])}`)).join(' ');
     out += `<polygon points="${poly}" fill="${band.color}" opacity="0.18"/>`;
@@ -130,11 +165,7 @@ export function timeline(svg, { rows, x0, x1 }) {
     for (const b of row.bars) out += `<rect class="bar" x="${X(b.start)}" y="${y + 3}" width="${Math.max(2, X(b.end) - X(b.start))}" height="${rowH - 8}" rx="2" fill="${b.color}"><title>${esc(b.title)}</title></rect>`;
     if (!row.bars.length) out += `<text class="axis" x="${L + 6}" y="${y + 13}">none</text>`;
   });
-  const xt = timeTicks(x0, x1, Math.max(2, Math.floor((W - L - R) / 64)));
-  xt.ticks.forEach((t, i) => {
-    const label = timeLabel(t, xt.step, i === 0), half = label.length * CHAR_W / 2, x = X(t);
-    const anchor = x - half < 2 ? 'start' : x + half > W - 2 ? 'end' : 'middle';
-    out += `<text class="axis x-tick" x="${x}" y="${H - 6}" text-anchor="${anchor}">${label}</text>`;
-  });
+  for (const { label, anchor, at } of timeAxis(x0, x1, X, W, W - L - R))
+    out += `<text class="axis x-tick" x="${at}" y="${H - 6}" text-anchor="${anchor}">${label}</text>`;
   svg.innerHTML = out;
 }
