@@ -61,6 +61,10 @@ internal sealed record BenchSummary
     public double GcPauseMs { get; init; }
     public int ThreadPoolThreads { get; init; }
     public bool EmulatorInProcess { get; init; }
+    /// <summary>The shed-path rehearsal before the measured read, as `curtail run` does at start (null with --no-rehearsal).</summary>
+    public double? RehearsalMs { get; init; }
+    public int? RehearsalCommands { get; init; }
+    public IReadOnlyList<string> RehearsalProblems { get; init; } = [];
     public string? LoadAverage { get; init; }
     public IReadOnlyList<string> Errors { get; init; } = [];
     public IReadOnlyList<string> SlowestConfirmations { get; init; } = [];

@@ -40,9 +40,13 @@ public sealed class MinersBenchCommand : ICliCommand
         {
             Description = "Shed and wake the fleet once before the measured shed (a controller's later sheds; without it, its first after a start)",
         };
+        var noRehearsal = new Option<bool>("--no-rehearsal")
+        {
+            Description = "Skip the shed-path rehearsal that `curtail run` does at start (a controller's first shed without it)",
+        };
         var command = new Command("miners", "Shed an emulated fleet to a target with confirmation; report latencies and memory")
         {
-            count, family, basePort, fleetFile, fraction, concurrency, speed, linger, json, warmUp,
+            count, family, basePort, fleetFile, fraction, concurrency, speed, linger, json, warmUp, noRehearsal,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -75,6 +79,9 @@ public sealed class MinersBenchCommand : ICliCommand
                     if (!parse.GetValue(json)) output.WriteLine($"emulator: {specs.Count} miners in-process, {emulatorBytes / 1e6:0} MB managed");
                 }
 
+                // As `curtail run` does before its first cycle (ShedRehearsal); before the heap and collection counts below.
+                var rehearsal = parse.GetValue(noRehearsal) ? null : await ShedRehearsal.RunAsync(specs.Select(s => s.Family), slots, ct);
+                if (rehearsal is not null && !parse.GetValue(json)) output.WriteLine(rehearsal.ToString());
                 var heapBefore = GC.GetTotalMemory(true);
                 var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
                 var time = TimeProvider.System;
@@ -169,6 +176,9 @@ public sealed class MinersBenchCommand : ICliCommand
                     GcPauseMs = Math.Round((GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds, 1),
                     ThreadPoolThreads = ThreadPool.ThreadCount,
                     EmulatorInProcess = emulator is not null,
+                    RehearsalMs = rehearsal is null ? null : Math.Round(rehearsal.Elapsed.TotalMilliseconds),
+                    RehearsalCommands = rehearsal?.Commands,
+                    RehearsalProblems = rehearsal?.Problems ?? [],
                     LoadAverage = LoadAverage(),
                     Errors = results.Where(r => r.Outcome != DispatchOutcome.Confirmed).Take(5).Select(r => r.ToString()).ToList(),
                     SlowestConfirmations = results.Where(r => r.ConfirmLatency is not null).OrderByDescending(r => r.ConfirmLatency).Take(3)
