@@ -109,6 +109,9 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         // Braiins OS speaks HTTP: one of them accepts connections and never answers.
         faulted[site.Fleet.Miners.First(m => m.Family == Curtail.Miners.MinerFamily.BraiinsOs && !faulted.ContainsKey(m.Index)).Index] = Curtail.Emulators.Miners.MinerFaultSwitch.HungHttp;
         var controller = await site.StartControllerAsync();
+        // Before its first cycle the controller rehearsed its shed path on emulated miners of the site's two families.
+        Assert.Matches(@"shed path rehearsed on (\d+) commands to emulated miners in [\d.]+ s: \1 confirmed, 0 failed", controller.Output);
+        Assert.True(int.Parse(System.Text.RegularExpressions.Regex.Match(controller.Output, @"rehearsed on (\d+) commands").Groups[1].Value) >= 2 * 2 * 32);
         Assert.True(await FaultSite.WaitForAsync(() => site.Asleep == 0 && site.Fleet.TotalPowerW > 0.9 * site.FullPowerW, TimeSpan.FromSeconds(30)), "the site runs");
         foreach (var (index, fault) in faulted) site.Fleet.Miners[index].Fault = fault;
 
