@@ -71,10 +71,11 @@ internal sealed record BenchSummary
 }
 
 /// <summary>
-/// One family's and action's confirmations in `curtail bench miners --json` (milliseconds). <c>ProbeFoundMs</c>: when its probes found the effect shows after an
-/// acknowledgement (the others' first read-back), null if they did not; <c>FailedReadBacks</c>: read-backs with no
-/// usable reply (not those that showed no effect yet); <c>ConfirmingRead*</c>: how long the read-back
-/// that showed the effect took, which the confirmation holds on top of that moment.
+/// One family's and action's confirmations in `curtail bench miners --json` (milliseconds). <c>ProbeFoundMs</c>: when
+/// its probes found the effect shows after an acknowledgement (the others' first read-back), null if they did not;
+/// <c>FailedReadBacks</c>: read-backs with no usable reply (not those that showed no effect yet);
+/// <c>ConfirmingRead*</c>: how long the read-back that showed the effect took, which the confirmation holds on top of
+/// that moment.
 /// </summary>
 internal sealed record FamilyConfirmations(int Commands, int Confirmed, double? ConfirmLatencyP50Ms, double? ConfirmLatencyP99Ms,
     double? ConfirmAfterAckP50Ms, double? ConfirmAfterAckP99Ms, int ReadBacks, int FailedReadBacks, double? ProbeFoundMs, double? ConfirmingReadP50Ms,

@@ -16,7 +16,7 @@ public sealed class RunCommand : ICliCommand
         var command = new Command("run", "Run the site controller: price and genset polls, the decision cycle, the API and the dashboard.");
         var noRehearsal = new Option<bool>("--no-rehearsal")
         {
-            Description = "Start without rehearsing the shed path on emulated miners first (docs/miners.md, \"Seventh pass\")",
+            Description = "Start without rehearsing the shed path on emulated miners first (docs/miners.md, \"The start-up rehearsal\")",
         };
         command.Options.Add(config);
         command.Options.Add(noRehearsal);

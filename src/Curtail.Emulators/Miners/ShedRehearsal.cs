@@ -76,9 +76,12 @@ public static class ShedRehearsal
                 }
                 await Task.Delay(TierUp, budget.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                problems.Add($"out of its {Budget.TotalSeconds:0} s budget after {commands} commands");
+                // Out of budget, or anything else: a rehearsal never stops the controller from starting.
+                problems.Add(budget.IsCancellationRequested
+                    ? $"out of its {Budget.TotalSeconds:0} s budget after {commands} commands"
+                    : $"stopped after {commands} commands: {ex.GetType().Name}: {ex.Message}");
             }
         }
         // The throwaway fleet, its drivers and the dispatch's garbage are gone: give their memory back before the site's
