@@ -21,9 +21,6 @@ public static class FleetRehearsal
 
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
 
-    /// <summary>Time for the runtime's background compiler to finish what the rehearsal made hot.</summary>
-    private static readonly TimeSpan TierUp = TimeSpan.FromMilliseconds(300);
-
     /// <summary>Best effort: returns what could not be rehearsed (no free ports, a reply refused), never throws for it.</summary>
     public static async Task<RehearsalReport> RunAsync(FleetEmulatorOptions options, CancellationToken ct)
     {
@@ -58,7 +55,7 @@ public static class FleetRehearsal
                     }
                 })).ConfigureAwait(false);
             }
-            await Task.Delay(TierUp, ct).ConfigureAwait(false);
+            await Task.Delay(ThrowawayFleet.TierUp, ct).ConfigureAwait(false);
             return new RehearsalReport(problems.Values.ToList(), fleet.Miners.GroupBy(m => m.Family).ToDictionary(g => g.Key, g => g.Sum(m => m.WriteCount)));
         }
     }

@@ -25,9 +25,6 @@ public static class ShedRehearsal
 
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(15);
 
-    /// <summary>Time for the runtime's background compiler to finish what the rehearsal made hot.</summary>
-    private static readonly TimeSpan TierUp = TimeSpan.FromMilliseconds(300);
-
     /// <summary>
     /// Best effort within a budget: returns what happened, never throws for a rehearsal that could not run or whose
     /// commands failed (the site's controller starts either way, and says why in its log).
@@ -74,7 +71,7 @@ public static class ShedRehearsal
                         problems.AddRange(report.Results.Where(r => r.Outcome != DispatchOutcome.Confirmed).Select(r => r.ToString()));
                     }
                 }
-                await Task.Delay(TierUp, budget.Token).ConfigureAwait(false);
+                await Task.Delay(ThrowawayFleet.TierUp, budget.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {

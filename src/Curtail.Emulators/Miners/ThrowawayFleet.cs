@@ -8,6 +8,12 @@ namespace Curtail.Emulators.Miners;
 /// </summary>
 internal static class ThrowawayFleet
 {
+    /// <summary>
+    /// How long a rehearsal waits at its end for the runtime's background compiler to finish optimising what it made
+    /// hot (the runtime does it for code called 30 times, after a short delay).
+    /// </summary>
+    public static readonly TimeSpan TierUp = TimeSpan.FromMilliseconds(300);
+
     private const int Attempts = 20;
     private const int BlockStart = 10_000;
     private const int BlockEnd = 17_000;

@@ -16,12 +16,13 @@ export function niceTicks(lo, hi, maxTicks) {
 const MINUTE = 60_000;
 const TIME_STEPS = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map(m => m * MINUTE);
 
-/** Ticks on round CPT times (5-minute to day marks) in [t0, t1], at most maxTicks. */
-export function timeTicks(t0, t1, maxTicks) {
-  return ticksEvery(t0, t1, TIME_STEPS.find(s => (t1 - t0) / s <= Math.max(1, maxTicks)) ?? TIME_STEPS.at(-1));
+/** The index in TIME_STEPS of the finest step giving at most maxTicks ticks over [t0, t1] (the coarsest if none does). */
+function densestStep(t0, t1, maxTicks) {
+  const i = TIME_STEPS.findIndex(s => (t1 - t0) / s <= Math.max(1, maxTicks));
+  return i < 0 ? TIME_STEPS.length - 1 : i;
 }
 
-/** The ticks of one step in [t0, t1]. */
+/** The ticks of one step on round CPT times (5-minute to day marks) in [t0, t1]. */
 function ticksEvery(t0, t1, step) {
   const ticks = [];
   // CPT is a whole number of hours from UTC: stepping from a UTC-aligned start keeps minutes round, and the hour of
@@ -63,7 +64,7 @@ function placeTimeLabels({ step, ticks }, X, W) {
 export function timeAxis(x0, x1, X, W, plotWidth) {
   const place = i => placeTimeLabels(ticksEvery(x0, x1, TIME_STEPS[i]), X, W);
   const apart = labels => labels.every((l, k) => k === 0 || l.left - labels[k - 1].right >= 8);
-  let i = TIME_STEPS.indexOf(timeTicks(x0, x1, Math.max(2, Math.floor(plotWidth / 64))).step);
+  let i = densestStep(x0, x1, Math.max(2, Math.floor(plotWidth / 64)));
   let labels = place(i);
   while (!apart(labels) && i < TIME_STEPS.length - 1) labels = place(++i);
   if (labels.length >= 3 || i === 0) return labels;
