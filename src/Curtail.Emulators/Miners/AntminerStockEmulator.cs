@@ -121,9 +121,10 @@ public sealed class AntminerStockEmulator : ICgminerDialect
         return o.ToJsonString();
     }
 
-    public string? Handle(JsonObject request)
+    public string? Handle(JsonObject request) => Handle(TolerantJson.Text(request["command"]) ?? "", null);
+
+    public string? Handle(string command, string? parameter)
     {
-        var command = TolerantJson.Text(request["command"]) ?? "";
         return Cgminer.Multi(command, Read, Reads.Contains);
     }
 

@@ -26,12 +26,14 @@ public sealed class AvalonDialect : ICgminerDialect
 
     private long When => _miner.Now.ToUnixTimeSeconds();
 
-    public string? Handle(JsonObject request)
+    public string? Handle(JsonObject request) =>
+        Handle(TolerantJson.Text(request["command"]) ?? "", TolerantJson.Text(request["parameter"]));
+
+    public string? Handle(string command, string? parameter)
     {
-        var command = TolerantJson.Text(request["command"]) ?? "";
-        var parameter = TolerantJson.Text(request["parameter"]) ?? "";
+        parameter ??= "";
         if (command == "ascset") return AscSet(parameter);
-        if (!Reads.Contains(command.Split('+')[0])) return Cgminer.Status("E", 14, "Invalid command", When).ToJsonString();
+        if (!Reads.Contains(command.Split('+')[0])) return Cgminer.StatusText("E", 14, "Invalid command", When);
         return Cgminer.Multi(command, Read, Reads.Contains);
     }
 
@@ -89,7 +91,7 @@ public sealed class AvalonDialect : ICgminerDialect
     private string? AscSet(string parameter)
     {
         var parts = parameter.Split(',');
-        if (parts.Length < 2 || parts[0] != "0") return Cgminer.Status("E", 120, "Missing device id", When).ToJsonString();
+        if (parts.Length < 2 || parts[0] != "0") return Cgminer.StatusText("E", 120, "Missing device id", When);
         switch (parts[1])
         {
             case "softoff" or "softon" when parts.Length >= 3:
@@ -97,15 +99,15 @@ public sealed class AvalonDialect : ICgminerDialect
                 var off = parts[1] == "softoff";
                 Schedule(at, off);
                 // softon restarts the miner program before answering: real firmware drops the connection.
-                return off ? Cgminer.Status("I", 118, $"ASC 0 set info: success softoff:{at}", When).ToJsonString() : null;
+                return off ? Cgminer.StatusText("I", 118, $"ASC 0 set info: success softoff:{at}", When) : null;
             case "workmode" when parts.Length >= 4 && parts[2] == "set"
                                  && int.TryParse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var mode)
                                  && mode >= 0 && mode < AvalonMiner.WorkModeFractions.Count:
                 lock (_gate) _workMode = mode;
                 _miner.SetTarget(_miner.Model.NominalW * AvalonMiner.WorkModeFractions[mode]);
-                return Cgminer.Status("S", 119, "ASC 0 set OK", When).ToJsonString();
+                return Cgminer.StatusText("S", 119, "ASC 0 set OK", When);
             default:
-                return Cgminer.Status("I", 118, Help, When).ToJsonString();
+                return Cgminer.StatusText("I", 118, Help, When);
         }
     }
 

@@ -164,9 +164,10 @@ public sealed class BraiinsOsEmulator : ICgminerDialect
         return HttpResponseLite.Json(new JsonObject { ["watt"] = watts.Value }.ToJsonString());
     }
 
-    public string? Handle(JsonObject request)
+    public string? Handle(JsonObject request) => Handle(TolerantJson.Text(request["command"]) ?? "", null);
+
+    public string? Handle(string command, string? parameter)
     {
-        var command = TolerantJson.Text(request["command"]) ?? "";
         if (command == "pause")
         {
             _miner.Sleep();

@@ -49,11 +49,14 @@ public sealed class LuxOsDialect : ICgminerDialect
         return list;
     }
 
-    public string? Handle(JsonObject request)
+    public string? Handle(JsonObject request) =>
+        Handle(TolerantJson.Text(request["command"]) ?? TolerantJson.Text(request["cmd"]) ?? "", TolerantJson.Text(request["parameter"]));
+
+    public string? Handle(string command, string? parameter)
     {
-        var command = TolerantJson.Text(request["command"]) ?? TolerantJson.Text(request["cmd"]) ?? "";
-        var parameter = TolerantJson.Text(request["parameter"]) ?? "";
-        return Cgminer.Multi(command, c => Single(c, parameter), ReadCommands.Contains);
+        var p = parameter ?? "";
+        // A single command, the usual request (a shed's logon and curtail), needs no closure for the multi-command path.
+        return command.Contains('+') ? Cgminer.Multi(command, c => Single(c, p), ReadCommands.Contains) : Single(command, p);
     }
 
     private long When => _miner.Now.ToUnixTimeSeconds();
@@ -103,8 +106,8 @@ public sealed class LuxOsDialect : ICgminerDialect
                 }).ToArray()),
                 "atm" => Cgminer.Reply(When, 340, "ATM", "ATM", new JsonObject { ["Enabled"] = _atmEnabled }),
                 "session" => _sessionId is null
-                    ? Cgminer.Reply(When, 319, "No session", "SESSION", new JsonObject { ["SessionID"] = "" })
-                    : Cgminer.Reply(When, 319, "Session", "SESSION", new JsonObject { ["SessionID"] = _sessionId }),
+                    ? Cgminer.Reply(When, 319, "No session", "SESSION", "SessionID", "")
+                    : Cgminer.Reply(When, 319, "Session", "SESSION", "SessionID", _sessionId),
                 "logon" => Logon(),
                 "kill" => Kill(),
                 _ => Status("E", 14, $"Invalid command '{command}'"),
@@ -128,7 +131,7 @@ public sealed class LuxOsDialect : ICgminerDialect
         if (_sessionId is not null) return Status("E", 402, "Another session is active");
         _sessionId = Convert.ToBase64String(BitConverter.GetBytes(_miner.NextRandom(int.MaxValue)))[..8].Replace('/', 'x').Replace('+', 'y');
         _sessionLastUse = _miner.Now;
-        return Cgminer.Reply(When, 316, "Session created", "SESSION", new JsonObject { ["SessionID"] = _sessionId });
+        return Cgminer.Reply(When, 316, "Session created", "SESSION", "SessionID", _sessionId);
     }
 
     private string Kill()
@@ -149,12 +152,12 @@ public sealed class LuxOsDialect : ICgminerDialect
                 if (action == "sleep")
                 {
                     _miner.Sleep();
-                    return Cgminer.Reply(When, 335, "Curtailment command sent", "CURTAIL", new JsonObject { ["Action"] = "sleep mode" });
+                    return Cgminer.Reply(When, 335, "Curtailment command sent", "CURTAIL", "Action", "sleep mode");
                 }
                 if (action == "wakeup")
                 {
                     _miner.Wake();
-                    return Cgminer.Reply(When, 335, "Curtailment command sent", "CURTAIL", new JsonObject { ["Action"] = "wake up" });
+                    return Cgminer.Reply(When, 335, "Curtailment command sent", "CURTAIL", "Action", "wake up");
                 }
                 return Status("E", 336, $"Invalid curtail mode '{action}'");
             case "profileset":
@@ -224,5 +227,5 @@ public sealed class LuxOsDialect : ICgminerDialect
     }
 
     private string Status(string letter, int code, string msg) =>
-        Cgminer.Status(letter, code, msg, When, "LUXminer " + _miner.Firmware).ToJsonString();
+        Cgminer.StatusText(letter, code, msg, When, "LUXminer " + _miner.Firmware);
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime;
+
 namespace Curtail.Emulators.Miners;
 
 /// <summary>
@@ -8,11 +11,30 @@ namespace Curtail.Emulators.Miners;
 /// </summary>
 internal static class ThrowawayFleet
 {
+    /// <summary>How long the runtime must have compiled nothing for <see cref="JitQuietAsync"/> to call it quiet.</summary>
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(200);
+
     /// <summary>
-    /// How long a rehearsal waits at its end for the runtime's background compiler to finish optimising what it made
-    /// hot (the runtime does it for code called 30 times, after a short delay).
+    /// Waits until the runtime has compiled nothing for 200 ms, or <paramref name="atMost"/>. The runtime counts a
+    /// method's calls only once it has compiled nothing new for 100 ms, and compiles a method optimised in the background
+    /// after 30 counted calls; so a quiet spell after a rehearsal's first rounds means its later rounds are counted,
+    /// and one at its end means the optimised code is in place. A fixed 300 ms wait was too short on two loaded cores:
+    /// hundreds of a rehearsal's methods were still compiled during the site's first read and shed (docs/miners.md,
+    /// "Eighth pass"). A wait, never a failure: cancelled, it returns, and the caller sees its token.
     /// </summary>
-    public static readonly TimeSpan TierUp = TimeSpan.FromMilliseconds(300);
+    public static async Task JitQuietAsync(TimeSpan atMost, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        var compiled = JitInfo.GetCompiledMethodCount();
+        var quietSince = waited.Elapsed;
+        while (waited.Elapsed < atMost && !ct.IsCancellationRequested)
+        {
+            await Task.Delay(25, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var now = JitInfo.GetCompiledMethodCount();
+            if (now != compiled) (compiled, quietSince) = (now, waited.Elapsed);
+            else if (waited.Elapsed - quietSince >= Quiet) return;
+        }
+    }
 
     private const int Attempts = 20;
     private const int BlockStart = 10_000;
