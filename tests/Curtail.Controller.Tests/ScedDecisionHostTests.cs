@@ -33,9 +33,8 @@ public sealed class ScedDecisionHostTests
         Assert.Equal(282.53, Acted(before).Price, 2);
 
         // 17:06: the 17:05:15 run is published; the SCED poll brings it and a cycle follows at once.
-        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt) - site.Time.GetUtcNow());
         var clock = Stopwatch.StartNew();
-        var cut = await site.PollAsync("sced-poll", "price:sced");
+        var cut = await site.AdvanceAndPollAsync(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt), "sced-poll", "price:sced");
         var elapsed = clock.Elapsed;
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"the cycle came {elapsed.TotalSeconds:F1} s after the poll");
         Assert.Equal(0, cut.GetProperty("target_kw").GetDouble());
@@ -69,14 +68,12 @@ public sealed class ScedDecisionHostTests
         await site.SettledAsync();
 
         // One run above the strike is not yet confirmed...
-        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt) - site.Time.GetUtcNow());
-        var first = await site.PollAsync("sced-poll", "price:sced");
+        var first = await site.AdvanceAndPollAsync(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt), "sced-poll", "price:sced");
         Assert.Equal(1000, first.GetProperty("target_kw").GetDouble());
         Assert.Contains("awaiting_confirmation", first.GetProperty("limits").GetRawText());
 
         // ...the next run (17:10:10, $1,731.30) is the second in a row: curtail, still before 17:00 has settled.
-        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 11, 0, Cdt) - site.Time.GetUtcNow());
-        var second = await site.PollAsync("sced-poll", "price:sced", after: first);
+        var second = await site.AdvanceAndPollAsync(new DateTimeOffset(2024, 5, 8, 17, 11, 0, Cdt), "sced-poll", "price:sced");
         Assert.Equal(0, second.GetProperty("target_kw").GetDouble());
         Assert.Equal(new DateTimeOffset(2024, 5, 8, 17, 10, 10, Cdt), Acted(second).Time);
         Assert.Contains("above_strike", second.GetProperty("limits").GetRawText());
@@ -95,8 +92,7 @@ public sealed class ScedDecisionHostTests
 
         // 17:06: the SCED poll brings the 17:05:15 run, then the RTD run made with it (the emulator prices its 12
         // intervals, 17:10 .. 18:10, at the SCED LMPs that followed: the spike), and the forecast is made again.
-        site.Time.Advance(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt) - site.Time.GetUtcNow());
-        await site.PollAsync("sced-poll", "price:sced");
+        await site.AdvanceAndPollAsync(new DateTimeOffset(2024, 5, 8, 17, 6, 0, Cdt), "sced-poll", "price:sced");
         var withRtd = await site.ForecastAsync(f => f.GetProperty("rtd_run").ValueKind != JsonValueKind.Null);
         Assert.Equal(FirstAboveStrike, withRtd.GetProperty("rtd_run").GetDateTimeOffset());
         var intervals = withRtd.GetProperty("intervals").EnumerateArray().ToList();
@@ -203,21 +199,27 @@ public sealed class ScedDecisionHostTests
             return new Site(time, ercot, app, new HttpClient { BaseAddress = new Uri(app.Urls.First()) });
         }
 
-        /// <summary>Runs a poll job now, as its schedule would, and returns the decision of the cycle it started.</summary>
-        public async Task<JsonElement> PollAsync(string job, string trigger, JsonElement after = default)
+        /// <summary>
+        /// Moves the clock to <paramref name="to"/>, runs a poll job now as its schedule would, and returns the decision
+        /// of the cycle that followed. Moving the clock may fire the job's own schedule first (the SCED poll runs at
+        /// minutes 1, 6, 11, ...): that run then brings the new prices and starts the cycle, and the run started here
+        /// finds nothing newer. Either cycle will do, so what counts is a decision the site did not have before the
+        /// clock moved (looking only after the trigger missed a cycle the schedule had already recorded).
+        /// </summary>
+        public async Task<JsonElement> AdvanceAndPollAsync(DateTimeOffset to, string job, string trigger)
         {
-            var known = after.ValueKind == JsonValueKind.Object ? after.GetProperty("id").GetString() : null;
             var recorded = (await Decisions()).Where(d => d.GetProperty("trigger").GetString() == trigger).Select(d => d.GetProperty("id").GetString()).ToHashSet();
+            Time.Advance(to - Time.GetUtcNow());
             var scheduler = await App.Services.GetRequiredService<ISchedulerFactory>().LookupScheduler(App.Services.GetRequiredService<SchedulerName>().Value);
             await scheduler!.TriggerJob(new JobKey(job));
             for (var i = 0; i < 400; i++)
             {
                 var fresh = (await Decisions()).FirstOrDefault(d => d.GetProperty("trigger").GetString() == trigger
-                    && !recorded.Contains(d.GetProperty("id").GetString()) && d.GetProperty("id").GetString() != known);
+                    && !recorded.Contains(d.GetProperty("id").GetString()));
                 if (fresh.ValueKind == JsonValueKind.Object) return fresh;
                 await Task.Delay(25);
             }
-            throw new Xunit.Sdk.XunitException($"no '{trigger}' cycle after the {job} job ran");
+            throw new Xunit.Sdk.XunitException($"no '{trigger}' cycle after the clock moved to {to:HH:mm} and the {job} job ran");
         }
 
         /// <summary>
