@@ -23,15 +23,17 @@ public sealed class RunCommand : ICliCommand
         command.SetAction(async (p, ct) =>
         {
             var cfg = ControllerConfigParser.Load(p.GetValue(config)!);
+            FleetFile? fleet = null;
             if (cfg.FleetFile is { } fleetFile && !p.GetValue(noRehearsal))
             {
                 // Before the first cycle, so that the first real shed runs compiled code and never shares the CPU with this.
-                var rehearsal = await ShedRehearsal.RunAsync(FleetFile.Load(fleetFile).Miners.Select(m => m.Family), new DispatchOptions().MaxConcurrentCommands, ct);
+                fleet = FleetFile.Load(fleetFile);
+                var rehearsal = await ShedRehearsal.RunAsync(fleet.Miners.Select(m => m.Family), new DispatchOptions().MaxConcurrentCommands, ct);
                 p.InvocationConfiguration.Output.WriteLine(rehearsal.ToString());
             }
             var time = cfg.Time is { } t ? new AcceleratedTimeProvider(t.Start, t.Speed) : TimeProvider.System;
             // In a replay the market runs fast, but a real genset still answers in real seconds: its link is judged on the real clock.
-            await using var app = ControllerHost.Build(cfg, new ControllerHostOptions { Time = time, DeviceTime = cfg.Time is null ? null : TimeProvider.System });
+            await using var app = ControllerHost.Build(cfg, new ControllerHostOptions { Time = time, DeviceTime = cfg.Time is null ? null : TimeProvider.System, Fleet = fleet });
             await app.StartAsync(ct);
             p.InvocationConfiguration.Output.WriteLine($"Curtail controller for {cfg.Site.Name}: dashboard and API at {string.Join(", ", app.Urls)}");
             await app.WaitForShutdownAsync(ct);

@@ -52,6 +52,9 @@ public sealed record ControllerHostOptions
 
     /// <summary>Further log providers besides the console (tests read the host's log through one).</summary>
     public IReadOnlyList<ILoggerProvider> LogProviders { get; init; } = [];
+
+    /// <summary>The config's fleet file, when the caller has loaded it already (`curtail run` does, for its rehearsal).</summary>
+    public FleetFile? Fleet { get; init; }
 }
 
 /// <summary>Builds the `curtail run` service: an ASP.NET Core host with the API, the dashboard and a Quartz scheduler.</summary>
@@ -90,7 +93,7 @@ public static class ControllerHost
             config.Prices is null ? null : sp.GetRequiredService<DemandResponse.SystemLoadFeed>()));
         s.AddSingleton(sp => new SiteTargetPlanner(config.Site, config.Genset is { } g ? new LoadFollower(g.LoadFollowing) : null,
             Simulation.Backtest.SimulationRunner.UsesForecast(config.Site.Policy.Kind) ? sp.GetRequiredService<ForecastService>().PolicyFor : null));
-        s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, time));
+        s.AddSingleton(sp => config.FleetFile is null ? null! : BuildActuator(config, options.Fleet, time));
         s.AddSingleton(sp =>
         {
             var alarms = sp.GetRequiredService<Safety.ControllerAlarms>();
@@ -293,9 +296,9 @@ public static class ControllerHost
         return runtime;
     }
 
-    private static FleetActuator BuildActuator(ControllerConfig config, TimeProvider time)
+    private static FleetActuator BuildActuator(ControllerConfig config, FleetFile? loaded, TimeProvider time)
     {
-        var fleet = FleetFile.Load(config.FleetFile!);
+        var fleet = loaded ?? FleetFile.Load(config.FleetFile!);
         var members = fleet.Miners.Select(m => new FleetMember(MinerFactory.Create(m, time), m.Group)).ToList();
         return new FleetActuator(members, new FleetDispatcher(new DispatchOptions(), time), time)
         {

@@ -92,32 +92,28 @@ public sealed class CgminerApiServer
 
     private string? Dispatch(string text)
     {
-        JsonObject request;
         var trimmed = text.Trim('\0', ' ', '\n', '\r');
-        if (trimmed.StartsWith('{'))
+        if (!trimmed.StartsWith('{'))
         {
-            switch (CgminerRequestReader.Read(trimmed, out var command, out var parameter))
-            {
-                case CgminerRequestShape.Plain:
-                    return _dialect.Handle(command, parameter);
-                case CgminerRequestShape.Invalid:
-                    return Cgminer.Error(23, "Invalid JSON");
-            }
-            try
-            {
-                request = JsonNode.Parse(trimmed) as JsonObject ?? new JsonObject();
-            }
-            catch (JsonException)
-            {
-                return Cgminer.Error(23, "Invalid JSON");
-            }
-        }
-        else
-        {
-            // Plain-text form "cmd|param".
+            // Plain-text form "cmd|param": a command and a parameter, as the usual JSON request.
             var bar = trimmed.IndexOf('|');
-            request = new JsonObject { ["command"] = bar < 0 ? trimmed : trimmed[..bar] };
-            if (bar >= 0) request["parameter"] = trimmed[(bar + 1)..];
+            return bar < 0 ? _dialect.Handle(trimmed, null) : _dialect.Handle(trimmed[..bar], trimmed[(bar + 1)..]);
+        }
+        switch (CgminerRequestReader.Read(trimmed, out var command, out var parameter))
+        {
+            case CgminerRequestShape.Plain:
+                return _dialect.Handle(command, parameter);
+            case CgminerRequestShape.Invalid:
+                return Cgminer.Error(23, "Invalid JSON");
+        }
+        JsonObject request;
+        try
+        {
+            request = JsonNode.Parse(trimmed) as JsonObject ?? new JsonObject();
+        }
+        catch (JsonException)
+        {
+            return Cgminer.Error(23, "Invalid JSON");
         }
         return _dialect.Handle(request);
     }

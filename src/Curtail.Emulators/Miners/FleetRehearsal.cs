@@ -21,8 +21,6 @@ public static class FleetRehearsal
 
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
 
-    private static readonly TimeSpan QuietAtMost = TimeSpan.FromSeconds(2);
-
     /// <summary>Best effort: returns what could not be rehearsed (no free ports, a reply refused), never throws for it.</summary>
     public static async Task<RehearsalReport> RunAsync(FleetEmulatorOptions options, CancellationToken ct)
     {
@@ -42,7 +40,7 @@ public static class FleetRehearsal
             for (var round = 0; round < Rounds && !budget.IsCancellationRequested; round++)
             {
                 // After the first round, a quiet spell: the runtime counts the calls of the later ones (JitQuietAsync).
-                if (round == 1) await ThrowawayFleet.JitQuietAsync(QuietAtMost, budget.Token).ConfigureAwait(false);
+                if (round == 1) await ThrowawayFleet.JitQuietAsync(budget.Token).ConfigureAwait(false);
                 await Task.WhenAll(fleet.Miners.Select(async miner =>
                 {
                     try
@@ -59,7 +57,7 @@ public static class FleetRehearsal
                     }
                 })).ConfigureAwait(false);
             }
-            await ThrowawayFleet.JitQuietAsync(QuietAtMost, ct).ConfigureAwait(false);
+            await ThrowawayFleet.JitQuietAsync(ct).ConfigureAwait(false);
             return new RehearsalReport(problems.Values.ToList(), fleet.Miners.GroupBy(m => m.Family).ToDictionary(g => g.Key, g => g.Sum(m => m.WriteCount)));
         }
     }

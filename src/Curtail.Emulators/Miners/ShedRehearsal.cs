@@ -28,8 +28,6 @@ public static class ShedRehearsal
     /// </summary>
     public const int Rounds = 2;
 
-    private static readonly TimeSpan QuietAtMost = TimeSpan.FromSeconds(2);
-
     private const double Speed = 20;
 
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(15);
@@ -70,7 +68,7 @@ public static class ShedRehearsal
             {
                 for (var round = 0; round < Rounds; round++)
                 {
-                    if (round == 1) await ThrowawayFleet.JitQuietAsync(QuietAtMost, budget.Token).ConfigureAwait(false);
+                    if (round == 1) await ThrowawayFleet.JitQuietAsync(budget.Token).ConfigureAwait(false);
                     foreach (var target in new[] { full * 0.05, full })
                     {
                         var report = await actuator.ApplyTargetAsync(target, await actuator.ReadAllAsync(budget.Token).ConfigureAwait(false), budget.Token)
@@ -81,7 +79,7 @@ public static class ShedRehearsal
                         problems.AddRange(report.Results.Where(r => r.Outcome != DispatchOutcome.Confirmed).Select(r => r.ToString()));
                     }
                 }
-                await ThrowawayFleet.JitQuietAsync(QuietAtMost, budget.Token).ConfigureAwait(false);
+                await ThrowawayFleet.JitQuietAsync(budget.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {

@@ -14,20 +14,23 @@ internal static class ThrowawayFleet
     /// <summary>How long the runtime must have compiled nothing for <see cref="JitQuietAsync"/> to call it quiet.</summary>
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The longest a rehearsal waits for a quiet spell: a process that keeps compiling must still start.</summary>
+    private static readonly TimeSpan QuietAtMost = TimeSpan.FromSeconds(2);
+
     /// <summary>
-    /// Waits until the runtime has compiled nothing for 200 ms, or <paramref name="atMost"/>. The runtime counts a
+    /// Waits until the runtime has compiled nothing for 200 ms, or 2 s. The runtime counts a
     /// method's calls only once it has compiled nothing new for 100 ms, and compiles a method optimised in the background
     /// after 30 counted calls; so a quiet spell after a rehearsal's first rounds means its later rounds are counted,
     /// and one at its end means the optimised code is in place. A fixed 300 ms wait was too short on two loaded cores:
     /// hundreds of a rehearsal's methods were still compiled during the site's first read and shed (docs/miners.md,
     /// "Eighth pass"). A wait, never a failure: cancelled, it returns, and the caller sees its token.
     /// </summary>
-    public static async Task JitQuietAsync(TimeSpan atMost, CancellationToken ct)
+    public static async Task JitQuietAsync(CancellationToken ct)
     {
         var waited = Stopwatch.StartNew();
         var compiled = JitInfo.GetCompiledMethodCount();
         var quietSince = waited.Elapsed;
-        while (waited.Elapsed < atMost && !ct.IsCancellationRequested)
+        while (waited.Elapsed < QuietAtMost && !ct.IsCancellationRequested)
         {
             await Task.Delay(25, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             var now = JitInfo.GetCompiledMethodCount();
