@@ -172,7 +172,7 @@ public static class MinerDiscovery
             var reply = await MinerHttp.SendAsync(host, HttpMethod.Get, new Uri($"http://{host}:{port}/"), null, null, timeout, ct).ConfigureAwait(false);
             if (reply.Status == HttpStatusCode.Unauthorized)
             {
-                var challenge = string.Join(' ', reply.Headers.WwwAuthenticate.Select(h => h.ToString()));
+                var challenge = string.Join(' ', reply.HeaderValues("WWW-Authenticate"));
                 if (challenge.Contains("realm=\"antMiner", StringComparison.OrdinalIgnoreCase))
                     return (MinerFamily.AntminerStock, "HTTP 401 Digest realm antMiner");
             }

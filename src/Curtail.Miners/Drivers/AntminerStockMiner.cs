@@ -147,12 +147,12 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
             if (reply.Status == HttpStatusCode.OK) return reply.Body;
             if (reply.Status != HttpStatusCode.Unauthorized)
                 throw Rejected($"{method} {path}: HTTP {(int)reply.Status}");
-            var header = reply.Headers.WwwAuthenticate.FirstOrDefault(h => h.Scheme.Equals("Digest", StringComparison.OrdinalIgnoreCase));
-            if (header is null) throw new MinerException(Id, MinerFailureKind.Authentication, $"{path}: 401 without a Digest challenge");
+            var header = reply.Challenges().FirstOrDefault(h => h.Scheme.Equals("Digest", StringComparison.OrdinalIgnoreCase));
+            if (header.Scheme is null) throw new MinerException(Id, MinerFailureKind.Authentication, $"{path}: 401 without a Digest challenge");
             lock (_nonceGate)
             {
                 var hadChallenge = _challenge is not null && attempt > 0;
-                _challenge = DigestAuth.ParseHeader(header.Parameter ?? "");
+                _challenge = DigestAuth.ParseHeader(header.Parameter);
                 _nonceCount = 0;
                 if (hadChallenge) break;
             }

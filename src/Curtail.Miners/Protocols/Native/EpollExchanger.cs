@@ -44,9 +44,11 @@ public sealed class EpollExchanger : IDisposable
     /// Sends <paramref name="request"/> to an IPv4 address (4 bytes, network order) and returns the whole reply in a
     /// pooled buffer, which the caller disposes. Fails with a <see cref="System.Net.Sockets.SocketException"/> as .NET's
     /// sockets would (refused, reset), or is cancelled when <paramref name="timeout"/> passes or the token is cancelled.
+    /// The reply is over when the peer closes, or when <paramref name="replyEnd"/> says what came is whole (without
+    /// one: when it ends with a NUL, as cgminer's do).
     /// </summary>
     public Task<PooledReply> ExchangeAsync(ReadOnlySpan<byte> ipv4, int port, ReadOnlyMemory<byte> request, TimeSpan timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ReplyEnd? replyEnd = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<PooledReply>(cancellationToken);
@@ -54,7 +56,7 @@ public sealed class EpollExchanger : IDisposable
         if (fd < 0) return Task.FromException<PooledReply>(LinuxSockets.ToSocketException(LinuxSockets.LastError));
         // An infinite timeout never expires (as CancelAfter treats it); anything else counts from now.
         var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        var exchange = new Exchange(fd, request, deadline, cancellationToken);
+        var exchange = new Exchange(fd, request, deadline, cancellationToken, replyEnd);
         try
         {
             if (LinuxSockets.ConnectIPv4(fd, ipv4, port) != 0)
@@ -153,8 +155,8 @@ public sealed class EpollExchanger : IDisposable
                 if (n > 0)
                 {
                     exchange.Append(scratch.AsSpan(0, (int)n));
-                    // A NUL ends the reply even if the server keeps the socket open.
-                    if (scratch[(int)n - 1] == 0)
+                    // A NUL (or the caller's own end) ends the reply even if the server keeps the socket open.
+                    if (exchange.ReplyEnd is { } end ? end(exchange.Received) : scratch[(int)n - 1] == 0)
                     {
                         Finish(exchange, fault: null);
                         return;
@@ -254,7 +256,8 @@ public sealed class EpollExchanger : IDisposable
         if (Thread.CurrentThread != _loop) _loop.Join();
     }
 
-    private sealed class Exchange(int fd, ReadOnlyMemory<byte> request, long deadlineTicks, CancellationToken cancellationToken)
+    private sealed class Exchange(int fd, ReadOnlyMemory<byte> request, long deadlineTicks, CancellationToken cancellationToken,
+        ReplyEnd? replyEnd)
     {
         private ReadOnlyMemory<byte> _unsent = request;
         private byte[]? _buffer;
@@ -263,6 +266,8 @@ public sealed class EpollExchanger : IDisposable
         public int Fd { get; } = fd;
         public long DeadlineTicks { get; } = deadlineTicks;
         public CancellationToken CancellationToken { get; } = cancellationToken;
+        public ReplyEnd? ReplyEnd { get; } = replyEnd;
+        public ReadOnlySpan<byte> Received => _buffer.AsSpan(0, _count);
         /// <summary>What the epoll event carries to find this exchange again (a field: a GCHandle copy freed twice is a crash).</summary>
         public GCHandle Handle;
         public bool Finished { get; set; }
@@ -338,6 +343,9 @@ public sealed class EpollExchanger : IDisposable
         }
     }
 }
+
+/// <summary>Whether the bytes received so far are a whole reply (called on the exchanger's loop thread: keep it cheap).</summary>
+public delegate bool ReplyEnd(ReadOnlySpan<byte> received);
 
 /// <summary>A reply in a buffer from the shared pool; dispose it once read.</summary>
 public readonly struct PooledReply(byte[]? buffer, int count) : IDisposable
