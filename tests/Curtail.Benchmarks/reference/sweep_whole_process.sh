@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 runs=${1:-10}
 out=$root/.tmp/bench-sweep
 dotnet publish "$root/src/Curtail.Cli" -c Release -o "$out" -v q --nologo >/dev/null
-args=(sweep --param policy.curtail_above_usd_per_mwh=20:300:1 --from 2020-01-01 --to 2024-01-01 --json)
+args=(sweep --param policy.curtail_above_usd_per_mwh=20:300:1 --couple resume=curtail-20 --from 2020-01-01 --to 2024-01-01 --json)
 
 "$out/curtail" "${args[@]}" > "$out/sweep.json"   # also brings the data files into the page cache
 times=()
