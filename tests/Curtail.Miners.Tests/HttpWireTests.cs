@@ -12,23 +12,27 @@ public class HttpWireTests
     [Fact]
     public void A_request_names_method_path_host_authorization_and_body_and_asks_to_close()
     {
-        var bytes = HttpWire.Request("PUT", new Uri("http://10.0.0.7:8080/api/v1/performance/power-target?x=1"),
+        var bytes = HttpWire.Request("PUT", "/api/v1/performance/power-target?x=1", "10.0.0.7:8080",
             "{\"watt\":3000}", "Bearer abc", "application/json");
 
         var text = Encoding.UTF8.GetString(bytes);
         Assert.Equal("PUT /api/v1/performance/power-target?x=1 HTTP/1.1\r\nHost: 10.0.0.7:8080\r\nAuthorization: Bearer abc\r\n"
             + "Content-Type: application/json; charset=utf-8\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"watt\":3000}", text);
-        var get = Encoding.UTF8.GetString(HttpWire.Request("GET", new Uri("http://10.0.0.7/"), null, null, "application/json"));
+        var get = Encoding.UTF8.GetString(HttpWire.Request("GET", "/", "10.0.0.7", null, null, "application/json"));
         Assert.Equal("GET / HTTP/1.1\r\nHost: 10.0.0.7\r\nConnection: close\r\n\r\n", get);
     }
 
     [Fact]
     public void A_body_length_counts_bytes_not_characters()
     {
-        var text = Encoding.UTF8.GetString(HttpWire.Request("POST", new Uri("http://10.0.0.7/a"), "é€", null, "text/plain"));
+        var text = Encoding.UTF8.GetString(HttpWire.Request("POST", "/a", "10.0.0.7", "é€", null, "text/plain"));
         Assert.Contains("Content-Length: 5\r\n", text);
         Assert.EndsWith("\r\n\r\né€", text);
     }
+
+    [Fact]
+    public void Header_text_that_is_not_ascii_is_refused_before_anything_is_sent() =>
+        Assert.Throws<ArgumentException>(() => HttpWire.Request("GET", "/", "10.0.0.7", null, "Bearer é", "application/json"));
 
     [Fact]
     public void A_content_length_reply_is_whole_at_its_last_byte_and_not_before()

@@ -21,10 +21,11 @@ public class MinerHttpTests
         if (EpollExchanger.Shared is not { } exchanger) return;
         await using var fleet = TestFleet.Start(MinerFamily.AntminerStock, 1, out _);
         var endpoint = fleet.Miners[0].Endpoint;
-        var uri = new Uri($"http://{endpoint.Host}:{endpoint.Port}/cgi-bin/get_system_info.cgi");
+        var target = new WebTarget(new Uri($"http://{endpoint.Host}:{endpoint.Port}/"));
+        const string path = "/cgi-bin/get_system_info.cgi";
 
-        var byEpoll = await MinerHttp.SendByEpollAsync(exchanger, IPAddress.Parse(endpoint.Host), "am-0", HttpMethod.Get, uri, null, null, Timeout, default);
-        var byClient = await MinerHttp.SendByHttpClientAsync("am-0", HttpMethod.Get, uri, null, null, Timeout, default);
+        var byEpoll = await MinerHttp.SendByEpollAsync(exchanger, target, "am-0", HttpMethod.Get, path, null, null, Timeout, default);
+        var byClient = await MinerHttp.SendByHttpClientAsync("am-0", HttpMethod.Get, new Uri(target.BaseUri, path), null, null, Timeout, default);
 
         Assert.Equal(HttpStatusCode.Unauthorized, byEpoll.Status);
         Assert.Equal(byClient.Status, byEpoll.Status);
@@ -33,6 +34,7 @@ public class MinerHttpTests
         Assert.Equal("Digest", challenge.Scheme);
         Assert.Contains("realm=\"antMiner", challenge.Parameter);
         Assert.Equal(byClient.Challenges(), byEpoll.Challenges());
+        Assert.Equal(byClient.HeaderValues("Content-Type"), byEpoll.HeaderValues("content-type"));
     }
 
     [Fact]
@@ -50,8 +52,7 @@ public class MinerHttpTests
         });
         var watch = Stopwatch.StartNew();
 
-        var reply = await MinerHttp.SendByEpollAsync(exchanger, IPAddress.Loopback, "bos-0", HttpMethod.Put,
-            new Uri($"http://127.0.0.1:{server.Port}/api/v1/actions/pause"), "{}", "tok", Timeout, default);
+        var reply = await MinerHttp.SendByEpollAsync(exchanger, Local(server.Port), "bos-0", HttpMethod.Put, "/api/v1/actions/pause", "{}", "tok", Timeout, default);
 
         Assert.Equal("{}", reply.Body);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"took {watch.Elapsed}");
@@ -74,8 +75,7 @@ public class MinerHttpTests
             await Task.Delay(TimeSpan.FromSeconds(10));
         });
 
-        var reply = await MinerHttp.SendByEpollAsync(exchanger, IPAddress.Loopback, "bos-0", HttpMethod.Get,
-            new Uri($"http://127.0.0.1:{server.Port}/api/v1/miner/stats"), null, null, Timeout, default);
+        var reply = await MinerHttp.SendByEpollAsync(exchanger, Local(server.Port), "bos-0", HttpMethod.Get, "/api/v1/miner/stats", null, null, Timeout, default);
 
         Assert.Equal("{\"a\":1}", reply.Body);
     }
@@ -95,10 +95,8 @@ public class MinerHttpTests
             socket.Shutdown(SocketShutdown.Both);
         });
 
-        var lost = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, IPAddress.Loopback, "bos-1",
-            HttpMethod.Get, new Uri($"http://127.0.0.1:{cut.Port}/api/v1/miner/details"), null, null, Timeout, default));
-        var wrong = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, IPAddress.Loopback, "bos-2",
-            HttpMethod.Get, new Uri($"http://127.0.0.1:{garbage.Port}/api/v1/miner/details"), null, null, Timeout, default));
+        var lost = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, Local(cut.Port), "bos-1", HttpMethod.Get, "/api/v1/miner/details", null, null, Timeout, default));
+        var wrong = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, Local(garbage.Port), "bos-2", HttpMethod.Get, "/api/v1/miner/details", null, null, Timeout, default));
 
         Assert.Equal(MinerFailureKind.Connection, lost.Kind);
         Assert.Contains("bos-1", lost.Message);
@@ -119,16 +117,16 @@ public class MinerHttpTests
             closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
-        var timeout = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, IPAddress.Loopback, "am-1",
-            HttpMethod.Get, new Uri($"http://127.0.0.1:{silent.Port}/"), null, null, TimeSpan.FromMilliseconds(300), default));
-        var refused = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, IPAddress.Loopback, "am-2",
-            HttpMethod.Get, new Uri($"http://127.0.0.1:{closedPort}/"), null, null, Timeout, default));
+        var timeout = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, Local(silent.Port), "am-1", HttpMethod.Get, "/", null, null, TimeSpan.FromMilliseconds(300), default));
+        var refused = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, Local(closedPort), "am-2", HttpMethod.Get, "/", null, null, Timeout, default));
 
         Assert.Equal(MinerFailureKind.Timeout, timeout.Kind);
         Assert.Contains("no reply within 0.3 s", timeout.Message);
         Assert.Equal(MinerFailureKind.Connection, refused.Kind);
         Assert.Contains("ConnectionRefused", refused.Message);
     }
+
+    private static WebTarget Local(int port) => new(new Uri($"http://127.0.0.1:{port}/"));
 
     /// <summary>A loopback server that reads one HTTP request (header and Content-Length body) and hands it over as text.</summary>
     private sealed class RawServer : IAsyncDisposable

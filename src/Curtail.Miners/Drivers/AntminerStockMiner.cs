@@ -16,7 +16,7 @@ namespace Curtail.Miners.Drivers;
 public sealed class AntminerStockMiner : MinerDriver, ISleepable
 {
     private readonly CgminerClient _rpc;
-    private readonly Uri _base;
+    private readonly WebTarget _web;
     private readonly object _nonceGate = new();
     private Dictionary<string, string>? _challenge;
     private int _nonceCount;
@@ -26,7 +26,7 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
         : base(id, endpoint, model, credentials, time, options ?? DriverOptions.Default)
     {
         _rpc = new CgminerClient(id, endpoint.Host, AuxPort, Options.CommandTimeout);
-        _base = new Uri($"http://{endpoint.Host}:{endpoint.Port}/");
+        _web = new WebTarget(new Uri($"http://{endpoint.Host}:{endpoint.Port}/"));
     }
 
     public override MinerFamily Family => MinerFamily.AntminerStock;
@@ -130,7 +130,6 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
     /// <summary>Digest with a cached challenge; a 401 refreshes it once (new nonce after a reboot).</summary>
     private async Task<string> SendDigestAsync(HttpMethod method, string path, string? body, TimeSpan timeout, CancellationToken ct)
     {
-        var uri = new Uri(_base, path);
         for (var attempt = 0; attempt < 2; attempt++)
         {
             string? authorization = null;
@@ -143,7 +142,7 @@ public sealed class AntminerStockMiner : MinerDriver, ISleepable
                         _challenge, _nonceCount, Convert.ToHexStringLower(BitConverter.GetBytes(Environment.TickCount64 ^ _nonceCount)));
                 }
             }
-            var reply = await MinerHttp.SendAsync(Id, method, uri, body, authorization, timeout, ct, "text/plain").ConfigureAwait(false);
+            var reply = await MinerHttp.SendAsync(Id, _web, method, path, body, authorization, timeout, ct, "text/plain").ConfigureAwait(false);
             if (reply.Status == HttpStatusCode.OK) return reply.Body;
             if (reply.Status != HttpStatusCode.Unauthorized)
                 throw Rejected($"{method} {path}: HTTP {(int)reply.Status}");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Curtail.Miners.Protocols;
 
@@ -38,58 +39,90 @@ public sealed class BraiinsOsMiner : MinerDriver, ISleepable, IPowerTargetable, 
     /// </summary>
     protected override async Task<MinerStatus> ReadSleepStateCoreAsync(CancellationToken cancellationToken)
     {
-        var detailsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/details", null, cancellationToken);
-        var statsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/stats", null, cancellationToken);
+        var detailsTask = _api.ReadAsync(HttpMethod.Get, "/api/v1/miner/details", Details.Read, cancellationToken);
+        var statsTask = _api.ReadAsync(HttpMethod.Get, "/api/v1/miner/stats", Stats.Read, cancellationToken);
         var details = await detailsTask.ConfigureAwait(false);
         var stats = await statsTask.ConfigureAwait(false);
-        var perf = Paused(details) ? null : await _api.SendAsync(HttpMethod.Get, "/api/v1/performance/mode", null, cancellationToken).ConfigureAwait(false);
-        return Status(details, stats, perf, null);
+        var target = details.Paused ? null : await _api.ReadAsync(HttpMethod.Get, "/api/v1/performance/mode", PowerTarget, cancellationToken).ConfigureAwait(false);
+        return Status(details, stats, target, null);
     }
 
     private async Task<MinerStatus> ReadAsync(bool withCooling, CancellationToken cancellationToken)
     {
-        var detailsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/details", null, cancellationToken);
-        var statsTask = _api.SendAsync(HttpMethod.Get, "/api/v1/miner/stats", null, cancellationToken);
-        var modeTask = _api.SendAsync(HttpMethod.Get, "/api/v1/performance/mode", null, cancellationToken);
-        var coolingTask = withCooling ? CoolingAsync(cancellationToken) : Task.FromResult<JsonNode?>(null);
+        var detailsTask = _api.ReadAsync(HttpMethod.Get, "/api/v1/miner/details", Details.Read, cancellationToken);
+        var statsTask = _api.ReadAsync(HttpMethod.Get, "/api/v1/miner/stats", Stats.Read, cancellationToken);
+        var modeTask = _api.ReadAsync(HttpMethod.Get, "/api/v1/performance/mode", PowerTarget, cancellationToken);
+        var coolingTask = withCooling ? FansAsync(cancellationToken) : Task.FromResult<List<double>?>(null);
         var details = await detailsTask.ConfigureAwait(false);
         var stats = await statsTask.ConfigureAwait(false);
-        var perf = await modeTask.ConfigureAwait(false);
-        return Status(details, stats, perf, await coolingTask.ConfigureAwait(false));
+        var target = await modeTask.ConfigureAwait(false);
+        return Status(details, stats, target, await coolingTask.ConfigureAwait(false));
     }
 
-    /// <summary>proto enum MinerStatus: NORMAL=2, PAUSED=3, SUSPENDED=4; JSON may carry the name or the number.</summary>
-    private static bool Paused(JsonNode details)
+    /// <summary>What miner/details says: paused or not (proto enum MinerStatus: NORMAL=2, PAUSED=3, SUSPENDED=4, by name or number), model, version.</summary>
+    private readonly record struct Details(bool Paused, string? Model, string? Version)
     {
-        var status = TolerantJson.Text(details["status"]) ?? "";
-        return status.Contains("PAUSED", StringComparison.Ordinal) || status.Contains("SUSPENDED", StringComparison.Ordinal) || status is "3" or "4";
+        public static readonly Func<JsonElement, Details> Read = static reply =>
+        {
+            var status = TolerantJson.Text(TolerantJson.Get(reply, "status")) ?? "";
+            var paused = status.Contains("PAUSED", StringComparison.Ordinal) || status.Contains("SUSPENDED", StringComparison.Ordinal) || status is "3" or "4";
+            return new Details(paused, TolerantJson.Text(TolerantJson.Get(TolerantJson.Get(reply, "miner_identity"), "model")),
+                TolerantJson.Text(TolerantJson.Get(TolerantJson.Get(reply, "bos_version"), "current")));
+        };
     }
 
-    /// <summary>The status from the replies; <paramref name="perf"/> is null only for a paused miner (no target then).</summary>
-    private MinerStatus Status(JsonNode details, JsonNode stats, JsonNode? perf, JsonNode? cooling)
+    /// <summary>What miner/stats says: hashrate (GH/s), the firmware's power estimate, whether it is tuning, board temperatures.</summary>
+    private readonly record struct Stats(double GigahashPerSecond, double? Watts, bool Tuning, List<double> Temperatures)
     {
-        var paused = Paused(details);
-        var ghs = TolerantJson.Number(stats["miner_stats"]?["real_hashrate"]?["last_5s"]?["gigahash_per_second"]) ?? 0;
-        var watts = TolerantJson.Number(stats["power_stats"]?["approximated_consumption"]?["watt"]);
-        var tuning = TolerantJson.Text(stats["tuner_state"]) == "TUNING";
-        var target = perf is null ? null : TolerantJson.Number(perf["tuner_mode"]?["power_target"]?["power_target"]?["watt"]);
-        var mode = paused ? MinerMode.Sleeping
-            : tuning ? MinerMode.Ramping
+        public static readonly Func<JsonElement, Stats> Read = static reply =>
+        {
+            var ghs = TolerantJson.Number(Path(reply, "miner_stats", "real_hashrate", "last_5s", "gigahash_per_second"),
+                "miner/stats miner_stats.real_hashrate.last_5s.gigahash_per_second") ?? 0;
+            var watts = TolerantJson.Number(Path(reply, "power_stats", "approximated_consumption", "watt"),
+                "miner/stats power_stats.approximated_consumption.watt");
+            var tuning = TolerantJson.Text(TolerantJson.Get(reply, "tuner_state")) == "TUNING";
+            var temps = new List<double>();
+            if (TolerantJson.Get(reply, "board_temperatures") is { ValueKind: JsonValueKind.Array } boards)
+                foreach (var t in boards.EnumerateArray())
+                    if (TolerantJson.Number(t, "miner/stats board_temperatures") is { } celsius) temps.Add(celsius);
+            return new Stats(ghs, watts, tuning, temps);
+        };
+    }
+
+    private static readonly Func<JsonElement, double?> PowerTarget = static reply =>
+        TolerantJson.Number(Path(reply, "tuner_mode", "power_target", "power_target", "watt"), "performance/mode tuner_mode.power_target.power_target.watt");
+
+    private static JsonElement Path(JsonElement e, params ReadOnlySpan<string> names)
+    {
+        foreach (var name in names) e = TolerantJson.Get(e, name);
+        return e;
+    }
+
+    /// <summary>The status from the replies; <paramref name="target"/> is null for a paused miner's read-back (no target then).</summary>
+    private MinerStatus Status(Details details, Stats stats, double? target, List<double>? fans)
+    {
+        var mode = details.Paused ? MinerMode.Sleeping
+            : stats.Tuning ? MinerMode.Ramping
             : target is { } t && t < Model.NominalW - 1 ? MinerMode.Throttled : MinerMode.Running;
-        var temps = (stats["board_temperatures"] as JsonArray)?.Select(TolerantJson.Number).OfType<double>().ToList() ?? [];
-        var fans = (cooling?["fans"] as JsonArray)?.Select(f => TolerantJson.Number(f?["rpm"])).OfType<double>().ToList();
-        return new MinerStatus(Id, Family, TolerantJson.Text(details["miner_identity"]?["model"]) ?? Model.Name,
-            "Braiins OS " + (TolerantJson.Text(details["bos_version"]?["current"]) ?? "?"), ghs / 1000,
-            watts ?? EstimatePower(ghs / 1000, paused), watts is null ? PowerSource.Estimated : PowerSource.Measured,
-            temps, mode, target, Time.GetUtcNow()) { FanRpm = fans is { Count: > 0 } ? fans : null };
+        var ths = stats.GigahashPerSecond / 1000;
+        return new MinerStatus(Id, Family, details.Model ?? Model.Name, "Braiins OS " + (details.Version ?? "?"), ths,
+            stats.Watts ?? EstimatePower(ths, details.Paused), stats.Watts is null ? PowerSource.Estimated : PowerSource.Measured,
+            stats.Temperatures, mode, target, Time.GetUtcNow()) { FanRpm = fans is { Count: > 0 } ? fans : null };
     }
 
     /// <summary>The fans' speeds (CoolingService/GetCoolingState); a firmware without the call still reads, without fans.</summary>
-    private async Task<JsonNode?> CoolingAsync(CancellationToken cancellationToken)
+    private async Task<List<double>?> FansAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return await _api.SendAsync(HttpMethod.Get, "/api/v1/cooling/state", null, cancellationToken).ConfigureAwait(false);
+            return await _api.ReadAsync(HttpMethod.Get, "/api/v1/cooling/state", static reply =>
+            {
+                var fans = new List<double>();
+                if (TolerantJson.Get(reply, "fans") is { ValueKind: JsonValueKind.Array } list)
+                    foreach (var fan in list.EnumerateArray())
+                        if (TolerantJson.Number(TolerantJson.Get(fan, "rpm"), "cooling/state fans[].rpm") is { } rpm) fans.Add(rpm);
+                return fans;
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (MinerException ex) when (ex.Kind == MinerFailureKind.Rejected)
         {

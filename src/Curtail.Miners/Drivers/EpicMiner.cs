@@ -13,14 +13,14 @@ namespace Curtail.Miners.Drivers;
 /// </summary>
 public sealed class EpicMiner : MinerDriver, ISleepable, IHashboardSheddable
 {
-    private readonly Uri _base;
+    private readonly WebTarget _web;
     private int? _boards;
 
     public EpicMiner(string id, MinerEndpoint endpoint, ModelSpec model, MinerCredentials credentials, TimeProvider time,
         DriverOptions? options = null)
         : base(id, endpoint, model, credentials, time, options ?? DriverOptions.Default)
     {
-        _base = new Uri($"http://{endpoint.Host}:{endpoint.Port}/");
+        _web = new WebTarget(new Uri($"http://{endpoint.Host}:{endpoint.Port}/"));
     }
 
     public override MinerFamily Family => MinerFamily.Epic;
@@ -79,7 +79,7 @@ public sealed class EpicMiner : MinerDriver, ISleepable, IHashboardSheddable
 
     private async Task<JsonObject> GetAsync(string path, CancellationToken ct)
     {
-        var reply = await MinerHttp.SendAsync(Id, HttpMethod.Get, new Uri(_base, path), null, null, Options.CommandTimeout, ct).ConfigureAwait(false);
+        var reply = await MinerHttp.SendAsync(Id, _web, HttpMethod.Get, "/" + path, null, null, Options.CommandTimeout, ct).ConfigureAwait(false);
         if (reply.Status != HttpStatusCode.OK) throw Rejected($"GET /{path}: HTTP {(int)reply.Status}");
         return Parse(reply.Body, $"GET /{path}");
     }
@@ -87,7 +87,7 @@ public sealed class EpicMiner : MinerDriver, ISleepable, IHashboardSheddable
     private async Task PostAsync(string path, JsonNode param, CancellationToken ct)
     {
         var body = new JsonObject { ["param"] = param, ["password"] = Credentials.Password }.ToJsonString();
-        var reply = await MinerHttp.SendAsync(Id, HttpMethod.Post, new Uri(_base, path), body, null, Options.CommandTimeout, ct).ConfigureAwait(false);
+        var reply = await MinerHttp.SendAsync(Id, _web, HttpMethod.Post, "/" + path, body, null, Options.CommandTimeout, ct).ConfigureAwait(false);
         var json = string.IsNullOrWhiteSpace(reply.Body) ? new JsonObject() : Parse(reply.Body, $"POST /{path}");
         var error = json["error"] is { } e && e.GetValueKind() != System.Text.Json.JsonValueKind.Null ? e.ToJsonString().Trim('"') : null;
         if (error is "BadPassword" || reply.Status == HttpStatusCode.Unauthorized)

@@ -16,22 +16,35 @@ public static class HttpWire
     private static ReadOnlySpan<byte> HeaderEnd => "\r\n\r\n"u8;
     private static ReadOnlySpan<byte> LineEnd => "\r\n"u8;
 
-    /// <summary>The request's bytes: request line, Host, optional Authorization and body headers, Connection: close.</summary>
-    public static byte[] Request(string method, Uri uri, string? body, string? authorization, string contentType)
+    /// <summary>
+    /// The request's bytes: request line, Host, optional Authorization and body headers, Connection: close. Written
+    /// straight into one array (the header is ASCII; the body is UTF-8).
+    /// </summary>
+    public static byte[] Request(string method, string pathAndQuery, string hostHeader, string? body, string? authorization,
+        string contentType)
     {
-        var text = new StringBuilder(256)
-            .Append(method).Append(' ').Append(uri.PathAndQuery).Append(" HTTP/1.1\r\n")
-            .Append("Host: ").Append(uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port.ToString(CultureInfo.InvariantCulture)}").Append("\r\n");
-        if (authorization is not null) text.Append("Authorization: ").Append(authorization).Append("\r\n");
-        var bodyBytes = body is null ? null : Encoding.UTF8.GetBytes(body);
-        if (bodyBytes is not null)
-            text.Append("Content-Type: ").Append(contentType).Append("; charset=utf-8\r\n")
-                .Append("Content-Length: ").Append(bodyBytes.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
-        text.Append("Connection: close\r\n\r\n");
-        var head = text.ToString();
-        var bytes = new byte[Encoding.ASCII.GetByteCount(head) + (bodyBytes?.Length ?? 0)];
-        var written = Encoding.ASCII.GetBytes(head, bytes);
-        bodyBytes?.CopyTo(bytes.AsSpan(written));
+        var bodyLength = body is null ? 0 : Encoding.UTF8.GetByteCount(body);
+        var lengthText = body is null ? "" : bodyLength.ToString(CultureInfo.InvariantCulture);
+        Span<string?> parts =
+        [
+            method, " ", pathAndQuery, " HTTP/1.1\r\nHost: ", hostHeader, "\r\n",
+            authorization is null ? null : "Authorization: ", authorization, authorization is null ? null : "\r\n",
+            body is null ? null : "Content-Type: ", body is null ? null : contentType, body is null ? null : "; charset=utf-8\r\nContent-Length: ",
+            body is null ? null : lengthText, body is null ? null : "\r\n",
+            "Connection: close\r\n\r\n",
+        ];
+        var headLength = 0;
+        foreach (var part in parts)
+        {
+            if (part is null) continue;
+            if (!Ascii.IsValid(part)) throw new ArgumentException($"HTTP header text must be ASCII: '{part}'");
+            headLength += part.Length;
+        }
+        var bytes = new byte[headLength + bodyLength];
+        var at = 0;
+        foreach (var part in parts)
+            if (part is not null) at += Encoding.ASCII.GetBytes(part, bytes.AsSpan(at));
+        if (body is not null) Encoding.UTF8.GetBytes(body, bytes.AsSpan(at));
         return bytes;
     }
 
@@ -84,12 +97,10 @@ public static class HttpWire
                 data = rest;
                 continue;
             }
-            var headers = Headers(head);
             var framing = FramingOf(head);
             ReadOnlySpan<byte> body;
-            byte[]? dechunked = null;
             if (status is 204 or 304) body = [];
-            else if (framing.Chunked) body = dechunked = Dechunk(rest);
+            else if (framing.Chunked) body = Dechunk(rest);
             else if (framing.Length is { } length)
             {
                 if (rest.Length < length) throw new FormatException($"body cut short: {rest.Length} of {length} bytes");
@@ -97,7 +108,9 @@ public static class HttpWire
             }
             else body = rest;
             if (body.StartsWith("\uFEFF"u8)) body = body[3..];
-            return new HttpReply((HttpStatusCode)status, Encoding.UTF8.GetString(body), headers);
+            // Copied out: the reply's buffer goes back to the pool when the exchange is read.
+            var lines = head.IndexOf(LineEnd) is var first and >= 0 ? head[(first + 2)..] : [];
+            return new HttpReply((HttpStatusCode)status, body.ToArray(), lines.ToArray());
         }
     }
 
@@ -146,10 +159,11 @@ public static class HttpWire
         return new Framing(chunked, chunked ? null : length);
     }
 
-    private static IReadOnlyList<KeyValuePair<string, string>> Headers(ReadOnlySpan<byte> head)
+    /// <summary>The header lines (after the status line) as (name, value) pairs, trimmed.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> HeaderList(ReadOnlySpan<byte> lines)
     {
         var list = new List<KeyValuePair<string, string>>(8);
-        foreach (var line in new HeaderLineReader(head))
+        foreach (var line in new HeaderLineReader(lines, afterStatusLine: false))
             list.Add(new(Encoding.ASCII.GetString(line.Name), Encoding.Latin1.GetString(line.Value)));
         return list;
     }
@@ -165,10 +179,10 @@ public static class HttpWire
     {
         private ReadOnlySpan<byte> _rest;
 
-        public HeaderLineReader(ReadOnlySpan<byte> head)
+        public HeaderLineReader(ReadOnlySpan<byte> head, bool afterStatusLine = true)
         {
-            var first = head.IndexOf(LineEnd);
-            _rest = first < 0 ? [] : head[(first + 2)..];
+            var first = afterStatusLine ? head.IndexOf(LineEnd) : -2;
+            _rest = afterStatusLine && first < 0 ? [] : head[(first + 2)..];
             Current = default;
         }
 
