@@ -95,10 +95,12 @@ public sealed class MinersBenchCommand : ICliCommand
                 var fullW = specs.Sum(s => s.Model.NominalW);
                 var target = fullW * targetFraction;
 
-                if (parse.GetValue(warmUp)) await WarmUpAsync(actuator, target, fullW, options.LuxOsSessionLinger, time, ct);
-
+                // The GC is watched from here, as the peak working set covers the whole process: with --warm-up its
+                // peaks are the warm-up's too (its wake is the heavier step).
                 var marks = new BenchMarks();
                 using var gcWatch = time.CreateTimer(_ => marks.SampleGc(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
+                if (parse.GetValue(warmUp)) await WarmUpAsync(actuator, target, fullW, options.LuxOsSessionLinger, time, ct);
+
                 dispatcher.CommandSent += (_, _) => marks.Sent(Stopwatch.GetTimestamp());
                 dispatcher.CommandConfirmed += (_, _) => marks.Confirmed(Stopwatch.GetTimestamp());
                 // As the live cycle does: one read is the snapshot the decision is made from, and the dispatch

@@ -201,9 +201,25 @@ public sealed class FleetActuator : IAsyncDisposable
             if (report.Failed + report.Unconfirmed == 0) break;
         }
         var expected = states.Sum(s => s.SteadyPowerW);
+        if (results.Count >= CollectAfterCommands) CollectAfterDispatch();
         return new ActuationReport(targetW, before, expected, rounds, results,
             reads.Where(r => r.Status is null).Select(r => $"{r.Member.Miner.Id}: {r.Error}").ToList(), readElapsed, _time.GetElapsedTime(start));
     }
+
+    /// <summary>
+    /// A dispatch of at least this many commands ends with a full collection (<see cref="CollectAfterDispatch"/>);
+    /// 0 turns it off.
+    /// </summary>
+    public int CollectAfterCommands { get; init; } = 1000;
+
+    /// <summary>
+    /// Once every command of a large dispatch is confirmed (or has failed), nothing waits on the controller until its
+    /// next cycle. The dispatch's own objects (a result, a confirmation and read-backs per miner) lived through its
+    /// seconds of confirmation into gen2, where the runtime collects them only when gen2's budget says so: at 10,000
+    /// LuxOS miners the wake after a shed found them there and peaked at 143-147 MB (gen2 42 MB against 23 MB for a
+    /// first shed). Collected here, between dispatches, they are not carried into the next cycle's read.
+    /// </summary>
+    private static void CollectAfterDispatch() => GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
 
     /// <summary>
     /// Releases what the drivers hold on the miners (a lingering LuxOS session would lock out other tools for up to
