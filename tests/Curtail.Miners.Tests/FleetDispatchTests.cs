@@ -25,6 +25,21 @@ public class FleetDispatchTests
     }.ScaledDeadlines(Speed / 10), TimeProvider.System); // generous: this machine is shared and often loaded
 
     [Fact]
+    public async Task A_dispatch_of_the_set_size_ends_with_a_full_collection_after_its_commands_are_confirmed()
+    {
+        var (fleet, members) = Start(MinerFamily.LuxOs, 6);
+        await using var _ = fleet;
+        var actuator = new FleetActuator(members, Dispatcher(), TimeProvider.System) { CollectAfterCommands = 3 };
+        var fullCollections = GC.CollectionCount(2);
+
+        var report = await actuator.ApplyTargetAsync(fleet.TotalPowerW * 0.3);
+
+        Assert.True(report.Results.Count >= 3, $"{report.Results.Count} commands");
+        Assert.All(report.Results, r => Assert.Equal(DispatchOutcome.Confirmed, r.Outcome));
+        Assert.True(GC.CollectionCount(2) > fullCollections, "no full collection after a dispatch of the set size");
+    }
+
+    [Fact]
     public async Task Shed_to_a_target_is_confirmed_by_read_back_with_one_write_per_miner()
     {
         var (fleet, members) = Start(MinerFamily.LuxOs, 12);
