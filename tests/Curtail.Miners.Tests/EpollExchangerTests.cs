@@ -201,60 +201,12 @@ public class EpollExchangerTests
     }
 
     /// <summary>A loopback server that reads one JSON request (to its closing brace) and hands it to a handler.</summary>
-    private sealed class OneShotServer : IAsyncDisposable
+    private static class OneShotServer
     {
-        private readonly Socket _listener;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
+        public static LoopbackServer Start(Func<Socket, string, Task> handler, bool slowReader = false, int backlog = 512) =>
+            LoopbackServer.Start(socket => ReadRequestAsync(socket, slowReader), handler, backlog);
 
-        private OneShotServer(Func<Socket, string, Task> handler, bool slowReader, int backlog)
-        {
-            _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            _listener.Listen(backlog);
-            Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-            _loop = Task.Run(async () =>
-            {
-                while (!_stop.IsCancellationRequested)
-                {
-                    Socket client;
-                    try
-                    {
-                        client = await _listener.AcceptAsync(_stop.Token);
-                    }
-                    catch (Exception)
-                    {
-                        return;
-                    }
-                    _ = Task.Run(async () =>
-                    {
-                        using (client)
-                        {
-                            try
-                            {
-                                await handler(client, await ReadRequestAsync(client, slowReader));
-                            }
-                            catch (Exception)
-                            {
-                                // The client went away: only this exchange ends.
-                            }
-                        }
-                    });
-                }
-            });
-        }
-
-        public int Port { get; }
-
-        public static OneShotServer Start(Func<Socket, string, Task> handler, bool slowReader = false, int backlog = 512) =>
-            new(handler, slowReader, backlog);
-
-        public static int FreePort()
-        {
-            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
+        public static int FreePort() => LoopbackServer.FreePort();
 
         private static async Task<string> ReadRequestAsync(Socket socket, bool slow)
         {
@@ -268,13 +220,6 @@ public class EpollExchangerTests
                 if (text.Length > 0 && text[^1] == '}') return text.ToString();
                 if (slow) await Task.Delay(1);
             }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _listener.Dispose();
-            await _loop;
         }
     }
 }

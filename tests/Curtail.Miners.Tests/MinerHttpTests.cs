@@ -110,12 +110,7 @@ public class MinerHttpTests
     {
         if (EpollExchanger.Shared is not { } exchanger) return;
         await using var silent = RawServer.Start((_, _) => Task.Delay(TimeSpan.FromSeconds(10)));
-        int closedPort;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var closedPort = LoopbackServer.FreePort();
 
         var timeout = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, Local(silent.Port), "am-1", HttpMethod.Get, "/", null, null, TimeSpan.FromMilliseconds(300), default));
         var refused = await Assert.ThrowsAsync<MinerException>(() => MinerHttp.SendByEpollAsync(exchanger, Local(closedPort), "am-2", HttpMethod.Get, "/", null, null, Timeout, default));
@@ -129,49 +124,9 @@ public class MinerHttpTests
     private static WebTarget Local(int port) => new(new Uri($"http://127.0.0.1:{port}/"));
 
     /// <summary>A loopback server that reads one HTTP request (header and Content-Length body) and hands it over as text.</summary>
-    private sealed class RawServer : IAsyncDisposable
+    private static class RawServer
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-
-        private RawServer(Func<Socket, string, Task> handler)
-        {
-            _listener.Start();
-            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _ = Task.Run(async () =>
-            {
-                while (!_stop.IsCancellationRequested)
-                {
-                    Socket client;
-                    try
-                    {
-                        client = await _listener.AcceptSocketAsync(_stop.Token);
-                    }
-                    catch (Exception)
-                    {
-                        return;
-                    }
-                    _ = Task.Run(async () =>
-                    {
-                        using (client)
-                        {
-                            try
-                            {
-                                await handler(client, await ReadRequestAsync(client));
-                            }
-                            catch (Exception)
-                            {
-                                // The client went away: only this exchange ends.
-                            }
-                        }
-                    });
-                }
-            });
-        }
-
-        public int Port { get; }
-
-        public static RawServer Start(Func<Socket, string, Task> handler) => new(handler);
+        public static LoopbackServer Start(Func<Socket, string, Task> handler) => LoopbackServer.Start(ReadRequestAsync, handler);
 
         private static async Task<string> ReadRequestAsync(Socket socket)
         {
@@ -189,13 +144,6 @@ public class MinerHttpTests
                     ? int.Parse(line["Content-Length:".Length..].Trim()) : 0;
                 if (Encoding.UTF8.GetByteCount(s[(end + 4)..]) >= length) return s;
             }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            return ValueTask.CompletedTask;
         }
     }
 }
