@@ -226,7 +226,18 @@ public class DemoEndToEndTests(ITestOutputHelper output)
         await page.WaitForSelectorAsync("#price-chart polygon", new PageWaitForSelectorOptions { Timeout = 15_000 }); // the forecast band
         Assert.Contains("SCED LMP (5-min)", await page.TextContentAsync("#price-chart") ?? ""); // the 5-minute LMPs beside the settled prices (an SVG: its text content)
         Assert.Contains("RTD indicative (next hour)", await page.TextContentAsync("#price-chart") ?? ""); // and the RTD look-ahead the forecast moves toward
-        Assert.Contains("acting on SCED", await page.InnerTextAsync("#price-at"));
+        // A cycle acts on the last settled price from a new settled interval until the next SCED run comes after it
+        // (ActedPrice; at the replay's 120x that gap is a couple of seconds): the page may catch one such cycle, so it is
+        // given until one of its refreshes shows a cycle acting on SCED.
+        try
+        {
+            await page.WaitForFunctionAsync("() => document.getElementById('price-at').innerText.includes('acting on SCED')", null,
+                new PageWaitForFunctionOptions { Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the dashboard never showed a cycle acting on SCED: '{await page.InnerTextAsync("#price-at")}'");
+        }
         var shot = Path.Combine(AppContext.BaseDirectory, "dashboard-during-spike.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         output.WriteLine($"dashboard screenshot: {shot}");
