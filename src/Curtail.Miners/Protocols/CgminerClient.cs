@@ -27,8 +27,7 @@ public sealed class CgminerClient
         _timeout = timeout;
         // An IP literal needs no resolver round trip on every one-shot connection.
         _address = System.Net.IPAddress.TryParse(host, out var ip) ? ip : null;
-        if (_address is { AddressFamily: AddressFamily.InterNetwork } && EpollExchanger.Shared is not null)
-            _ipv4 = _address.GetAddressBytes();
+        _ipv4 = EpollExchanger.CarriedAddress(host);
     }
 
     /// <summary>The IPv4 literal's bytes when the epoll exchanger carries this miner's exchanges (Linux), else null.</summary>

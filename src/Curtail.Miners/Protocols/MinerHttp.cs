@@ -64,9 +64,7 @@ public sealed class WebTarget
     {
         BaseUri = baseUri;
         HostHeader = baseUri.IsDefaultPort ? baseUri.Host : $"{baseUri.Host}:{baseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        if (EpollExchanger.Shared is not null && baseUri.Scheme == Uri.UriSchemeHttp && baseUri.HostNameType == UriHostNameType.IPv4
-            && IPAddress.TryParse(baseUri.Host, out var address))
-            Ipv4 = address.GetAddressBytes();
+        if (baseUri.Scheme == Uri.UriSchemeHttp) Ipv4 = EpollExchanger.CarriedAddress(baseUri.Host);
     }
 
     public Uri BaseUri { get; }

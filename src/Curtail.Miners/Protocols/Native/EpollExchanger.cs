@@ -24,6 +24,16 @@ public sealed class EpollExchanger : IDisposable
     /// </summary>
     public static EpollExchanger? Shared => SharedInstance.Value;
 
+    /// <summary>
+    /// The address bytes to hand <see cref="ExchangeAsync"/> when the process's exchanger carries exchanges with
+    /// <paramref name="host"/>: an IPv4 literal, with <see cref="Shared"/> in place. Null otherwise (a host name, IPv6,
+    /// no exchanger), and the caller talks on .NET's sockets instead.
+    /// </summary>
+    public static byte[]? CarriedAddress(string host) =>
+        Shared is not null && System.Net.IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? ip.GetAddressBytes()
+            : null;
+
     private readonly int _epoll;
     private readonly Thread _loop;
     private readonly ConcurrentQueue<Exchange> _submitted = new();
